@@ -1,0 +1,104 @@
+"""What every HTTP function shares: the resolver, the error body, the caller, the handler stack.
+
+Domain errors become HTTP here and nowhere else:
+`{"error": {"type", "code", "message", "details", "requestId"}}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from clientele import idempotency
+from clientele.errors import AuthenticationRequired, ClienteleError, NotFound, ValidationFailed
+from clientele.tenancy import Principal
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def error_body(error: ClienteleError, request_id: str | None) -> dict[str, Any]:
+    return {
+        "error": {
+            "type": error.type,
+            "code": error.code,
+            "message": error.message,
+            "details": error.details,
+            "requestId": request_id,
+        }
+    }
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors as `{field, message}`; body fields by their JSON path (`address.city`)."""
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location[:1] == ["body"]:
+            location = location[1:]
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        details.append({"field": ".".join(location) or "body", "message": message})
+    return details
+
+
+def resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    def respond(error: ClienteleError) -> Response[dict[str, Any]]:
+        request_id = app.current_event.request_context.request_id
+        return json_response(error.status, error_body(error, request_id))
+
+    @app.exception_handler(ClienteleError)
+    def _domain_error(error: ClienteleError) -> Response[dict[str, Any]]:
+        return respond(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+        return respond(ValidationFailed(details=validation_details(list(error.errors()))))
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response[dict[str, Any]]:
+        return respond(NotFound("Route not found"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response[dict[str, Any]]:
+        logger.exception("Unhandled error")
+        return respond(ClienteleError())
+
+    return app
+
+
+def json_response(status: int, payload: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=payload)
+
+
+def principal(app: APIGatewayRestResolver) -> Principal:
+    """The caller, from the authorizer's context; never from the request body."""
+    try:
+        return Principal.from_context(app.current_event.raw_event["requestContext"].get("authorizer"))
+    except (KeyError, TypeError, ValueError):
+        raise AuthenticationRequired() from None
+
+
+def idempotency_key(app: APIGatewayRestResolver) -> str | None:
+    return app.current_event.headers.get(idempotency.HEADER)
+
+
+def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point for a resolver, with logging, tracing and metrics around it."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        idempotency.register(context)
+        return app.resolve(event, context)
+
+    return lambda_handler

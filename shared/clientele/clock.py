@@ -1,0 +1,25 @@
+"""Ids and timestamps in the API's formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ulid import ULID
+
+
+def new_id(prefix: str) -> str:
+    """A prefixed ULID such as `cons_01JD…`: unique, time-ordered, and self-describing."""
+    return f"{prefix}_{ULID()}"
+
+
+def format_instant(moment: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision and `Z`: `2024-11-01T10:00:00.000Z`.
+
+    Fixed width, so stored timestamps sort as strings in time order.
+    """
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def now() -> str:
+    return format_instant(datetime.now(UTC))

@@ -1,0 +1,1 @@
+"""Data access: every DynamoDB call of the service lives in this package."""

@@ -1,0 +1,114 @@
+"""Thin, typed helpers over the DynamoDB client: (de)serialization and error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from clientele import aws, settings
+from clientele.errors import ClienteleError, Conflict
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> Item:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+class TransactionCancelled(Exception):
+    """A transaction failed its conditions; `failed` holds the indexes of the failing operations."""
+
+    def __init__(self, failed: list[int]) -> None:
+        self.failed = failed
+        super().__init__(f"transaction cancelled by operations {failed}")
+
+
+def get_item(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
+    response = aws.dynamodb().get_item(TableName=settings.table_name(), Key=serialize(key), ConsistentRead=consistent)
+    return deserialize(response["Item"]) if "Item" in response else None
+
+
+def query(
+    *,
+    key_condition: str,
+    values: Mapping[str, Any],
+    index: str | None = None,
+    limit: int | None = None,
+    forward: bool = True,
+) -> list[Item]:
+    params: dict[str, Any] = {
+        "TableName": settings.table_name(),
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": serialize(values),
+        "ScanIndexForward": forward,
+    }
+    if index:
+        params["IndexName"] = index
+    if limit:
+        params["Limit"] = limit
+    items: list[Item] = []
+    while True:
+        response = aws.dynamodb().query(**params)
+        items.extend(deserialize(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response or (limit and len(items) >= limit):
+            return items
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def put(item: Mapping[str, Any], *, condition: str | None = None) -> dict[str, Any]:
+    """A Put for a transaction; `condition` guards it (e.g. `attribute_not_exists(pk)`)."""
+    put_op: dict[str, Any] = {"TableName": settings.table_name(), "Item": serialize(item)}
+    if condition:
+        put_op["ConditionExpression"] = condition
+    return {"Put": put_op}
+
+
+def update(
+    key: Mapping[str, str], *, expression: str, values: Mapping[str, Any], condition: str | None = None
+) -> dict[str, Any]:
+    update_op: dict[str, Any] = {
+        "TableName": settings.table_name(),
+        "Key": serialize(key),
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": serialize(values),
+    }
+    if condition:
+        update_op["ConditionExpression"] = condition
+    return {"Update": update_op}
+
+
+def delete(key: Mapping[str, str], *, condition: str | None = None) -> dict[str, Any]:
+    delete_op: dict[str, Any] = {"TableName": settings.table_name(), "Key": serialize(key)}
+    if condition:
+        delete_op["ConditionExpression"] = condition
+    return {"Delete": delete_op}
+
+
+def transact(operations: list[dict[str, Any]]) -> None:
+    """All operations or none. Failed conditions raise TransactionCancelled with their indexes;
+    a clash with a concurrent transaction on the same items is a Conflict (retryable)."""
+    try:
+        aws.dynamodb().transact_write_items(TransactItems=operations)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [reason.get("Code", "None") for reason in reasons]
+            if "TransactionConflict" in codes:
+                raise Conflict() from error
+            failed = [index for index, reason in enumerate(codes) if reason == "ConditionalCheckFailed"]
+            if failed:
+                raise TransactionCancelled(failed) from error
+        if code == "TransactionConflictException":
+            raise Conflict() from error
+        raise ClienteleError() from error

@@ -1,0 +1,92 @@
+"""Domain errors. Each one knows its HTTP status and the public error it becomes.
+
+Logic and data access raise these; `clientele.api` turns them into the documented error body,
+so the mapping to HTTP lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ClienteleError(Exception):
+    status = 500
+    type = "api_error"
+    code = "internal_error"
+    message = "Internal error"
+
+    def __init__(self, message: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
+        self.message = message or self.message
+        self.details = details or []
+        super().__init__(self.message)
+
+
+class ValidationFailed(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "validation_failed"
+    message = "Validation failed"
+
+
+class EmailAlreadyExists(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "email_already_exists"
+    message = "Email already exists"
+
+
+class ExternalIdAlreadyExists(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "external_id_already_exists"
+    message = "External ID already exists"
+
+
+class AuthenticationRequired(ClienteleError):
+    status = 401
+    type = "authentication_error"
+    code = "authentication_required"
+    message = "Authentication required"
+
+
+class PermissionDenied(ClienteleError):
+    status = 403
+    type = "permission_error"
+    code = "read_only_key"
+    message = "This API key is read-only and cannot make changes"
+
+
+class NotFound(ClienteleError):
+    status = 404
+    type = "invalid_request_error"
+    code = "resource_missing"
+    message = "Not found"
+
+
+class ConsumerNotFound(NotFound):
+    code = "consumer_not_found"
+    message = "Consumer not found"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+    message = "API key not found"
+
+
+class Conflict(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "conflict"
+    message = "The resource was changed by another request; retry"
+
+
+class IdempotencyKeyReused(Conflict):
+    type = "idempotency_error"
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request"
+
+
+class IdempotencyInProgress(Conflict):
+    type = "idempotency_error"
+    code = "idempotency_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry later"

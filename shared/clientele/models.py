@@ -1,0 +1,166 @@
+"""The API's shapes: what callers send and what they get back (camelCase on the wire)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from clientele import normalize
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class Membership(StrEnum):
+    MEMBER = "member"
+    GUEST = "guest"
+
+
+class Source(StrEnum):
+    MANUAL = "manual"
+    IMPORT = "import"
+    KLAVIYO = "klaviyo"
+    SHOPIFY = "shopify"
+    EXPERIENCE = "experience"
+    API = "api"
+
+
+class SyncStatus(StrEnum):
+    NOT_SYNCED = "not_synced"
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    ERROR = "error"
+
+
+def _json_number(value: Decimal) -> int | float:
+    """Money and counts are exact Decimals inside; JSON gets a plain number (0, not "0")."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Money = Annotated[Decimal, PlainSerializer(_json_number, return_type=int | float, when_used="json")]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize.email)]
+Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalize.phone)]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Address(ApiModel):
+    street: Text | None = None
+    city: Text | None = None
+    region: Text | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    country: Text | None = None
+
+
+class Loyalty(ApiModel):
+    points: int = 0
+    tier: str | None = None
+
+
+def _check_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    if metadata is None:
+        return None
+    if len(metadata) > METADATA_MAX_KEYS:
+        raise ValueError(f"metadata may have at most {METADATA_MAX_KEYS} keys")
+    for key, value in metadata.items():
+        if not key or len(key) > METADATA_MAX_KEY_LENGTH:
+            raise ValueError(f"metadata keys must be 1-{METADATA_MAX_KEY_LENGTH} characters: {key[:50]!r}")
+        if len(json.dumps(value)) > METADATA_MAX_VALUE_LENGTH:
+            raise ValueError(f"metadata value of {key!r} is longer than {METADATA_MAX_VALUE_LENGTH} characters")
+    return metadata
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
+
+
+class ConsumerCreate(ApiModel):
+    """Body of `POST /consumers`: seed 001's fields plus the profile fields of the other seeds."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    full_name: Text | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    metadata: Metadata | None = None
+    external_id: ExternalId | None = None
+    status: Status = Status.ACTIVE
+    membership: Membership = Membership.GUEST
+    verified: bool = False
+    tags: Annotated[list[Tag], Field(max_length=100)] = Field(default_factory=list)
+    address: Address | None = None
+    source: Source = Source.API
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, tags: list[str]) -> list[str]:
+        return list(dict.fromkeys(tags))
+
+    @model_validator(mode="after")
+    def _identified(self) -> ConsumerCreate:
+        if self.email is None and self.phone is None and self.external_id is None:
+            raise ValueError("a consumer needs at least one of email, phone or externalId")
+        return self
+
+    def display_name(self) -> str | None:
+        """fullName as given, else built from firstName/lastName."""
+        if self.full_name is not None:
+            return self.full_name
+        parts = [part for part in (self.first_name, self.last_name) if part]
+        return " ".join(parts) or None
+
+
+class Consumer(ApiModel):
+    """The Consumer object every endpoint returns."""
+
+    id: str
+    email: str | None
+    phone: str | None
+    full_name: str | None
+    first_name: str | None
+    last_name: str | None
+    metadata: dict[str, Any] | None
+    external_id: str | None
+    status: Status
+    membership: Membership
+    verified: bool
+    verified_at: str | None
+    tags: list[str]
+    address: Address | None
+    source: Source
+    sync_status: SyncStatus
+    loyalty: Loyalty
+    total_orders: int
+    total_order_value: Money
+    last_order_at: str | None
+    last_activity_at: str | None
+    created_at: str
+    updated_at: str
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,32 @@
+"""Normalization rules for identifiers: one definition used by the API, imports and sync."""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+def email(value: str) -> str:
+    """A syntactically valid address, domain lower-cased (no DNS lookups: it must stay fast)."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"not a valid email address: {error}") from None
+
+
+def email_identity(address: str) -> str:
+    """What makes two addresses the same consumer: the whole address, case-insensitively."""
+    return address.lower()
+
+
+def phone(value: str) -> str:
+    """E.164 (`+14155552671`). Without a leading `+` there is no way to know the country."""
+    try:
+        parsed = phonenumbers.parse(value.strip(), None)
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            "not a valid phone number: use E.164 (e.g. +14155552671) or start with + and the country code"
+        ) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number for its country code")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

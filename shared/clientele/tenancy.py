@@ -1,0 +1,73 @@
+"""Who is calling: an organization, one of its two environments, and what the key may do."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Environment(StrEnum):
+    SANDBOX = "sandbox"
+    LIVE = "live"
+
+
+class Scope(StrEnum):
+    WRITE = "write"  # secret keys: sk_test_ / sk_live_
+    READ = "read"  # restricted read-only keys: rk_test_ / rk_live_
+
+
+# Organization ids become part of every partition key, so they may not contain the `#` separator.
+ORGANIZATION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def valid_organization(organization: str) -> str:
+    if not ORGANIZATION_PATTERN.match(organization):
+        raise ValueError(
+            "organization must be 1-64 characters of lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return organization
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    organization: str
+    environment: Environment
+
+    @property
+    def key_prefix(self) -> str:
+        """The leading part of every partition key this tenant owns."""
+        return f"{self.environment}#{self.organization}"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated API key: the tenant it is bound to and its scope."""
+
+    tenant: Tenant
+    scope: Scope
+    key_id: str
+
+    def as_context(self) -> dict[str, str]:
+        """The authorizer context API Gateway hands to every function."""
+        return {
+            "organization": self.tenant.organization,
+            "environment": str(self.tenant.environment),
+            "scope": str(self.scope),
+            "keyId": self.key_id,
+        }
+
+    @classmethod
+    def from_context(cls, context: dict[str, object] | None) -> Principal:
+        context = context or {}
+        return cls(
+            tenant=Tenant(
+                organization=valid_organization(str(context["organization"])),
+                environment=Environment(str(context["environment"])),
+            ),
+            scope=Scope(str(context["scope"])),
+            key_id=str(context["keyId"]),
+        )
