@@ -48,8 +48,9 @@ class SyncStatus(StrEnum):
     ERROR = "error"
 
 
-def _json_number(value: Decimal) -> int | float:
+def _json_number(value: Decimal | int) -> int | float:
     """Money and counts are exact Decimals inside; JSON gets a plain number (0, not "0")."""
+    value = Decimal(value)
     return int(value) if value == value.to_integral_value() else float(value)
 
 

@@ -55,7 +55,8 @@ class FakeContext:
 def load_function(name: str) -> ModuleType:
     """Imports functions/<name>/app.py under its own module name (every function has an app.py)."""
     spec = importlib.util.spec_from_file_location(f"functions.{name}.app", ROOT / "functions" / name / "app.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -94,7 +95,11 @@ def call(table: str) -> Invoke:
             event["pathParameters"] = path_params
             event["path"] = event["resource"].replace("{id}", path_params.get("id", ""))
         response = module.lambda_handler(event, FakeContext())
-        return {"status": response["statusCode"], "body": json.loads(response["body"]), "headers": response.get("multiValueHeaders", {})}
+        return {
+            "status": response["statusCode"],
+            "body": json.loads(response["body"]),
+            "headers": response.get("multiValueHeaders", {}),
+        }
 
     return invoke
 

@@ -30,7 +30,9 @@ def test_same_key_with_another_body_is_409(call: Invoke, acme: dict[str, str]) -
 def test_keys_are_scoped_to_the_tenant(call: Invoke, acme: dict[str, str]) -> None:
     headers = {"Idempotency-Key": "same-key"}
     mine = call("create_consumer", principal=acme, body={"email": "t@example.com"}, headers=headers)
-    theirs = call("create_consumer", principal=principal_for("globex"), body={"email": "t@example.com"}, headers=headers)
+    theirs = call(
+        "create_consumer", principal=principal_for("globex"), body={"email": "t@example.com"}, headers=headers
+    )
     assert theirs["status"] == 201
     assert theirs["body"]["id"] != mine["body"]["id"]
 

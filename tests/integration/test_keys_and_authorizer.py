@@ -24,7 +24,8 @@ def authorize(authorization: str | None, method: str = "POST") -> dict:
 def test_key_formats_and_only_a_hash_is_stored(table: str) -> None:
     secret_key = keys.create_key("acme", Environment.SANDBOX)
     live_read_key = keys.create_key("acme", Environment.LIVE, read_only=True)
-    assert secret_key.secret.startswith("sk_test_") and len(secret_key.secret) == 40
+    assert secret_key.secret.startswith("sk_test_")
+    assert len(secret_key.secret) == 40
     assert live_read_key.secret.startswith("rk_live_")
     stored = keys.list_keys("acme")
     assert {record.key_id for record in stored} == {secret_key.key_id, live_read_key.key_id}
@@ -52,7 +53,9 @@ def test_read_only_keys_are_allowed_reads_only(table: str) -> None:
     new = keys.create_key("acme", Environment.SANDBOX, read_only=True)
     response = authorize(f"Bearer {new.secret}", method="GET")
     assert response["context"]["scope"] == "read"
-    resources = sorted(r for s in response["policyDocument"]["Statement"] if s["Effect"] == "Allow" for r in s["Resource"])
+    resources = sorted(
+        r for s in response["policyDocument"]["Statement"] if s["Effect"] == "Allow" for r in s["Resource"]
+    )
     assert resources == [
         "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/*",
         "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/HEAD/*",
@@ -73,7 +76,7 @@ def test_read_only_keys_are_allowed_reads_only(table: str) -> None:
     ],
 )
 def test_missing_malformed_and_unknown_keys_are_unauthorized(table: str, authorization: str | None) -> None:
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(authorization)
 
 

@@ -1,0 +1,75 @@
+"""template.yaml is the single source of truth; these rules keep it honest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from clientele_local.template import Template
+from tests.conftest import ROOT
+
+WRITE_ACTIONS = ("Put", "Update", "Delete", "BatchWrite", "Write", "Create", "Send")
+
+template = Template.load(ROOT / "template.yaml")
+functions = template.resources("AWS::Serverless::Function")
+
+
+def api_events(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e["Properties"] for e in (properties.get("Events") or {}).values() if e["Type"] == "Api"]
+
+
+def actions(properties: dict[str, Any]) -> list[str]:
+    found = []
+    for policy in properties.get("Policies") or []:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            listed = statement["Action"]
+            found.extend([listed] if isinstance(listed, str) else listed)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(functions))
+def test_every_function_has_code_and_a_sample_event(name: str) -> None:
+    code = ROOT / template.properties(name)["CodeUri"]
+    assert (code / "app.py").is_file()
+    assert (ROOT / "events" / f"{code.name}.json").is_file(), f"events/{code.name}.json is missing"
+
+
+@pytest.mark.parametrize("name", sorted(functions))
+def test_read_only_endpoints_hold_no_write_permission(name: str) -> None:
+    properties = template.properties(name)
+    events = api_events(properties)
+    if events and all(event["Method"].upper() in ("GET", "HEAD", "OPTIONS") for event in events):
+        writes = [action for action in actions(properties) if any(word in action for word in WRITE_ACTIONS)]
+        assert writes == [], f"{name} serves only reads but may {writes}"
+
+
+@pytest.mark.parametrize("name", sorted(functions))
+def test_no_function_has_wildcard_permissions(name: str) -> None:
+    for action in actions(template.properties(name)):
+        assert "*" not in action
+
+
+def test_every_route_goes_through_the_authorizer() -> None:
+    api = template.properties("Api")
+    assert api["Auth"]["DefaultAuthorizer"] == "ApiKeyAuthorizer"
+    for name, _ in functions.items():
+        for event in api_events(template.properties(name)):
+            assert (event.get("Auth") or {}).get("Authorizer") != "NONE", f"{name} skips the authorizer"
+
+
+def test_table_keeps_history_and_encryption_and_streams_both_images() -> None:
+    table = template.properties("Table")
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert template.resolve(table["DeletionProtectionEnabled"]) is False  # dev default
+    prod = Template.load(ROOT / "template.yaml", {"Stage": "prod"})
+    assert prod.resolve(prod.properties("Table")["DeletionProtectionEnabled"]) is True
+
+
+def test_exports_bucket_is_private_and_encrypted() -> None:
+    bucket = template.properties("ExportsBucket")
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert bucket["LifecycleConfiguration"]["Rules"]
