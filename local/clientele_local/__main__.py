@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.reconfigure(line_buffering=True)  # log lines show up at once under `make run | tee`
     logging.basicConfig(level=logging.INFO, format="[local] %(message)s", stream=sys.stdout)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     template = (args.template or _find_template()).resolve()
     state_dir = args.state_dir or Path(os.environ.get("CLIENTELE_STATE_DIR") or template.parent / ".clientele")
     state_dir = state_dir.resolve()

@@ -1,7 +1,8 @@
-"""The sandbox demo key printed by the banner, reused across restarts while it still works."""
+"""The sandbox demo key printed by the banner: a new one at every start."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from typing import TYPE_CHECKING
@@ -21,29 +22,26 @@ def _point_env_at(stack: LocalStack) -> None:
 
 
 def ensure_demo_key(stack: LocalStack, org: str = "demo", environment: str = "sandbox") -> str | None:
-    """Return the saved demo key if it still authenticates, otherwise mint and save a new one."""
+    """Mint a fresh demo key and revoke the one of the previous start.
+
+    Keys are stored only as hashes and shown once, so the secret cannot be read back on the next
+    start; only the demo key's id is kept (in <state>/demo_key_id), to revoke it.
+    """
     _point_env_at(stack)
     try:
         from clientele import keys  # the project's own key logic
+        from clientele.errors import ApiKeyNotFound
     except ImportError as exc:
         log.warning("no demo key: clientele.keys is not importable (%s)", exc)
         return None
-    path = stack.state_dir / "demo_key"
-    if path.exists():
-        secret = path.read_text(encoding="utf-8").strip()
-        try:
-            keys.authenticate(secret)
-            return secret
-        except Exception as exc:  # revoked, or the data was wiped
-            log.info("saved demo key no longer authenticates (%s); minting a new one", type(exc).__name__)
+    id_file = stack.state_dir / "demo_key_id"
+    if id_file.exists():
+        with contextlib.suppress(ApiKeyNotFound):  # already revoked, or the data was wiped
+            keys.revoke_key(id_file.read_text(encoding="utf-8").strip())
     try:
-        created = keys.create_key(org, environment, read_only=False)  # (organization, environment)
+        created = keys.create_key(org, environment, read_only=False)
     except Exception:
         log.exception("could not mint the demo key")
         return None
-    secret = str(created.secret)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secret + "\n")
-    return secret
+    id_file.write_text(created.key_id + "\n", encoding="utf-8")
+    return created.secret

@@ -223,7 +223,7 @@ class Gateway:
         log.info(
             "%s %s -> %s (%.0f ms)",
             request.method,
-            request.full_path.rstrip("?"),
+            request.path,  # never the query string: it can carry emails and phones
             response.status_code,
             (time.monotonic() - started) * 1000,
         )

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from clientele_local.polling import Poller
 from clientele_local.resources import Moto
 from clientele_local.template import ACCOUNT_ID, FUNCTION, NAME_PREFIX, REGION, Template
 from clientele_local.workers import WorkerPool
 
 log = logging.getLogger("clientele_local")
 
-POLL_INTERVAL = 0.2
 MAX_ATTEMPTS = 3  # an asynchronous invoke is retried twice
 
 
@@ -81,22 +81,13 @@ def configure_notifications(sources: list[S3Source], moto: Moto) -> dict[str, st
     return urls
 
 
-class S3Poller(threading.Thread):
+class S3Poller(Poller):
     def __init__(self, source: S3Source, queue_url: str, moto: Moto, pool: WorkerPool, stop: threading.Event) -> None:
-        super().__init__(name=f"s3-{source.function}-{source.name}", daemon=True)
+        super().__init__(f"s3-{source.function}-{source.name}", stop)
         self.source = source
         self.queue_url = queue_url
         self.pool = pool
-        self.stop_event = stop
         self._sqs = moto.client("sqs")
-
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                self._poll_once()
-            except Exception:
-                log.exception("S3 poller %s failed; retrying", self.name)
-            self.stop_event.wait(POLL_INTERVAL)
 
     def _poll_once(self) -> None:
         resp = self._sqs.receive_message(

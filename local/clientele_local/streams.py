@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clientele_local.filters import matches_any, parse_filters
+from clientele_local.polling import Poller
 from clientele_local.resources import Moto
 from clientele_local.template import ACCOUNT_ID, FUNCTION, REGION, Template
 from clientele_local.workers import WorkerPool
 
 log = logging.getLogger("clientele_local")
 
-POLL_INTERVAL = 0.2
 LOCAL_MAX_RETRIES = 3  # AWS's default is "until the record expires"; locally keep it bounded
 RETRY_DELAY = 0.1
 
@@ -78,13 +78,12 @@ def _lambda_record(raw: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     }
 
 
-class StreamPoller(threading.Thread):
+class StreamPoller(Poller):
     def __init__(self, source: StreamSource, moto: Moto, pool: WorkerPool, stop: threading.Event) -> None:
-        super().__init__(name=f"stream-{source.function}-{source.name}", daemon=True)
+        super().__init__(f"stream-{source.function}-{source.name}", stop)
         self.source = source
         self.moto = moto
         self.pool = pool
-        self.stop_event = stop
         self.ready = threading.Event()
         self._streams = moto.client("dynamodbstreams")
         self._sqs = moto.client("sqs")
@@ -100,14 +99,6 @@ class StreamPoller(threading.Thread):
             self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
                 StreamArn=self.source.stream_arn, ShardId=shard["ShardId"], ShardIteratorType=kind
             )["ShardIterator"]
-
-    def run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                self._poll_once()
-            except Exception:
-                log.exception("stream poller %s failed; retrying", self.name)
-            self.stop_event.wait(POLL_INTERVAL)
 
     def _poll_once(self) -> None:
         for shard_id, iterator in list(self._iterators.items()):

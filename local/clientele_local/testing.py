@@ -42,8 +42,8 @@ class RunningStack:
 
     @property
     def demo_key(self) -> str | None:
-        path = self.state_dir / "demo_key"
-        return path.read_text(encoding="utf-8").strip() if path.exists() else None
+        """The sandbox key the banner printed (the banner's last line)."""
+        return next((line for line in self.output if line.startswith("sk_test_")), None)
 
     def log(self) -> str:
         return "\n".join(self.output)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele import idempotency
-from clientele.errors import AuthenticationRequired, ClienteleError, NotFound, ValidationFailed
+from clientele.errors import AuthenticationRequired, ClienteleError, RouteNotFound, ValidationFailed
 from clientele.tenancy import Principal
 
 logger = Logger()
@@ -65,7 +65,7 @@ def resolver() -> APIGatewayRestResolver:
 
     @app.not_found
     def _no_route(_: Exception) -> Response[dict[str, Any]]:
-        return respond(NotFound("Route not found"))
+        return respond(RouteNotFound())
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response[dict[str, Any]]:

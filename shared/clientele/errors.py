@@ -50,6 +50,9 @@ class AuthenticationRequired(ClienteleError):
 
 
 class PermissionDenied(ClienteleError):
+    """Raised by API Gateway itself (ACCESS_DENIED in template.yaml) for a read-only key on a write;
+    kept here so the contract has one definition, checked against the template by the tests."""
+
     status = 403
     type = "permission_error"
     code = "read_only_key"
@@ -61,6 +64,11 @@ class NotFound(ClienteleError):
     type = "invalid_request_error"
     code = "resource_missing"
     message = "Not found"
+
+
+class RouteNotFound(NotFound):
+    code = "route_not_found"
+    message = "Route not found"
 
 
 class ConsumerNotFound(NotFound):

@@ -8,7 +8,6 @@ slow hash), and a key is bound to one organization and one environment.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 import string
@@ -85,16 +84,13 @@ def authenticate(secret: str) -> Principal:
     """Resolves a key to its principal; unknown, malformed and revoked keys all look the same."""
     if not _KEY_PATTERN.match(secret):
         raise AuthenticationRequired()
-    secret_hash = _hash(secret)
-    item = api_keys.find_by_hash(secret_hash)
-    if item is None or not hmac.compare_digest(item["secretHash"], secret_hash):
+    # The lookup is by the hash of the whole key, prefix included: a key whose prefix was edited
+    # (rk_ → sk_, test → live) is simply another, unknown key.
+    item = api_keys.find_by_hash(_hash(secret))
+    if item is None:
         raise AuthenticationRequired()
-    principal = Principal(
+    return Principal(
         tenant=Tenant(organization=item["organization"], environment=Environment(item["environment"])),
         scope=Scope(item["scope"]),
         key_id=item["keyId"],
     )
-    # The prefix the caller sent must agree with what the key was issued for.
-    if secret[:2] != _SCOPE_PREFIX[principal.scope] or secret[3:7] != _ENVIRONMENT_PREFIX[principal.tenant.environment]:
-        raise AuthenticationRequired()
-    return principal

@@ -84,6 +84,7 @@ def test_read_only_keys_read_but_cannot_write(stack: RunningStack, mint_key: Min
     assert reader.startswith("rk_test_")
     assert get(stack, reader, consumer["id"]).json() == consumer
     assert_error(create(stack, reader, {"email": "nope@example.com"}), 403)
+    assert create(stack, writer, {"email": "nope@example.com"}).status_code == 201  # the 403 created nothing
 
 
 def test_validation_errors_and_unknown_routes(stack: RunningStack, mint_key: MintKey) -> None:
@@ -129,11 +130,16 @@ def test_data_survives_a_graceful_restart(tmp_path: Path) -> None:
     with running_stack(state_dir=state, cwd=ROOT) as first:
         key = run_cli(state, "keys", "create", "--org", "durable", "--env", "sandbox").stdout.splitlines()[-1]
         consumer = create(first, key, {"email": "stays@example.com"}).json()
-        demo_key = first.demo_key
-        assert demo_key
-        assert demo_key in first.log()
+        old_demo_key = first.demo_key
+        assert old_demo_key
     with running_stack(state_dir=state, cwd=ROOT) as second:
         assert get(second, key, consumer["id"]).json() == consumer
         assert_error(create(second, key, {"email": "stays@example.com"}), 400, "Email already exists")
-        assert second.demo_key == demo_key  # still valid, so not minted again
-        assert get(second, demo_key, consumer["id"]).status_code == 404  # demo org cannot see durable's
+        new_demo_key = second.demo_key
+        assert new_demo_key
+        assert new_demo_key != old_demo_key  # shown once: a new demo key each start, the old one revoked
+        assert_error(get(second, old_demo_key, consumer["id"]), 401)
+        assert get(second, new_demo_key, consumer["id"]).status_code == 404  # demo org cannot see durable's
+    saved = "".join(path.read_text(errors="ignore") for path in state.rglob("*") if path.is_file())
+    assert old_demo_key not in saved
+    assert new_demo_key not in saved  # keys are stored only as hashes, even locally

@@ -150,3 +150,15 @@ def test_a_request_without_authorizer_context_is_401(call: Invoke) -> None:
     response = call("get_consumer", principal=None, path_params={"id": "cons_01HXYZ12345678901234567890"})
     assert response["status"] == 401
     assert response["body"]["error"]["message"] == "Authentication required"
+
+
+def test_requests_leave_no_email_or_phone_in_the_logs(
+    call: Invoke, acme: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = call("create_consumer", principal=acme, body={"email": "private@example.com", "phone": "+14155552671"})
+    call("get_consumer", principal=acme, path_params={"id": created["body"]["id"]})
+    call("create_consumer", principal=acme, body={"email": "private@example.com"})  # the duplicate path too
+    logged = capsys.readouterr()
+    for secret in ("private@example.com", "4155552671"):
+        assert secret not in logged.out
+        assert secret not in logged.err

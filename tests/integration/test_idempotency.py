@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from clientele import idempotency
+from clientele.errors import IdempotencyInProgress
+from clientele.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
 
@@ -51,3 +56,31 @@ def test_without_a_key_every_post_creates(call: Invoke, acme: dict[str, str]) ->
     first = call("create_consumer", principal=acme, body={"externalId": "x-1"})
     second = call("create_consumer", principal=acme, body={"externalId": "x-2"})
     assert first["body"]["id"] != second["body"]["id"]
+
+
+def test_a_key_still_in_progress_is_409(table: str, acme: dict[str, str]) -> None:
+    tenant = Principal.from_context(acme).tenant
+    inner: list[Exception] = []
+
+    def work() -> dict[str, str]:
+        # A second request with the same key arrives while the first one is still running.
+        try:
+            idempotency.once(tenant, "op", "busy-key", {"a": 1}, lambda: {"second": "ran"})
+        except IdempotencyInProgress as error:
+            inner.append(error)
+        return {"first": "ran"}
+
+    assert idempotency.once(tenant, "op", "busy-key", {"a": 1}, work) == {"first": "ran"}
+    assert len(inner) == 1
+    assert inner[0].status == 409
+
+
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+def test_blank_or_overlong_keys_are_validation_failed(call: Invoke, acme: dict[str, str], key: str) -> None:
+    response = call(
+        "create_consumer", principal=acme, body={"email": "k@example.com"}, headers={"Idempotency-Key": key}
+    )
+    assert response["status"] == 400
+    assert response["body"]["error"]["details"][0]["field"] == "Idempotency-Key"
+    # Nothing was created: the email is still free.
+    assert call("create_consumer", principal=acme, body={"email": "k@example.com"})["status"] == 201

@@ -50,7 +50,7 @@ def test_timestamps_are_utc_with_milliseconds_and_z() -> None:
     assert len(clock.now()) == 24
 
 
-def test_ids_are_prefixed_ulids_in_time_order() -> None:
+def test_ids_are_prefixed_unique_ulids() -> None:
     first, second = clock.new_id("cons"), clock.new_id("cons")
     assert first.startswith("cons_")
     assert len(first) == 31

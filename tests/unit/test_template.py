@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from clientele.api import error_body
+from clientele.errors import AuthenticationRequired, PermissionDenied, RouteNotFound
 from clientele_local.template import Template
 from tests.conftest import ROOT
 
@@ -73,3 +76,26 @@ def test_exports_bucket_is_private_and_encrypted() -> None:
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert bucket["LifecycleConfiguration"]["Rules"]
+
+
+@pytest.mark.parametrize(
+    ("response_type", "error"),
+    [
+        ("UNAUTHORIZED", AuthenticationRequired),
+        ("ACCESS_DENIED", PermissionDenied),
+        ("MISSING_AUTHENTICATION_TOKEN", RouteNotFound),
+    ],
+)
+def test_gateway_responses_speak_the_same_errors_as_the_functions(response_type: str, error: type) -> None:
+    """API Gateway answers these itself; their bodies must match what the functions would say."""
+    response = template.properties("Api")["GatewayResponses"][response_type]
+    body = json.loads(response["ResponseTemplates"]["application/json"].replace("$context.requestId", "r-1"))
+    assert response["StatusCode"] == error.status
+    assert body == error_body(error(), "r-1")
+
+
+def test_traces_never_capture_responses_or_errors() -> None:
+    """Responses carry emails and phones; X-Ray must not record them."""
+    variables = template.raw["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"

@@ -85,7 +85,8 @@ def insert(record: ApiKeyRecord) -> None:
 
 
 def find_by_hash(secret_hash: str) -> dict[str, Any] | None:
-    return dynamo.get_item(ApiKeyRecord.lookup_key(secret_hash))
+    # Strongly consistent: a key works the moment it is created and stops when it is revoked.
+    return dynamo.get_item(ApiKeyRecord.lookup_key(secret_hash), consistent=True)
 
 
 def list_for(organization: str) -> list[ApiKeyRecord]:

@@ -104,5 +104,5 @@ def insert(tenant: Tenant, consumer: Consumer) -> None:
 
 
 def get(tenant: Tenant, consumer_id: str) -> Consumer | None:
-    item = dynamo.get_item(ConsumerRecord.key(tenant, consumer_id))
+    item = dynamo.get_item(ConsumerRecord.key(tenant, consumer_id), consistent=True)  # read-after-write
     return ConsumerRecord.from_item(item) if item else None
