@@ -1,28 +1,59 @@
-"""Make moto's DynamoDB writes atomic, as DynamoDB's are.
+"""Make moto's DynamoDB writes atomic, as DynamoDB's are, and its transactions affordable.
 
 moto evaluates a condition and applies the write in separate steps without a lock, so two
 threads can both pass `attribute_not_exists(pk)`. DynamoDB serializes writes per item and runs
 transactions atomically; one lock around moto's write paths gives the local stack and the tests
 the same guarantee, so they prove the service's own concurrency rules rather than moto's race.
+
+moto also snapshots the whole table once per *operation* of a transaction (for its rollback): a
+100-operation transaction copied the table 100 times. Under the lock, one snapshot per table per
+transaction is the same rollback at a hundredth of the cost.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
+from types import SimpleNamespace
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 _LOCK = threading.RLock()
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def _snapshot_once_per_transaction(method: Any) -> Any:
+    @functools.wraps(method)
+    def transact(self: Any, *args: Any, **kwargs: Any) -> Any:
+        snapshots: dict[str, Any] = {}
+
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if not isinstance(value, Table):  # item copies (update_item's) stay as they were
+                return copy.deepcopy(value, memo)
+            if value.name not in snapshots:
+                snapshots[value.name] = copy.deepcopy(value, memo)
+            return snapshots[value.name]
+
+        dynamodb_models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            dynamodb_models.copy = copy
+
+    return transact
 
 
 def make_moto_dynamodb_atomic() -> None:
     for name in _WRITES:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is None or getattr(method, "_clientele_atomic", False):
+        method = getattr(DynamoDBBackend, name)
+        if getattr(method, "_clientele_atomic", False):
             continue
+        if name == "transact_write_items":
+            method = _snapshot_once_per_transaction(method)
 
         @functools.wraps(method)
         def locked(self: Any, *args: Any, __method: Any = method, **kwargs: Any) -> Any:

@@ -65,9 +65,12 @@ def api_event(
     raw_body: str | None = None,
     path_params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The function's sample REST proxy event, re-aimed at this call."""
     event = copy.deepcopy(sample_event(function))
+    event["queryStringParameters"] = query
+    event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} if query else None
     event["requestContext"]["requestId"] = str(uuid.uuid4())
     event["requestContext"]["authorizer"] = principal
     if raw_body is not None or body is not None:

@@ -75,7 +75,7 @@ def resolver() -> APIGatewayRestResolver:
     return app
 
 
-def json_response(status: int, payload: dict[str, Any]) -> Response[dict[str, Any]]:
+def json_response(status: int, payload: Any) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=payload)
 
 
@@ -85,6 +85,14 @@ def principal(app: APIGatewayRestResolver) -> Principal:
         return Principal.from_context(app.current_event.raw_event["requestContext"].get("authorizer"))
     except (KeyError, TypeError, ValueError):
         raise AuthenticationRequired() from None
+
+
+def json_body(app: APIGatewayRestResolver) -> Any:
+    """The request body as JSON; a body that is not JSON is a validation error, not a crash."""
+    try:
+        return app.current_event.json_body
+    except ValueError:
+        raise ValidationFailed(details=[{"field": "body", "message": "must be valid JSON"}]) from None
 
 
 def idempotency_key(app: APIGatewayRestResolver) -> str | None:

@@ -1,19 +1,42 @@
-"""Consumer rules: creating and reading profiles within one tenant."""
+"""Consumer rules: creating, reading, changing and deleting profiles within one tenant."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
 from clientele import clock
 from clientele.data import consumers as store
-from clientele.errors import ConsumerNotFound
-from clientele.models import Consumer, ConsumerCreate, Loyalty, SyncStatus
+from clientele.errors import (
+    BatchInterrupted,
+    BatchTooLarge,
+    ClienteleError,
+    ConsumerChangedConcurrently,
+    ConsumerNotFound,
+    ValidationFailed,
+)
+from clientele.models import (
+    NEEDS_IDENTIFIER,
+    Consumer,
+    ConsumerBatchUpdate,
+    ConsumerCreate,
+    ConsumerUpdate,
+    Loyalty,
+    SyncStatus,
+    derived_full_name,
+)
 from clientele.tenancy import Tenant
 
 ID_PREFIX = "cons"
+MAX_BATCH = 500
+INCLUDABLE = ("audiences", "orders")
+ATTEMPTS = 3  # re-reads when another request changed the consumer between our read and our write
 
 
-def create_consumer(tenant: Tenant, request: ConsumerCreate) -> Consumer:
-    created_at = clock.now()
-    consumer = Consumer(
+def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
+    return Consumer(
         id=clock.new_id(ID_PREFIX),
         email=request.email,
         phone=request.phone,
@@ -37,8 +60,33 @@ def create_consumer(tenant: Tenant, request: ConsumerCreate) -> Consumer:
         last_activity_at=created_at,  # being created is the consumer's first interaction
         created_at=created_at,
         updated_at=created_at,
+        version=1,
     )
-    store.insert(tenant, consumer)
+
+
+def changed(consumer: Consumer, update: ConsumerUpdate, now: str) -> Consumer:
+    """The consumer with the update's fields applied: present fields change, `null` clears."""
+    changes = update.changes()
+    if "tags" in changes and changes["tags"] is None:
+        changes["tags"] = []
+    names_given = {"first_name", "last_name"} & changes.keys()
+    # A full name that was built from the parts follows them; one set on its own stays.
+    built_from_parts = consumer.full_name in (None, derived_full_name(consumer.first_name, consumer.last_name))
+    if names_given and "full_name" not in changes and built_from_parts:
+        changes["full_name"] = derived_full_name(
+            changes.get("first_name", consumer.first_name), changes.get("last_name", consumer.last_name)
+        )
+    if "verified" in changes and changes["verified"] != consumer.verified:
+        changes["verified_at"] = now if changes["verified"] else None
+    after = consumer.model_copy(update={**changes, "updated_at": now, "version": consumer.version + 1})
+    if after.email is None and after.phone is None and after.external_id is None:
+        raise ValidationFailed(details=[{"field": "body", "message": NEEDS_IDENTIFIER}])
+    return after
+
+
+def create_consumer(tenant: Tenant, request: ConsumerCreate) -> Consumer:
+    consumer = new_consumer(request, clock.now())
+    store.commit(store.insert_write(tenant, consumer))
     return consumer
 
 
@@ -48,3 +96,162 @@ def get_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
     if consumer is None:
         raise ConsumerNotFound()
     return consumer
+
+
+def with_relations(consumer: Consumer, include: str | None) -> dict[str, Any]:
+    """The API view of a consumer with the relations `include` names (comma-separated)."""
+    wanted = [name.strip() for name in (include or "").split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in INCLUDABLE]
+    if unknown:
+        message = f"unknown relation {', '.join(unknown)}; include takes {', '.join(INCLUDABLE)}"
+        raise ValidationFailed(details=[{"field": "include", "message": message}])
+    # Orders and audiences arrive with their own issue; until then a consumer has none.
+    return {**consumer.to_api(), **{name: [] for name in wanted}}
+
+
+def _retrying(tenant: Tenant, consumer_id: str, write: Callable[[Consumer], Consumer]) -> Consumer:
+    """Reads the consumer and commits `write`'s result conditionally on the version read, re-reading
+    when another request got in between (optimistic concurrency, never a blind overwrite)."""
+    for _ in range(ATTEMPTS):
+        consumer = get_consumer(tenant, consumer_id)
+        try:
+            return write(consumer)
+        except store.ConsumerChanged:
+            continue
+    raise ConsumerChangedConcurrently()
+
+
+def update_consumer(tenant: Tenant, consumer_id: str, update: ConsumerUpdate) -> Consumer:
+    def write(consumer: Consumer) -> Consumer:
+        after = changed(consumer, update, clock.now())
+        store.commit(store.replace_write(tenant, consumer, after))
+        return after
+
+    return _retrying(tenant, consumer_id, write)
+
+
+def delete_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
+    def write(consumer: Consumer) -> Consumer:
+        store.commit(store.delete_write(tenant, consumer))
+        return consumer
+
+    return _retrying(tenant, consumer_id, write)
+
+
+# ---------------------------------------------------------------- batches
+
+
+def _parse_batch[Model: ConsumerCreate | ConsumerBatchUpdate](
+    body: Any, model: type[Model]
+) -> tuple[dict[int, Model], list[dict[str, Any]]]:
+    """Every item validated before anything is written: the valid ones by index, and the problems."""
+    if not isinstance(body, list):
+        raise ValidationFailed(details=[{"field": "body", "message": "must be an array of consumers"}])
+    if len(body) > MAX_BATCH:
+        raise BatchTooLarge(details=[{"field": "body", "message": f"{len(body)} items; at most {MAX_BATCH}"}])
+    if not body:
+        raise ValidationFailed(details=[{"field": "body", "message": "must hold at least one consumer"}])
+    adapter = TypeAdapter(model)
+    parsed: dict[int, Model] = {}
+    problems: list[dict[str, Any]] = []
+    for index, raw in enumerate(body):
+        try:
+            parsed[index] = adapter.validate_python(raw)
+        except ValidationError as error:
+            for issue in error.errors():
+                field_path = ".".join(str(part) for part in issue["loc"]) or "body"
+                message = str(issue["msg"]).removeprefix("Value error, ")
+                problems.append({"index": index, "field": field_path, "message": message})
+    return parsed, problems
+
+
+def _unique_problems(tenant: Tenant, changes: dict[int, tuple[Consumer | None, Consumer]]) -> list[dict[str, Any]]:
+    """Unique values claimed twice within the batch, or already held by a consumer outside it.
+    `changes` maps an item's index to (the consumer before, or None for a new one; after)."""
+    problems: list[dict[str, Any]] = []
+    first_claim: dict[tuple[str, str], int] = {}
+    claims: list[tuple[int, str, tuple[str, str]]] = []
+    for index, (before, after) in changes.items():
+        held = store.unique_values(before) if before is not None else {}
+        for field_path, key in store.unique_values(after).items():
+            if held.get(field_path) == key:
+                continue  # unchanged: already this consumer's
+            if key in first_claim:
+                message = f"{field_path} is also given to item {first_claim[key]} of this batch"
+                problems.append({"index": index, "field": field_path, "message": message})
+                continue
+            first_claim[key] = index
+            claims.append((index, field_path, key))
+    owners = store.taken_values(tenant, [key for _, _, key in claims])
+    batch_ids = {after.id for _, after in changes.values()}
+    for index, field_path, key in claims:
+        owner = owners.get(key)
+        if owner is not None and owner != changes[index][1].id:
+            # Moving a value between consumers of one batch would need two writes to one item.
+            detail = "belongs to another consumer of this batch" if owner in batch_ids else "already exists"
+            problems.append({"index": index, "field": field_path, "message": f"{field_path} {detail}"})
+    return problems
+
+
+def _commit_batch(writes: list[store.Write], results: list[Consumer]) -> None:
+    try:
+        store.commit_all(writes)
+    except store.BatchStopped as stopped:
+        cause = stopped.cause
+        if not stopped.written and isinstance(cause, ClienteleError):
+            if stopped.failed is not None:
+                cause.details = [{"index": stopped.failed, **detail} for detail in cause.details] or [
+                    {"index": stopped.failed, "message": cause.message}
+                ]
+            raise cause from None
+        written = set(stopped.written)
+        details = [
+            {"index": index, "id": consumer.id, "written": index in written}
+            | ({"message": getattr(cause, "message", str(cause))} if index == stopped.failed else {})
+            for index, consumer in enumerate(results)
+        ]
+        raise BatchInterrupted(details=details) from None
+
+
+def batch_create(tenant: Tenant, body: Any) -> list[Consumer]:
+    requests, problems = _parse_batch(body, ConsumerCreate)
+    now = clock.now()
+    consumers = {index: new_consumer(request, now) for index, request in requests.items()}
+    problems += _unique_problems(tenant, {index: (None, consumer) for index, consumer in consumers.items()})
+    if problems:
+        raise ValidationFailed(details=sorted(problems, key=lambda problem: problem["index"]))
+    created = list(consumers.values())
+    _commit_batch([store.insert_write(tenant, consumer) for consumer in created], created)
+    return created
+
+
+def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
+    updates, problems = _parse_batch(body, ConsumerBatchUpdate)
+    first_index: dict[str, int] = {}
+    for index, update in updates.items():
+        if update.id in first_index:
+            problems.append(
+                {"index": index, "field": "id", "message": f"also updated by item {first_index[update.id]}"}
+            )
+        first_index.setdefault(update.id, index)
+    current = store.get_many(
+        tenant, [consumer_id for consumer_id in first_index if consumer_id.startswith(f"{ID_PREFIX}_")]
+    )
+    now = clock.now()
+    changes: dict[int, tuple[Consumer | None, Consumer]] = {}
+    for index, update in updates.items():
+        before = current.get(update.id)
+        if before is None:
+            problems.append({"index": index, "field": "id", "message": "Consumer not found"})
+            continue
+        try:
+            changes[index] = (before, changed(before, update, now))
+        except ValidationFailed as error:
+            problems += [{"index": index, **detail} for detail in error.details]
+    problems += _unique_problems(tenant, changes)
+    if problems:
+        raise ValidationFailed(details=sorted(problems, key=lambda problem: problem["index"]))
+    pairs = [(before, after) for before, after in changes.values() if before is not None]
+    updated = [after for _, after in pairs]
+    _commit_batch([store.replace_write(tenant, before, after) for before, after in pairs], updated)
+    return updated

@@ -98,3 +98,31 @@ class IdempotencyInProgress(Conflict):
     type = "idempotency_error"
     code = "idempotency_in_progress"
     message = "A request with this Idempotency-Key is still being processed; retry later"
+
+
+class ConsumerChangedConcurrently(Conflict):
+    code = "consumer_changed"
+    message = "The consumer was changed by another request at the same time; retry"
+
+
+class BatchTooLarge(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "batch_too_large"
+    message = "Max batch size is 500"
+
+
+class BatchInterrupted(ClienteleError):
+    """A batch stopped part-way; `details` says, item by item, what was written."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "batch_partially_written"
+    message = "The batch was only partly written: details list the items that were written and those that were not"
+
+
+class StoreBusy(ClienteleError):
+    status = 503
+    type = "api_error"
+    code = "store_busy"
+    message = "The store is busy; retry the request"

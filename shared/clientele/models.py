@@ -14,7 +14,6 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
-    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -100,6 +99,14 @@ def _check_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
 Metadata = Annotated[dict[str, Any], AfterValidator(_check_metadata)]
 
 
+def derived_full_name(first_name: str | None, last_name: str | None) -> str | None:
+    """The full name a consumer gets from its parts when none is given."""
+    return " ".join(part for part in (first_name, last_name) if part) or None
+
+
+Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(lambda tags: list(dict.fromkeys(tags)))]
+
+
 class ConsumerCreate(ApiModel):
     """Body of `POST /consumers`: seed 001's fields plus the profile fields of the other seeds."""
 
@@ -113,27 +120,63 @@ class ConsumerCreate(ApiModel):
     status: Status = Status.ACTIVE
     membership: Membership = Membership.GUEST
     verified: bool = False
-    tags: Annotated[list[Tag], Field(max_length=100)] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     address: Address | None = None
     source: Source = Source.API
-
-    @field_validator("tags")
-    @classmethod
-    def _distinct_tags(cls, tags: list[str]) -> list[str]:
-        return list(dict.fromkeys(tags))
 
     @model_validator(mode="after")
     def _identified(self) -> ConsumerCreate:
         if self.email is None and self.phone is None and self.external_id is None:
-            raise ValueError("a consumer needs at least one of email, phone or externalId")
+            raise ValueError(NEEDS_IDENTIFIER)
         return self
 
     def display_name(self) -> str | None:
         """fullName as given, else built from firstName/lastName."""
-        if self.full_name is not None:
-            return self.full_name
-        parts = [part for part in (self.first_name, self.last_name) if part]
-        return " ".join(parts) or None
+        return self.full_name if self.full_name is not None else derived_full_name(self.first_name, self.last_name)
+
+
+NEEDS_IDENTIFIER = "a consumer needs at least one of email, phone or externalId"
+
+
+class ConsumerUpdate(ApiModel):
+    """Body of `PUT /consumers/{id}`: the fields present change; `null` clears a field."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    full_name: Text | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    metadata: Metadata | None = None
+    external_id: ExternalId | None = None
+    status: Status | None = None
+    membership: Membership | None = None
+    verified: bool | None = None
+    tags: Tags | None = None
+    address: Address | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_not_cleared(self) -> ConsumerUpdate:
+        cleared = [
+            name
+            for name in ("status", "membership", "verified")
+            if name in self.changes() and getattr(self, name) is None
+        ]
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent, by Python name, with their (normalized) values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class ConsumerBatchUpdate(ConsumerUpdate):
+    """One item of `PUT /consumers/batch`."""
+
+    id: str
+
+    def changes(self) -> dict[str, Any]:
+        return {name: value for name, value in super().changes().items() if name != "id"}
 
 
 class Consumer(ApiModel):
@@ -162,6 +205,7 @@ class Consumer(ApiModel):
     last_activity_at: str | None
     created_at: str
     updated_at: str
+    version: int  # increases with every change; writes are conditional on the version they read
 
     def to_api(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)

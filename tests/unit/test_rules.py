@@ -90,6 +90,7 @@ def test_money_is_a_plain_json_number() -> None:
             "totalOrderValue": "12.50",
             "createdAt": "2024-11-01T10:00:00.000Z",
             "updatedAt": "2024-11-01T10:00:00.000Z",
+            "version": 1,
         }
     )
     assert consumer.to_api()["totalOrderValue"] == 12.5

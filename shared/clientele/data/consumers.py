@@ -10,11 +10,13 @@ Keys (tenant prefix `<environment>#<organization>`):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from clientele import normalize
 from clientele.data import dynamo
-from clientele.errors import ClienteleError, EmailAlreadyExists, ExternalIdAlreadyExists
+from clientele.errors import Conflict, EmailAlreadyExists, ExternalIdAlreadyExists
 from clientele.models import Consumer
 from clientele.tenancy import Tenant
 
@@ -48,6 +50,7 @@ class ConsumerRecord:
             fields["metadata"] = json.loads(fields["metadata"])
         fields["loyalty"]["points"] = int(fields["loyalty"]["points"])
         fields["totalOrders"] = int(fields["totalOrders"])
+        fields["version"] = int(fields["version"])
         # Absent attributes are nulls: serialize() drops None values to keep items small.
         for name, info in Consumer.model_fields.items():
             fields.setdefault(info.alias or name, None)
@@ -70,39 +73,164 @@ class UniqueValue:
         return dynamo.put(item, condition="attribute_not_exists(pk)")
 
 
-def _claims(tenant: Tenant, consumer: Consumer) -> list[tuple[dict[str, Any], type[ClienteleError], str]]:
-    """The transaction operations claiming the consumer's unique values, each with the error and
-    field to report when another consumer already holds that value."""
-    claims: list[tuple[dict[str, Any], type[ClienteleError], str]] = []
+class ConsumerChanged(Exception):
+    """The consumer's version moved (or it was deleted) since it was read: re-read and retry."""
+
+
+@dataclass
+class Write:
+    """One consumer's share of a transaction, and what a failed condition on each operation means."""
+
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Callable[[], Exception]] = field(default_factory=list)
+
+    def add(self, operation: dict[str, Any], failure: Callable[[], Exception]) -> None:
+        self.operations.append(operation)
+        self.failures.append(failure)
+
+    def failure(self, failed: list[int]) -> Exception:
+        """The error the first failed operation stands for."""
+        return self.failures[failed[0]]() if failed else ConsumerChanged()
+
+
+def _taken(field_name: str) -> Callable[[], Exception]:
+    error = EmailAlreadyExists if field_name == "email" else ExternalIdAlreadyExists
+    message = f"{field_name} is already used by another consumer"
+    return lambda: error(details=[{"field": field_name, "message": message}])
+
+
+def unique_values(consumer: Consumer) -> dict[str, tuple[str, str]]:
+    """{API field: (key kind, identity)} for the consumer's values that must be unique in the tenant."""
+    values = {}
     if consumer.email is not None:
-        email = normalize.email_identity(consumer.email)
-        claims.append((UniqueValue.claim(tenant, "EMAIL", email, consumer.id), EmailAlreadyExists, "email"))
+        values["email"] = ("EMAIL", normalize.email_identity(consumer.email))
     if consumer.external_id is not None:
-        external_id = consumer.external_id
-        claims.append(
-            (UniqueValue.claim(tenant, "EXTERNALID", external_id, consumer.id), ExternalIdAlreadyExists, "externalId")
-        )
-    return claims
+        values["externalId"] = ("EXTERNALID", consumer.external_id)
+    return values
 
 
-def insert(tenant: Tenant, consumer: Consumer) -> None:
-    """Writes the consumer and claims its email/externalId in one transaction: a taken value
-    fails the whole write, and two concurrent creates with one email cannot both succeed."""
-    claims = _claims(tenant, consumer)
-    operations = [
-        dynamo.put(ConsumerRecord.to_item(tenant, consumer), condition="attribute_not_exists(pk)"),
-        *(operation for operation, _, _ in claims),
-    ]
+def _same_version(consumer: Consumer) -> tuple[str, dict[str, Any]]:
+    return "attribute_exists(pk) AND version = :version", {":version": consumer.version}
+
+
+def insert_write(tenant: Tenant, consumer: Consumer) -> Write:
+    """Creates the consumer and claims its unique values: a taken value fails the whole write, so two
+    concurrent creates with one email cannot both succeed."""
+    write = Write()
+    write.add(
+        dynamo.put(ConsumerRecord.to_item(tenant, consumer), condition="attribute_not_exists(pk)"), ConsumerChanged
+    )
+    for field_name, (kind, value) in unique_values(consumer).items():
+        write.add(UniqueValue.claim(tenant, kind, value, consumer.id), _taken(field_name))
+    return write
+
+
+def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
+    """Stores `after` if the consumer is still at `before`'s version, moving changed unique claims."""
+    condition, values = _same_version(before)
+    write = Write()
+    write.add(dynamo.put(ConsumerRecord.to_item(tenant, after), condition=condition, values=values), ConsumerChanged)
+    old, new = unique_values(before), unique_values(after)
+    for field_name, (kind, value) in old.items():
+        if new.get(field_name) != (kind, value):
+            write.add(_release(tenant, kind, value, before.id), ConsumerChanged)
+    for field_name, (kind, value) in new.items():
+        if old.get(field_name) != (kind, value):
+            write.add(UniqueValue.claim(tenant, kind, value, after.id), _taken(field_name))
+    return write
+
+
+def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
+    """Deletes the consumer (at the version read) and frees its unique values for others."""
+    condition, values = _same_version(consumer)
+    write = Write()
+    write.add(
+        dynamo.delete(ConsumerRecord.key(tenant, consumer.id), condition=condition, values=values), ConsumerChanged
+    )
+    for kind, value in unique_values(consumer).values():
+        write.add(_release(tenant, kind, value, consumer.id), ConsumerChanged)
+    return write
+
+
+def _release(tenant: Tenant, kind: str, value: str, consumer_id: str) -> dict[str, Any]:
+    return dynamo.delete(
+        UniqueValue.key(tenant, kind, value), condition="consumerId = :owner", values={":owner": consumer_id}
+    )
+
+
+def commit(write: Write) -> None:
     try:
-        dynamo.transact(operations)
+        dynamo.transact(write.operations)
     except dynamo.TransactionCancelled as cancelled:
-        taken = [claims[index - 1] for index in cancelled.failed if index > 0]
-        if not taken:
-            raise
-        _, error, field = taken[0]
-        raise error(details=[{"field": field, "message": f"{field} is already used by another consumer"}]) from None
+        raise write.failure(cancelled.failed) from None
+
+
+class BatchStopped(Exception):
+    """A transaction of a batch failed: `written` lists the writes that are stored, `failed` the index of
+    the write whose condition failed (None for a conflict), `cause` what it means."""
+
+    def __init__(self, written: list[int], failed: int | None, cause: Exception) -> None:
+        self.written, self.failed, self.cause = written, failed, cause
+        super().__init__(f"batch interrupted after {len(written)} writes")
+
+
+def commit_all(writes: list[Write]) -> None:
+    """Commits the writes in order, packed whole into transactions of at most 100 operations.
+
+    Each transaction is all-or-nothing, so on a failure exactly the earlier transactions are stored.
+    """
+    written: list[int] = []
+    for chunk in _chunks(writes):
+        operations = [operation for index in chunk for operation in writes[index].operations]
+        try:
+            dynamo.transact(operations)
+        except dynamo.TransactionCancelled as cancelled:
+            failed, offset = _locate(writes, chunk, cancelled.failed[0])
+            raise BatchStopped(written, failed, writes[failed].failure([offset])) from None
+        except Conflict as conflict:
+            raise BatchStopped(written, None, conflict) from None
+        written.extend(chunk)
+
+
+def _chunks(writes: list[Write]) -> list[list[int]]:
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for index, write in enumerate(writes):
+        if size + len(write.operations) > dynamo.MAX_TRANSACTION_ITEMS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(index)
+        size += len(write.operations)
+    return [chunk for chunk in chunks if chunk]
+
+
+def _locate(writes: list[Write], chunk: list[int], operation: int) -> tuple[int, int]:
+    """(write index, operation offset inside that write) of a transaction's operation index."""
+    for index in chunk:
+        count = len(writes[index].operations)
+        if operation < count:
+            return index, operation
+        operation -= count
+    raise IndexError(operation)
 
 
 def get(tenant: Tenant, consumer_id: str) -> Consumer | None:
     item = dynamo.get_item(ConsumerRecord.key(tenant, consumer_id), consistent=True)  # read-after-write
     return ConsumerRecord.from_item(item) if item else None
+
+
+def get_many(tenant: Tenant, consumer_ids: list[str]) -> dict[str, Consumer]:
+    items = dynamo.batch_get([ConsumerRecord.key(tenant, consumer_id) for consumer_id in consumer_ids], consistent=True)
+    consumers = (ConsumerRecord.from_item(item) for item in items)
+    return {consumer.id: consumer for consumer in consumers}
+
+
+def taken_values(tenant: Tenant, values: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(kind, identity): owning consumer id} for those of the values another consumer already holds."""
+    items = dynamo.batch_get([UniqueValue.key(tenant, kind, value) for kind, value in values])
+    prefix = f"{tenant.key_prefix}#"
+    owners = {}
+    for item in items:
+        kind, _, value = item["pk"].removeprefix(prefix).partition("#")
+        owners[(kind, value)] = item["consumerId"]
+    return owners

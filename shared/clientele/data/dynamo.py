@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,12 +10,15 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from clientele import aws, settings
-from clientele.errors import ClienteleError, Conflict
+from clientele.errors import ClienteleError, Conflict, StoreBusy
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+MAX_BATCH_GET_KEYS = 100  # and for one BatchGetItem
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,6 +40,29 @@ class TransactionCancelled(Exception):
 def get_item(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
     response = aws.dynamodb().get_item(TableName=settings.table_name(), Key=serialize(key), ConsistentRead=consistent)
     return deserialize(response["Item"]) if "Item" in response else None
+
+
+def batch_get(keys: list[dict[str, str]], *, consistent: bool = False) -> list[Item]:
+    """Every item that exists among `keys`, in any order (100 keys a request, unprocessed ones retried)."""
+    table = settings.table_name()
+    found: list[Item] = []
+    for start in range(0, len(keys), MAX_BATCH_GET_KEYS):
+        request = {
+            table: {
+                "Keys": [serialize(key) for key in keys[start : start + MAX_BATCH_GET_KEYS]],
+                "ConsistentRead": consistent,
+            }
+        }
+        for attempt in range(8):
+            response = aws.dynamodb().batch_get_item(RequestItems=request)
+            found.extend(deserialize(item) for item in response["Responses"].get(table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise StoreBusy()
+    return found
 
 
 def query(
@@ -65,11 +92,15 @@ def query(
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def put(item: Mapping[str, Any], *, condition: str | None = None) -> dict[str, Any]:
+def put(
+    item: Mapping[str, Any], *, condition: str | None = None, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """A Put for a transaction; `condition` guards it (e.g. `attribute_not_exists(pk)`)."""
     put_op: dict[str, Any] = {"TableName": settings.table_name(), "Item": serialize(item)}
     if condition:
         put_op["ConditionExpression"] = condition
+    if values:
+        put_op["ExpressionAttributeValues"] = serialize(values)
     return {"Put": put_op}
 
 
@@ -87,10 +118,14 @@ def update(
     return {"Update": update_op}
 
 
-def delete(key: Mapping[str, str], *, condition: str | None = None) -> dict[str, Any]:
+def delete(
+    key: Mapping[str, str], *, condition: str | None = None, values: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     delete_op: dict[str, Any] = {"TableName": settings.table_name(), "Key": serialize(key)}
     if condition:
         delete_op["ConditionExpression"] = condition
+    if values:
+        delete_op["ExpressionAttributeValues"] = serialize(values)
     return {"Delete": delete_op}
 
 

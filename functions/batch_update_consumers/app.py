@@ -1,0 +1,19 @@
+"""PUT /api/v1/consumers/batch: up to 500 updates, all validated before any is written."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.consumers import batch_update
+
+app = api.resolver()
+
+
+@app.put("/api/v1/consumers/batch")
+def update_batch() -> Response[list[dict[str, Any]]]:
+    consumers = batch_update(api.principal(app).tenant, api.json_body(app))
+    return api.json_response(200, [consumer.to_api() for consumer in consumers])
+
+
+lambda_handler = api.handler(app)

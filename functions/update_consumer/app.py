@@ -1,0 +1,20 @@
+"""PUT /api/v1/consumers/{id}"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.consumers import update_consumer
+from clientele.models import ConsumerUpdate
+
+app = api.resolver()
+
+
+@app.put("/api/v1/consumers/<consumer_id>")
+def update(consumer_id: str, request: ConsumerUpdate) -> Response[dict[str, Any]]:
+    consumer = update_consumer(api.principal(app).tenant, consumer_id, request)
+    return api.json_response(200, consumer.to_api())
+
+
+lambda_handler = api.handler(app)
