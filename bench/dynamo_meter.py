@@ -47,6 +47,10 @@ def read_units(items: list[dict[str, Any]], consistent: bool = False) -> float:
 
 @dataclass
 class Meter:
+    """`indexes` maps each GSI to its (hash, range) key attributes: a write of an item carrying an
+    index's keys also writes that index (projection ALL: the whole item, in normal write units)."""
+
+    indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     read_units: float = 0.0
     write_units: float = 0.0
@@ -67,13 +71,23 @@ class Meter:
         self.requests[operation] += 1
         self._consistent = bool(params.get("ConsistentRead"))
         if operation == "PutItem":
-            self.write_units += write_units(params.get("Item"))
+            self.write_units += write_units(params.get("Item")) + self._index_units(params.get("Item"))
         elif operation in ("UpdateItem", "DeleteItem"):
             self.write_units += 1  # at least one unit; the stored item's size is not in the request
         elif operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
                 ((kind, body),) = entry.items()
-                self.write_units += write_units(body.get("Item"), transactional=True) if kind != "ConditionCheck" else 1
+                if kind == "ConditionCheck":
+                    self.write_units += 1
+                    continue
+                self.write_units += write_units(body.get("Item"), transactional=True)
+                self.write_units += self._index_units(body.get("Item"))
+
+    def _index_units(self, item: dict[str, Any] | None) -> float:
+        if not item:
+            return 0
+        indexed = [name for name, keys in self.indexes.items() if all(key in item for key in keys)]
+        return len(indexed) * write_units(item)
 
     def _after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
         operation = model.name

@@ -85,14 +85,23 @@ def main() -> None:
             **table_request(template.resolve(template.properties("Table")), os.environ["TABLE_NAME"])
         )
         aws.reset()
-        meter = Meter()
+        table_properties = template.resolve(template.properties("Table"))
+        meter = Meter(
+            indexes={
+                index["IndexName"]: tuple(key["AttributeName"] for key in index["KeySchema"])
+                for index in table_properties.get("GlobalSecondaryIndexes", [])
+            }
+        )
         meter.attach(aws.dynamodb())
         raw = boto3.client("dynamodb")  # its own session: the meter does not count the floor's calls
 
         key = keys.create_key("bench", Environment.SANDBOX)
         principal = keys.authenticate(key.secret)
         context = principal.as_context()
-        create_fn, get_fn, authorizer_fn = (load_function(n) for n in ("create_consumer", "get_consumer", "authorizer"))
+        create_fn, get_fn, update_fn, delete_fn, authorizer_fn = (
+            load_function(name)
+            for name in ("create_consumer", "get_consumer", "update_consumer", "delete_consumer", "authorizer")
+        )
 
         def body(index: int) -> dict[str, Any]:
             return {
@@ -136,6 +145,20 @@ def main() -> None:
             event = api_event("get_consumer", principal=context, path_params={"id": "cons_01HXYZ12345678901234567890"})
             assert get_fn.lambda_handler(event, Context())["statusCode"] == 404
 
+        def update(index: int) -> None:
+            consumer_id = created_ids[index % len(created_ids)]
+            event = api_event(
+                "update_consumer",
+                principal=context,
+                body={"fullName": f"Renamed {index}"},
+                path_params={"id": consumer_id},
+            )
+            assert update_fn.lambda_handler(event, Context())["statusCode"] == 200
+
+        def delete(index: int) -> None:
+            event = api_event("delete_consumer", principal=context, path_params={"id": created_ids.pop()})
+            assert delete_fn.lambda_handler(event, Context())["statusCode"] == 200
+
         auth_event = copy.deepcopy(sample_event("authorizer"))
         auth_event["headers"] = {"Authorization": f"Bearer {key.secret}"}
 
@@ -167,12 +190,31 @@ def main() -> None:
         def raw_get(index: int) -> None:
             raw.get_item(TableName=table, Key={"pk": sample_item["pk"], "sk": sample_item["sk"]})
 
+        def raw_update(index: int) -> None:
+            key = {"pk": sample_item["pk"], "sk": sample_item["sk"]}
+            current = raw.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+            raw.put_item(TableName=table, Item={**current, "fullName": {"S": f"Renamed {index}"}})
+
+        def raw_delete(index: int) -> None:
+            unique = uuid.uuid4().hex
+            raw.get_item(
+                TableName=table, Key={"pk": {"S": f"raw#{unique}"}, "sk": sample_item["sk"]}, ConsistentRead=True
+            )
+            raw.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": table, "Key": {"pk": {"S": f"raw#{kind}{unique}"}, "sk": {"S": sk}}}}
+                    for kind, sk in (("", "PROFILE"), ("EMAIL#", "UNIQUE"), ("EXTERNALID#", "UNIQUE"))
+                ]
+            )
+
         operations = [
             ("POST /consumers", create, raw_create, 0),
             ("POST /consumers + Idempotency-Key", create_idempotent, raw_create, 0),
             ("POST /consumers replayed key", replay, raw_get, 0),
             ("GET /consumers/{id}", get, raw_get, 1),
             ("GET /consumers/{id} unknown", get_missing, raw_get, 0),
+            ("PUT /consumers/{id} (one field)", update, raw_update, 1),
+            ("DELETE /consumers/{id}", delete, raw_delete, 1),
             ("authorizer (per uncached key)", authorize, raw_get, 1),
         ]
         for name, operation, floor_operation, returned in operations:
@@ -193,7 +235,8 @@ def main() -> None:
                     "ratioToRaw": round(floor / rate, 2),
                 }
             )
-    cold = {name: round(cold_start(name) * 1000, 1) for name in ("authorizer", "create_consumer", "get_consumer")}
+    functions = sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
+    cold = {name: round(cold_start(name) * 1000, 1) for name in functions}
     report(rows, cold)
 
 

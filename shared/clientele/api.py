@@ -57,6 +57,8 @@ def resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(ClienteleError)
     def _domain_error(error: ClienteleError) -> Response[dict[str, Any]]:
+        if error.status >= 500:
+            logger.exception("Request failed")  # the cause (e.g. a store error) is chained to it
         return respond(error)
 
     @app.exception_handler(RequestValidationError)

@@ -129,9 +129,24 @@ def delete(
     return {"Delete": delete_op}
 
 
+_SINGLE_CALLS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
 def transact(operations: list[dict[str, Any]]) -> None:
     """All operations or none. Failed conditions raise TransactionCancelled with their indexes;
-    a clash with a concurrent transaction on the same items is a Conflict (retryable)."""
+    a clash with a concurrent transaction on the same items is a Conflict (retryable).
+
+    A single operation runs as a plain conditional write: as atomic, at half a transaction's cost.
+    """
+    if len(operations) == 1:
+        ((kind, request),) = operations[0].items()
+        try:
+            getattr(aws.dynamodb(), _SINGLE_CALLS[kind])(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise TransactionCancelled([0]) from error
+            raise ClienteleError() from error
+        return
     try:
         aws.dynamodb().transact_write_items(TransactItems=operations)
     except ClientError as error:
