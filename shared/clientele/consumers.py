@@ -194,20 +194,22 @@ def _unique_problems(tenant: Tenant, changes: dict[int, tuple[Consumer | None, C
 
 
 def _commit_batch(writes: list[store.Write], results: list[Consumer]) -> None:
+    """Commits a validated batch; if a race stops it, says exactly which items were written."""
     try:
         store.commit_all(writes)
     except store.BatchStopped as stopped:
         cause = stopped.cause
-        if not stopped.written and isinstance(cause, ClienteleError):
+        if not isinstance(cause, ClienteleError):  # a consumer changed after the batch read it
+            cause = ConsumerChangedConcurrently()
+        if not stopped.written:  # nothing stored: the batch simply failed, on this item
             if stopped.failed is not None:
-                cause.details = [{"index": stopped.failed, **detail} for detail in cause.details] or [
-                    {"index": stopped.failed, "message": cause.message}
-                ]
+                own = cause.details or [{"message": cause.message}]
+                cause.details = [{"index": stopped.failed, **detail} for detail in own]
             raise cause from None
         written = set(stopped.written)
         details = [
             {"index": index, "id": consumer.id, "written": index in written}
-            | ({"message": getattr(cause, "message", str(cause))} if index == stopped.failed else {})
+            | ({"message": cause.message} if index == stopped.failed else {})
             for index, consumer in enumerate(results)
         ]
         raise BatchInterrupted(details=details) from None

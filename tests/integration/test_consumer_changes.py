@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from clientele.data import consumers as consumers_store
+from clientele.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
 
@@ -296,3 +297,17 @@ def test_a_full_batch_replays_from_its_idempotency_record(call: Invoke, acme: di
     second = call("batch_create_consumers", principal=acme, body=body, headers=headers)
     assert second["status"] == 201
     assert second["body"] == first["body"]
+
+
+def test_a_batch_update_never_overwrites_a_change_made_after_its_read(
+    call: Invoke, acme: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consumer = make(call, acme, email="stale@example.com")
+    stale = consumers_store.get_many(Principal.from_context(acme).tenant, [consumer["id"]])
+    assert put(call, acme, consumer["id"], {"fullName": "Changed meanwhile"})["status"] == 200
+    monkeypatch.setattr(consumers_store, "get_many", lambda tenant, ids: stale)  # the batch read before that
+    response = call("batch_update_consumers", principal=acme, body=[{"id": consumer["id"], "fullName": "Batch"}])
+    assert response["status"] == 409
+    assert response["body"]["error"]["code"] == "consumer_changed"
+    assert response["body"]["error"]["details"][0]["index"] == 0
+    assert get(call, acme, consumer["id"])["body"]["fullName"] == "Changed meanwhile"
