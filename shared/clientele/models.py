@@ -182,6 +182,9 @@ class ConsumerBatchUpdate(ConsumerUpdate):
 class Consumer(ApiModel):
     """The Consumer object every endpoint returns."""
 
+    # Clients (the SDK) read it too: fields a newer server adds must not break them.
+    model_config = ConfigDict(extra="ignore")
+
     id: str
     email: str | None
     phone: str | None

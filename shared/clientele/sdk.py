@@ -1,0 +1,137 @@
+"""A Python client for the Clientele API.
+
+    from clientele.sdk import Clientele
+
+    client = Clientele(secret_key="sk_test_…", base_url="http://127.0.0.1:3000")
+    consumer = client.consumers.create(email="john@example.com", full_name="John Doe")
+    client.consumers.update(consumer.id, metadata={"tier": "vip"})
+
+Fields are given in Python style (`full_name`) or as the API spells them (`fullName`); `None`
+clears a field on update. Every error is an `ApiError` carrying the API's status, code and message.
+Standard library only, so it runs anywhere the `clientele` package does.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+
+from clientele.models import Consumer
+
+DEFAULT_BASE_URL = "http://127.0.0.1:3000"
+RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """An error answer of the API: `status` (HTTP), `type`, `code`, `message`, `details`, `request_id`."""
+
+    def __init__(self, status: int, error: Mapping[str, Any]) -> None:
+        self.status = status
+        self.type = str(error.get("type", "api_error"))
+        self.code = str(error.get("code", "unknown"))
+        self.message = str(error.get("message", "Request failed"))
+        self.details: list[dict[str, Any]] = list(error.get("details") or [])
+        self.request_id = error.get("requestId")
+        super().__init__(f"{status} {self.code}: {self.message}")
+
+
+class Clientele:
+    def __init__(
+        self, secret_key: str, base_url: str = DEFAULT_BASE_URL, *, timeout: float = 30.0, max_retries: int = 2
+    ) -> None:
+        self._transport = _Transport(secret_key, base_url.rstrip("/"), timeout, max_retries)
+        self.consumers = Consumers(self._transport)
+
+
+def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Python-style names to the API's camelCase; names already in camelCase pass through."""
+    return {to_camel(name) if "_" in name else name: value for name, value in fields.items()}
+
+
+class Consumers:
+    def __init__(self, transport: _Transport) -> None:
+        self._transport = transport
+
+    def create(self, *, idempotency_key: str | None = None, **fields: Any) -> Consumer:
+        body = self._transport.request("POST", "/consumers", body=_wire(fields), idempotency_key=idempotency_key)
+        return Consumer.model_validate(body)
+
+    def get(self, consumer_id: str) -> Consumer:
+        return Consumer.model_validate(self._transport.request("GET", f"/consumers/{_segment(consumer_id)}"))
+
+    def update(self, consumer_id: str, **fields: Any) -> Consumer:
+        body = self._transport.request("PUT", f"/consumers/{_segment(consumer_id)}", body=_wire(fields))
+        return Consumer.model_validate(body)
+
+    def delete(self, consumer_id: str) -> Consumer:
+        """Deletes the consumer and returns it as it was."""
+        return Consumer.model_validate(self._transport.request("DELETE", f"/consumers/{_segment(consumer_id)}"))
+
+    def batch_create(self, consumers: list[Mapping[str, Any]], *, idempotency_key: str | None = None) -> list[Consumer]:
+        body = [_wire(item) for item in consumers]
+        answer = self._transport.request("POST", "/consumers/batch", body=body, idempotency_key=idempotency_key)
+        return [Consumer.model_validate(item) for item in answer]
+
+    def batch_update(self, updates: list[Mapping[str, Any]]) -> list[Consumer]:
+        """Each update is `{"id": …, <fields to change>}`."""
+        answer = self._transport.request("PUT", "/consumers/batch", body=[_wire(item) for item in updates])
+        return [Consumer.model_validate(item) for item in answer]
+
+
+def _segment(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+class _Transport:
+    def __init__(self, secret_key: str, base_url: str, timeout: float, max_retries: int) -> None:
+        self.secret_key = secret_key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.max_retries = max_retries
+
+    def request(self, method: str, path: str, *, body: Any = None, idempotency_key: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.secret_key}", "Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if method == "POST":
+            # Retrying a POST is safe only under one key: the server then creates at most once.
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        url = f"{self.base_url}/api/v1{path}"
+        for attempt in range(self.max_retries + 1):
+            request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                    return json.loads(response.read() or b"null")
+            except urllib.error.HTTPError as http_error:
+                error = ApiError(http_error.code, _error_of(http_error))
+                if not _worth_retrying(error) or attempt == self.max_retries:
+                    raise error from None
+            except (urllib.error.URLError, TimeoutError):
+                if attempt == self.max_retries:
+                    raise
+            time.sleep(min(0.25 * 2**attempt, 4.0))
+        raise AssertionError("unreachable")
+
+
+def _error_of(http_error: urllib.error.HTTPError) -> dict[str, Any]:
+    try:
+        return dict(json.loads(http_error.read())["error"])
+    except (ValueError, KeyError, TypeError):
+        return {"message": http_error.reason or "Request failed"}
+
+
+def _worth_retrying(error: ApiError) -> bool:
+    # 409s are retried only while an identical request is still running; other conflicts are answers.
+    if error.status == 409:
+        return error.code == "idempotency_in_progress"
+    return error.status in RETRYABLE_STATUSES
