@@ -11,12 +11,13 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv run test bench lint cfn unit integration local e2e build deploy deploy-prod clean
+.PHONY: help venv run test bench openapi lint cfn unit integration local e2e build deploy deploy-prod clean
 
 help:
 	@echo "make run      start the local stack on 127.0.0.1:\$${PORT:-3000} (moto, gateway, streams)"
 	@echo "make test     lint, template checks, unit, integration, local-stack and e2e tests"
 	@echo "make bench    DynamoDB requests, capacity and throughput per operation vs the raw store"
+	@echo "make openapi  regenerate docs/openapi.json from the functions' code"
 	@echo "make build    sam build"
 	@echo "make deploy   sam build + sam deploy --config-env dev (deploy-prod for prod)"
 
@@ -37,6 +38,9 @@ test: lint cfn unit integration local e2e
 
 bench: venv
 	$(BIN)/python -m bench.run
+
+openapi: venv
+	$(BIN)/python -m clientele_local.openapi
 
 lint: venv
 	$(BIN)/ruff check .

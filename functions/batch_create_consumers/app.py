@@ -6,11 +6,17 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele import api, idempotency
 from clientele.consumers import batch_create
+from clientele.models import Consumer
 
 app = api.resolver()
 
 
-@app.post("/api/v1/consumers/batch")
+@app.post(
+    "/api/v1/consumers/batch",
+    summary="Create up to 500 consumers",
+    description="Body: an array of CreateConsumer objects. Every item is validated before any is written.",
+    responses=api.documented(201, list[Consumer], "The created consumers, in the order given"),
+)
 def create_batch() -> Response[list[dict[str, Any]]]:
     tenant = api.principal(app).tenant
     body = api.json_body(app)

@@ -6,11 +6,17 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
 from clientele.consumers import batch_update
+from clientele.models import Consumer
 
 app = api.resolver()
 
 
-@app.put("/api/v1/consumers/batch")
+@app.put(
+    "/api/v1/consumers/batch",
+    summary="Update up to 500 consumers",
+    description="Body: an array of `{id, ...fields}`. Every item is validated before any is written.",
+    responses=api.documented(200, list[Consumer], "The updated consumers, in the order given"),
+)
 def update_batch() -> Response[list[dict[str, Any]]]:
     consumers = batch_update(api.principal(app).tenant, api.json_body(app))
     return api.json_response(200, [consumer.to_api() for consumer in consumers])

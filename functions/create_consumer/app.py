@@ -6,12 +6,16 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele import api, idempotency
 from clientele.consumers import create_consumer
-from clientele.models import ConsumerCreate
+from clientele.models import Consumer, ConsumerCreate
 
 app = api.resolver()
 
 
-@app.post("/api/v1/consumers")
+@app.post(
+    "/api/v1/consumers",
+    summary="Create a consumer",
+    responses=api.documented(201, Consumer, "The created consumer"),
+)
 def create(request: ConsumerCreate) -> Response[dict[str, Any]]:
     tenant = api.principal(app).tenant
     consumer = idempotency.once(

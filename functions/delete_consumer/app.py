@@ -6,13 +6,18 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
 from clientele.consumers import delete_consumer
+from clientele.models import Consumer
 
 app = api.resolver()
 
 
-@app.delete("/api/v1/consumers/<consumer_id>")
-def delete(consumer_id: str) -> Response[dict[str, Any]]:
-    consumer = delete_consumer(api.principal(app).tenant, consumer_id)
+@app.delete(
+    "/api/v1/consumers/<id>",
+    summary="Delete a consumer",
+    responses=api.documented(200, Consumer, "The deleted consumer"),
+)
+def delete(id: str) -> Response[dict[str, Any]]:
+    consumer = delete_consumer(api.principal(app).tenant, id)
     return api.json_response(200, consumer.to_api())
 
 

@@ -6,13 +6,19 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
 from clientele.consumers import get_consumer, with_relations
+from clientele.models import Consumer
 
 app = api.resolver()
 
 
-@app.get("/api/v1/consumers/<consumer_id>")
-def get(consumer_id: str, include: str | None = None) -> Response[dict[str, Any]]:
-    consumer = get_consumer(api.principal(app).tenant, consumer_id)
+@app.get(
+    "/api/v1/consumers/<id>",
+    summary="Get a consumer",
+    description="`include=audiences,orders` adds those relations as lists.",
+    responses=api.documented(200, Consumer, "The consumer"),
+)
+def get(id: str, include: str | None = None) -> Response[dict[str, Any]]:
+    consumer = get_consumer(api.principal(app).tenant, id)
     return api.json_response(200, with_relations(consumer, include))
 
 

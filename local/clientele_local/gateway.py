@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from clientele_local import docs
 from clientele_local.template import ACCOUNT_ID, API, FUNCTION, REGION, Template, function_name_from_arn
 from clientele_local.workers import WorkerPool
 
@@ -192,6 +193,7 @@ class AuthorizerError(Exception):
 
 class Gateway:
     def __init__(self, tpl: Template, pool: WorkerPool, auth_cache: bool = True) -> None:
+        self.project_root = tpl.root
         self.pool = pool
         self.apis, routes = load_apis(tpl)
         self.routes = sorted(routes, key=lambda r: r.rank)
@@ -235,6 +237,9 @@ class Gateway:
         request_id = str(uuid.uuid4())
         if request.path == "/_local/health":
             return Response('{"ok": true}', 200, content_type="application/json")
+        documentation = docs.serve(request, self.project_root)
+        if documentation is not None:
+            return documentation
         method, path = request.method.upper(), request.path
         route, params = self._match(method, path)
         if route is None:

@@ -81,6 +81,11 @@ def json_response(status: int, payload: Any) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=payload)
 
 
+def documented(status: int, model: Any, description: str) -> dict[int, dict[str, Any]]:
+    """A route's success answer for the OpenAPI document (errors are added for every route)."""
+    return {status: {"description": description, "content": {"application/json": {"model": model}}}}
+
+
 def principal(app: APIGatewayRestResolver) -> Principal:
     """The caller, from the authorizer's context; never from the request body."""
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -143,3 +144,16 @@ def test_data_survives_a_graceful_restart(tmp_path: Path) -> None:
     saved = "".join(path.read_text(errors="ignore") for path in state.rglob("*") if path.is_file())
     assert old_demo_key not in saved
     assert new_demo_key not in saved  # keys are stored only as hashes, even locally
+
+
+def test_the_openapi_document_and_swagger_ui_are_served(stack: RunningStack) -> None:
+    document = requests.get(f"{stack.base_url}/api/v1/openapi.json", timeout=30)
+    assert document.status_code == 200
+    assert document.json() == json.loads((ROOT / "docs" / "openapi.json").read_text())
+    page = requests.get(f"{stack.base_url}/docs", timeout=30)
+    assert page.status_code == 200
+    assert "/api/v1/openapi.json" in page.text
+    script = requests.get(f"{stack.base_url}/docs/swagger-ui-bundle.js", timeout=30)
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].endswith("javascript")
+    assert requests.get(f"{stack.base_url}/docs/../../etc/passwd", timeout=30).status_code == 404
