@@ -107,8 +107,11 @@ def derived_full_name(first_name: str | None, last_name: str | None) -> str | No
 Tags = Annotated[list[Tag], Field(max_length=100), AfterValidator(lambda tags: list(dict.fromkeys(tags)))]
 
 
-class ConsumerCreate(ApiModel):
-    """Body of `POST /consumers`: seed 001's fields plus the profile fields of the other seeds."""
+NEEDS_IDENTIFIER = "a consumer needs at least one of email, phone or externalId"
+
+
+class ProfileFields(ApiModel):
+    """The profile fields a caller may set, on create and on update alike (all may be null)."""
 
     email: Email | None = None
     phone: Phone | None = None
@@ -117,11 +120,16 @@ class ConsumerCreate(ApiModel):
     last_name: Text | None = None
     metadata: Metadata | None = None
     external_id: ExternalId | None = None
+    address: Address | None = None
+
+
+class ConsumerCreate(ProfileFields):
+    """Body of `POST /consumers`: seed 001's fields plus the profile fields of the other seeds."""
+
     status: Status = Status.ACTIVE
     membership: Membership = Membership.GUEST
     verified: bool = False
     tags: Tags = Field(default_factory=list)
-    address: Address | None = None
     source: Source = Source.API
 
     @model_validator(mode="after")
@@ -135,32 +143,18 @@ class ConsumerCreate(ApiModel):
         return self.full_name if self.full_name is not None else derived_full_name(self.first_name, self.last_name)
 
 
-NEEDS_IDENTIFIER = "a consumer needs at least one of email, phone or externalId"
-
-
-class ConsumerUpdate(ApiModel):
+class ConsumerUpdate(ProfileFields):
     """Body of `PUT /consumers/{id}`: the fields present change; `null` clears a field."""
 
-    email: Email | None = None
-    phone: Phone | None = None
-    full_name: Text | None = None
-    first_name: Text | None = None
-    last_name: Text | None = None
-    metadata: Metadata | None = None
-    external_id: ExternalId | None = None
     status: Status | None = None
     membership: Membership | None = None
     verified: bool | None = None
-    tags: Tags | None = None
-    address: Address | None = None
+    tags: Tags | None = None  # null clears: no tags
 
     @model_validator(mode="after")
     def _required_fields_not_cleared(self) -> ConsumerUpdate:
-        cleared = [
-            name
-            for name in ("status", "membership", "verified")
-            if name in self.changes() and getattr(self, name) is None
-        ]
+        sent = self.changes()
+        cleared = [name for name in ("status", "membership", "verified") if name in sent and sent[name] is None]
         if cleared:
             raise ValueError(f"{', '.join(cleared)} cannot be null")
         return self
