@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,6 +52,8 @@ class Meter:
     index's keys also writes that index (projection ALL: the whole item, in normal write units)."""
 
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Reads the stored item of a key (not metered): deletes and updates are charged by its size.
+    peek: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda key: None
     requests: Counter[str] = field(default_factory=Counter)
     read_units: float = 0.0
     write_units: float = 0.0
@@ -73,15 +76,16 @@ class Meter:
         if operation == "PutItem":
             self.write_units += write_units(params.get("Item")) + self._index_units(params.get("Item"))
         elif operation in ("UpdateItem", "DeleteItem"):
-            self.write_units += 1  # at least one unit; the stored item's size is not in the request
+            stored = self.peek(params["Key"])
+            self.write_units += write_units(stored) + self._index_units(stored)
         elif operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
                 ((kind, body),) = entry.items()
                 if kind == "ConditionCheck":
                     self.write_units += 1
                     continue
-                self.write_units += write_units(body.get("Item"), transactional=True)
-                self.write_units += self._index_units(body.get("Item"))
+                item = body.get("Item") or self.peek(body["Key"])
+                self.write_units += write_units(item, transactional=True) + self._index_units(item)
 
     def _index_units(self, item: dict[str, Any] | None) -> float:
         if not item:

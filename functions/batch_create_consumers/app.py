@@ -1,14 +1,18 @@
 """POST /api/v1/consumers/batch: up to 500 consumers, all validated before any is written."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from pydantic import Field
 
 from clientele import api, idempotency
-from clientele.consumers import batch_create
-from clientele.models import Consumer
+from clientele.consumers import MAX_BATCH, batch_create, current
+from clientele.models import Consumer, ConsumerCreate
 
 app = api.resolver()
+
+# The body is parsed by the logic (to report problems per item); this is its shape for the docs.
+REQUEST_BODY = Annotated[list[ConsumerCreate], Field(min_length=1, max_length=MAX_BATCH)]
 
 
 @app.post(
@@ -26,6 +30,9 @@ def create_batch() -> Response[list[dict[str, Any]]]:
         api.idempotency_key(app),
         body,
         lambda: [consumer.to_api() for consumer in batch_create(tenant, body)],
+        # An answer too big to keep is kept as its ids; a replay then answers the consumers as they are now.
+        shrink=lambda answer: [consumer["id"] for consumer in answer],
+        expand=lambda ids: [consumer.to_api() for consumer in current(tenant, ids)],
     )
     return api.json_response(201, consumers)
 

@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
+from clientele.errors import ClienteleError
 from clientele_local.inprocess import ROOT, load_function
 from clientele_local.template import FUNCTION, Template
 
@@ -38,13 +41,27 @@ ERROR_SCHEMA = {
     },
 }
 
-ERRORS = {
-    "400": "Validation failed (per-field details), Email already exists, Max batch size is 500",
-    "401": "Authentication required: missing, malformed, unknown or revoked key",
-    "403": "A read-only key on a write",
-    "404": "Consumer not found",
-    "409": "A concurrent change, a reused or in-progress Idempotency-Key, or a batch cut short",
-}
+
+def _error_messages() -> dict[int, list[str]]:
+    """Every domain error's message, by HTTP status: the documented answers come from the code."""
+    found: dict[int, list[str]] = {}
+    pending = [ClienteleError]
+    while pending:
+        error = pending.pop()
+        pending.extend(error.__subclasses__())
+        if error.message not in found.setdefault(error.status, []):
+            found[error.status].append(error.message)
+    return found
+
+
+def _statuses(path: str, method: str) -> list[int]:
+    """The error answers an operation can give: writes add 403 (read-only key) and 409."""
+    statuses = [400, 401, 503]
+    if method != "get":
+        statuses += [403, 409]
+    if "{" in path:
+        statuses.append(404)
+    return sorted(statuses)
 
 
 def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
@@ -57,10 +74,14 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
         if not any(event.get("Type") == "Api" for event in events.values()):
             continue
         code = Path(template.properties(name)["CodeUri"]).name
-        document = json.loads(load_function(code, template_path.parent).app.get_openapi_json_schema())
+        module = load_function(code, template_path.parent)
+        document = json.loads(module.app.get_openapi_json_schema())
         for path, operations in document["paths"].items():
             for method, operation in operations.items():
-                paths.setdefault(path, {})[method] = _with_shared_answers(operation, method)
+                if "requestBody" not in operation and hasattr(module, "REQUEST_BODY"):
+                    # A function that parses its own body (to report per item) declares its shape.
+                    operation["requestBody"] = _body(module.REQUEST_BODY, schemas)
+                paths.setdefault(path, {})[method] = _with_shared_answers(operation, path, method)
         schemas.update(document.get("components", {}).get("schemas", {}))
     for unused in RESOLVER_ONLY_SCHEMAS:
         schemas.pop(unused, None)
@@ -83,13 +104,18 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
     }
 
 
-def _with_shared_answers(operation: dict[str, Any], method: str) -> dict[str, Any]:
+def _body(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
+    schema = TypeAdapter(shape).json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> dict[str, Any]:
     responses = {status: answer for status, answer in operation["responses"].items() if status != "422"}
-    for status, description in ERRORS.items():
-        if status == "403" and method == "get":
-            continue
-        responses[status] = {
-            "description": description,
+    messages = _error_messages()
+    for status in _statuses(path, method):
+        responses[str(status)] = {
+            "description": "; ".join(messages[status]),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
     if method == "post":

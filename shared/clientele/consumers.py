@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pydantic import TypeAdapter, ValidationError
 
 from clientele import clock
@@ -13,6 +14,7 @@ from clientele.errors import (
     BatchInterrupted,
     BatchTooLarge,
     ClienteleError,
+    Conflict,
     ConsumerChangedConcurrently,
     ConsumerNotFound,
     ValidationFailed,
@@ -29,10 +31,12 @@ from clientele.models import (
 )
 from clientele.tenancy import Tenant
 
+logger = Logger(child=True)
+
 ID_PREFIX = "cons"
 MAX_BATCH = 500
 INCLUDABLE = ("audiences", "orders")
-ATTEMPTS = 3  # re-reads when another request changed the consumer between our read and our write
+ATTEMPTS = 3  # reads-and-writes in all, when other requests keep changing the consumer in between
 
 
 def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
@@ -98,6 +102,12 @@ def get_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
     return consumer
 
 
+def current(tenant: Tenant, consumer_ids: list[str]) -> list[Consumer]:
+    """The consumers as they are now, in the order given; deleted ones are left out."""
+    found = store.get_many(tenant, consumer_ids)
+    return [found[consumer_id] for consumer_id in consumer_ids if consumer_id in found]
+
+
 def with_relations(consumer: Consumer, include: str | None) -> dict[str, Any]:
     """The API view of a consumer with the relations `include` names (comma-separated)."""
     wanted = [name.strip() for name in (include or "").split(",") if name.strip()]
@@ -116,7 +126,7 @@ def _retrying(tenant: Tenant, consumer_id: str, write: Callable[[Consumer], Cons
         consumer = get_consumer(tenant, consumer_id)
         try:
             return write(consumer)
-        except store.ConsumerChanged:
+        except (store.ConsumerChanged, Conflict):  # every write is conditional: re-reading is safe
             continue
     raise ConsumerChangedConcurrently()
 
@@ -172,10 +182,7 @@ def _unique_problems(tenant: Tenant, changes: dict[int, tuple[Consumer | None, C
     first_claim: dict[tuple[str, str], int] = {}
     claims: list[tuple[int, str, tuple[str, str]]] = []
     for index, (before, after) in changes.items():
-        held = store.unique_values(before) if before is not None else {}
-        for field_path, key in store.unique_values(after).items():
-            if held.get(field_path) == key:
-                continue  # unchanged: already this consumer's
+        for field_path, key in store.claim_changes(before, after)[1].items():
             if key in first_claim:
                 message = f"{field_path} is also given to item {first_claim[key]} of this batch"
                 problems.append({"index": index, "field": field_path, "message": message})
@@ -194,24 +201,31 @@ def _unique_problems(tenant: Tenant, changes: dict[int, tuple[Consumer | None, C
 
 
 def _commit_batch(writes: list[store.Write], results: list[Consumer]) -> None:
-    """Commits a validated batch; if a race stops it, says exactly which items were written."""
+    """Commits a validated batch; if anything stops it part-way, says exactly which items were written."""
     try:
         store.commit_all(writes)
     except store.BatchStopped as stopped:
         cause = stopped.cause
-        if not isinstance(cause, ClienteleError):  # a consumer changed after the batch read it
+        if isinstance(cause, store.ConsumerChanged):  # a consumer changed after the batch read it
             cause = ConsumerChangedConcurrently()
-        if not stopped.written:  # nothing stored: the batch simply failed, on this item
-            if stopped.failed is not None:
+        if not stopped.written:  # nothing stored: the batch simply failed
+            if isinstance(cause, ClienteleError) and stopped.failed is not None:
                 own = cause.details or [{"message": cause.message}]
                 cause.details = [{"index": stopped.failed, **detail} for detail in own]
             raise cause from None
         written = set(stopped.written)
+        reason = cause.message if isinstance(cause, ClienteleError) else ClienteleError.message
         details = [
             {"index": index, "id": consumer.id, "written": index in written}
-            | ({"message": cause.message} if index == stopped.failed else {})
+            | (
+                {"message": reason}
+                if index == stopped.failed or (stopped.failed is None and index not in written)
+                else {}
+            )
             for index, consumer in enumerate(results)
         ]
+        if not isinstance(cause, ClienteleError):
+            logger.exception("Batch stopped by a fault", exc_info=cause)
         raise BatchInterrupted(details=details) from None
 
 
@@ -253,7 +267,7 @@ def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
     problems += _unique_problems(tenant, changes)
     if problems:
         raise ValidationFailed(details=sorted(problems, key=lambda problem: problem["index"]))
-    pairs = [(before, after) for before, after in changes.values() if before is not None]
-    updated = [after for _, after in pairs]
-    _commit_batch([store.replace_write(tenant, before, after) for before, after in pairs], updated)
+    updated = [after for _, after in changes.values()]
+    writes = [store.replace_write(tenant, before, after) for before, after in changes.values() if before is not None]
+    _commit_batch(writes, updated)
     return updated

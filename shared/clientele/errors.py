@@ -14,11 +14,19 @@ class ClienteleError(Exception):
     type = "api_error"
     code = "internal_error"
     message = "Internal error"
+    remembered = False  # True: the request wrote something, so its Idempotency-Key keeps this answer
 
     def __init__(self, message: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
         self.message = message or self.message
         self.details = details or []
         super().__init__(self.message)
+
+    @classmethod
+    def replayed(cls, status: int, type: str, code: str, message: str, details: list[dict[str, Any]]) -> ClienteleError:
+        """The error an Idempotency-Key stored, answered again."""
+        error = cls(message, details)
+        error.status, error.type, error.code = status, type, code
+        return error
 
 
 class ValidationFailed(ClienteleError):
@@ -118,6 +126,7 @@ class BatchInterrupted(ClienteleError):
     status = 409
     type = "invalid_request_error"
     code = "batch_partially_written"
+    remembered = True
     message = "The batch was only partly written: details list the items that were written and those that were not"
 
 

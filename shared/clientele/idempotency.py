@@ -1,9 +1,10 @@
 """`Idempotency-Key` for POSTs, through Powertools Idempotency on the single table.
 
 Records live in the caller's tenant (pk=<tenant>#IDEMPOTENCY, sk=<operation>#<hash of key>) and
-expire through the table's TTL. The same key with the same body returns the first result; with
-another body it is a 409. Failures (validation, duplicates) are not stored, as with Stripe, so a
-corrected retry may reuse the key.
+expire through the table's TTL. The same key with the same body returns the first answer; with
+another body it is a 409. Failures that wrote nothing (validation, duplicates) are not stored, as
+with Stripe, so a corrected retry may reuse the key; a failure after some writes (a batch cut
+short) is stored and replayed, so a retry cannot write the same items twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,30 +23,52 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele import aws, settings
-from clientele.errors import IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
+from clientele.errors import ClienteleError, IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
 from clientele.tenancy import Tenant
+
+logger = Logger(child=True)
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 EXPIRES_AFTER_SECONDS = 24 * 60 * 60
 
 
-class CompressedJson(BaseIdempotencySerializer):
-    """Stores the saved response gzipped: a 500-consumer batch response is ~350 KB of JSON, close to
-    DynamoDB's 400 KB item limit, and compresses about tenfold."""
+MAX_STORED = 300_000  # characters of stored answer: DynamoDB items end at 400 KB
 
-    def to_dict(self, data: Any) -> dict[str, str]:
-        packed = gzip.compress(json.dumps(data, separators=(",", ":")).encode())
-        return {"gzip": base64.b64encode(packed).decode()}
 
-    def from_dict(self, data: dict[str, str]) -> Any:
-        return json.loads(gzip.decompress(base64.b64decode(data["gzip"])))
+def _pack(data: Any) -> str:
+    return base64.b64encode(gzip.compress(json.dumps(data, separators=(",", ":")).encode())).decode()
+
+
+def _unpack(packed: str) -> Any:
+    return json.loads(gzip.decompress(base64.b64decode(packed)))
+
+
+class StoredAnswer(BaseIdempotencySerializer):
+    """Stores the answer gzipped (a 500-consumer batch is ~350 KB of JSON). An answer too big even
+    so is stored as `shrink(result)` and rebuilt on replay by `expand`."""
+
+    def __init__(self, shrink: Callable[[Any], Any] | None, expand: Callable[[Any], Any] | None) -> None:
+        self.shrink, self.expand = shrink, expand
+
+    def to_dict(self, data: dict[str, Any]) -> dict[str, str]:
+        packed = _pack(data)
+        if len(packed) > MAX_STORED and self.shrink is not None and "result" in data:
+            return {"shrunk": _pack(self.shrink(data["result"]))}
+        return {"gzip": packed}
+
+    def from_dict(self, data: dict[str, str]) -> dict[str, Any]:
+        if "shrunk" in data:
+            assert self.expand is not None
+            return {"result": self.expand(_unpack(data["shrunk"]))}
+        return dict(_unpack(data["gzip"]))
 
 
 _CONFIG = IdempotencyConfig(
@@ -59,7 +83,16 @@ def register(context: LambdaContext) -> None:
     _CONFIG.register_lambda_context(context)
 
 
-def once(tenant: Tenant, operation: str, key: str | None, payload: Any, work: Callable[[], Any]) -> Any:
+def once(
+    tenant: Tenant,
+    operation: str,
+    key: str | None,
+    payload: Any,
+    work: Callable[[], Any],
+    *,
+    shrink: Callable[[Any], Any] | None = None,
+    expand: Callable[[Any], Any] | None = None,
+) -> Any:
     """Runs `work` once per (tenant, operation, key); without a key it simply runs."""
     if key is None:
         return work()
@@ -72,21 +105,39 @@ def once(tenant: Tenant, operation: str, key: str | None, payload: Any, work: Ca
         static_pk_value=f"{tenant.key_prefix}#IDEMPOTENCY",
         boto3_client=aws.dynamodb(),
     )
+    outcome: dict[str, Any] = {}
 
     @idempotent_function(
         data_keyword_argument="request",
         persistence_store=store,
         config=_CONFIG,
         key_prefix=operation,
-        output_serializer=CompressedJson(),
+        output_serializer=StoredAnswer(shrink, expand),
     )
-    def run(request: dict[str, Any]) -> Any:
-        return work()
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            outcome["result"] = work()
+        except ClienteleError as error:
+            if not error.remembered:
+                raise  # nothing was written: not stored, a retry runs again
+            outcome["error"] = {name: getattr(error, name) for name in _ERROR_FIELDS}
+        return dict(outcome)
 
     try:
-        result = run(request={"key": key, "payload": payload})
+        answer = run(request={"key": key, "payload": payload})
     except IdempotencyValidationError:
         raise IdempotencyKeyReused() from None
     except IdempotencyAlreadyInProgressError:
         raise IdempotencyInProgress() from None
-    return result
+    except IdempotencyPersistenceLayerError:
+        if not outcome:
+            raise
+        # The work is done; only remembering it failed. Answer it rather than invite a second run.
+        logger.warning("Idempotency record not saved", extra={"operation": operation})
+        answer = outcome
+    if "error" in answer:
+        raise ClienteleError.replayed(**answer["error"])
+    return answer["result"]
+
+
+_ERROR_FIELDS = ("status", "type", "code", "message", "details")

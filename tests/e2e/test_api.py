@@ -156,4 +156,3 @@ def test_the_openapi_document_and_swagger_ui_are_served(stack: RunningStack) -> 
     script = requests.get(f"{stack.base_url}/docs/swagger-ui-bundle.js", timeout=30)
     assert script.status_code == 200
     assert script.headers["Content-Type"].endswith("javascript")
-    assert requests.get(f"{stack.base_url}/docs/../../etc/passwd", timeout=30).status_code == 404

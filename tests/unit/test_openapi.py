@@ -29,15 +29,29 @@ def test_the_document_is_valid_and_covers_every_route() -> None:
     assert documented == routes
 
 
-def test_errors_are_400_not_422_and_writes_document_403() -> None:
+def test_error_answers_come_from_the_code() -> None:
     document = openapi.build()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            assert "422" not in operation["responses"], (path, method)
-            assert "400" in operation["responses"]
-            assert ("403" in operation["responses"]) == (method != "get")
+            responses = operation["responses"]
+            assert "422" not in responses, (path, method)  # Clientele answers validation with 400
+            assert ("403" in responses) == (method != "get")  # read-only keys may not write
+            assert ("404" in responses) == ("{" in path)
+    get = document["paths"]["/api/v1/consumers/{id}"]["get"]["responses"]
+    assert "Consumer not found" in get["404"]["description"]
+    batch = document["paths"]["/api/v1/consumers/batch"]["post"]["responses"]
+    assert "Max batch size is 500" in batch["400"]["description"]
     create = document["paths"]["/api/v1/consumers"]["post"]
     assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Consumer"
     }
     assert any(parameter["name"] == "Idempotency-Key" for parameter in create["parameters"])
+
+
+def test_batch_bodies_are_described() -> None:
+    paths = openapi.build()["paths"]["/api/v1/consumers/batch"]
+    for method, model in (("post", "ConsumerCreate"), ("put", "ConsumerBatchUpdate")):
+        schema = paths[method]["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["type"] == "array"
+        assert schema["maxItems"] == 500
+        assert schema["items"] == {"$ref": f"#/components/schemas/{model}"}

@@ -10,13 +10,14 @@ Keys (tenant prefix `<environment>#<organization>`):
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from clientele import normalize
 from clientele.data import dynamo
-from clientele.errors import Conflict, EmailAlreadyExists, ExternalIdAlreadyExists
+from clientele.errors import Conflict, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
 from clientele.models import Consumer
 from clientele.tenancy import Tenant
 
@@ -125,18 +126,26 @@ def insert_write(tenant: Tenant, consumer: Consumer) -> Write:
     return write
 
 
+def claim_changes(
+    before: Consumer | None, after: Consumer
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """(values to release, values to claim) when `before` (None: a new consumer) becomes `after`."""
+    old, new = (unique_values(before) if before is not None else {}), unique_values(after)
+    released = {name: value for name, value in old.items() if new.get(name) != value}
+    claimed = {name: value for name, value in new.items() if old.get(name) != value}
+    return released, claimed
+
+
 def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
     """Stores `after` if the consumer is still at `before`'s version, moving changed unique claims."""
     condition, values = _same_version(before)
     write = Write()
     write.add(dynamo.put(ConsumerRecord.to_item(tenant, after), condition=condition, values=values), ConsumerChanged)
-    old, new = unique_values(before), unique_values(after)
-    for field_name, (kind, value) in old.items():
-        if new.get(field_name) != (kind, value):
-            write.add(_release(tenant, kind, value, before.id), ConsumerChanged)
-    for field_name, (kind, value) in new.items():
-        if old.get(field_name) != (kind, value):
-            write.add(UniqueValue.claim(tenant, kind, value, after.id), _taken(field_name))
+    released, claimed = claim_changes(before, after)
+    for kind, value in released.values():
+        write.add(_release(tenant, kind, value, before.id), ConsumerChanged)
+    for field_name, (kind, value) in claimed.items():
+        write.add(UniqueValue.claim(tenant, kind, value, after.id), _taken(field_name))
     return write
 
 
@@ -174,21 +183,31 @@ class BatchStopped(Exception):
         super().__init__(f"batch interrupted after {len(written)} writes")
 
 
+CHUNK_ATTEMPTS = 3  # a transaction that clashed or was throttled is tried again before the batch stops
+
+
 def commit_all(writes: list[Write]) -> None:
     """Commits the writes in order, packed whole into transactions of at most 100 operations.
 
-    Each transaction is all-or-nothing, so on a failure exactly the earlier transactions are stored.
+    Each transaction is all-or-nothing, so whatever stops the batch, exactly the earlier
+    transactions are stored, and BatchStopped says which.
     """
     written: list[int] = []
     for chunk in _chunks(writes):
         operations = [operation for index in chunk for operation in writes[index].operations]
-        try:
-            dynamo.transact(operations)
-        except dynamo.TransactionCancelled as cancelled:
-            failed, offset = _locate(writes, chunk, cancelled.failed[0])
-            raise BatchStopped(written, failed, writes[failed].failure([offset])) from None
-        except Conflict as conflict:
-            raise BatchStopped(written, None, conflict) from None
+        for attempt in range(CHUNK_ATTEMPTS):
+            try:
+                dynamo.transact(operations)
+                break
+            except dynamo.TransactionCancelled as cancelled:
+                failed, offset = _locate(writes, chunk, cancelled.failed[0])
+                raise BatchStopped(written, failed, writes[failed].failure([offset])) from None
+            except (Conflict, StoreBusy) as transient:
+                if attempt == CHUNK_ATTEMPTS - 1:
+                    raise BatchStopped(written, None, transient) from None
+                time.sleep(0.05 * 2**attempt)
+            except Exception as fault:
+                raise BatchStopped(written, None, fault) from fault
         written.extend(chunk)
 
 
@@ -196,6 +215,7 @@ def _chunks(writes: list[Write]) -> list[list[int]]:
     chunks: list[list[int]] = [[]]
     size = 0
     for index, write in enumerate(writes):
+        assert len(write.operations) <= dynamo.MAX_TRANSACTION_ITEMS, "one consumer's write never needs 100 operations"
         if size + len(write.operations) > dynamo.MAX_TRANSACTION_ITEMS:
             chunks.append([])
             size = 0
@@ -227,7 +247,7 @@ def get_many(tenant: Tenant, consumer_ids: list[str]) -> dict[str, Consumer]:
 
 def taken_values(tenant: Tenant, values: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """{(kind, identity): owning consumer id} for those of the values another consumer already holds."""
-    items = dynamo.batch_get([UniqueValue.key(tenant, kind, value) for kind, value in values])
+    items = dynamo.batch_get([UniqueValue.key(tenant, kind, value) for kind, value in values], consistent=True)
     prefix = f"{tenant.key_prefix}#"
     owners = {}
     for item in items:

@@ -92,44 +92,55 @@ def query(
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def _guarded(operation: dict[str, Any], condition: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = serialize(values)
+    return operation
+
+
 def put(
     item: Mapping[str, Any], *, condition: str | None = None, values: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """A Put for a transaction; `condition` guards it (e.g. `attribute_not_exists(pk)`)."""
-    put_op: dict[str, Any] = {"TableName": settings.table_name(), "Item": serialize(item)}
-    if condition:
-        put_op["ConditionExpression"] = condition
-    if values:
-        put_op["ExpressionAttributeValues"] = serialize(values)
-    return {"Put": put_op}
+    return {"Put": _guarded({"TableName": settings.table_name(), "Item": serialize(item)}, condition, values)}
 
 
 def update(
     key: Mapping[str, str], *, expression: str, values: Mapping[str, Any], condition: str | None = None
 ) -> dict[str, Any]:
-    update_op: dict[str, Any] = {
-        "TableName": settings.table_name(),
-        "Key": serialize(key),
-        "UpdateExpression": expression,
-        "ExpressionAttributeValues": serialize(values),
-    }
-    if condition:
-        update_op["ConditionExpression"] = condition
-    return {"Update": update_op}
+    operation = {"TableName": settings.table_name(), "Key": serialize(key), "UpdateExpression": expression}
+    return {"Update": _guarded(operation, condition, values)}
 
 
 def delete(
     key: Mapping[str, str], *, condition: str | None = None, values: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    delete_op: dict[str, Any] = {"TableName": settings.table_name(), "Key": serialize(key)}
-    if condition:
-        delete_op["ConditionExpression"] = condition
-    if values:
-        delete_op["ExpressionAttributeValues"] = serialize(values)
-    return {"Delete": delete_op}
+    return {"Delete": _guarded({"TableName": settings.table_name(), "Key": serialize(key)}, condition, values)}
 
 
 _SINGLE_CALLS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+_THROTTLED = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "ThrottlingError"}
+)
+
+
+def _translated(error: ClientError) -> Exception:
+    """What a failed write means to the service: a failed condition (with the operations whose
+    condition failed), a clash with a concurrent transaction, a busy store, or a fault."""
+    code = error.response["Error"]["Code"]
+    reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+    if code == "ConditionalCheckFailedException":
+        return TransactionCancelled([0])
+    if code == "TransactionConflictException" or "TransactionConflict" in reasons:
+        return Conflict()
+    failed = [index for index, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"]
+    if failed:
+        return TransactionCancelled(failed)
+    if code in _THROTTLED or _THROTTLED & set(reasons):
+        return StoreBusy()
+    return ClienteleError()
 
 
 def transact(operations: list[dict[str, Any]]) -> None:
@@ -138,27 +149,11 @@ def transact(operations: list[dict[str, Any]]) -> None:
 
     A single operation runs as a plain conditional write: as atomic, at half a transaction's cost.
     """
-    if len(operations) == 1:
-        ((kind, request),) = operations[0].items()
-        try:
-            getattr(aws.dynamodb(), _SINGLE_CALLS[kind])(**request)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise TransactionCancelled([0]) from error
-            raise ClienteleError() from error
-        return
     try:
-        aws.dynamodb().transact_write_items(TransactItems=operations)
+        if len(operations) == 1:
+            ((kind, request),) = operations[0].items()
+            getattr(aws.dynamodb(), _SINGLE_CALLS[kind])(**request)
+        else:
+            aws.dynamodb().transact_write_items(TransactItems=operations)
     except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code == "TransactionCanceledException":
-            reasons = error.response.get("CancellationReasons", [])
-            codes = [reason.get("Code", "None") for reason in reasons]
-            if "TransactionConflict" in codes:
-                raise Conflict() from error
-            failed = [index for index, reason in enumerate(codes) if reason == "ConditionalCheckFailed"]
-            if failed:
-                raise TransactionCancelled(failed) from error
-        if code == "TransactionConflictException":
-            raise Conflict() from error
-        raise ClienteleError() from error
+        raise _translated(error) from error
