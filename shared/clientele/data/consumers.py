@@ -176,7 +176,7 @@ def commit(write: Write) -> None:
 
 class BatchStopped(Exception):
     """A transaction of a batch failed: `written` lists the writes that are stored, `failed` the index of
-    the write whose condition failed (None for a conflict), `cause` what it means."""
+    the write whose condition failed (None when no single item is to blame), `cause` what it means."""
 
     def __init__(self, written: list[int], failed: int | None, cause: Exception) -> None:
         self.written, self.failed, self.cause = written, failed, cause
