@@ -10,6 +10,7 @@ import copy
 import importlib.util
 import json
 import uuid
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,7 +55,13 @@ def load_function(name: str, root: Path = ROOT) -> ModuleType:
 
 
 def sample_event(name: str, root: Path = ROOT) -> dict[str, Any]:
-    return dict(json.loads((root / "events" / f"{name}.json").read_text()))
+    """A fresh copy of events/<name>.json (read once: the bench builds events in its timed loop)."""
+    return copy.deepcopy(_read_event(root / "events" / f"{name}.json"))
+
+
+@cache
+def _read_event(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text()))
 
 
 def api_event(
@@ -68,7 +75,7 @@ def api_event(
     query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The function's sample REST proxy event, re-aimed at this call."""
-    event = copy.deepcopy(sample_event(function))
+    event = sample_event(function)
     event["queryStringParameters"] = query
     event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} if query else None
     event["requestContext"]["requestId"] = str(uuid.uuid4())

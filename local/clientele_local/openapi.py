@@ -54,6 +54,9 @@ def _error_messages() -> dict[int, list[str]]:
     return found
 
 
+ERROR_MESSAGES = _error_messages()
+
+
 def _statuses(path: str, method: str) -> list[int]:
     """The error answers an operation can give: writes add 403 (read-only key) and 409."""
     statuses = [400, 401, 503]
@@ -112,7 +115,7 @@ def _body(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
 
 def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> dict[str, Any]:
     responses = {status: answer for status, answer in operation["responses"].items() if status != "422"}
-    messages = _error_messages()
+    messages = ERROR_MESSAGES
     for status in _statuses(path, method):
         responses[str(status)] = {
             "description": "; ".join(messages[status]),

@@ -16,7 +16,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele import idempotency
-from clientele.errors import AuthenticationRequired, ClienteleError, RouteNotFound, ValidationFailed
+from clientele.errors import (
+    AuthenticationRequired,
+    ClienteleError,
+    RouteNotFound,
+    ValidationFailed,
+    validation_details,
+)
 from clientele.tenancy import Principal
 
 logger = Logger()
@@ -34,18 +40,6 @@ def error_body(error: ClienteleError, request_id: str | None) -> dict[str, Any]:
             "requestId": request_id,
         }
     }
-
-
-def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pydantic's errors as `{field, message}`; body fields by their JSON path (`address.city`)."""
-    details = []
-    for error in errors:
-        location = [str(part) for part in error.get("loc", ())]
-        if location[:1] == ["body"]:
-            location = location[1:]
-        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-        details.append({"field": ".".join(location) or "body", "message": message})
-    return details
 
 
 def resolver() -> APIGatewayRestResolver:

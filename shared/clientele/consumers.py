@@ -18,6 +18,7 @@ from clientele.errors import (
     ConsumerChangedConcurrently,
     ConsumerNotFound,
     ValidationFailed,
+    validation_details,
 )
 from clientele.models import (
     NEEDS_IDENTIFIER,
@@ -161,18 +162,26 @@ def _parse_batch[Model: ConsumerCreate | ConsumerBatchUpdate](
         raise BatchTooLarge(details=[{"field": "body", "message": f"{len(body)} items; at most {MAX_BATCH}"}])
     if not body:
         raise ValidationFailed(details=[{"field": "body", "message": "must hold at least one consumer"}])
-    adapter = TypeAdapter(model)
+    adapter = _adapter(model)
     parsed: dict[int, Model] = {}
     problems: list[dict[str, Any]] = []
     for index, raw in enumerate(body):
         try:
             parsed[index] = adapter.validate_python(raw)
         except ValidationError as error:
-            for issue in error.errors():
-                field_path = ".".join(str(part) for part in issue["loc"]) or "body"
-                message = str(issue["msg"]).removeprefix("Value error, ")
-                problems.append({"index": index, "field": field_path, "message": message})
+            details = validation_details([dict(issue) for issue in error.errors()])
+            problems += [{"index": index, **detail} for detail in details]
     return parsed, problems
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[Any]) -> TypeAdapter[Any]:
+    """Built once per model and process: building a validator is the expensive part."""
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
 
 
 def _unique_problems(tenant: Tenant, changes: dict[int, tuple[Consumer | None, Consumer]]) -> list[dict[str, Any]]:

@@ -135,3 +135,15 @@ class StoreBusy(ClienteleError):
     type = "api_error"
     code = "store_busy"
     message = "The store is busy; retry the request"
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors as `{field, message}`; body fields by their JSON path (`address.city`)."""
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location[:1] == ["body"]:
+            location = location[1:]
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        details.append({"field": ".".join(location) or "body", "message": message})
+    return details
