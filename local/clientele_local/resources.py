@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from clientele_local.atomic import make_moto_dynamodb_atomic
-from clientele_local.template import BUCKET, QUEUE, REGION, TABLE, Template
+from clientele_local.template import BUCKET, QUEUE, REGION, SECRET, TABLE, Template
 
 log = logging.getLogger("clientele_local")
 
@@ -104,6 +105,10 @@ def table_request(props: dict[str, Any], name: str) -> dict[str, Any]:
     return req
 
 
+def _generated(props: dict[str, Any]) -> dict[str, Any]:
+    return dict(props.get("GenerateSecretString") or {})
+
+
 def create_resources(tpl: Template, moto: Moto) -> dict[str, str]:
     """Create every table, bucket and queue; returns {logical id: physical name or queue URL}.
 
@@ -156,6 +161,15 @@ def create_resources(tpl: Template, moto: Moto) -> dict[str, str]:
         if cors:
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors["CorsRules"]})
         created[logical_id] = name
+
+    secretsmanager = moto.client("secretsmanager")
+    for logical_id, res in tpl.resources(SECRET).items():
+        props = tpl.resolve(res.get("Properties") or {})
+        value = props.get("SecretString") or secrets.token_urlsafe(int(_generated(props).get("PasswordLength", 32)))
+        arn = secretsmanager.create_secret(Name=tpl.physical_name(logical_id), SecretString=value)["ARN"]
+        tpl.runtime[(logical_id, "Ref")] = arn
+        tpl.runtime[(logical_id, "Id")] = arn
+        created[logical_id] = arn
 
     for logical_id, type_ in ((k, v.get("Type")) for k, v in tpl.raw["Resources"].items()):
         if logical_id not in created and type_ not in ("AWS::Serverless::Function",):

@@ -24,6 +24,7 @@ API = "AWS::Serverless::Api"
 TABLE = "AWS::DynamoDB::Table"
 BUCKET = "AWS::S3::Bucket"
 QUEUE = "AWS::SQS::Queue"
+SECRET = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type, not a password
 
 
 class TemplateError(Exception):

@@ -109,15 +109,20 @@ def current(tenant: Tenant, consumer_ids: list[str]) -> list[Consumer]:
     return [found[consumer_id] for consumer_id in consumer_ids if consumer_id in found]
 
 
-def with_relations(consumer: Consumer, include: str | None) -> dict[str, Any]:
-    """The API view of a consumer with the relations `include` names (comma-separated)."""
+def relations(include: str | None) -> list[str]:
+    """The relations `include` names (comma-separated); an unknown one is a 400."""
     wanted = [name.strip() for name in (include or "").split(",") if name.strip()]
     unknown = [name for name in wanted if name not in INCLUDABLE]
     if unknown:
         message = f"unknown relation {', '.join(unknown)}; include takes {', '.join(INCLUDABLE)}"
         raise ValidationFailed(details=[{"field": "include", "message": message}])
+    return wanted
+
+
+def with_relations(consumer: Consumer, include: str | None) -> dict[str, Any]:
+    """The API view of a consumer with the relations `include` names."""
     # Orders and audiences arrive with their own issue; until then a consumer has none.
-    return {**consumer.to_api(), **{name: [] for name in wanted}}
+    return {**consumer.to_api(), **{name: [] for name in relations(include)}}
 
 
 def _retrying(tenant: Tenant, consumer_id: str, write: Callable[[Consumer], Consumer]) -> Consumer:

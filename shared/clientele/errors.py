@@ -84,6 +84,20 @@ class ConsumerNotFound(NotFound):
     message = "Consumer not found"
 
 
+class AudienceNotFound(NotFound):
+    code = "audience_not_found"
+    message = "Audience not found"
+
+
+class InvalidCursor(ClienteleError):
+    """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
+
+    status = 400
+    type = "invalid_request_error"
+    code = "invalid_cursor"
+    message = "Invalid cursor"
+
+
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
     message = "API key not found"

@@ -40,6 +40,22 @@ class Source(StrEnum):
     API = "api"
 
 
+class SortBy(StrEnum):
+    CREATED_AT = "createdAt"
+    EMAIL = "email"
+    FULL_NAME = "fullName"
+    LAST_ORDER_AT = "lastOrderAt"
+    TOTAL_ORDER_VALUE = "totalOrderValue"
+    TOTAL_ORDERS = "totalOrders"
+    LAST_ACTIVITY_AT = "lastActivityAt"
+    POINTS = "points"
+
+
+class SortDir(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
 class SyncStatus(StrEnum):
     NOT_SYNCED = "not_synced"
     SYNCING = "syncing"
@@ -206,3 +222,21 @@ class Consumer(ApiModel):
 
     def to_api(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+class PageInfo(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    start_cursor: str | None  # null when there is no previous page
+    end_cursor: str | None  # null when there is no next page: loop `while pageInfo.endCursor`
+    has_next_page: bool
+    has_previous_page: bool
+
+
+class ConsumerPage(ApiModel):
+    """One page of `GET /consumers` or `/consumers/search`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[Consumer]
+    page_info: PageInfo

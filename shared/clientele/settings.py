@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from functools import cache
 
+from clientele import aws
+
 
 class MissingSetting(RuntimeError):
     pass
@@ -16,3 +18,12 @@ def table_name() -> str:
     if not name:
         raise MissingSetting("TABLE_NAME is not set: the function needs the single table's name")
     return name
+
+
+@cache
+def cursor_key() -> bytes:
+    """The key that signs list cursors, from the secret template.yaml generates (read once per process)."""
+    arn = os.environ.get("CURSOR_SECRET_ARN")
+    if not arn:
+        raise MissingSetting("CURSOR_SECRET_ARN is not set: listing functions need the cursor-signing secret")
+    return str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]).encode()

@@ -14,6 +14,7 @@ from moto import mock_aws
 from clientele import aws, keys, settings
 from clientele.tenancy import Environment
 from clientele_local.atomic import make_moto_dynamodb_atomic
+from clientele_local.filters import matches_any, parse_filters
 from clientele_local.inprocess import Context, api_event, load_function
 from clientele_local.resources import table_request
 from clientele_local.template import Template
@@ -34,9 +35,13 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         template = Template.load(ROOT / "template.yaml")
         properties = template.resolve(template.properties("Table"))
         boto3.client("dynamodb").create_table(**table_request(properties, TABLE_NAME))
+        secret = boto3.client("secretsmanager").create_secret(Name="cursor", SecretString="test-cursor-key")
+        monkeypatch.setenv("CURSOR_SECRET_ARN", secret["ARN"])
+        settings.cursor_key.cache_clear()
         yield TABLE_NAME
     aws.reset()
     settings.table_name.cache_clear()
+    settings.cursor_key.cache_clear()
 
 
 Invoke = Callable[..., dict[str, Any]]
@@ -68,3 +73,37 @@ def principal_for(organization: str, environment: str = "sandbox", read_only: bo
 @pytest.fixture
 def acme(table: str) -> dict[str, str]:
     return principal_for("acme")
+
+
+@pytest.fixture
+def index_search(table: str) -> Callable[[], int]:
+    """Delivers the stream's new records to the search indexer, as Lambda would; returns how many."""
+    streams = boto3.client("dynamodbstreams")
+    arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterators = {
+        shard["ShardId"]: streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        for shard in shards
+    }
+    indexer = load_function("index_search")
+    template = Template.load(ROOT / "template.yaml")
+    patterns = parse_filters(
+        template.properties("IndexSearchFunction")["Events"]["Changes"]["Properties"]["FilterCriteria"]
+    )
+
+    def deliver() -> int:
+        delivered = 0
+        for shard_id, iterator in iterators.items():
+            response = streams.get_records(ShardIterator=iterator)
+            iterators[shard_id] = response["NextShardIterator"]
+            records = [json.loads(json.dumps(record, default=str)) for record in response["Records"]]
+            records = [record for record in records if matches_any(patterns, record)]  # FilterCriteria
+            if records:
+                answer = indexer.lambda_handler({"Records": records}, Context())
+                assert answer == {"batchItemFailures": []}
+                delivered += len(records)
+        return delivered
+
+    return deliver

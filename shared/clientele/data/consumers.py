@@ -1,10 +1,14 @@
-"""Consumer items and the uniqueness items that keep email and externalId unique per tenant.
+"""Consumer items, the uniqueness items that keep email and externalId unique per tenant, the phone
+entries behind exact phone lookups, and the index keys every list order and filter reads.
 
 Keys (tenant prefix `<environment>#<organization>`):
   consumer        pk=<tenant>#CONSUMER#<id>          sk=PROFILE
-                  gsi1pk=<tenant>#CONSUMERS           gsi1sk=<createdAt>#<id>   (newest/oldest first)
+                  gsi1pk=<tenant>#CONSUMERS           gsi1sk=<createdAt>#<id>   (gsi1: createdAt order)
+                  by<Sort>=<1 value | 0>\0<id>        (one KEYS_ONLY index per other sortBy, hash gsi1pk)
+                  byStatus / byMembership / byTier=<tenant>#<FIELD>#<value>   (range gsi1sk)
   unique value    pk=<tenant>#EMAIL#<lower(email)>    sk=UNIQUE   -> consumerId
                   pk=<tenant>#EXTERNALID#<externalId> sk=UNIQUE   -> consumerId
+  phone entry     pk=<tenant>#PHONE#<E.164>           sk=<id>     (phones are not unique)
 """
 
 from __future__ import annotations
@@ -13,15 +17,75 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from clientele import normalize
 from clientele.data import dynamo
 from clientele.errors import Conflict, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
 from clientele.models import Consumer
-from clientele.tenancy import Tenant
+from clientele.tenancy import Environment, Tenant
 
 ENTITY = "Consumer"
+
+
+SEPARATOR = "\x00"  # ends a text value inside an index key: lower than any character, so "ann" < "ann b"
+PRESENT, ABSENT = "1", "0"  # leads every sort key: values first, then nulls (read last in both directions)
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else value.casefold().replace(SEPARATOR, "") + SEPARATOR
+
+
+def _count(value: int) -> str:
+    return f"{max(value, 0):015d}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{int(max(value, Decimal(0)) * 10_000):024d}"  # exact to 1/100 of a cent
+
+
+@dataclass(frozen=True)
+class SortIndex:
+    """A KEYS_ONLY index that orders a tenant's consumers by one field, ties broken by id.
+
+    Its range key is `1<value>\\0<id>` or, when the field is null, `0<id>`: reading downwards gives
+    values then nulls; reading upwards starts at the values and wraps round to the nulls.
+    """
+
+    sort_by: str
+    attribute: str  # the index's name and its range-key attribute on the consumer item
+    encode: Callable[[Consumer], str | None]
+    nullable: bool = True
+
+    def key(self, consumer: Consumer) -> str:
+        value = self.encode(consumer)
+        return f"{ABSENT}{consumer.id}" if value is None else f"{PRESENT}{value}{consumer.id}"
+
+
+SORT_INDEXES = {
+    index.sort_by: index
+    for index in (
+        SortIndex("email", "byEmail", lambda c: _text(c.email)),
+        SortIndex("fullName", "byFullName", lambda c: _text(c.full_name)),
+        SortIndex("lastOrderAt", "byLastOrderAt", lambda c: c.last_order_at),
+        SortIndex("lastActivityAt", "byLastActivityAt", lambda c: c.last_activity_at),
+        SortIndex("totalOrders", "byTotalOrders", lambda c: _count(c.total_orders), nullable=False),
+        SortIndex("totalOrderValue", "byTotalOrderValue", lambda c: _money(c.total_order_value), nullable=False),
+        SortIndex("points", "byPoints", lambda c: _count(c.loyalty.points), nullable=False),
+    )
+}
+
+# Equality filters with an index each (projection ALL, newest/oldest first): {filter: index attribute}.
+FILTER_INDEXES = {"status": "byStatus", "membership": "byMembership", "tier": "byTier"}
+
+
+def filter_key(tenant: Tenant, name: str, value: str) -> str:
+    return f"{tenant.key_prefix}#{name.upper()}#{value}"
+
+
+def _filter_values(consumer: Consumer) -> dict[str, str | None]:
+    return {"status": consumer.status, "membership": consumer.membership, "tier": consumer.loyalty.tier}
 
 
 class ConsumerRecord:
@@ -32,14 +96,30 @@ class ConsumerRecord:
         return {"pk": f"{tenant.key_prefix}#CONSUMER#{consumer_id}", "sk": "PROFILE"}
 
     @staticmethod
+    def list_key(tenant: Tenant) -> str:
+        """The hash key all of a tenant's consumers share in gsi1 and the sort indexes."""
+        return f"{tenant.key_prefix}#CONSUMERS"
+
+    @staticmethod
+    def created_key(consumer: Consumer) -> str:
+        return f"{consumer.created_at}#{consumer.id}"
+
+    @staticmethod
     def to_item(tenant: Tenant, consumer: Consumer) -> dict[str, Any]:
         fields = consumer.model_dump(mode="python", by_alias=True)
         # Arbitrary JSON (floats, nesting) is kept as text: DynamoDB numbers would change its types.
         fields["metadata"] = None if consumer.metadata is None else json.dumps(consumer.metadata)
+        filters = {
+            attribute: filter_key(tenant, name, value)
+            for name, attribute in FILTER_INDEXES.items()
+            if (value := _filter_values(consumer)[name]) is not None
+        }
         return {
             **ConsumerRecord.key(tenant, consumer.id),
-            "gsi1pk": f"{tenant.key_prefix}#CONSUMERS",
-            "gsi1sk": f"{consumer.created_at}#{consumer.id}",
+            "gsi1pk": ConsumerRecord.list_key(tenant),
+            "gsi1sk": ConsumerRecord.created_key(consumer),
+            **{index.attribute: index.key(consumer) for index in SORT_INDEXES.values()},
+            **filters,
             "entity": ENTITY,
             **fields,
         }
@@ -58,7 +138,28 @@ class ConsumerRecord:
         return Consumer.model_validate(fields)
 
 
-_KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "entity"})
+_KEY_ATTRIBUTES = frozenset(
+    {"pk", "sk", "gsi1pk", "gsi1sk", "entity"}
+    | {index.attribute for index in SORT_INDEXES.values()}
+    | set(FILTER_INDEXES.values())
+)
+
+
+class PhoneEntry:
+    """One consumer holding one phone number: phones are not unique, so the number is the partition
+    and each holder a row. Written in the consumer's own transactions, so lookups read their writes."""
+
+    @staticmethod
+    def partition(tenant: Tenant, phone: str) -> str:
+        return f"{tenant.key_prefix}#PHONE#{phone}"
+
+    @staticmethod
+    def put(tenant: Tenant, phone: str, consumer_id: str) -> dict[str, Any]:
+        return dynamo.put({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id, "entity": "Phone"})
+
+    @staticmethod
+    def delete(tenant: Tenant, phone: str, consumer_id: str) -> dict[str, Any]:
+        return dynamo.delete({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id})
 
 
 class UniqueValue:
@@ -123,6 +224,8 @@ def insert_write(tenant: Tenant, consumer: Consumer) -> Write:
     )
     for field_name, (kind, value) in unique_values(consumer).items():
         write.add(UniqueValue.claim(tenant, kind, value, consumer.id), _taken(field_name))
+    if consumer.phone is not None:
+        write.add(PhoneEntry.put(tenant, consumer.phone, consumer.id), ConsumerChanged)
     return write
 
 
@@ -146,6 +249,11 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
         write.add(_release(tenant, kind, value, before.id), ConsumerChanged)
     for field_name, (kind, value) in claimed.items():
         write.add(UniqueValue.claim(tenant, kind, value, after.id), _taken(field_name))
+    if before.phone != after.phone:
+        if before.phone is not None:
+            write.add(PhoneEntry.delete(tenant, before.phone, before.id), ConsumerChanged)
+        if after.phone is not None:
+            write.add(PhoneEntry.put(tenant, after.phone, after.id), ConsumerChanged)
     return write
 
 
@@ -158,6 +266,8 @@ def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
     )
     for kind, value in unique_values(consumer).values():
         write.add(_release(tenant, kind, value, consumer.id), ConsumerChanged)
+    if consumer.phone is not None:
+        write.add(PhoneEntry.delete(tenant, consumer.phone, consumer.id), ConsumerChanged)
     return write
 
 
@@ -243,6 +353,19 @@ def get_many(tenant: Tenant, consumer_ids: list[str]) -> dict[str, Consumer]:
     items = dynamo.batch_get([ConsumerRecord.key(tenant, consumer_id) for consumer_id in consumer_ids], consistent=True)
     consumers = (ConsumerRecord.from_item(item) for item in items)
     return {consumer.id: consumer for consumer in consumers}
+
+
+def items_of(tenant: Tenant, consumer_ids: list[str], *, consistent: bool) -> list[dict[str, Any] | None]:
+    """The stored items of the ids, in their order (None where one is gone)."""
+    keys = [ConsumerRecord.key(tenant, consumer_id) for consumer_id in dict.fromkeys(consumer_ids)]
+    by_pk = {item["pk"]: item for item in dynamo.batch_get(keys, consistent=consistent)}
+    return [by_pk.get(ConsumerRecord.key(tenant, consumer_id)["pk"]) for consumer_id in consumer_ids]
+
+
+def tenant_of(item: dict[str, Any]) -> Tenant:
+    """The tenant a stored consumer item belongs to (stream records carry items, not requests)."""
+    environment, organization, _ = item["pk"].split("#", 2)
+    return Tenant(organization=organization, environment=Environment(environment))
 
 
 def taken_values(tenant: Tenant, values: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -19,6 +19,7 @@ Item = dict[str, Any]
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 MAX_BATCH_GET_KEYS = 100  # and for one BatchGetItem
+MAX_BATCH_WRITES = 25  # and for one BatchWriteItem
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,6 +64,22 @@ def batch_get(keys: list[dict[str, str]], *, consistent: bool = False) -> list[I
         else:
             raise StoreBusy()
     return found
+
+
+def batch_write(*, puts: list[Item], deletes: list[dict[str, str]]) -> None:
+    """Unconditional puts and deletes, 25 a request, unprocessed ones retried with backoff."""
+    table = settings.table_name()
+    requests = [{"PutRequest": {"Item": serialize(item)}} for item in puts]
+    requests += [{"DeleteRequest": {"Key": serialize(key)}} for key in deletes]
+    for start in range(0, len(requests), MAX_BATCH_WRITES):
+        pending = {table: requests[start : start + MAX_BATCH_WRITES]}
+        for attempt in range(8):
+            pending = aws.dynamodb().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not pending:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise StoreBusy()
 
 
 def query(

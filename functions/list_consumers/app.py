@@ -1,0 +1,74 @@
+"""GET /api/v1/consumers"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from clientele import api
+from clientele.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListRequest, list_consumers
+from clientele.models import ConsumerPage, Membership, SortBy, SortDir, Status
+
+app = api.resolver()
+
+PageSize = Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE)]
+Instant = datetime | None
+
+
+@app.get(
+    "/api/v1/consumers",
+    summary="List consumers",
+    description=(
+        f"Pages of `first` (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}) after the `after` cursor, or "
+        "`last` before the `before` cursor. Sorted by `sortBy`/`sortDir` with nulls last and ties broken by id. "
+        "Filters combine with each other and with any sort; `createdAfter`/`lastActivityAfter` include the instant, "
+        "`createdBefore`/`lastActivityBefore` exclude it. `search` (at least 2 characters) matches the start of any "
+        "word of the name, the email address or its domain, or the phone digits; its results are ordered by the "
+        "matching word, newest first."
+    ),
+    responses=api.documented(200, ConsumerPage, "A page of consumers"),
+)
+def list_(
+    first: PageSize = None,
+    last: PageSize = None,
+    after: str | None = None,
+    before: str | None = None,
+    search: Annotated[str | None, Query(max_length=100)] = None,
+    sort_by: Annotated[SortBy, Query(alias="sortBy")] = SortBy.CREATED_AT,
+    sort_dir: Annotated[SortDir, Query(alias="sortDir")] = SortDir.DESC,
+    created_after: Annotated[Instant, Query(alias="createdAfter")] = None,
+    created_before: Annotated[Instant, Query(alias="createdBefore")] = None,
+    last_activity_after: Annotated[Instant, Query(alias="lastActivityAfter")] = None,
+    last_activity_before: Annotated[Instant, Query(alias="lastActivityBefore")] = None,
+    status: Status | None = None,
+    membership: Membership | None = None,
+    tier: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    audience_id: Annotated[str | None, Query(alias="audienceId")] = None,
+    include: str | None = None,
+) -> Response[dict[str, Any]]:
+    equals = {
+        name: str(value)
+        for name, value in (("status", status), ("membership", membership), ("tier", tier))
+        if value is not None
+    }
+    request = ListRequest(
+        first=first,
+        last=last,
+        after=after,
+        before=before,
+        sort_by=str(sort_by),
+        sort_dir=str(sort_dir),
+        search=search,
+        created_after=created_after,
+        created_before=created_before,
+        last_activity_after=last_activity_after,
+        last_activity_before=last_activity_before,
+        equals=equals,
+        audience_id=audience_id,
+        include=include,
+    )
+    return api.json_response(200, list_consumers(api.principal(app).tenant, request))
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,184 @@
+"""Reading one page of an ordered key range: the single engine behind every list, filter and search.
+
+A Source is a partition of the table or of an index, read in key order through one or more
+segments (key ranges), optionally narrowed by a FilterExpression on the index's own attributes.
+Entries that are only keys are turned into their items with one BatchGetItem per page. A page
+stops after `count` accepted items plus one more, which only says whether there is a next page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from clientele import aws, settings
+from clientele.data import dynamo
+
+Item = dict[str, Any]
+
+MAX_QUERY_LIMIT = 1000
+HIGHEST = "\U0010ffff"  # above every character: the upper bound of a prefix range
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Range keys from `low` to `high` (both inclusive), read upwards (`forward`) or downwards."""
+
+    low: str
+    high: str
+    forward: bool
+
+    def reversed(self) -> Segment:
+        return Segment(self.low, self.high, not self.forward)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page ended: the segment and the range key of the last item handed out."""
+
+    segment: int
+    key: str
+
+
+@dataclass(frozen=True)
+class Source:
+    index: str | None  # None: the table itself
+    hash_attribute: str
+    hash_value: str
+    range_attribute: str
+    segments: tuple[Segment, ...]
+    filter_expression: str | None = None
+    filter_names: Mapping[str, str] = field(default_factory=dict)
+    filter_values: Mapping[str, Any] = field(default_factory=dict)
+    consistent: bool = False
+    # Entries to keep before fetching (e.g. one entry per consumer in search); None keeps all.
+    keep_entry: Callable[[Item], bool] | None = None
+    # Entries that are only keys: how to fetch their items (None when the entry is the item).
+    fetch: Callable[[list[Item]], list[Item | None]] | None = None
+    # A last test on the fetched item, for conditions no index attribute can answer.
+    keep_item: Callable[[Item], bool] | None = None
+
+    def reversed(self) -> Source:
+        """The same source read the other way: for `last`/`before`."""
+        segments = tuple(segment.reversed() for segment in reversed(self.segments))
+        return Source(**{**self.__dict__, "segments": segments})
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    positions: list[Position]  # of each item, for its cursor
+    more: bool  # another accepted item follows the page
+    requests: int = 0  # DynamoDB calls the page took
+    read: int = 0  # entries and items the store returned to produce it
+
+
+@dataclass
+class _Reader:
+    source: Source
+    count: int
+    page: Page = field(default_factory=lambda: Page([], [], False))
+
+    def wanted(self) -> int:
+        return self.count + 1 - len(self.page.items)
+
+    def query(self, segment: Segment, after: str | None, limit: int) -> tuple[list[Item], str | None]:
+        """One Query of a segment, continuing past `after`; returns the entries and where it stopped."""
+        low, high = segment.low, segment.high
+        if after is not None:
+            low, high = (after, high) if segment.forward else (low, after)
+        names = {"#h": self.source.hash_attribute, "#r": self.source.range_attribute, **self.source.filter_names}
+        values = {":h": self.source.hash_value, ":low": low, ":high": high, **self.source.filter_values}
+        params: dict[str, Any] = {
+            "TableName": settings.table_name(),
+            "KeyConditionExpression": "#h = :h AND #r BETWEEN :low AND :high",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": dynamo.serialize(values),
+            "ScanIndexForward": segment.forward,
+            "Limit": limit,
+            "ConsistentRead": self.source.consistent,
+        }
+        if self.source.index:
+            params["IndexName"] = self.source.index
+        if self.source.filter_expression:
+            params["FilterExpression"] = self.source.filter_expression
+        response = aws.dynamodb().query(**params)
+        self.page.requests += 1
+        self.page.read += response.get("ScannedCount", 0)
+        entries = [dynamo.deserialize(item) for item in response.get("Items", [])]
+        # BETWEEN is inclusive: the item the last page ended on comes back first; it is not news.
+        entries = [entry for entry in entries if entry[self.source.range_attribute] != after]
+        last = response.get("LastEvaluatedKey")
+        stopped = dynamo.deserialize(last)[self.source.range_attribute] if last else None
+        return entries, stopped
+
+    def fetch(self, entries: list[Item]) -> list[Item | None]:
+        assert self.source.fetch is not None
+        if not entries:
+            return []
+        items = self.source.fetch(entries)
+        self.page.requests += 1
+        self.page.read += sum(item is not None for item in items)
+        return items
+
+    def take(self, segment_index: int, entries: list[Item]) -> str | None:
+        """Adds the entries that pass every test, fetching their items when the entries are keys.
+        Returns the range key of the last entry looked at when it had to leave later ones unread."""
+        source = self.source
+        if source.keep_entry:
+            entries = [entry for entry in entries if source.keep_entry(entry)]
+        left_over = len(entries) > self.wanted()
+        entries = entries[: self.wanted()]
+        if not entries:
+            return None
+        if source.fetch is None:
+            items: list[Item | None] = list(entries)
+        else:
+            # The one extra entry only says there is a next page: fetch it only if it must be tested
+            # (or if an item it would follow has gone, so that it lands on this page after all).
+            room = self.count - len(self.page.items)
+            needed = entries if source.keep_item else entries[:room]
+            items = self.fetch(needed)
+            rest = entries[len(needed) :]
+            if rest and None in items:
+                items += self.fetch(rest)
+            else:
+                items += [{} for _ in rest]  # exists: decides `more`, never handed out
+        for entry, item in zip(entries, items, strict=True):
+            if item is None or (source.keep_item and item and not source.keep_item(item)):
+                continue
+            self.page.items.append(item)
+            self.page.positions.append(Position(segment_index, entry[source.range_attribute]))
+        return entries[-1][source.range_attribute] if left_over else None
+
+
+def read_page(source: Source, count: int, start: Position | None = None) -> Page:
+    """Up to `count` items after `start` (None: from the beginning) in the source's order."""
+    reader = _Reader(source, count)
+    first = start.segment if start else 0
+    for segment_index in range(first, len(source.segments)):
+        segment = source.segments[segment_index]
+        after = start.key if start and segment_index == start.segment else None
+        limit = reader.wanted()
+        while reader.wanted() > 0:
+            # Continuing from a key reads that key again (BETWEEN is inclusive): one more to fill the page.
+            entries, stopped = reader.query(segment, after, min(limit + (after is not None), MAX_QUERY_LIMIT))
+            before = len(reader.page.items)
+            looked_at = reader.take(segment_index, entries)
+            if looked_at is not None:  # some entries of this response were not looked at: read on from there
+                after = looked_at
+            elif stopped is None:
+                break
+            else:
+                after = stopped
+            # A filter kept some of what was read: ask for enough to fill the page at that rate.
+            kept = len(reader.page.items) - before
+            limit = math.ceil(reader.wanted() * max(len(entries), 1) / max(kept, 1) * 1.2) + 1
+        if reader.wanted() <= 0:
+            break
+    page = reader.page
+    page.more = len(page.items) > count
+    page.items, page.positions = page.items[:count], page.positions[:count]
+    return page

@@ -1,0 +1,412 @@
+"""Listing and searching a tenant's consumers: which index answers a request, and its pages and cursors.
+
+Every request becomes one Source (data/pages.py) on a key built for it:
+  sort by createdAt, no equality filter   gsi1, createdAt range in the key condition
+  sort by createdAt, status/membership/tier   that filter's index, createdAt range in the key
+  any other sortBy                        its KEYS_ONLY index, + BatchGetItem for the page
+  search / q                              the search entries of the most selective word
+  exact email / externalId / phone        the uniqueness item or the phone entries (consistent)
+Filters the chosen key cannot answer ride along as a FilterExpression on the index's attributes,
+or, for lastActivityAt on another sort's index, as a test on the fetched items.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from clientele import clock, normalize, search, settings
+from clientele.consumers import ID_PREFIX, relations, with_relations
+from clientele.data import consumers as store
+from clientele.data import search_index
+from clientele.data.pages import HIGHEST, Page, Position, Segment, Source, read_page
+from clientele.errors import AudienceNotFound, InvalidCursor, ValidationFailed
+from clientele.models import SortBy
+from clientele.tenancy import Tenant
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+SORT_FIELDS = tuple(str(sort_by) for sort_by in SortBy)
+SORT_DIRECTIONS = ("asc", "desc")
+EQUALITY_FILTERS = tuple(store.FILTER_INDEXES)  # status, membership, tier
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """`GET /consumers` (and the free-text part of `/consumers/search`), already type-checked."""
+
+    first: int | None = None
+    last: int | None = None
+    after: str | None = None
+    before: str | None = None
+    sort_by: str = "createdAt"
+    sort_dir: str = "desc"
+    search: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    last_activity_after: datetime | None = None
+    last_activity_before: datetime | None = None
+    equals: dict[str, str] = field(default_factory=dict)  # status / membership / tier
+    audience_id: str | None = None
+    include: str | None = None
+
+
+@dataclass(frozen=True)
+class ExactRequest:
+    """The exact lookups of `/consumers/search`; read-after-write."""
+
+    email: str | None = None
+    phone: str | None = None
+    external_id: str | None = None
+    q: str | None = None
+    first: int | None = None
+    after: str | None = None
+    include: str | None = None
+
+
+def _invalid(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(details=[{"field": field_name, "message": message}])
+
+
+def _instant(moment: datetime | None) -> str | None:
+    """Any ISO 8601 instant as the stored format; one without an offset is taken as UTC."""
+    if moment is None:
+        return None
+    return clock.format_instant(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+# ---------------------------------------------------------------- cursors
+
+
+def _fingerprint(tenant: Tenant, signature: dict[str, Any]) -> str:
+    """What a cursor is bound to: the tenant and everything that decides the order and the rows."""
+    material = json.dumps([tenant.key_prefix, signature], sort_keys=True, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_cursor(fingerprint: str, position: Position) -> str:
+    payload = json.dumps({"f": fingerprint, "s": position.segment, "k": position.key}, separators=(",", ":"))
+    signature = hmac.new(settings.cursor_key(), payload.encode(), hashlib.sha256).digest()[:16]
+    return f"{_b64(payload.encode())}.{_b64(signature)}"
+
+
+def decode_cursor(cursor: str, fingerprint: str, field_name: str) -> Position:
+    """The position a cursor marks; 400 unless this service made it for this very list."""
+    try:
+        payload_text, signature_text = cursor.split(".")
+        payload = _unb64(payload_text)
+        expected = hmac.new(settings.cursor_key(), payload, hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(expected, _unb64(signature_text)):
+            raise ValueError("signature")
+        fields = json.loads(payload)
+        position = Position(segment=int(fields["s"]), key=str(fields["k"]))
+        same_list = fields["f"] == fingerprint
+    except (ValueError, KeyError, TypeError):
+        raise InvalidCursor(details=[{"field": field_name, "message": "is not a cursor this API handed out"}]) from None
+    if not same_list:
+        message = "belongs to another list: keep sortBy, sortDir, filters and search as they were"
+        raise InvalidCursor(details=[{"field": field_name, "message": message}])
+    return position
+
+
+# ---------------------------------------------------------------- choosing the index
+
+
+@dataclass
+class _Conditions:
+    """A FilterExpression built up one condition at a time."""
+
+    parts: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, attribute: str, operator: str, value: Any) -> None:
+        number = len(self.parts)
+        self.parts.append(f"#f{number} {operator} :f{number}")
+        self.names[f"#f{number}"] = attribute
+        self.values[f":f{number}"] = value
+
+    def source(self, **fields: Any) -> Source:
+        return Source(
+            filter_expression=" AND ".join(self.parts) or None,
+            filter_names=self.names,
+            filter_values=self.values,
+            **fields,
+        )
+
+
+def _between(activity: tuple[str | None, str | None], item: dict[str, Any]) -> bool:
+    after, before = activity
+    value = item.get("lastActivityAt")
+    return value is not None and (after is None or value >= after) and (before is None or value < before)
+
+
+def _fetcher(tenant: Tenant, id_of: Callable[[dict[str, Any]], str], *, consistent: bool) -> Any:
+    return lambda entries: store.items_of(tenant, [id_of(entry) for entry in entries], consistent=consistent)
+
+
+def _list_source(tenant: Tenant, request: ListRequest) -> Source:
+    created = (_instant(request.created_after), _instant(request.created_before))
+    activity = (_instant(request.last_activity_after), _instant(request.last_activity_before))
+    conditions = _Conditions()
+    equals = {name: store.filter_key(tenant, name, value) for name, value in request.equals.items()}
+    forward = request.sort_dir == "asc"
+
+    if request.search is not None:
+        terms = _search_terms(request.search, "search")
+        for name, key in equals.items():
+            conditions.add(store.FILTER_INDEXES[name], "=", key)
+        _created_conditions(conditions, created)
+        primary = terms[0]
+        return conditions.source(
+            index=None,
+            hash_attribute="pk",
+            hash_value=search_index.partition(tenant, primary),
+            range_attribute="sk",
+            segments=(Segment(primary, primary + HIGHEST, True),),
+            keep_entry=lambda entry: _first_appearance(entry, terms),
+            fetch=_fetcher(tenant, lambda entry: entry["consumerId"], consistent=False),
+            keep_item=(lambda item: _between(activity, item)) if any(activity) else None,
+        )
+
+    if request.sort_by == "createdAt":
+        # Newest/oldest first: gsi1, or the index of an equality filter (both hold whole items).
+        index, hash_attribute, hash_value = "gsi1", "gsi1pk", store.ConsumerRecord.list_key(tenant)
+        if equals:
+            name = next(iter(equals))
+            index = hash_attribute = store.FILTER_INDEXES[name]
+            hash_value = equals.pop(name)
+        for name, key in equals.items():
+            conditions.add(store.FILTER_INDEXES[name], "=", key)
+        _activity_conditions(conditions, activity)
+        low, high = created[0] or "0", created[1] or "9"
+        return conditions.source(
+            index=index,
+            hash_attribute=hash_attribute,
+            hash_value=hash_value,
+            range_attribute="gsi1sk",
+            segments=(Segment(low, high, forward),),
+        )
+
+    sort = store.SORT_INDEXES[request.sort_by]
+    for name, key in equals.items():
+        conditions.add(store.FILTER_INDEXES[name], "=", key)
+    _created_conditions(conditions, created)
+    keep_item = None
+    if sort.sort_by == "lastActivityAt" and any(activity):
+        # The range is the index's own key: only the matching stretch is read.
+        segments: tuple[Segment, ...] = (
+            Segment(store.PRESENT + (activity[0] or ""), store.PRESENT + (activity[1] or HIGHEST), forward),
+        )
+    else:
+        if any(activity):
+            keep_item = lambda item: _between(activity, item)  # noqa: E731 - lastActivityAt is not in this index
+        values = Segment(store.PRESENT, store.PRESENT + HIGHEST, forward)
+        nulls = Segment(store.ABSENT, store.ABSENT + HIGHEST, forward)
+        if not sort.nullable:
+            segments = (values,)
+        elif forward:
+            segments = (values, nulls)  # nulls last going up: wrap round to them
+        else:
+            segments = (Segment(store.ABSENT, store.PRESENT + HIGHEST, False),)  # going down they come last
+    return conditions.source(
+        index=sort.attribute,
+        hash_attribute="gsi1pk",
+        hash_value=store.ConsumerRecord.list_key(tenant),
+        range_attribute=sort.attribute,
+        segments=segments,
+        fetch=_fetcher(tenant, lambda entry: entry["pk"].rsplit("#", 1)[1], consistent=False),
+        keep_item=keep_item,
+    )
+
+
+def _created_conditions(conditions: _Conditions, created: tuple[str | None, str | None]) -> None:
+    if created[0]:
+        conditions.add("createdAt", ">=", created[0])
+    if created[1]:
+        conditions.add("createdAt", "<", created[1])
+
+
+def _activity_conditions(conditions: _Conditions, activity: tuple[str | None, str | None]) -> None:
+    if activity[0]:
+        conditions.add("lastActivityAt", ">=", activity[0])
+    if activity[1]:
+        conditions.add("lastActivityAt", "<", activity[1])
+
+
+def _search_terms(query: str, field_name: str) -> list[str]:
+    try:
+        return search.terms(query)
+    except ValueError as error:
+        raise _invalid(field_name, str(error)) from None
+
+
+def _first_appearance(entry: dict[str, Any], terms: list[str]) -> bool:
+    """A consumer with several matching words has an entry for each: keep only its first, so it
+    appears once, and only if every other word of the query matches too."""
+    words = set(entry["words"])
+    word = entry["sk"].split(store.SEPARATOR, 1)[0]
+    return search.first_match(words, terms[0]) == word and search.matches(words, terms[1:])
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _page_size(value: int | None, field_name: str) -> int:
+    if value is None:
+        return DEFAULT_PAGE_SIZE
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise _invalid(field_name, f"must be between 1 and {MAX_PAGE_SIZE}")
+    return value
+
+
+def _respond(
+    page: Page, fingerprint: str, backwards: bool, came_from_cursor: bool, include: str | None
+) -> dict[str, Any]:
+    items, positions = page.items, page.positions
+    if backwards:
+        items, positions = items[::-1], positions[::-1]
+    has_next = came_from_cursor if backwards else page.more
+    has_previous = page.more if backwards else came_from_cursor
+    consumers = [store.ConsumerRecord.from_item(item) for item in items]
+    return {
+        "data": [with_relations(consumer, include) for consumer in consumers],
+        "pageInfo": {
+            "startCursor": encode_cursor(fingerprint, positions[0]) if has_previous and positions else None,
+            "endCursor": encode_cursor(fingerprint, positions[-1]) if has_next and positions else None,
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous,
+        },
+    }
+
+
+def _paged(
+    tenant: Tenant,
+    source: Source,
+    signature: dict[str, Any],
+    first: int | None,
+    last: int | None,
+    after: str | None,
+    before: str | None,
+    include: str | None,
+) -> dict[str, Any]:
+    if first is not None and last is not None:
+        raise _invalid("last", "give first or last, not both")
+    if after is not None and before is not None:
+        raise _invalid("before", "give after or before, not both")
+    if last is not None and after is not None:
+        raise _invalid("last", "last pages backwards: use it with before")
+    if first is not None and before is not None:
+        raise _invalid("first", "first pages forwards: use it with after, or last with before")
+    relations(include)  # a bad include is 400 before anything is read
+    fingerprint = _fingerprint(tenant, signature)
+    backwards = last is not None or before is not None
+    count = _page_size(last if backwards else first, "last" if backwards else "first")
+    cursor = before if backwards else after
+    start = decode_cursor(cursor, fingerprint, "before" if backwards else "after") if cursor else None
+    if backwards:
+        source = source.reversed()
+        if start is not None:  # segments are numbered in the forward order
+            start = Position(len(source.segments) - 1 - start.segment, start.key)
+    page = read_page(source, count, start)
+    if backwards:
+        page.positions = [Position(len(source.segments) - 1 - p.segment, p.key) for p in page.positions]
+    return _respond(page, fingerprint, backwards, cursor is not None, include)
+
+
+def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
+    if request.sort_by not in SORT_FIELDS:
+        raise _invalid("sortBy", f"must be one of {', '.join(SORT_FIELDS)}")
+    if request.sort_dir not in SORT_DIRECTIONS:
+        raise _invalid("sortDir", "must be asc or desc")
+    if request.search is not None and (request.sort_by, request.sort_dir) != ("createdAt", "desc"):
+        message = "search results are ordered by the matching word, newest first; sortBy cannot change that"
+        raise _invalid("sortBy", message)
+    if request.audience_id is not None:
+        # Audiences arrive with their own issue; until then no audience id exists.
+        raise AudienceNotFound(details=[{"field": "audienceId", "message": "no audience has this id"}])
+    source = _list_source(tenant, request)
+    signature = {
+        "sort": [request.sort_by, request.sort_dir],
+        "search": request.search,
+        "created": [_instant(request.created_after), _instant(request.created_before)],
+        "activity": [_instant(request.last_activity_after), _instant(request.last_activity_before)],
+        "equals": request.equals,
+    }
+    return _paged(
+        tenant, source, signature, request.first, request.last, request.after, request.before, request.include
+    )
+
+
+def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
+    """`/consumers/search`: exact email, phone or externalId (read-after-write), else `q`."""
+    exact = _exact_lookups(request)
+    if not exact:
+        if request.q is None:
+            raise _invalid("q", "give q (at least 2 characters), email, phone or externalId")
+        _search_terms(request.q, "q")
+        return list_consumers(
+            tenant, ListRequest(first=request.first, after=request.after, search=request.q, include=request.include)
+        )
+    terms = _search_terms(request.q, "q") if request.q is not None else None
+    (kind, value), *others = exact.items()
+
+    def keep_item(item: dict[str, Any]) -> bool:
+        consumer = store.ConsumerRecord.from_item(item)
+        held = {"email": consumer.email and normalize.email_identity(consumer.email)}
+        held |= {"phone": consumer.phone, "externalId": consumer.external_id}
+        return all(held[name] == wanted for name, wanted in others) and (
+            terms is None or search.matches(search.words(consumer), terms)
+        )
+
+    if kind == "phone":
+        hash_value, segment = store.PhoneEntry.partition(tenant, value), Segment(ID_PREFIX, ID_PREFIX + HIGHEST, True)
+        id_of: Callable[[dict[str, Any]], str] = lambda entry: entry["sk"]  # noqa: E731
+    else:
+        key = store.UniqueValue.key(tenant, "EMAIL" if kind == "email" else "EXTERNALID", value)
+        hash_value, segment = key["pk"], Segment(key["sk"], key["sk"], True)
+        id_of = lambda entry: entry["consumerId"]  # noqa: E731
+    source = Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=hash_value,
+        range_attribute="sk",
+        segments=(segment,),
+        consistent=True,
+        fetch=_fetcher(tenant, id_of, consistent=True),
+        keep_item=keep_item if others or terms else None,
+    )
+    signature = {"exact": exact, "q": request.q}
+    return _paged(tenant, source, signature, request.first, None, request.after, None, request.include)
+
+
+def _exact_lookups(request: ExactRequest) -> dict[str, str]:
+    """{field: normalized value} of the exact lookups asked for, most selective first."""
+    exact: dict[str, str] = {}
+    if request.email is not None:
+        try:
+            exact["email"] = normalize.email_identity(normalize.email(request.email))
+        except ValueError as error:
+            raise _invalid("email", str(error)) from None
+    if request.external_id is not None:
+        exact["externalId"] = request.external_id.strip()
+    if request.phone is not None:
+        try:
+            exact["phone"] = normalize.phone(request.phone)
+        except ValueError as error:
+            raise _invalid("phone", str(error)) from None
+    return exact
