@@ -152,11 +152,12 @@ class StoreBusy(ClienteleError):
 
 
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pydantic's errors as `{field, message}`; body fields by their JSON path (`address.city`)."""
+    """Pydantic's errors as `{field, message}`: body fields by their JSON path (`address.city`), query
+    parameters by their name (`sortBy`)."""
     details = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ())]
-        if location[:1] == ["body"]:
+        if location[:1] in (["body"], ["query"]):
             location = location[1:]
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         details.append({"field": ".".join(location) or "body", "message": message})

@@ -5,6 +5,9 @@
     client = Clientele(secret_key="sk_test_…", base_url="http://127.0.0.1:3000")
     consumer = client.consumers.create(email="john@example.com", full_name="John Doe")
     client.consumers.update(consumer.id, metadata={"tier": "vip"})
+    page = client.consumers.list(first=20, search="john", sort_by="createdAt", sort_dir="desc")
+    for consumer in client.consumers.iterate(sort_by="email", status="active"):  # every page
+        ...
 
 Fields are given in Python style (`full_name`) or as the API spells them (`fullName`); `None`
 clears a field on update. Every error is an `ApiError` carrying the API's status, code and message.
@@ -19,12 +22,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from clientele.models import Consumer
+from clientele.models import Consumer, ConsumerPage
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
@@ -75,6 +78,26 @@ class Consumers:
         """Deletes the consumer and returns it as it was."""
         return Consumer.model_validate(self._transport.request("DELETE", f"/consumers/{_segment(consumer_id)}"))
 
+    def list(self, **params: Any) -> ConsumerPage:
+        """One page: first/after or last/before, sort_by/sort_dir, search and the filters
+        (status, membership, tier, created_after, created_before, last_activity_after/_before)."""
+        return ConsumerPage.model_validate(self._transport.request("GET", "/consumers", query=_query(params)))
+
+    def iterate(self, **params: Any) -> Iterator[Consumer]:
+        """Every consumer the list would show, page after page (the seed's `while (pageInfo.endCursor)`)."""
+        params = {"first": 100, **params}
+        while True:
+            page = self.list(**params)
+            yield from page.data
+            if page.page_info.end_cursor is None:
+                return
+            params["after"] = page.page_info.end_cursor
+
+    def search(self, q: str | None = None, **params: Any) -> ConsumerPage:
+        """Exact `email`, `phone` or `external_id` (read-after-write), or the free-text `q`."""
+        query = _query({"q": q, **params})
+        return ConsumerPage.model_validate(self._transport.request("GET", "/consumers/search", query=query))
+
     def batch_create(self, consumers: list[Mapping[str, Any]], *, idempotency_key: str | None = None) -> list[Consumer]:
         body = [_wire(item) for item in consumers]
         answer = self._transport.request("POST", "/consumers/batch", body=body, idempotency_key=idempotency_key)
@@ -84,6 +107,16 @@ class Consumers:
         """Each update is `{"id": …, <fields to change>}`."""
         answer = self._transport.request("PUT", "/consumers/batch", body=[_wire(item) for item in updates])
         return [Consumer.model_validate(item) for item in answer]
+
+
+def _query(params: Mapping[str, Any]) -> dict[str, str]:
+    """Query parameters in the API's spelling; datetimes as ISO 8601; None leaves a parameter out."""
+    query = {}
+    for name, value in _wire(params).items():
+        if value is None:
+            continue
+        query[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return query
 
 
 def _segment(value: str) -> str:
@@ -97,7 +130,15 @@ class _Transport:
         self.timeout = timeout
         self.max_retries = max_retries
 
-    def request(self, method: str, path: str, *, body: Any = None, idempotency_key: str | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        idempotency_key: str | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.secret_key}", "Accept": "application/json"}
         data = None
         if body is not None:
@@ -106,7 +147,7 @@ class _Transport:
         if method == "POST":
             # Retrying a POST is safe only under one key: the server then creates at most once.
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
-        url = f"{self.base_url}/api/v1{path}"
+        url = f"{self.base_url}/api/v1{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
         for attempt in range(self.max_retries + 1):
             request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
             try:

@@ -97,7 +97,7 @@ def test_money_is_a_plain_json_number() -> None:
     assert consumer.model_copy(update={"total_order_value": 0}).to_api()["totalOrderValue"] == 0
 
 
-def test_validation_details_name_body_fields_by_json_path() -> None:
+def test_validation_details_name_body_fields_by_json_path_and_parameters_by_name() -> None:
     details = validation_details(
         [
             {"loc": ("body", "address", "city"), "msg": "String should have at most 200 characters"},
@@ -108,7 +108,7 @@ def test_validation_details_name_body_fields_by_json_path() -> None:
     assert details == [
         {"field": "address.city", "message": "String should have at most 200 characters"},
         {"field": "body", "message": "a consumer needs at least one of email, phone or externalId"},
-        {"field": "query.first", "message": "Input should be a valid integer"},
+        {"field": "first", "message": "Input should be a valid integer"},
     ]
 
 
