@@ -16,6 +16,7 @@ Standard library only, so it runs anywhere the `clientele` package does.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 import urllib.error
@@ -98,12 +99,14 @@ class Consumers:
         query = _query({"q": q, **params})
         return ConsumerPage.model_validate(self._transport.request("GET", "/consumers/search", query=query))
 
-    def batch_create(self, consumers: list[Mapping[str, Any]], *, idempotency_key: str | None = None) -> list[Consumer]:
+    def batch_create(
+        self, consumers: builtins.list[Mapping[str, Any]], *, idempotency_key: str | None = None
+    ) -> builtins.list[Consumer]:
         body = [_wire(item) for item in consumers]
         answer = self._transport.request("POST", "/consumers/batch", body=body, idempotency_key=idempotency_key)
         return [Consumer.model_validate(item) for item in answer]
 
-    def batch_update(self, updates: list[Mapping[str, Any]]) -> list[Consumer]:
+    def batch_update(self, updates: builtins.list[Mapping[str, Any]]) -> builtins.list[Consumer]:
         """Each update is `{"id": …, <fields to change>}`."""
         answer = self._transport.request("PUT", "/consumers/batch", body=[_wire(item) for item in updates])
         return [Consumer.model_validate(item) for item in answer]
