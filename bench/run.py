@@ -17,12 +17,14 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
 ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "100"))
+BIG, SMALL, SMALL_TENANTS = (int(n) for n in os.environ.get("BENCH_TENANTS", "100000,10000,9").split(","))
 
 from clientele_local.inprocess import OFFLINE_ENV, Context, api_event, load_function, sample_event  # noqa: E402
 
@@ -34,11 +36,14 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench.dynamo_meter import Meter  # noqa: E402
-from clientele import aws, keys  # noqa: E402
+from bench import population, store  # noqa: E402
+from bench.dynamo_meter import Index, Meter  # noqa: E402
+from clientele import aws, keys, settings  # noqa: E402
+from clientele.data import search_index  # noqa: E402
 from clientele.data.consumers import ConsumerRecord  # noqa: E402
 from clientele.data.dynamo import serialize  # noqa: E402
-from clientele.tenancy import Environment  # noqa: E402
+from clientele.models import SortBy  # noqa: E402
+from clientele.tenancy import Environment, Principal  # noqa: E402
 from clientele_local.atomic import make_moto_dynamodb_atomic  # noqa: E402
 from clientele_local.resources import table_request  # noqa: E402
 from clientele_local.template import Template  # noqa: E402
@@ -78,18 +83,22 @@ def cold_start(function: str, runs: int = 5) -> float:
 
 def main() -> None:
     make_moto_dynamodb_atomic()
+    store.partitioned_queries()
     rows: list[dict[str, Any]] = []
     with mock_aws():
         template = Template.load(ROOT / "template.yaml")
         boto3.client("dynamodb").create_table(
             **table_request(template.resolve(template.properties("Table")), os.environ["TABLE_NAME"])
         )
+        secret = boto3.client("secretsmanager").create_secret(Name="cursor", SecretString="bench-cursor-key")
+        os.environ["CURSOR_SECRET_ARN"] = secret["ARN"]
+        settings.cursor_key.cache_clear()
         aws.reset()
         table_properties = template.resolve(template.properties("Table"))
         raw = boto3.client("dynamodb")  # its own session: the meter does not count the floor's calls
         meter = Meter(
             indexes={
-                index["IndexName"]: tuple(key["AttributeName"] for key in index["KeySchema"])
+                index["IndexName"]: Index.from_definition(index)
                 for index in table_properties.get("GlobalSecondaryIndexes", [])
             },
             peek=lambda key: raw.get_item(TableName=os.environ["TABLE_NAME"], Key=key, ConsistentRead=True).get("Item"),
@@ -236,9 +245,137 @@ def main() -> None:
                     "ratioToRaw": round(floor / rate, 2),
                 }
             )
+        rows += write_side_rows(meter, context, principal)
+        reads = read_rows(meter, raw)
     functions = sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
     cold = {name: round(cold_start(name) * 1000, 1) for name in functions}
-    report(rows, cold)
+    report(rows, reads, cold)
+
+
+def _figures(meter: Meter, calls: int, returned: int) -> dict[str, Any]:
+    return {
+        "dynamodbRequestsPerOp": round(sum(meter.requests.values()) / calls, 2),
+        "requests": {op: round(count / calls, 2) for op, count in sorted(meter.requests.items())},
+        "wcuPerOp": round(meter.write_units / calls, 2),
+        "rcuPerOp": round(meter.read_units / calls, 2),
+        "itemsReadPerOp": round(meter.items_read / calls, 2),
+        "itemsReturnedPerOp": round(returned / calls, 2),
+        "readAmplification": round(meter.items_read / returned, 2) if returned else None,
+    }
+
+
+def write_side_rows(meter: Meter, context: dict[str, str], principal: Principal) -> list[dict[str, Any]]:
+    """A batch of 500, and what the stream's search indexer writes per consumer created or renamed."""
+    batch_fn = load_function("batch_create_consumers")
+    meter.reset()
+    body = [
+        {
+            "email": f"batch{n}.{uuid.uuid4().hex[:6]}@example.com",
+            "fullName": f"Batch Person {n}",
+            "phone": "+14155552671",
+        }
+        for n in range(500)
+    ]
+    response = batch_fn.lambda_handler(api_event("batch_create_consumers", principal=context, body=body), Context())
+    assert response["statusCode"] == 201, response["body"][:500]
+    rows = [{"operation": "POST /consumers/batch (500)", **_figures(meter, 1, 0)}]
+    consumers = [ConsumerRecord.from_item(item) for item in _stored(principal, json.loads(response["body"]))]
+    meter.reset()
+    for consumer in consumers[:100]:
+        search_index.sync(principal.tenant, None, consumer)
+    rows.append({"operation": "stream: search entries of a new consumer", **_figures(meter, 100, 0)})
+    meter.reset()
+    for consumer in consumers[:100]:
+        search_index.sync(principal.tenant, consumer, consumer.model_copy(update={"full_name": "Other Name"}))
+    rows.append({"operation": "stream: search entries after a rename", **_figures(meter, 100, 0)})
+    return rows
+
+
+def _stored(principal: Principal, created: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from clientele.data import dynamo
+
+    keys_ = [ConsumerRecord.key(principal.tenant, consumer["id"]) for consumer in created]
+    return dynamo.batch_get(keys_)
+
+
+def read_rows(meter: Meter, raw: Any) -> list[dict[str, Any]]:
+    """Every list, sort, filter, search and exact lookup on a 100k tenant and a 10k one beside it."""
+    tenants = {"big": BIG, **{f"small{n}": SMALL for n in range(SMALL_TENANTS)}}
+    samples: dict[str, dict[str, str]] = {}  # per tenant: a consumer's email, phone and externalId
+    started = time.perf_counter()
+    loaded = 0
+    for number, (organization, count) in enumerate(tenants.items()):
+        tenant = Principal.from_context(
+            {"organization": organization, "environment": "sandbox", "scope": "write", "keyId": "key_bench"}
+        ).tenant
+
+        def generated(tenant: Any = tenant, count: int = count, number: int = number) -> Any:
+            sample = samples.setdefault(tenant.organization, {})
+            for consumer in population.consumers(count, seed=number):
+                if not sample and consumer.email and consumer.phone and consumer.external_id:
+                    sample.update(email=consumer.email, phone=consumer.phone, externalId=consumer.external_id)
+                yield from population.items(tenant, consumer)
+
+        loaded += store.load(os.environ["TABLE_NAME"], os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), generated())
+    print(f"Loaded {loaded:,} items for {sum(tenants.values()):,} consumers in {time.perf_counter() - started:.0f} s\n")
+
+    list_fn, search_fn = load_function("list_consumers"), load_function("search_consumers")
+    now = population.NOW
+    filters = {
+        "createdAfter (90 days)": {"createdAfter": (now - timedelta(days=90)).isoformat()},
+        "createdBefore (2.5 years ago)": {"createdBefore": (now - timedelta(days=912)).isoformat()},
+        "status=inactive": {"status": "inactive"},
+        "membership=member": {"membership": "member"},
+        "tier=gold": {"tier": "gold"},
+        "lastActivityAfter (30 days)": {"lastActivityAfter": (now - timedelta(days=30)).isoformat()},
+        "lastActivityBefore (2 years ago)": {"lastActivityBefore": (now - timedelta(days=730)).isoformat()},
+    }
+    cases: list[tuple[str, str, str, dict[str, str]]] = [("list", "default list", "list_consumers", {})]
+    for sort_by in SortBy:
+        for sort_dir in ("asc", "desc"):
+            cases.append(
+                ("sort", f"sortBy={sort_by} {sort_dir}", "list_consumers", {"sortBy": sort_by, "sortDir": sort_dir})
+            )
+    for name, query in filters.items():
+        cases.append(("filter", name, "list_consumers", query))
+    for name, query in filters.items():
+        for sort_by in SortBy:
+            if sort_by != "createdAt":
+                cases.append(
+                    ("filter+sort", f"{name} + sortBy={sort_by}", "list_consumers", {**query, "sortBy": sort_by})
+                )
+    for term in ("ma", "mar", "marti"):
+        cases.append(("search", f"search={term}", "list_consumers", {"search": term}))
+    for field_name in ("email", "phone", "externalId"):
+        cases.append(("exact", f"/search {field_name}", "search_consumers", {field_name: "{" + field_name + "}"}))
+
+    functions = {"list_consumers": list_fn, "search_consumers": search_fn}
+    rows = []
+    for kind, name, function, query in cases:
+        row: dict[str, Any] = {"kind": kind, "operation": name}
+        for size_name, organization in (("100k", "big"), ("10k", "small0")):
+            context = {"organization": organization, "environment": "sandbox", "scope": "write", "keyId": "key_bench"}
+            concrete = {key: value.format(**samples[organization]) for key, value in query.items()}
+            meter.reset()
+            returned = pages = 0
+            cursor = None
+            for _ in range(2):  # the first page and the next one
+                params = {**concrete, **({"after": cursor} if cursor else {})}
+                response = functions[function].lambda_handler(
+                    api_event(function, principal=context, query=params), Context()
+                )
+                assert response["statusCode"] == 200, (name, response["body"][:300])
+                body = json.loads(response["body"])
+                returned += len(body["data"])
+                pages += 1
+                cursor = body["pageInfo"]["endCursor"]
+                if cursor is None:
+                    break
+            row[size_name] = {**_figures(meter, pages, returned), "pages": pages}
+        big, small = row["100k"], row["10k"]
+        row["rcuRatio100kTo10k"] = round(big["rcuPerOp"] / small["rcuPerOp"], 2) if small["rcuPerOp"] else None
+        rows.append(row)
+    return rows
 
 
 COLUMNS = [  # (heading, width, row key, format)
@@ -258,16 +395,43 @@ def _cell(value: Any, width: int, spec: str) -> str:
     return text.ljust(-width) if width < 0 else text.rjust(width)
 
 
-def report(rows: list[dict[str, Any]], cold: dict[str, float]) -> None:
+READ_COLUMNS = [  # (heading, width, figure key, format) of the 100k tenant, then the ratio
+    ("req/page", 8, "dynamodbRequestsPerOp", ".2f"),
+    ("RCU/page", 8, "rcuPerOp", ".2f"),
+    ("read", 7, "itemsReadPerOp", ".1f"),
+    ("returned", 8, "itemsReturnedPerOp", ".1f"),
+    ("read amp", 8, "readAmplification", ".2f"),
+]
+
+
+def report(rows: list[dict[str, Any]], reads: list[dict[str, Any]], cold: dict[str, float]) -> None:
     header = " ".join(_cell(heading, width, "s") for heading, width, _, _ in COLUMNS)
     print(f"Clientele bench: {ITERATIONS} calls per operation, in-process handlers on moto\n")
     print(header)
     print("-" * len(header))
     for row in rows:
         print(" ".join(_cell(row[key], width, spec) for _, width, key, spec in COLUMNS))
+    header = (
+        _cell("read (100k-consumer tenant, per page)", -48, "s")
+        + " "
+        + " ".join(_cell(heading, width, "s") for heading, width, _, _ in READ_COLUMNS)
+    )
+    header += " " + _cell("10k amp", 8, "s") + " " + _cell("100k/10k", 8, "s")
+    print(f"\n{header}\n{'-' * len(header)}")
+    for row in reads:
+        cells = [_cell(row["operation"], -48, "s")]
+        cells += [_cell(row["100k"][key], width, spec) for _, width, key, spec in READ_COLUMNS]
+        cells += [_cell(row["10k"]["readAmplification"], 8, ".2f"), _cell(row["rcuRatio100kTo10k"], 8, ".2f")]
+        print(" ".join(cells))
     cold_text = ", ".join(f"{name} {ms}" for name, ms in cold.items())
     print(f"\nCold start (median import of app.py in a fresh python3.13, ms): {cold_text}")
-    summary = {"iterations": ITERATIONS, "operations": rows, "coldStartMs": cold}
+    summary = {
+        "iterations": ITERATIONS,
+        "tenants": {"big": BIG, "small": SMALL, "smallTenants": SMALL_TENANTS},
+        "operations": rows,
+        "reads": reads,
+        "coldStartMs": cold,
+    }
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nWrote {RESULTS.relative_to(ROOT)}")
 

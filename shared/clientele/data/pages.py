@@ -19,6 +19,7 @@ from clientele.data import dynamo
 Item = dict[str, Any]
 
 MAX_QUERY_LIMIT = 1000
+MAX_FETCH = 100  # keys a BatchGetItem takes
 HIGHEST = "\U0010ffff"  # above every character: the upper bound of a prefix range
 
 
@@ -125,33 +126,32 @@ class _Reader:
 
     def take(self, segment_index: int, entries: list[Item]) -> str | None:
         """Adds the entries that pass every test, fetching their items when the entries are keys.
-        Returns the range key of the last entry looked at when it had to leave later ones unread."""
+        Returns the range key of the last entry looked at when later ones were left unread."""
         source = self.source
         if source.keep_entry:
             entries = [entry for entry in entries if source.keep_entry(entry)]
-        left_over = len(entries) > self.wanted()
-        entries = entries[: self.wanted()]
-        if not entries:
-            return None
         if source.fetch is None:
-            items: list[Item | None] = list(entries)
+            batch, items = entries[: self.wanted()], list[Item | None](entries[: self.wanted()])
+        elif source.keep_item:
+            # Items are tested after fetching: fetch a few more than wanted, since some will fail.
+            batch = entries[: min(MAX_FETCH, max(2 * self.wanted(), 10))]
+            items = self.fetch(batch)
         else:
-            # The one extra entry only says there is a next page: fetch it only if it must be tested
-            # (or if an item it would follow has gone, so that it lands on this page after all).
+            # The one extra entry only says there is a next page: it is fetched only if an item it
+            # would follow has gone (so that it lands on this page after all).
+            batch = entries[: self.wanted()]
             room = self.count - len(self.page.items)
-            needed = entries if source.keep_item else entries[:room]
-            items = self.fetch(needed)
-            rest = entries[len(needed) :]
-            if rest and None in items:
-                items += self.fetch(rest)
-            else:
-                items += [{} for _ in rest]  # exists: decides `more`, never handed out
-        for entry, item in zip(entries, items, strict=True):
-            if item is None or (source.keep_item and item and not source.keep_item(item)):
+            items = self.fetch(batch[:room])
+            if len(batch) > room:
+                items += self.fetch(batch[room:]) if None in items else [{} for _ in batch[room:]]
+        for position, (entry, item) in enumerate(zip(batch, items, strict=True)):
+            if self.wanted() <= 0:
+                return str(batch[position - 1][source.range_attribute])
+            if item is None or (source.keep_item and not source.keep_item(item)):
                 continue
-            self.page.items.append(item)
+            self.page.items.append(item)  # `{}` stands for "exists": it decides `more`, never handed out
             self.page.positions.append(Position(segment_index, entry[source.range_attribute]))
-        return entries[-1][source.range_attribute] if left_over else None
+        return str(batch[-1][source.range_attribute]) if batch and len(batch) < len(entries) else None
 
 
 def read_page(source: Source, count: int, start: Position | None = None) -> Page:
