@@ -217,8 +217,15 @@ def main() -> None:
                 ]
             )
 
+        def create_seed_example(index: int) -> None:
+            seed_body = {"email": f"john{index}.{uuid.uuid4().hex[:6]}@example.com", "fullName": "John Doe"}
+            seed_body["metadata"] = {"source": "import", "tier": "vip"}
+            event = api_event("create_consumer", principal=context, body=seed_body)
+            assert create_fn.lambda_handler(event, Context())["statusCode"] == 201
+
         operations = [
-            ("POST /consumers", create, raw_create, 0),
+            ("POST /consumers (seed 001 example body)", create_seed_example, raw_create, 0),
+            ("POST /consumers (+phone, externalId, tags)", create, raw_create, 0),
             ("POST /consumers + Idempotency-Key", create_idempotent, raw_create, 0),
             ("POST /consumers replayed key", replay, raw_get, 0),
             ("GET /consumers/{id}", get, raw_get, 1),
@@ -379,7 +386,7 @@ def read_rows(meter: Meter, raw: Any) -> list[dict[str, Any]]:
 
 
 COLUMNS = [  # (heading, width, row key, format)
-    ("operation", -36, "operation", "s"),
+    ("operation", -44, "operation", "s"),
     ("ddb req/op", 10, "dynamodbRequestsPerOp", ".2f"),
     ("WCU/op", 7, "wcuPerOp", ".2f"),
     ("RCU/op", 7, "rcuPerOp", ".2f"),
@@ -410,7 +417,7 @@ def report(rows: list[dict[str, Any]], reads: list[dict[str, Any]], cold: dict[s
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(" ".join(_cell(row[key], width, spec) for _, width, key, spec in COLUMNS))
+        print(" ".join(_cell(row.get(key), width, spec) for _, width, key, spec in COLUMNS))
     header = (
         _cell("read (100k-consumer tenant, per page)", -48, "s")
         + " "

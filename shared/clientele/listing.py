@@ -6,8 +6,8 @@ Every request becomes one Source (data/pages.py) on a key built for it:
   any other sortBy                        its KEYS_ONLY index, + BatchGetItem for the page
   search / q                              the search entries of the most selective word
   exact email / externalId / phone        the uniqueness item or the phone entries (consistent)
-Filters the chosen key cannot answer ride along as a FilterExpression on the index's attributes,
-or, for lastActivityAt on another sort's index, as a test on the fetched items.
+Filters the chosen key cannot answer ride along as a FilterExpression on attributes the index
+projects (search entries leave lastActivityAt to a test on the fetched consumers).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
     if request.search is not None:
         terms = _search_terms(request.search, "search")
         for name, key in equals.items():
-            conditions.add(store.FILTER_INDEXES[name], "=", key)
+            conditions.add(store.FILTER_INDEXES[name][1], "=", key)
         _created_conditions(conditions, created)
         primary = terms[0]
         return conditions.source(
@@ -188,10 +188,10 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         index, hash_attribute, hash_value = "gsi1", "gsi1pk", store.ConsumerRecord.list_key(tenant)
         if equals:
             name = next(iter(equals))
-            index = hash_attribute = store.FILTER_INDEXES[name]
+            index, hash_attribute = store.FILTER_INDEXES[name]
             hash_value = equals.pop(name)
         for name, key in equals.items():
-            conditions.add(store.FILTER_INDEXES[name], "=", key)
+            conditions.add(store.FILTER_INDEXES[name][1], "=", key)
         _activity_conditions(conditions, activity)
         low, high = created[0] or "0", created[1] or "9"
         return conditions.source(
@@ -204,17 +204,14 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
 
     sort = store.SORT_INDEXES[request.sort_by]
     for name, key in equals.items():
-        conditions.add(store.FILTER_INDEXES[name], "=", key)
+        conditions.add(store.FILTER_INDEXES[name][1], "=", key)
     _created_conditions(conditions, created)
-    keep_item = None
     if sort.sort_by == "lastActivityAt" and any(activity):
         # The range is the index's own key: only the matching stretch is read.
-        segments: tuple[Segment, ...] = (
-            Segment(store.PRESENT + (activity[0] or ""), store.PRESENT + (activity[1] or HIGHEST), forward),
-        )
+        low, high = store.instant_key(activity[0]) or "", store.instant_key(activity[1]) or HIGHEST
+        segments: tuple[Segment, ...] = (Segment(store.PRESENT + low, store.PRESENT + high, forward),)
     else:
-        if any(activity):
-            keep_item = lambda item: _between(activity, item)  # noqa: E731 - lastActivityAt is not in this index
+        _activity_conditions(conditions, activity)
         values = Segment(store.PRESENT, store.PRESENT + HIGHEST, forward)
         nulls = Segment(store.ABSENT, store.ABSENT + HIGHEST, forward)
         if not sort.nullable:
@@ -224,13 +221,12 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         else:
             segments = (Segment(store.ABSENT, store.PRESENT + HIGHEST, False),)  # going down they come last
     return conditions.source(
-        index=sort.attribute,
+        index=sort.index,
         hash_attribute="gsi1pk",
         hash_value=store.ConsumerRecord.list_key(tenant),
         range_attribute=sort.attribute,
         segments=segments,
         fetch=_fetcher(tenant, lambda entry: entry["pk"].rsplit("#", 1)[1], consistent=False),
-        keep_item=keep_item,
     )
 
 

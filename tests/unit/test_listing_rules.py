@@ -41,8 +41,8 @@ def test_the_item_carries_its_filter_keys_only_when_set() -> None:
     tenant = Tenant("acme", Environment.SANDBOX)
     consumer = consumer_with(status=Status.INACTIVE, loyalty=Loyalty(points=3))
     item = store.ConsumerRecord.to_item(tenant, consumer)
-    assert item["byStatus"] == "sandbox#acme#STATUS#inactive"
-    assert "byTier" not in item
+    assert item["fStatus"] == "sandbox#acme#STATUS#inactive"
+    assert "fTier" not in item
     assert store.ConsumerRecord.from_item(item) == consumer
     assert store.tenant_of(item) == tenant
 

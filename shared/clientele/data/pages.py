@@ -161,7 +161,8 @@ def read_page(source: Source, count: int, start: Position | None = None) -> Page
     for segment_index in range(first, len(source.segments)):
         segment = source.segments[segment_index]
         after = start.key if start and segment_index == start.segment else None
-        limit = reader.wanted()
+        # Entries a filter or a test may drop: start with twice what the page needs.
+        limit = reader.wanted() * (2 if source.filter_expression or source.keep_entry else 1)
         while reader.wanted() > 0:
             # Continuing from a key reads that key again (BETWEEN is inclusive): one more to fill the page.
             entries, stopped = reader.query(segment, after, min(limit + (after is not None), MAX_QUERY_LIMIT))

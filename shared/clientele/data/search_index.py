@@ -39,7 +39,7 @@ def entries(tenant: Tenant, consumer: Consumer) -> dict[tuple[str, str], dict[st
         "consumerId": consumer.id,
         "words": sorted(words),
         "createdAt": consumer.created_at,
-        **{attribute: item[attribute] for attribute in FILTER_INDEXES.values() if attribute in item},
+        **{attribute: item[attribute] for _, attribute in FILTER_INDEXES.values() if attribute in item},
     }
     found = {}
     for word in words:
