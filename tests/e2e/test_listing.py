@@ -47,14 +47,13 @@ def test_the_seed_list_call_pages_with_cursors(stack: RunningStack, mint_key: Mi
     too_many = requests.get(url, params={"first": "101"}, headers=auth(key), timeout=30)
     assert_error(too_many, 400, "Validation failed")
     # The seed's example: search with sortBy=createdAt&sortDir=desc, once the stream has indexed the names.
-    found = eventually(
-        lambda: requests.get(
-            url,
-            params={"first": "20", "search": "john", "sortBy": "createdAt", "sortDir": "desc"},
-            headers=auth(key),
-            timeout=30,
-        ).json()["data"]
-    )
+    seed_query = {"first": "20", "search": "john", "sortBy": "createdAt", "sortDir": "desc"}
+
+    def all_indexed() -> list[dict]:
+        found = requests.get(url, params=seed_query, headers=auth(key), timeout=30).json()["data"]
+        return found if len(found) == len(ids) else []
+
+    found = eventually(all_indexed)
     assert [row["id"] for row in found] == ids[::-1]
 
 
