@@ -8,6 +8,10 @@ the same guarantee, so they prove the service's own concurrency rules rather tha
 moto also snapshots the whole table once per *operation* of a transaction (for its rollback): a
 100-operation transaction copied the table 100 times. Under the lock, one snapshot per table per
 transaction is the same rollback at a hundredth of the cost.
+
+A rollback swaps the table for its snapshot. The snapshot shares the live stream shard, so stream
+readers keep reading after a failed transaction, and the shard forgets the records of the writes
+that were rolled back, as DynamoDB never emits them.
 """
 
 from __future__ import annotations
@@ -30,12 +34,15 @@ def _snapshot_once_per_transaction(method: Any) -> Any:
     @functools.wraps(method)
     def transact(self: Any, *args: Any, **kwargs: Any) -> Any:
         snapshots: dict[str, Any] = {}
+        live = dict(self.tables)
+        streams = {name: (t.stream_shard, len(t.stream_shard.items)) for name, t in live.items() if t.stream_shard}
 
         def deepcopy(value: Any, memo: Any = None) -> Any:
             if not isinstance(value, Table):  # item copies (update_item's) stay as they were
                 return copy.deepcopy(value, memo)
             if value.name not in snapshots:
-                snapshots[value.name] = copy.deepcopy(value, memo)
+                shared = {id(value.stream_shard): value.stream_shard} if value.stream_shard else {}
+                snapshots[value.name] = copy.deepcopy(value, {**(memo or {}), **shared})
             return snapshots[value.name]
 
         dynamodb_models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
@@ -43,6 +50,9 @@ def _snapshot_once_per_transaction(method: Any) -> Any:
             return method(self, *args, **kwargs)
         finally:
             dynamodb_models.copy = copy
+            for name, (shard, length) in streams.items():
+                if self.tables.get(name) is not live[name]:  # rolled back to the snapshot
+                    del shard.items[length:]
 
     return transact
 

@@ -379,3 +379,15 @@ def test_search_rejects_bad_parameters(call: Invoke, acme: dict[str, str], query
     answer = call("search_consumers", principal=acme, query=query)
     assert answer["status"] == 400, answer["body"]
     assert any(field in detail["field"] for detail in answer["body"]["error"]["details"])
+
+
+def test_a_failed_transaction_neither_stops_the_stream_nor_leaks_its_writes(
+    call: Invoke, acme: dict[str, str], index_search: Callable[[], int]
+) -> None:
+    _create(call, acme, email="first@example.com", fullName="Streamy First")
+    refused = call("create_consumer", principal=acme, body={"email": "first@example.com", "fullName": "Streamy Ghost"})
+    assert refused["status"] == 400
+    _create(call, acme, email="second@example.com", fullName="Streamy Second")
+    index_search()
+    assert sorted(_found(call, acme, "streamy")) == ["first@example.com", "second@example.com"]
+    assert _found(call, acme, "ghost") == []
