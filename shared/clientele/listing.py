@@ -140,6 +140,17 @@ class _Conditions:
         self.names[f"#f{number}"] = attribute
         self.values[f":f{number}"] = value
 
+    def add_equals(self, equals: dict[str, str]) -> None:
+        for name, key in equals.items():
+            self.add(store.FILTER_INDEXES[name][1], "=", key)
+
+    def add_range(self, attribute: str, bounds: tuple[str | None, str | None]) -> None:
+        """after includes its instant, before excludes it: adjacent ranges never overlap."""
+        if bounds[0]:
+            self.add(attribute, ">=", bounds[0])
+        if bounds[1]:
+            self.add(attribute, "<", bounds[1])
+
     def source(self, **fields: Any) -> Source:
         return Source(
             filter_expression=" AND ".join(self.parts) or None,
@@ -168,9 +179,8 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
 
     if request.search is not None:
         terms = _search_terms(request.search, "search")
-        for name, key in equals.items():
-            conditions.add(store.FILTER_INDEXES[name][1], "=", key)
-        _created_conditions(conditions, created)
+        conditions.add_equals(equals)
+        conditions.add_range("createdAt", created)
         primary = terms[0]
         return conditions.source(
             index=None,
@@ -190,9 +200,8 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             name = next(iter(equals))
             index, hash_attribute = store.FILTER_INDEXES[name]
             hash_value = equals.pop(name)
-        for name, key in equals.items():
-            conditions.add(store.FILTER_INDEXES[name][1], "=", key)
-        _activity_conditions(conditions, activity)
+        conditions.add_equals(equals)
+        conditions.add_range("lastActivityAt", activity)
         low, high = created[0] or "0", created[1] or "9"
         return conditions.source(
             index=index,
@@ -203,15 +212,14 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         )
 
     sort = store.SORT_INDEXES[request.sort_by]
-    for name, key in equals.items():
-        conditions.add(store.FILTER_INDEXES[name][1], "=", key)
-    _created_conditions(conditions, created)
+    conditions.add_equals(equals)
+    conditions.add_range("createdAt", created)
     if sort.sort_by == "lastActivityAt" and any(activity):
         # The range is the index's own key: only the matching stretch is read.
         low, high = store.instant_key(activity[0]) or "", store.instant_key(activity[1]) or HIGHEST
         segments: tuple[Segment, ...] = (Segment(store.PRESENT + low, store.PRESENT + high, forward),)
     else:
-        _activity_conditions(conditions, activity)
+        conditions.add_range("lastActivityAt", activity)
         values = Segment(store.PRESENT, store.PRESENT + HIGHEST, forward)
         nulls = Segment(store.ABSENT, store.ABSENT + HIGHEST, forward)
         if not sort.nullable:
@@ -228,20 +236,6 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         segments=segments,
         fetch=_fetcher(tenant, lambda entry: entry["pk"].rsplit("#", 1)[1], consistent=False),
     )
-
-
-def _created_conditions(conditions: _Conditions, created: tuple[str | None, str | None]) -> None:
-    if created[0]:
-        conditions.add("createdAt", ">=", created[0])
-    if created[1]:
-        conditions.add("createdAt", "<", created[1])
-
-
-def _activity_conditions(conditions: _Conditions, activity: tuple[str | None, str | None]) -> None:
-    if activity[0]:
-        conditions.add("lastActivityAt", ">=", activity[0])
-    if activity[1]:
-        conditions.add("lastActivityAt", "<", activity[1])
 
 
 def _search_terms(query: str, field_name: str) -> list[str]:
