@@ -273,11 +273,14 @@ def _respond(
     has_next = came_from_cursor if backwards else page.more
     has_previous = page.more if backwards else came_from_cursor
     consumers = [store.ConsumerRecord.from_item(item) for item in items]
+    first, last = (positions[0], positions[-1]) if positions else (None, None)
+    if page.resume is not None:  # the page stopped at its read budget: the next one goes on from there
+        first, last = (page.resume, last) if backwards else (first, page.resume)
     return {
         "data": [with_relations(consumer, include) for consumer in consumers],
         "pageInfo": {
-            "startCursor": encode_cursor(fingerprint, positions[0]) if has_previous and positions else None,
-            "endCursor": encode_cursor(fingerprint, positions[-1]) if has_next and positions else None,
+            "startCursor": encode_cursor(fingerprint, first) if has_previous and first else None,
+            "endCursor": encode_cursor(fingerprint, last) if has_next and last else None,
             "hasNextPage": has_next,
             "hasPreviousPage": has_previous,
         },
@@ -314,7 +317,9 @@ def _paged(
             start = Position(len(source.segments) - 1 - start.segment, start.key)
     page = read_page(source, count, start)
     if backwards:
-        page.positions = [Position(len(source.segments) - 1 - p.segment, p.key) for p in page.positions]
+        forward = lambda p: Position(len(source.segments) - 1 - p.segment, p.key)  # noqa: E731
+        page.positions = [forward(p) for p in page.positions]
+        page.resume = forward(page.resume) if page.resume else None
     return _respond(page, fingerprint, backwards, cursor is not None, include)
 
 

@@ -391,3 +391,27 @@ def test_a_failed_transaction_neither_stops_the_stream_nor_leaks_its_writes(
     index_search()
     assert sorted(_found(call, acme, "streamy")) == ["first@example.com", "second@example.com"]
     assert _found(call, acme, "ghost") == []
+
+
+@pytest.mark.parametrize("sort_by", ["createdAt", "email"])
+def test_a_page_that_reaches_its_read_budget_ends_short_and_the_cursor_goes_on(
+    call: Invoke, acme: dict[str, str], people: list[Consumer], monkeypatch: pytest.MonkeyPatch, sort_by: str
+) -> None:
+    from clientele.data import pages
+
+    monkeypatch.setattr(pages, "MAX_SCANNED_PER_PAGE", 3)
+    query = {"lastActivityBefore": "2024-11-02T00:00:00Z", "sortBy": sort_by, "sortDir": "asc", "first": "2"}
+    ids: list[str] = []
+    short_pages = 0
+    cursor = None
+    for _ in range(20):
+        page = call("list_consumers", principal=acme, query={**query, **({"after": cursor} if cursor else {})})
+        assert page["status"] == 200, page["body"]
+        ids += [row["id"] for row in page["body"]["data"]]
+        cursor = page["body"]["pageInfo"]["endCursor"]
+        if cursor is None:
+            break
+        short_pages += len(page["body"]["data"]) < 2
+    keep = lambda row: (row.last_activity_at or "9") < "2024-11-02"  # noqa: E731
+    assert ids == expected(people, sort_by, "asc", keep)
+    assert short_pages > 0

@@ -19,6 +19,7 @@ from clientele.data import dynamo
 Item = dict[str, Any]
 
 MAX_QUERY_LIMIT = 1000
+MAX_SCANNED_PER_PAGE = 5000  # a rare filter stops here with a short page and a cursor to go on from
 MAX_FETCH = 100  # keys a BatchGetItem takes
 HIGHEST = "\U0010ffff"  # above every character: the upper bound of a prefix range
 
@@ -74,6 +75,7 @@ class Page:
     more: bool  # another accepted item follows the page
     requests: int = 0  # DynamoDB calls the page took
     read: int = 0  # entries and items the store returned to produce it
+    resume: Position | None = None  # set when the page stopped at its read budget: go on from here
 
 
 @dataclass
@@ -85,8 +87,9 @@ class _Reader:
     def wanted(self) -> int:
         return self.count + 1 - len(self.page.items)
 
-    def query(self, segment: Segment, after: str | None, limit: int) -> tuple[list[Item], str | None]:
-        """One Query of a segment, continuing past `after`; returns the entries and where it stopped."""
+    def query(self, segment: Segment, after: str | None, limit: int) -> tuple[list[Item], str | None, int]:
+        """One Query of a segment, continuing past `after`: the entries, where it stopped (None: at the
+        segment's end) and how many entries it read before the filter."""
         low, high = segment.low, segment.high
         if after is not None:
             low, high = (after, high) if segment.forward else (low, after)
@@ -106,14 +109,15 @@ class _Reader:
         if self.source.filter_expression:
             params["FilterExpression"] = self.source.filter_expression
         response = aws.dynamodb().query(**params)
+        scanned = response.get("ScannedCount", 0)
         self.page.requests += 1
-        self.page.read += response.get("ScannedCount", 0)
+        self.page.read += scanned
         entries = [dynamo.deserialize(item) for item in response.get("Items", [])]
         # BETWEEN is inclusive: the item the last page ended on comes back first; it is not news.
         entries = [entry for entry in entries if entry[self.source.range_attribute] != after]
         last = response.get("LastEvaluatedKey")
         stopped = dynamo.deserialize(last)[self.source.range_attribute] if last else None
-        return entries, stopped
+        return entries, stopped, scanned
 
     def fetch(self, entries: list[Item]) -> list[Item | None]:
         assert self.source.fetch is not None
@@ -155,7 +159,11 @@ class _Reader:
 
 
 def read_page(source: Source, count: int, start: Position | None = None) -> Page:
-    """Up to `count` items after `start` (None: from the beginning) in the source's order."""
+    """Up to `count` items after `start` (None: from the beginning) in the source's order.
+
+    A page whose filter keeps few entries reads at most MAX_SCANNED_PER_PAGE of them; it then ends
+    short, with `resume` marking where the next page goes on (a Lambda must answer in seconds).
+    """
     reader = _Reader(source, count)
     first = start.segment if start else 0
     for segment_index in range(first, len(source.segments)):
@@ -164,8 +172,11 @@ def read_page(source: Source, count: int, start: Position | None = None) -> Page
         # Entries a filter or a test may drop: start with twice what the page needs.
         limit = reader.wanted() * (2 if source.filter_expression or source.keep_entry else 1)
         while reader.wanted() > 0:
+            if after is not None and reader.page.read >= MAX_SCANNED_PER_PAGE:
+                reader.page.resume = Position(segment_index, after)
+                break
             # Continuing from a key reads that key again (BETWEEN is inclusive): one more to fill the page.
-            entries, stopped = reader.query(segment, after, min(limit + (after is not None), MAX_QUERY_LIMIT))
+            entries, stopped, scanned = reader.query(segment, after, min(limit + (after is not None), MAX_QUERY_LIMIT))
             before = len(reader.page.items)
             looked_at = reader.take(segment_index, entries)
             if looked_at is not None:  # some entries of this response were not looked at: read on from there
@@ -174,12 +185,12 @@ def read_page(source: Source, count: int, start: Position | None = None) -> Page
                 break
             else:
                 after = stopped
-            # A filter kept some of what was read: ask for enough to fill the page at that rate.
+            # Ask for enough to fill the page at the rate the filter kept entries so far.
             kept = len(reader.page.items) - before
-            limit = math.ceil(reader.wanted() * max(len(entries), 1) / max(kept, 1) * 1.2) + 1
-        if reader.wanted() <= 0:
+            limit = limit * 4 if kept == 0 else math.ceil(reader.wanted() * scanned / kept * 1.2) + 1
+        if reader.wanted() <= 0 or reader.page.resume:
             break
     page = reader.page
-    page.more = len(page.items) > count
+    page.more = len(page.items) > count or page.resume is not None
     page.items, page.positions = page.items[:count], page.positions[:count]
     return page
