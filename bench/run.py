@@ -218,8 +218,8 @@ def main() -> None:
             )
 
         def create_seed_example(index: int) -> None:
-            seed_body = {"email": f"john{index}.{uuid.uuid4().hex[:6]}@example.com", "fullName": "John Doe"}
-            seed_body["metadata"] = {"source": "import", "tier": "vip"}
+            seed_body: dict[str, Any] = {"email": f"john{index}.{uuid.uuid4().hex[:6]}@example.com"}
+            seed_body |= {"fullName": "John Doe", "metadata": {"source": "import", "tier": "vip"}}
             event = api_event("create_consumer", principal=context, body=seed_body)
             assert create_fn.lambda_handler(event, Context())["statusCode"] == 201
 

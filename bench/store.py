@@ -58,6 +58,12 @@ def partitioned_queries() -> None:
         if arguments.get("range_comparison") == "BETWEEN":
             low, high = (bound.value for bound in arguments["range_objs"])
             members = members[bisect.bisect_left(range_keys, low) : bisect.bisect_right(range_keys, high)]
+        limit = arguments.get("limit")
+        if limit and not arguments.get("exclusive_start_key"):
+            # moto stops after `limit` keys in scan order (filters apply after), and one more tells
+            # it there are more: nothing past those can change the answer.
+            forward = arguments.get("scan_index_forward", True) is not False
+            members = members[: limit + 1] if forward else members[-(limit + 1) :]
         self.all_items = lambda: members  # type: ignore[method-assign]
         self.sorted_items = lambda hash_attrs, range_attrs, items: items  # type: ignore[method-assign,assignment]
         try:
