@@ -360,9 +360,9 @@ def get(tenant: Tenant, consumer_id: str) -> Consumer | None:
 
 
 def get_many(tenant: Tenant, consumer_ids: list[str]) -> dict[str, Consumer]:
-    items = dynamo.batch_get([ConsumerRecord.key(tenant, consumer_id) for consumer_id in consumer_ids], consistent=True)
-    consumers = (ConsumerRecord.from_item(item) for item in items)
-    return {consumer.id: consumer for consumer in consumers}
+    """{id: consumer} of those ids that exist, read consistently."""
+    items = items_of(tenant, consumer_ids, consistent=True)
+    return {consumer.id: consumer for consumer in (ConsumerRecord.from_item(item) for item in items if item)}
 
 
 def items_of(tenant: Tenant, consumer_ids: list[str], *, consistent: bool) -> list[dict[str, Any] | None]:
