@@ -7,8 +7,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele import api
-from clientele.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListRequest, list_consumers
+from clientele.listing import ListRequest, list_consumers
 from clientele.models import ConsumerPage, Membership, SortBy, SortDir, Status
+from clientele.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 app = api.resolver()
 

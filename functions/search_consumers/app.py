@@ -6,8 +6,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele import api
-from clientele.listing import MAX_PAGE_SIZE, ExactRequest, search_consumers
+from clientele.listing import ExactRequest, search_consumers
 from clientele.models import ConsumerPage
+from clientele.paging import MAX_PAGE_SIZE
 
 app = api.resolver()
 

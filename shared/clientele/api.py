@@ -7,11 +7,12 @@ Domain errors become HTTP here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -23,6 +24,7 @@ from clientele.errors import (
     ValidationFailed,
     validation_details,
 )
+from clientele.paging import MAX_PAGE_SIZE, PageRequest
 from clientele.tenancy import Principal
 
 logger = Logger()
@@ -98,6 +100,13 @@ def json_body(app: APIGatewayRestResolver) -> Any:
 
 def idempotency_key(app: APIGatewayRestResolver) -> str | None:
     return app.current_event.headers.get(idempotency.HEADER)
+
+
+PageSize = Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE)]
+
+
+def page_request(first: int | None, last: int | None, after: str | None, before: str | None) -> PageRequest:
+    return PageRequest(first=first, last=last, after=after, before=before)
 
 
 def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import TypeAdapter, ValidationError
 
-from clientele import clock
+from clientele import clock, timeline
 from clientele.data import consumers as store
 from clientele.errors import (
     BatchInterrupted,
@@ -16,7 +18,6 @@ from clientele.errors import (
     ClienteleError,
     Conflict,
     ConsumerChangedConcurrently,
-    ConsumerNotFound,
     ValidationFailed,
     validation_details,
 )
@@ -34,10 +35,9 @@ from clientele.tenancy import Tenant
 
 logger = Logger(child=True)
 
-ID_PREFIX = "cons"
+ID_PREFIX = store.ID_PREFIX
 MAX_BATCH = 500
-INCLUDABLE = ("audiences", "orders")
-ATTEMPTS = 3  # reads-and-writes in all, when other requests keep changing the consumer in between
+ATTEMPTS = 8  # reads-and-writes in all, when other requests keep changing the consumer in between
 
 
 def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
@@ -96,11 +96,7 @@ def create_consumer(tenant: Tenant, request: ConsumerCreate) -> Consumer:
 
 
 def get_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
-    # An id that is not ours cannot exist; answering 404 without a read keeps junk ids cheap.
-    consumer = store.get(tenant, consumer_id) if consumer_id.startswith(f"{ID_PREFIX}_") else None
-    if consumer is None:
-        raise ConsumerNotFound()
-    return consumer
+    return store.existing(tenant, consumer_id)
 
 
 def current(tenant: Tenant, consumer_ids: list[str]) -> list[Consumer]:
@@ -109,38 +105,35 @@ def current(tenant: Tenant, consumer_ids: list[str]) -> list[Consumer]:
     return [found[consumer_id] for consumer_id in consumer_ids if consumer_id in found]
 
 
-def relations(include: str | None) -> list[str]:
-    """The relations `include` names (comma-separated); an unknown one is a 400."""
-    wanted = [name.strip() for name in (include or "").split(",") if name.strip()]
-    unknown = [name for name in wanted if name not in INCLUDABLE]
-    if unknown:
-        message = f"unknown relation {', '.join(unknown)}; include takes {', '.join(INCLUDABLE)}"
-        raise ValidationFailed(details=[{"field": "include", "message": message}])
-    return wanted
-
-
-def with_relations(consumer: Consumer, include: str | None) -> dict[str, Any]:
-    """The API view of a consumer with the relations `include` names."""
-    # Orders and audiences arrive with their own issue; until then a consumer has none.
-    return {**consumer.to_api(), **{name: [] for name in relations(include)}}
+def retrying[Result](attempt: Callable[[], Result]) -> Result:
+    """Runs `attempt` (which reads, then writes on condition that nothing it read has changed) again
+    while other requests get in between: optimistic concurrency, never a blind overwrite. Backoff
+    with jitter spreads the retries of requests that collided."""
+    for number in range(ATTEMPTS):
+        try:
+            return attempt()
+        except (store.ConsumerChanged, Conflict):  # every write is conditional: re-reading is safe
+            if number < ATTEMPTS - 1:
+                time.sleep(random.uniform(0, 0.01 * 2**number))  # noqa: S311 (jitter, not a secret)
+    raise ConsumerChangedConcurrently()
 
 
 def _retrying(tenant: Tenant, consumer_id: str, write: Callable[[Consumer], Consumer]) -> Consumer:
-    """Reads the consumer and commits `write`'s result conditionally on the version read, re-reading
-    when another request got in between (optimistic concurrency, never a blind overwrite)."""
-    for _ in range(ATTEMPTS):
-        consumer = get_consumer(tenant, consumer_id)
-        try:
-            return write(consumer)
-        except (store.ConsumerChanged, Conflict):  # every write is conditional: re-reading is safe
-            continue
-    raise ConsumerChangedConcurrently()
+    return retrying(lambda: write(get_consumer(tenant, consumer_id)))
+
+
+def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> store.Write:
+    """The consumer's change, with timeline events for the status, membership and verified changes."""
+    write = store.replace_write(tenant, before, after)
+    for event in timeline.profile_events(before, after):
+        write.add(timeline.put(tenant, after.id, event), store.ConsumerChanged)
+    return write
 
 
 def update_consumer(tenant: Tenant, consumer_id: str, update: ConsumerUpdate) -> Consumer:
     def write(consumer: Consumer) -> Consumer:
         after = changed(consumer, update, clock.now())
-        store.commit(store.replace_write(tenant, consumer, after))
+        store.commit(replace_write(tenant, consumer, after))
         return after
 
     return _retrying(tenant, consumer_id, write)
@@ -282,6 +275,6 @@ def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
     if problems:
         raise ValidationFailed(details=sorted(problems, key=lambda problem: problem["index"]))
     updated = [after for _, after in changes.values()]
-    writes = [store.replace_write(tenant, before, after) for before, after in changes.values() if before is not None]
+    writes = [replace_write(tenant, before, after) for before, after in changes.values() if before is not None]
     _commit_batch(writes, updated)
     return updated

@@ -89,6 +89,39 @@ class AudienceNotFound(NotFound):
     message = "Audience not found"
 
 
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    message = "Order not found"
+
+
+class CurrencyMismatch(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "currency_mismatch"
+    message = "Currency does not match this environment's currency"
+
+
+class RefundTooLarge(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "refund_too_large"
+    message = "Refund is more than the amount left to refund"
+
+
+class OrderAlreadyRefunded(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "order_already_refunded"
+    message = "Order is already fully refunded"
+
+
+class InsufficientBalance(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "insufficient_balance"
+    message = "Balance cannot go below zero"
+
+
 class InvalidCursor(ClienteleError):
     """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
 
@@ -125,6 +158,11 @@ class IdempotencyInProgress(Conflict):
 class ConsumerChangedConcurrently(Conflict):
     code = "consumer_changed"
     message = "The consumer was changed by another request at the same time; retry"
+
+
+class OrderChangedConcurrently(Conflict):
+    code = "order_changed"
+    message = "The order was changed by another request at the same time; retry"
 
 
 class BatchTooLarge(ClienteleError):

@@ -12,26 +12,22 @@ projects (search entries leave lastActivityAt to a test on the fetched consumers
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from clientele import clock, normalize, search, settings
-from clientele.consumers import ID_PREFIX, relations, with_relations
+from clientele import clock, normalize, search
+from clientele.consumers import ID_PREFIX
 from clientele.data import consumers as store
 from clientele.data import search_index
-from clientele.data.pages import HIGHEST, Page, Position, Segment, Source, read_page
-from clientele.errors import AudienceNotFound, InvalidCursor, ValidationFailed
+from clientele.data.pages import HIGHEST, Segment, Source
+from clientele.errors import AudienceNotFound
 from clientele.models import SortBy
+from clientele.paging import PageRequest, invalid, paged
+from clientele.relations import ON_A_LIST, relations, with_relations
 from clientele.tenancy import Tenant
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 SORT_FIELDS = tuple(str(sort_by) for sort_by in SortBy)
 SORT_DIRECTIONS = ("asc", "desc")
 EQUALITY_FILTERS = tuple(store.FILTER_INDEXES)  # status, membership, tier
@@ -70,57 +66,11 @@ class ExactRequest:
     include: str | None = None
 
 
-def _invalid(field_name: str, message: str) -> ValidationFailed:
-    return ValidationFailed(details=[{"field": field_name, "message": message}])
-
-
 def _instant(moment: datetime | None) -> str | None:
     """Any ISO 8601 instant as the stored format; one without an offset is taken as UTC."""
     if moment is None:
         return None
     return clock.format_instant(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-
-
-# ---------------------------------------------------------------- cursors
-
-
-def _fingerprint(tenant: Tenant, signature: dict[str, Any]) -> str:
-    """What a cursor is bound to: the tenant and everything that decides the order and the rows."""
-    material = json.dumps([tenant.key_prefix, signature], sort_keys=True, default=str)
-    return hashlib.sha256(material.encode()).hexdigest()[:16]
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def encode_cursor(fingerprint: str, position: Position) -> str:
-    payload = json.dumps({"f": fingerprint, "s": position.segment, "k": position.key}, separators=(",", ":"))
-    signature = hmac.new(settings.cursor_key(), payload.encode(), hashlib.sha256).digest()[:16]
-    return f"{_b64(payload.encode())}.{_b64(signature)}"
-
-
-def decode_cursor(cursor: str, fingerprint: str, field_name: str) -> Position:
-    """The position a cursor marks; 400 unless this service made it for this very list."""
-    try:
-        payload_text, signature_text = cursor.split(".")
-        payload = _unb64(payload_text)
-        expected = hmac.new(settings.cursor_key(), payload, hashlib.sha256).digest()[:16]
-        if not hmac.compare_digest(expected, _unb64(signature_text)):
-            raise ValueError("signature")
-        fields = json.loads(payload)
-        position = Position(segment=int(fields["s"]), key=str(fields["k"]))
-        same_list = fields["f"] == fingerprint
-    except (ValueError, KeyError, TypeError):
-        raise InvalidCursor(details=[{"field": field_name, "message": "is not a cursor this API handed out"}]) from None
-    if not same_list:
-        message = "belongs to another list: keep sortBy, sortDir, filters and search as they were"
-        raise InvalidCursor(details=[{"field": field_name, "message": message}])
-    return position
 
 
 # ---------------------------------------------------------------- choosing the index
@@ -242,7 +192,7 @@ def _search_terms(query: str, field_name: str) -> list[str]:
     try:
         return search.terms(query)
     except ValueError as error:
-        raise _invalid(field_name, str(error)) from None
+        raise invalid(field_name, str(error)) from None
 
 
 def _first_appearance(entry: dict[str, Any], terms: list[str]) -> bool:
@@ -253,84 +203,25 @@ def _first_appearance(entry: dict[str, Any], terms: list[str]) -> bool:
     return search.first_match(words, terms[0]) == word and search.matches(words, terms[1:])
 
 
-# ---------------------------------------------------------------- pages
-
-
-def _page_size(value: int | None, field_name: str) -> int:
-    if value is None:
-        return DEFAULT_PAGE_SIZE
-    if not 1 <= value <= MAX_PAGE_SIZE:
-        raise _invalid(field_name, f"must be between 1 and {MAX_PAGE_SIZE}")
-    return value
-
-
-def _respond(
-    page: Page, fingerprint: str, backwards: bool, came_from_cursor: bool, include: str | None
+def _consumer_page(
+    tenant: Tenant, source: Source, signature: dict[str, Any], page: PageRequest, include: str | None
 ) -> dict[str, Any]:
-    items, positions = page.items, page.positions
-    if backwards:
-        items, positions = items[::-1], positions[::-1]
-    has_next = came_from_cursor if backwards else page.more
-    has_previous = page.more if backwards else came_from_cursor
-    consumers = [store.ConsumerRecord.from_item(item) for item in items]
-    first, last = (positions[0], positions[-1]) if positions else (None, None)
-    if page.resume is not None:  # the page stopped at its read budget: the next one goes on from there
-        first, last = (page.resume, last) if backwards else (first, page.resume)
-    return {
-        "data": [with_relations(consumer, include) for consumer in consumers],
-        "pageInfo": {
-            "startCursor": encode_cursor(fingerprint, first) if has_previous and first else None,
-            "endCursor": encode_cursor(fingerprint, last) if has_next and last else None,
-            "hasNextPage": has_next,
-            "hasPreviousPage": has_previous,
-        },
-    }
+    relations(include, ON_A_LIST)  # a bad include is 400 before anything is read
 
+    def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [with_relations(tenant, store.ConsumerRecord.from_item(item), include, ON_A_LIST) for item in items]
 
-def _paged(
-    tenant: Tenant,
-    source: Source,
-    signature: dict[str, Any],
-    first: int | None,
-    last: int | None,
-    after: str | None,
-    before: str | None,
-    include: str | None,
-) -> dict[str, Any]:
-    if first is not None and last is not None:
-        raise _invalid("last", "give first or last, not both")
-    if after is not None and before is not None:
-        raise _invalid("before", "give after or before, not both")
-    if last is not None and after is not None:
-        raise _invalid("last", "last pages backwards: use it with before")
-    if first is not None and before is not None:
-        raise _invalid("first", "first pages forwards: use it with after, or last with before")
-    relations(include)  # a bad include is 400 before anything is read
-    fingerprint = _fingerprint(tenant, signature)
-    backwards = last is not None or before is not None
-    count = _page_size(last if backwards else first, "last" if backwards else "first")
-    cursor = before if backwards else after
-    start = decode_cursor(cursor, fingerprint, "before" if backwards else "after") if cursor else None
-    if backwards:
-        source = source.reversed()
-        if start is not None:  # segments are numbered in the forward order
-            start = Position(len(source.segments) - 1 - start.segment, start.key)
-    page = read_page(source, count, start)
-    if backwards:
-        forward = lambda p: Position(len(source.segments) - 1 - p.segment, p.key)  # noqa: E731
-        page.positions = [forward(p) for p in page.positions]
-        page.resume = forward(page.resume) if page.resume else None
-    return _respond(page, fingerprint, backwards, cursor is not None, include)
+    return paged(tenant, source, signature, page, render)
 
 
 def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
     if request.sort_by not in SORT_FIELDS:
-        raise _invalid("sortBy", f"must be one of {', '.join(SORT_FIELDS)}")
+        raise invalid("sortBy", f"must be one of {', '.join(SORT_FIELDS)}")
     if request.sort_dir not in SORT_DIRECTIONS:
-        raise _invalid("sortDir", "must be asc or desc")
+        raise invalid("sortDir", "must be asc or desc")
     if request.search is not None and (request.sort_by, request.sort_dir) != ("createdAt", "desc"):
         message = "search results are ordered by the matching word, newest first; sortBy cannot change that"
-        raise _invalid("sortBy", message)
+        raise invalid("sortBy", message)
     if request.audience_id is not None:
         # Audiences arrive with their own issue; until then no audience id exists.
         raise AudienceNotFound(details=[{"field": "audienceId", "message": "no audience has this id"}])
@@ -342,9 +233,8 @@ def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
         "activity": [_instant(request.last_activity_after), _instant(request.last_activity_before)],
         "equals": request.equals,
     }
-    return _paged(
-        tenant, source, signature, request.first, request.last, request.after, request.before, request.include
-    )
+    page = PageRequest(request.first, request.last, request.after, request.before)
+    return _consumer_page(tenant, source, signature, page, request.include)
 
 
 def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
@@ -352,7 +242,7 @@ def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
     exact = _exact_lookups(request)
     if not exact:
         if request.q is None:
-            raise _invalid("q", "give q (at least 2 characters), email, phone or externalId")
+            raise invalid("q", "give q (at least 2 characters), email, phone or externalId")
         _search_terms(request.q, "q")
         return list_consumers(
             tenant, ListRequest(first=request.first, after=request.after, search=request.q, include=request.include)
@@ -386,7 +276,9 @@ def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
         keep_item=keep_item if others or terms else None,
     )
     signature = {"exact": exact, "q": request.q}
-    return _paged(tenant, source, signature, request.first, None, request.after, None, request.include)
+    return _consumer_page(
+        tenant, source, signature, PageRequest(first=request.first, after=request.after), request.include
+    )
 
 
 def _exact_lookups(request: ExactRequest) -> dict[str, str]:
@@ -396,12 +288,12 @@ def _exact_lookups(request: ExactRequest) -> dict[str, str]:
         try:
             exact["email"] = normalize.email_identity(normalize.email(request.email))
         except ValueError as error:
-            raise _invalid("email", str(error)) from None
+            raise invalid("email", str(error)) from None
     if request.external_id is not None:
         exact["externalId"] = request.external_id.strip()
     if request.phone is not None:
         try:
             exact["phone"] = normalize.phone(request.phone)
         except ValueError as error:
-            raise _invalid("phone", str(error)) from None
+            raise invalid("phone", str(error)) from None
     return exact

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
+    field_serializer,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -213,8 +215,14 @@ class Consumer(ApiModel):
     sync_status: SyncStatus
     loyalty: Loyalty
     total_orders: int
-    total_order_value: Money
+    total_order_value: Money  # what the orders were worth before discounts, less what was refunded
     last_order_at: str | None
+    average_order_value: Money = Decimal(0)  # totalOrderValue / totalOrders
+    discounted_orders: int = 0
+    undiscounted_orders: int = 0
+    accrued_discounts: Money = Decimal(0)
+    net_revenue: Money = Decimal(0)  # totalOrderValue - accruedDiscounts: what the consumer paid, net of refunds
+    balance: Money = Decimal(0)  # stored credit; never below zero
     last_activity_at: str | None
     created_at: str
     updated_at: str
@@ -239,4 +247,215 @@ class ConsumerPage(ApiModel):
     model_config = ConfigDict(extra="ignore")
 
     data: list[Consumer]
+    page_info: PageInfo
+
+
+# ---------------------------------------------------------------- money
+
+# ISO 4217 currencies whose minor unit is not the cent; every other code has two decimals.
+_MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX"), 0),
+    **dict.fromkeys(("UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+MAX_AMOUNT = Decimal("1000000000")  # a billion per order or adjustment: anything larger is a typo
+
+
+def minor_units(currency: str) -> int:
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def in_currency(amount: Decimal, currency: str) -> Decimal:
+    """`amount` with exactly the currency's decimals; more decimals than the currency has is an error."""
+    exponent = Decimal(1).scaleb(-minor_units(currency))
+    if amount != amount.quantize(exponent):
+        raise ValueError(f"{currency} amounts have at most {minor_units(currency)} decimals")
+    return amount.quantize(exponent)
+
+
+def _currency_code(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError("must be a three-letter ISO 4217 currency code such as EUR")
+    return code
+
+
+Currency = Annotated[str, StringConstraints(max_length=8), AfterValidator(_currency_code)]
+# Amounts arrive as JSON numbers or strings; float arithmetic never touches them (Decimal from the text).
+Amount = Annotated[Money, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+
+
+# ---------------------------------------------------------------- orders
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+class OrderLine(ApiModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
+
+    sku: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Text
+    quantity: Annotated[int, Field(ge=1, le=100_000)] = 1
+    unit_price: Amount
+
+
+MAX_ORDER_LINES = 100
+MAX_REFUNDS = 100
+
+
+class OrderCreate(ApiModel):
+    """Body of `POST /orders`. The consumer is named by exactly one of consumerId, email (an unknown
+    email creates a guest) or consumerExternalId; `externalId` is the order's own id in the caller's shop."""
+
+    consumer_id: Annotated[str, StringConstraints(max_length=40)] | None = None
+    email: Email | None = None
+    consumer_external_id: ExternalId | None = None
+    external_id: ExternalId | None = None
+    amount: Amount  # the order's value before discounts
+    discount_amount: Amount = Decimal(0)
+    currency: Currency
+    items: Annotated[list[OrderLine], Field(max_length=MAX_ORDER_LINES)] = Field(default_factory=list)
+    placed_at: AwareDatetime | None = None  # default: now
+    channel: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    checkout_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OrderCreate:
+        named = [self.consumer_id, self.email, self.consumer_external_id]
+        if sum(value is not None for value in named) != 1:
+            raise ValueError("name the consumer with exactly one of consumerId, email or consumerExternalId")
+        self.amount = in_currency(self.amount, self.currency)
+        self.discount_amount = in_currency(self.discount_amount, self.currency)
+        if self.discount_amount > self.amount:
+            raise ValueError("discountAmount cannot be more than amount")
+        for line in self.items:
+            line.unit_price = in_currency(line.unit_price, self.currency)
+        if self.checkout_url is not None and not self.checkout_url.startswith(("https://", "http://")):
+            raise ValueError("checkoutUrl must be an http(s) URL")
+        return self
+
+
+class RefundCreate(ApiModel):
+    """Body of `POST /orders/{id}/refunds`: no amount refunds whatever is left."""
+
+    amount: Amount | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
+class Refund(ApiModel):
+    id: str
+    amount: Money
+    reason: str | None
+    created_at: str
+
+
+class Order(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    consumer_id: str
+    external_id: str | None
+    status: OrderStatus
+    amount: Money
+    discount_amount: Money
+    net_amount: Money  # amount - discountAmount: what the consumer paid
+    refunded_amount: Money
+    currency: str
+    items: list[OrderLine]
+    placed_at: str
+    channel: str | None
+    checkout_url: str | None
+    refunds: list[Refund]
+    created_at: str
+    updated_at: str
+    version: int
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# ---------------------------------------------------------------- balance and timeline
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class BalanceAdjustmentCreate(ApiModel):
+    """Body of `POST /consumers/{id}/balance-adjustments`: a credit (> 0) or a debit (< 0)."""
+
+    amount: Annotated[Decimal, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+    reason: Reason
+    currency: Currency | None = None  # the environment's currency; required for its first money movement
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> BalanceAdjustmentCreate:
+        if self.amount == 0:
+            raise ValueError("amount must not be 0")
+        return self
+
+
+class BalanceAdjustment(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    consumer_id: str
+    amount: Money
+    balance_after: Money
+    currency: str
+    reason: str
+    created_at: str
+
+
+class TimelineEventType(StrEnum):
+    ORDER_PLACED = "order_placed"
+    ORDER_REFUNDED = "order_refunded"
+    BALANCE_ADJUSTED = "balance_adjusted"
+    POINTS_ADDED = "points_added"
+    POINTS_DEDUCTED = "points_deducted"
+    STATUS_CHANGED = "status_changed"
+    MEMBERSHIP_CHANGED = "membership_changed"
+    VERIFIED_CHANGED = "verified_changed"
+    AUDIENCE_JOINED = "audience_joined"
+    AUDIENCE_LEFT = "audience_left"
+
+
+class TimelineEvent(ApiModel):
+    """One thing that happened to a consumer; `details` names what it concerns (ids, amounts, values)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    type: TimelineEventType
+    occurred_at: str
+    details: dict[str, Any]
+
+    @field_serializer("details", when_used="json")
+    def _numbers(self, details: dict[str, Any]) -> dict[str, Any]:
+        return {name: _json_number(value) if isinstance(value, Decimal) else value for name, value in details.items()}
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class OrderPage(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[Order]
+    page_info: PageInfo
+
+
+class BalanceAdjustmentPage(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[BalanceAdjustment]
+    page_info: PageInfo
+
+
+class TimelinePage(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[TimelineEvent]
     page_info: PageInfo

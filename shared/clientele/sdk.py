@@ -5,6 +5,8 @@
     client = Clientele(secret_key="sk_test_…", base_url="http://127.0.0.1:3000")
     consumer = client.consumers.create(email="john@example.com", full_name="John Doe")
     client.consumers.update(consumer.id, metadata={"tier": "vip"})
+    order = client.orders.create(email="john@example.com", amount="49.90", currency="EUR", external_id="shop-1")
+    client.orders.refund(order.id, amount="10.00")
     page = client.consumers.list(first=20, search="john", sort_by="createdAt", sort_dir="desc")
     for consumer in client.consumers.iterate(sort_by="email", status="active"):  # every page
         ...
@@ -24,11 +26,20 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from clientele.models import Consumer, ConsumerPage
+from clientele.models import (
+    BalanceAdjustment,
+    BalanceAdjustmentPage,
+    Consumer,
+    ConsumerPage,
+    Order,
+    OrderPage,
+    TimelinePage,
+)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
@@ -53,6 +64,7 @@ class Clientele:
     ) -> None:
         self._transport = _Transport(secret_key, base_url.rstrip("/"), timeout, max_retries)
         self.consumers = Consumers(self._transport)
+        self.orders = Orders(self._transport)
 
 
 def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,6 +123,47 @@ class Consumers:
         answer = self._transport.request("PUT", "/consumers/batch", body=[_wire(item) for item in updates])
         return [Consumer.model_validate(item) for item in answer]
 
+    def adjust_balance(
+        self, consumer_id: str, amount: Decimal | int | str, reason: str, *, currency: str | None = None
+    ) -> BalanceAdjustment:
+        """Credits (amount > 0) or debits (< 0) the stored balance; it never goes below zero."""
+        body = {"amount": amount, "reason": reason, **({"currency": currency} if currency else {})}
+        path = f"/consumers/{_segment(consumer_id)}/balance-adjustments"
+        return BalanceAdjustment.model_validate(self._transport.request("POST", path, body=body))
+
+    def balance_history(self, consumer_id: str, **params: Any) -> BalanceAdjustmentPage:
+        path = f"/consumers/{_segment(consumer_id)}/balance-adjustments"
+        return BalanceAdjustmentPage.model_validate(self._transport.request("GET", path, query=_query(params)))
+
+    def timeline(self, consumer_id: str, **params: Any) -> TimelinePage:
+        """Orders, refunds, points, balance, status and membership changes, audiences: newest first."""
+        path = f"/consumers/{_segment(consumer_id)}/timeline"
+        return TimelinePage.model_validate(self._transport.request("GET", path, query=_query(params)))
+
+
+class Orders:
+    def __init__(self, transport: _Transport) -> None:
+        self._transport = transport
+
+    def create(self, *, idempotency_key: str | None = None, **fields: Any) -> Order:
+        """Names the consumer by consumer_id, email or consumer_external_id; re-sending an order with
+        the same external_id returns the first one."""
+        body = self._transport.request("POST", "/orders", body=_wire(fields), idempotency_key=idempotency_key)
+        return Order.model_validate(body)
+
+    def get(self, order_id: str) -> Order:
+        return Order.model_validate(self._transport.request("GET", f"/orders/{_segment(order_id)}"))
+
+    def refund(self, order_id: str, amount: Decimal | int | str | None = None, reason: str | None = None) -> Order:
+        """Refunds `amount` of what was paid; without one, all that is left."""
+        body = {name: value for name, value in (("amount", amount), ("reason", reason)) if value is not None}
+        return Order.model_validate(self._transport.request("POST", f"/orders/{_segment(order_id)}/refunds", body=body))
+
+    def list(self, consumer_id: str, **params: Any) -> OrderPage:
+        """One page of the consumer's orders, newest first."""
+        path = f"/consumers/{_segment(consumer_id)}/orders"
+        return OrderPage.model_validate(self._transport.request("GET", path, query=_query(params)))
+
 
 def _query(params: Mapping[str, Any]) -> dict[str, str]:
     """Query parameters in the API's spelling; datetimes as ISO 8601; None leaves a parameter out."""
@@ -120,6 +173,13 @@ def _query(params: Mapping[str, Any]) -> dict[str, str]:
             continue
         query[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return query
+
+
+def _exact(value: Any) -> str:
+    """Decimals travel as strings, so that no amount passes through a float."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _segment(value: str) -> str:
@@ -145,7 +205,7 @@ class _Transport:
         headers = {"Authorization": f"Bearer {self.secret_key}", "Accept": "application/json"}
         data = None
         if body is not None:
-            data = json.dumps(body).encode()
+            data = json.dumps(body, default=_exact).encode()
             headers["Content-Type"] = "application/json"
         if method == "POST":
             # Retrying a POST is safe only under one key: the server then creates at most once.

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from clientele import listing, search, settings
+from clientele import listing, paging, search, settings
 from clientele.consumers import new_consumer
 from clientele.data import consumers as store
 from clientele.data.pages import Position, Segment, Source
@@ -84,14 +84,14 @@ def cursor_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cursors_round_trip_and_refuse_edits(cursor_key: None) -> None:
     position = Position(1, "1ann\x00cons_01")
-    cursor = listing.encode_cursor("f" * 16, position)
-    assert listing.decode_cursor(cursor, "f" * 16, "after") == position
+    cursor = paging.encode_cursor("f" * 16, position)
+    assert paging.decode_cursor(cursor, "f" * 16, "after") == position
     with pytest.raises(InvalidCursor):
-        listing.decode_cursor(cursor, "e" * 16, "after")  # another list
+        paging.decode_cursor(cursor, "e" * 16, "after")  # another list
     payload, signature = cursor.split(".")
     for forged in (f"{payload}x.{signature}", f"{payload}.{signature[:-1]}A", payload, "", "a.b.c"):
         with pytest.raises(InvalidCursor):
-            listing.decode_cursor(forged, "f" * 16, "after")
+            paging.decode_cursor(forged, "f" * 16, "after")
 
 
 def test_reading_backwards_reverses_segments_and_directions() -> None:

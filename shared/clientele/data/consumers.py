@@ -22,11 +22,12 @@ from typing import Any
 
 from clientele import normalize
 from clientele.data import dynamo
-from clientele.errors import Conflict, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
+from clientele.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
 from clientele.models import Consumer
 from clientele.tenancy import Environment, Tenant
 
 ENTITY = "Consumer"
+ID_PREFIX = "cons"
 
 
 SEPARATOR = "\x00"  # ends a text value inside an index key: lower than any character, so "ann" < "ann b"
@@ -140,13 +141,13 @@ class ConsumerRecord:
         if fields.get("metadata") is not None:
             fields["metadata"] = json.loads(fields["metadata"])
         fields["loyalty"]["points"] = int(fields["loyalty"]["points"])
-        fields["totalOrders"] = int(fields["totalOrders"])
-        fields["version"] = int(fields["version"])
-        # Absent attributes are nulls: serialize() drops None values to keep items small.
-        for name, info in Consumer.model_fields.items():
-            fields.setdefault(info.alias or name, None)
-        return Consumer.model_validate(fields)
+        for name in _COUNTS:
+            if name in fields:
+                fields[name] = int(fields[name])
+        return dynamo.with_nulls(Consumer, fields)
 
+
+_COUNTS = ("totalOrders", "discountedOrders", "undiscountedOrders", "version")  # numbers that are ints
 
 _KEY_ATTRIBUTES = frozenset(
     {"pk", "sk", "gsi1pk", "gsi1sk", "entity"}
@@ -178,6 +179,14 @@ class UniqueValue:
     @staticmethod
     def key(tenant: Tenant, kind: str, value: str) -> dict[str, str]:
         return {"pk": f"{tenant.key_prefix}#{kind}#{value}", "sk": "UNIQUE"}
+
+    @staticmethod
+    def email_key(tenant: Tenant, email: str) -> dict[str, str]:
+        return UniqueValue.key(tenant, "EMAIL", normalize.email_identity(email))
+
+    @staticmethod
+    def external_id_key(tenant: Tenant, external_id: str) -> dict[str, str]:
+        return UniqueValue.key(tenant, "EXTERNALID", external_id)
 
     @staticmethod
     def claim(tenant: Tenant, kind: str, value: str, consumer_id: str) -> dict[str, Any]:
@@ -357,6 +366,14 @@ def _locate(writes: list[Write], chunk: list[int], operation: int) -> tuple[int,
 def get(tenant: Tenant, consumer_id: str) -> Consumer | None:
     item = dynamo.get_item(ConsumerRecord.key(tenant, consumer_id), consistent=True)  # read-after-write
     return ConsumerRecord.from_item(item) if item else None
+
+
+def existing(tenant: Tenant, consumer_id: str) -> Consumer:
+    """The consumer; ConsumerNotFound if there is none (an id that is not ours cannot exist: no read)."""
+    consumer = get(tenant, consumer_id) if consumer_id.startswith(f"{ID_PREFIX}_") else None
+    if consumer is None:
+        raise ConsumerNotFound()
+    return consumer
 
 
 def get_many(tenant: Tenant, consumer_ids: list[str]) -> dict[str, Consumer]:

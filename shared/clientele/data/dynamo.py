@@ -8,6 +8,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from clientele import aws, settings
 from clientele.errors import ClienteleError, Conflict, StoreBusy
@@ -28,6 +29,15 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def deserialize(item: Mapping[str, Any]) -> Item:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def with_nulls[Model: BaseModel](model: type[Model], fields: dict[str, Any]) -> Model:
+    """The model from stored fields. serialize() drops None values to keep items small, so a required
+    field that is absent was null; a field added after the item was written takes its default."""
+    for name, info in model.model_fields.items():
+        if info.is_required():
+            fields.setdefault(info.alias or name, None)
+    return model.model_validate(fields)
 
 
 class TransactionCancelled(Exception):
@@ -64,6 +74,15 @@ def batch_get(keys: list[dict[str, str]], *, consistent: bool = False) -> list[I
         else:
             raise StoreBusy()
     return found
+
+
+def get_named(keys: Mapping[str, Mapping[str, str]], *, consistent: bool = True) -> dict[str, Item]:
+    """{name: item} of those named keys whose items exist: one BatchGetItem for all of them."""
+    found = {
+        (item["pk"], item["sk"]): item
+        for item in batch_get([dict(key) for key in keys.values()], consistent=consistent)
+    }
+    return {name: found[(key["pk"], key["sk"])] for name, key in keys.items() if (key["pk"], key["sk"]) in found}
 
 
 def batch_write(*, puts: list[Item], deletes: list[dict[str, str]]) -> None:

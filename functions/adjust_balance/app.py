@@ -1,0 +1,32 @@
+"""POST /api/v1/consumers/{id}/balance-adjustments"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.balance import adjust_balance
+from clientele.models import BalanceAdjustment, BalanceAdjustmentCreate
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/consumers/<id>/balance-adjustments",
+    summary="Credit or debit a consumer's balance",
+    description="A positive `amount` credits, a negative one debits; the balance never goes below zero.",
+    responses=api.documented(201, BalanceAdjustment, "The adjustment, with the balance after it"),
+)
+def adjust(id: str, request: BalanceAdjustmentCreate) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+    adjustment = idempotency.once(
+        tenant,
+        f"adjust_balance#{id}",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: adjust_balance(tenant, id, request).model_dump(mode="json", by_alias=True),
+    )
+    return api.json_response(201, adjustment)
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,30 @@
+"""GET /api/v1/consumers/{id}/timeline"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.models import TimelinePage
+from clientele.timeline import consumer_timeline
+
+app = api.resolver()
+
+
+@app.get(
+    "/api/v1/consumers/<id>/timeline",
+    summary="A consumer's timeline",
+    description=(
+        "Orders, refunds, point transactions, balance adjustments, status, membership and verification "
+        "changes and audience joins, newest first, paged like the consumer list."
+    ),
+    responses=api.documented(200, TimelinePage, "A page of events"),
+)
+def timeline(
+    id: str, first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None
+) -> Response[dict[str, Any]]:
+    page = api.page_request(first, last, after, before)
+    return api.json_response(200, consumer_timeline(api.principal(app).tenant, id, page))
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,38 @@
+"""POST /api/v1/orders"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.models import Order, OrderCreate
+from clientele.orders import place_order
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/orders",
+    summary="Record an order",
+    description=(
+        "Names the consumer by exactly one of `consumerId`, `email` (an unknown email creates a guest consumer) "
+        "or `consumerExternalId`, and moves its order aggregates. `amount` is the value before discounts. An "
+        "order whose `externalId` was sent before is not recorded again: the first one is returned with 200."
+    ),
+    responses={
+        **api.documented(201, Order, "The recorded order"),
+        **api.documented(200, Order, "The order recorded earlier with this externalId"),
+    },
+)
+def create(request: OrderCreate) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+
+    def place() -> dict[str, Any]:
+        order, created = place_order(tenant, request)
+        return {"status": 201 if created else 200, "order": order.to_api()}
+
+    answer = idempotency.once(tenant, "create_order", api.idempotency_key(app), api.json_body(app), place)
+    return api.json_response(answer["status"], answer["order"])
+
+
+lambda_handler = api.handler(app)

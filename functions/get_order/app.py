@@ -1,0 +1,19 @@
+"""GET /api/v1/orders/{id}"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.models import Order
+from clientele.orders import get_order
+
+app = api.resolver()
+
+
+@app.get("/api/v1/orders/<id>", summary="Get an order", responses=api.documented(200, Order, "The order"))
+def get(id: str) -> Response[dict[str, Any]]:
+    return api.json_response(200, get_order(api.principal(app).tenant, id).to_api())
+
+
+lambda_handler = api.handler(app)

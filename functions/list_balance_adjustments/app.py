@@ -1,0 +1,27 @@
+"""GET /api/v1/consumers/{id}/balance-adjustments"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.balance import balance_history
+from clientele.models import BalanceAdjustmentPage
+
+app = api.resolver()
+
+
+@app.get(
+    "/api/v1/consumers/<id>/balance-adjustments",
+    summary="A consumer's balance history",
+    description="Newest first, paged like the consumer list.",
+    responses=api.documented(200, BalanceAdjustmentPage, "A page of balance adjustments"),
+)
+def list_(
+    id: str, first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None
+) -> Response[dict[str, Any]]:
+    page = api.page_request(first, last, after, before)
+    return api.json_response(200, balance_history(api.principal(app).tenant, id, page))
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,35 @@
+"""POST /api/v1/orders/{id}/refunds"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.models import Order, RefundCreate
+from clientele.orders import refund_order
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/orders/<id>/refunds",
+    summary="Refund an order",
+    description=(
+        "Gives back `amount` of what the consumer paid (default: all that is left) and takes back the same "
+        "share of the order's discount from the consumer's aggregates."
+    ),
+    responses=api.documented(201, Order, "The order with its refunds"),
+)
+def refund(id: str, request: RefundCreate) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+    order = idempotency.once(
+        tenant,
+        f"refund_order#{id}",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: refund_order(tenant, id, request).to_api(),
+    )
+    return api.json_response(201, order)
+
+
+lambda_handler = api.handler(app)
