@@ -19,8 +19,9 @@ app = api.resolver()
     responses=api.documented(200, Consumer, "The consumer"),
 )
 def get(id: str, include: str | None = None) -> Response[dict[str, Any]]:
-    consumer = get_consumer(api.principal(app).tenant, id)
-    return api.json_response(200, with_relations(api.principal(app).tenant, consumer, include))
+    tenant = api.principal(app).tenant
+    (view,) = with_relations(tenant, [get_consumer(tenant, id)], include)
+    return api.json_response(200, view)
 
 
 lambda_handler = api.handler(app)

@@ -24,7 +24,8 @@ Instant = datetime | None
         f"Pages of `first` (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}) after the `after` cursor, or "
         "`last` before the `before` cursor. Sorted by `sortBy`/`sortDir` with nulls last and ties broken by id. "
         "Filters combine with each other and with any sort; `createdAfter`/`lastActivityAfter` include the instant, "
-        "`createdBefore`/`lastActivityBefore` exclude it. `search` (at least 2 characters) matches the start of any "
+        "`createdBefore`/`lastActivityBefore` exclude it. `audienceId` lists an audience's members. "
+        "`search` (at least 2 characters) matches the start of any "
         "word of the name, the email address or its domain, or the phone digits; its results are ordered by the "
         "matching word, newest first."
     ),
@@ -45,6 +46,7 @@ def list_(
     status: Status | None = None,
     membership: Membership | None = None,
     tier: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    verified: bool | None = None,
     audience_id: Annotated[str | None, Query(alias="audienceId")] = None,
     include: str | None = None,
 ) -> Response[dict[str, Any]]:
@@ -66,6 +68,7 @@ def list_(
         last_activity_after=last_activity_after,
         last_activity_before=last_activity_before,
         equals=equals,
+        verified=verified,
         audience_id=audience_id,
         include=include,
     )

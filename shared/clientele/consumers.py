@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 from pydantic import TypeAdapter, ValidationError
 
 from clientele import clock, timeline
+from clientele.data import audiences as audience_store
 from clientele.data import consumers as store
 from clientele.errors import (
     BatchInterrupted,
@@ -23,6 +24,7 @@ from clientele.errors import (
 )
 from clientele.models import (
     NEEDS_IDENTIFIER,
+    BulkStatus,
     Consumer,
     ConsumerBatchUpdate,
     ConsumerCreate,
@@ -140,8 +142,14 @@ def update_consumer(tenant: Tenant, consumer_id: str, update: ConsumerUpdate) ->
 
 
 def delete_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
+    """Deletes the consumer with its unique values, phone entry and audience memberships."""
+
     def write(consumer: Consumer) -> Consumer:
-        store.commit(store.delete_write(tenant, consumer))
+        delete = store.delete_write(tenant, consumer)
+        # Counts of audiences that still exist (one deleted meanwhile fails the condition: re-read).
+        for audience_id in audience_store.get_many(tenant, consumer.audience_ids):
+            delete.add(audience_store.count_change(tenant, audience_id, -1), store.ConsumerChanged)
+        store.commit(delete)
         return consumer
 
     return _retrying(tenant, consumer_id, write)
@@ -278,3 +286,11 @@ def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
     writes = [replace_write(tenant, before, after) for before, after in changes.values() if before is not None]
     _commit_batch(writes, updated)
     return updated
+
+
+def bulk_status(tenant: Tenant, request: BulkStatus) -> list[Consumer]:
+    """Sets one status on up to 500 consumers: a batch update of that one field (all or nothing
+    per validation; an unknown id is a 400 naming its index)."""
+    return batch_update(
+        tenant, [{"id": consumer_id, "status": str(request.status)} for consumer_id in request.consumer_ids]
+    )

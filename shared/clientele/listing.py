@@ -3,11 +3,13 @@
 Every request becomes one Source (data/pages.py) on a key built for it:
   sort by createdAt, no equality filter   gsi1, createdAt range in the key condition
   sort by createdAt, status/membership/tier   that filter's index, createdAt range in the key
+  sort by createdAt, audienceId           the audience's member copies, createdAt range in the key
   any other sortBy                        its KEYS_ONLY index, + BatchGetItem for the page
   search / q                              the search entries of the most selective word
   exact email / externalId / phone        the uniqueness item or the phone entries (consistent)
 Filters the chosen key cannot answer ride along as a FilterExpression on attributes the index
-projects (search entries leave lastActivityAt to a test on the fetched consumers).
+projects; what no entry holds (verified and audience on the sort indexes and search entries,
+lastActivityAt on search entries) is a test on the fetched consumers.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clientele import clock, normalize, search
+from clientele.audiences import get_audience
 from clientele.consumers import ID_PREFIX
+from clientele.data import audiences as audience_store
 from clientele.data import consumers as store
 from clientele.data import search_index
 from clientele.data.pages import HIGHEST, Segment, Source
-from clientele.errors import AudienceNotFound
 from clientele.models import SortBy
 from clientele.paging import PageRequest, invalid, paged
 from clientele.relations import ON_A_LIST, relations, with_relations
@@ -31,6 +34,7 @@ from clientele.tenancy import Tenant
 SORT_FIELDS = tuple(str(sort_by) for sort_by in SortBy)
 SORT_DIRECTIONS = ("asc", "desc")
 EQUALITY_FILTERS = tuple(store.FILTER_INDEXES)  # status, membership, tier
+COPY_ATTRIBUTES = {"status": "status", "membership": "membership", "tier": "loyalty.tier"}  # on member copies
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class ListRequest:
     last_activity_after: datetime | None = None
     last_activity_before: datetime | None = None
     equals: dict[str, str] = field(default_factory=dict)  # status / membership / tier
+    verified: bool | None = None
     audience_id: str | None = None
     include: str | None = None
 
@@ -85,9 +90,11 @@ class _Conditions:
     values: dict[str, Any] = field(default_factory=dict)
 
     def add(self, attribute: str, operator: str, value: Any) -> None:
+        """`attribute` may be a path into a map (`loyalty.tier`)."""
         number = len(self.parts)
-        self.parts.append(f"#f{number} {operator} :f{number}")
-        self.names[f"#f{number}"] = attribute
+        path = [f"#f{number}_{depth}" for depth in range(attribute.count(".") + 1)]
+        self.parts.append(f"{'.'.join(path)} {operator} :f{number}")
+        self.names.update(zip(path, attribute.split("."), strict=True))
         self.values[f":f{number}"] = value
 
     def add_equals(self, equals: dict[str, str]) -> None:
@@ -120,17 +127,30 @@ def _fetcher(tenant: Tenant, id_of: Callable[[dict[str, Any]], str], *, consiste
     return lambda entries: store.items_of(tenant, [id_of(entry) for entry in entries], consistent=consistent)
 
 
+def _all(tests: list[Callable[[dict[str, Any]], bool]]) -> Callable[[dict[str, Any]], bool] | None:
+    return (lambda item: all(test(item) for test in tests)) if tests else None
+
+
 def _list_source(tenant: Tenant, request: ListRequest) -> Source:
     created = (_instant(request.created_after), _instant(request.created_before))
     activity = (_instant(request.last_activity_after), _instant(request.last_activity_before))
     conditions = _Conditions()
     equals = {name: store.filter_key(tenant, name, value) for name, value in request.equals.items()}
     forward = request.sort_dir == "asc"
+    audience_id, verified = request.audience_id, request.verified
+    # Tests on the fetched consumers, for what the entries read cannot answer.
+    item_tests: list[Callable[[dict[str, Any]], bool]] = []
+    if verified is not None:
+        item_tests.append(lambda item: item.get("verified") is verified)
+    if audience_id is not None:
+        item_tests.append(lambda item: audience_id in (item.get("audienceIds") or []))
 
     if request.search is not None:
         terms = _search_terms(request.search, "search")
         conditions.add_equals(equals)
         conditions.add_range("createdAt", created)
+        if any(activity):
+            item_tests.append(lambda item: _between(activity, item))
         primary = terms[0]
         return conditions.source(
             index=None,
@@ -140,7 +160,23 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             segments=(Segment(primary, primary + HIGHEST, True),),
             keep_entry=lambda entry: _first_appearance(entry, terms),
             fetch=_fetcher(tenant, lambda entry: entry["consumerId"], consistent=False),
-            keep_item=(lambda item: _between(activity, item)) if any(activity) else None,
+            keep_item=_all(item_tests),
+        )
+
+    if request.sort_by == "createdAt" and audience_id is not None:
+        # The audience's member copies: whole consumers in createdAt order, createdAt in the key.
+        for name, value in request.equals.items():
+            conditions.add(COPY_ATTRIBUTES[name], "=", value)
+        if verified is not None:
+            conditions.add("verified", "=", verified)
+        conditions.add_range("lastActivityAt", activity)
+        prefix = audience_store.MEMBER_PREFIX
+        return conditions.source(
+            index=None,
+            hash_attribute="pk",
+            hash_value=audience_store.partition(tenant, audience_id),
+            range_attribute="sk",
+            segments=(Segment(prefix + (created[0] or "0"), prefix + (created[1] or "9"), forward),),
         )
 
     if request.sort_by == "createdAt":
@@ -152,6 +188,8 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             hash_value = equals.pop(name)
         conditions.add_equals(equals)
         conditions.add_range("lastActivityAt", activity)
+        if verified is not None:  # these indexes hold whole items
+            conditions.add("verified", "=", verified)
         low, high = created[0] or "0", created[1] or "9"
         return conditions.source(
             index=index,
@@ -185,6 +223,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         range_attribute=sort.attribute,
         segments=segments,
         fetch=_fetcher(tenant, lambda entry: entry["pk"].rsplit("#", 1)[1], consistent=False),
+        keep_item=_all(item_tests),
     )
 
 
@@ -209,7 +248,7 @@ def _consumer_page(
     relations(include, ON_A_LIST)  # a bad include is 400 before anything is read
 
     def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [with_relations(tenant, store.ConsumerRecord.from_item(item), include, ON_A_LIST) for item in items]
+        return with_relations(tenant, [store.ConsumerRecord.from_item(item) for item in items], include, ON_A_LIST)
 
     return paged(tenant, source, signature, page, render)
 
@@ -223,8 +262,7 @@ def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
         message = "search results are ordered by the matching word, newest first; sortBy cannot change that"
         raise invalid("sortBy", message)
     if request.audience_id is not None:
-        # Audiences arrive with their own issue; until then no audience id exists.
-        raise AudienceNotFound(details=[{"field": "audienceId", "message": "no audience has this id"}])
+        get_audience(tenant, request.audience_id, field="audienceId")  # 404 for one that does not exist
     source = _list_source(tenant, request)
     signature = {
         "sort": [request.sort_by, request.sort_dir],
@@ -232,6 +270,8 @@ def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
         "created": [_instant(request.created_after), _instant(request.created_before)],
         "activity": [_instant(request.last_activity_after), _instant(request.last_activity_before)],
         "equals": request.equals,
+        "verified": request.verified,
+        "audience": request.audience_id,
     }
     page = PageRequest(request.first, request.last, request.after, request.before)
     return _consumer_page(tenant, source, signature, page, request.include)

@@ -223,6 +223,7 @@ class Consumer(ApiModel):
     accrued_discounts: Money = Decimal(0)
     net_revenue: Money = Decimal(0)  # totalOrderValue - accruedDiscounts: what the consumer paid, net of refunds
     balance: Money = Decimal(0)  # stored credit; never below zero
+    audience_ids: list[str] = Field(default_factory=list)
     last_activity_at: str | None
     created_at: str
     updated_at: str
@@ -459,3 +460,86 @@ class TimelinePage(ApiModel):
 
     data: list[TimelineEvent]
     page_info: PageInfo
+
+
+# ---------------------------------------------------------------- audiences
+
+MAX_MEMBERS_PER_REQUEST = 500
+AudienceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class AudienceCreate(ApiModel):
+    name: AudienceName
+    description: Description | None = None
+
+
+class AudienceUpdate(ApiModel):
+    """Body of `PUT /audiences/{id}`: the fields present change; `null` clears the description."""
+
+    name: AudienceName | None = None
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _name_not_cleared(self) -> AudienceUpdate:
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be null")
+        return self
+
+
+class Audience(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+    description: str | None
+    member_count: int
+    created_at: str
+    updated_at: str
+    version: int
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class AudiencePage(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[Audience]
+    page_info: PageInfo
+
+
+ConsumerIds = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=40)]], Field(min_length=1)]
+
+
+class MembersChange(ApiModel):
+    """Body of `POST` and `DELETE /audiences/{id}/members`."""
+
+    consumer_ids: ConsumerIds
+
+    @model_validator(mode="after")
+    def _bounded(self) -> MembersChange:
+        if len(self.consumer_ids) > MAX_MEMBERS_PER_REQUEST:
+            raise ValueError(f"at most {MAX_MEMBERS_PER_REQUEST} consumerIds")
+        self.consumer_ids = list(dict.fromkeys(self.consumer_ids))
+        return self
+
+
+class MembersChanged(ApiModel):
+    audience_id: str
+    changed: list[str]  # added (POST) or removed (DELETE)
+    unchanged: list[str]  # already members (POST) or not members (DELETE)
+    member_count: int
+
+
+class BulkStatus(ApiModel):
+    """Body of `POST /consumers/bulk-status`."""
+
+    consumer_ids: ConsumerIds
+    status: Status
+
+    @model_validator(mode="after")
+    def _bounded(self) -> BulkStatus:
+        if len(self.consumer_ids) > MAX_MEMBERS_PER_REQUEST:
+            raise ValueError(f"at most {MAX_MEMBERS_PER_REQUEST} consumerIds")
+        return self

@@ -1,9 +1,10 @@
-"""`include=`: the relations a consumer is returned with."""
+"""`include=`: the relations consumers are returned with."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from clientele.data import audiences as audience_store
 from clientele.errors import ValidationFailed
 from clientele.models import Consumer
 from clientele.orders import newest_orders
@@ -24,11 +25,21 @@ def relations(include: str | None, allowed: tuple[str, ...] = ON_ONE_CONSUMER) -
 
 
 def with_relations(
-    tenant: Tenant, consumer: Consumer, include: str | None, allowed: tuple[str, ...] = ON_ONE_CONSUMER
-) -> dict[str, Any]:
-    """The API view of a consumer with the relations `include` names."""
-    view = consumer.to_api()
-    for name in relations(include, allowed):
-        # Audiences arrive with their own increment; until then a consumer is in none.
-        view[name] = newest_orders(tenant, consumer.id) if name == "orders" else []
-    return view
+    tenant: Tenant, consumers: list[Consumer], include: str | None, allowed: tuple[str, ...] = ON_ONE_CONSUMER
+) -> list[dict[str, Any]]:
+    """The API views of the consumers with the relations `include` names. Audiences of a whole page
+    come from one BatchGetItem; an audience deleted a moment ago (still being left) is not shown."""
+    wanted = relations(include, allowed)
+    audiences: dict[str, dict[str, Any]] = {}
+    if "audiences" in wanted:
+        ids = [audience_id for consumer in consumers for audience_id in consumer.audience_ids]
+        audiences = {key: audience.to_api() for key, audience in audience_store.get_many(tenant, ids).items()}
+    views = []
+    for consumer in consumers:
+        view = consumer.to_api()
+        if "audiences" in wanted:
+            view["audiences"] = [audiences[key] for key in consumer.audience_ids if key in audiences]
+        if "orders" in wanted:
+            view["orders"] = newest_orders(tenant, consumer.id)
+        views.append(view)
+    return views

@@ -32,10 +32,13 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from clientele.models import (
+    Audience,
+    AudiencePage,
     BalanceAdjustment,
     BalanceAdjustmentPage,
     Consumer,
     ConsumerPage,
+    MembersChanged,
     Order,
     OrderPage,
     TimelinePage,
@@ -65,6 +68,7 @@ class Clientele:
         self._transport = _Transport(secret_key, base_url.rstrip("/"), timeout, max_retries)
         self.consumers = Consumers(self._transport)
         self.orders = Orders(self._transport)
+        self.audiences = Audiences(self._transport)
 
 
 def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,6 +143,50 @@ class Consumers:
         """Orders, refunds, points, balance, status and membership changes, audiences: newest first."""
         path = f"/consumers/{_segment(consumer_id)}/timeline"
         return TimelinePage.model_validate(self._transport.request("GET", path, query=_query(params)))
+
+    def bulk_status(self, consumer_ids: builtins.list[str], status: str) -> builtins.list[Consumer]:
+        """Sets one status on up to 500 consumers, all or none."""
+        body = {"consumerIds": consumer_ids, "status": status}
+        return [
+            Consumer.model_validate(item)
+            for item in self._transport.request("POST", "/consumers/bulk-status", body=body)
+        ]
+
+
+class Audiences:
+    def __init__(self, transport: _Transport) -> None:
+        self._transport = transport
+
+    def create(self, name: str, description: str | None = None) -> Audience:
+        body = {"name": name, **({"description": description} if description is not None else {})}
+        return Audience.model_validate(self._transport.request("POST", "/audiences", body=body))
+
+    def get(self, audience_id: str) -> Audience:
+        return Audience.model_validate(self._transport.request("GET", f"/audiences/{_segment(audience_id)}"))
+
+    def update(self, audience_id: str, **fields: Any) -> Audience:
+        body = self._transport.request("PUT", f"/audiences/{_segment(audience_id)}", body=_wire(fields))
+        return Audience.model_validate(body)
+
+    def delete(self, audience_id: str) -> Audience:
+        return Audience.model_validate(self._transport.request("DELETE", f"/audiences/{_segment(audience_id)}"))
+
+    def list(self, **params: Any) -> AudiencePage:
+        return AudiencePage.model_validate(self._transport.request("GET", "/audiences", query=_query(params)))
+
+    def add_members(self, audience_id: str, consumer_ids: builtins.list[str]) -> MembersChanged:
+        path = f"/audiences/{_segment(audience_id)}/members"
+        return MembersChanged.model_validate(self._transport.request("POST", path, body={"consumerIds": consumer_ids}))
+
+    def remove_members(self, audience_id: str, consumer_ids: builtins.list[str]) -> MembersChanged:
+        path = f"/audiences/{_segment(audience_id)}/members"
+        return MembersChanged.model_validate(
+            self._transport.request("DELETE", path, body={"consumerIds": consumer_ids})
+        )
+
+    def members(self, audience_id: str, **params: Any) -> ConsumerPage:
+        path = f"/audiences/{_segment(audience_id)}/members"
+        return ConsumerPage.model_validate(self._transport.request("GET", path, query=_query(params)))
 
 
 class Orders:

@@ -75,9 +75,9 @@ def acme(table: str) -> dict[str, str]:
     return principal_for("acme")
 
 
-@pytest.fixture
-def index_search(table: str) -> Callable[[], int]:
-    """Delivers the stream's new records to the search indexer, as Lambda would; returns how many."""
+def stream_delivery(table: str, function: str, resource: str, event: str) -> Callable[[], int]:
+    """Delivers the stream's new records that pass `resource`'s FilterCriteria to `function`, as
+    Lambda would; each call returns how many it delivered."""
     streams = boto3.client("dynamodbstreams")
     arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
     shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
@@ -87,11 +87,9 @@ def index_search(table: str) -> Callable[[], int]:
         )["ShardIterator"]
         for shard in shards
     }
-    indexer = load_function("index_search")
+    handler = load_function(function)
     template = Template.load(ROOT / "template.yaml")
-    patterns = parse_filters(
-        template.properties("IndexSearchFunction")["Events"]["Changes"]["Properties"]["FilterCriteria"]
-    )
+    patterns = parse_filters(template.properties(resource)["Events"][event]["Properties"]["FilterCriteria"])
 
     def deliver() -> int:
         delivered = 0
@@ -101,9 +99,21 @@ def index_search(table: str) -> Callable[[], int]:
             records = [json.loads(json.dumps(record, default=str)) for record in response["Records"]]
             records = [record for record in records if matches_any(patterns, record)]  # FilterCriteria
             if records:
-                answer = indexer.lambda_handler({"Records": records}, Context())
+                answer = handler.lambda_handler({"Records": records}, Context())
                 assert answer == {"batchItemFailures": []}
                 delivered += len(records)
         return delivered
 
     return deliver
+
+
+@pytest.fixture
+def index_search(table: str) -> Callable[[], int]:
+    """Delivers the stream's new records to the search indexer; returns how many."""
+    return stream_delivery(table, "index_search", "IndexSearchFunction", "Changes")
+
+
+@pytest.fixture
+def cleanup_audience(table: str) -> Callable[[], int]:
+    """Delivers the stream's audience deletions to the cleanup function; returns how many."""
+    return stream_delivery(table, "cleanup_audience", "CleanupAudienceFunction", "Deletions")

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from clientele import normalize
-from clientele.data import dynamo
+from clientele.data import audiences, dynamo
 from clientele.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
 from clientele.models import Consumer
 from clientele.tenancy import Environment, Tenant
@@ -156,6 +156,11 @@ _KEY_ATTRIBUTES = frozenset(
 )
 
 
+def member_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored consumer's fields without its keys and index attributes: what an audience member copies."""
+    return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+
+
 class PhoneEntry:
     """One consumer holding one phone number: phones are not unique, so the number is the partition
     and each holder a row. Written in the consumer's own transactions, so lookups read their writes."""
@@ -259,10 +264,17 @@ def claim_changes(
 
 
 def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
-    """Stores `after` if the consumer is still at `before`'s version, moving changed unique claims."""
+    """Stores `after` if the consumer is still at `before`'s version, moving changed unique claims and
+    rewriting its audience member copies (dropping those of audiences it left)."""
     condition, values = _same_version(before)
     write = Write()
-    write.add(dynamo.put(ConsumerRecord.to_item(tenant, after), condition=condition, values=values), ConsumerChanged)
+    item = ConsumerRecord.to_item(tenant, after)
+    write.add(dynamo.put(item, condition=condition, values=values), ConsumerChanged)
+    copy = member_fields(item)
+    for audience_id in after.audience_ids:
+        write.add(audiences.member_put(tenant, audience_id, copy, after), ConsumerChanged)
+    for audience_id in set(before.audience_ids) - set(after.audience_ids):
+        write.add(audiences.member_delete(tenant, audience_id, before), ConsumerChanged)
     released, claimed = claim_changes(before, after)
     for kind, value in released.values():
         write.add(_release(tenant, kind, value, before.id), ConsumerChanged)
@@ -287,6 +299,8 @@ def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
         write.add(_release(tenant, kind, value, consumer.id), ConsumerChanged)
     if consumer.phone is not None:
         write.add(PhoneEntry.delete(tenant, consumer.phone, consumer.id), ConsumerChanged)
+    for audience_id in consumer.audience_ids:
+        write.add(audiences.member_delete(tenant, audience_id, consumer), ConsumerChanged)
     return write
 
 

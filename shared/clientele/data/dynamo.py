@@ -144,9 +144,20 @@ def put(
 
 
 def update(
-    key: Mapping[str, str], *, expression: str, values: Mapping[str, Any], condition: str | None = None
+    key: Mapping[str, str],
+    *,
+    expression: str,
+    values: Mapping[str, Any],
+    condition: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    operation = {"TableName": settings.table_name(), "Key": serialize(key), "UpdateExpression": expression}
+    operation: dict[str, Any] = {
+        "TableName": settings.table_name(),
+        "Key": serialize(key),
+        "UpdateExpression": expression,
+    }
+    if names:
+        operation["ExpressionAttributeNames"] = dict(names)
     return {"Update": _guarded(operation, condition, values)}
 
 

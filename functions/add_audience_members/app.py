@@ -1,0 +1,32 @@
+"""POST /api/v1/audiences/{id}/members"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.audiences import add_members
+from clientele.models import MembersChange, MembersChanged
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/audiences/<id>/members",
+    summary="Add consumers to an audience",
+    description="At most 500 `consumerIds`; those already members are left as they are. An unknown id is a 400.",
+    responses=api.documented(200, MembersChanged, "Who was added (`changed`) and who already was (`unchanged`)"),
+)
+def add(id: str, request: MembersChange) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+    answer = idempotency.once(
+        tenant,
+        f"add_audience_members#{id}",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: add_members(tenant, id, request).model_dump(mode="json", by_alias=True),
+    )
+    return api.json_response(200, answer)
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,32 @@
+"""POST /api/v1/consumers/bulk-status"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.consumers import bulk_status
+from clientele.models import BulkStatus, Consumer
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/consumers/bulk-status",
+    summary="Set the status of many consumers",
+    description="At most 500 `consumerIds`, all validated before any is changed; an unknown id is a 400.",
+    responses=api.documented(200, list[Consumer], "The updated consumers"),
+)
+def update(request: BulkStatus) -> Response[list[dict[str, Any]]]:
+    tenant = api.principal(app).tenant
+    consumers = idempotency.once(
+        tenant,
+        "bulk_update_status",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: [consumer.to_api() for consumer in bulk_status(tenant, request)],
+    )
+    return api.json_response(200, consumers)
+
+
+lambda_handler = api.handler(app)

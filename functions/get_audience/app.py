@@ -1,0 +1,19 @@
+"""GET /api/v1/audiences/{id}"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.audiences import get_audience
+from clientele.models import Audience
+
+app = api.resolver()
+
+
+@app.get("/api/v1/audiences/<id>", summary="Get an audience", responses=api.documented(200, Audience, "The audience"))
+def get(id: str) -> Response[dict[str, Any]]:
+    return api.json_response(200, get_audience(api.principal(app).tenant, id).to_api())
+
+
+lambda_handler = api.handler(app)

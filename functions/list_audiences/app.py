@@ -1,0 +1,27 @@
+"""GET /api/v1/audiences"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.audiences import list_audiences
+from clientele.models import AudiencePage
+
+app = api.resolver()
+
+
+@app.get(
+    "/api/v1/audiences",
+    summary="List audiences",
+    description="Newest first, paged like the consumer list.",
+    responses=api.documented(200, AudiencePage, "A page of audiences"),
+)
+def list_(
+    first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None
+) -> Response[dict[str, Any]]:
+    page = api.page_request(first, last, after, before)
+    return api.json_response(200, list_audiences(api.principal(app).tenant, page))
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,25 @@
+"""DELETE /api/v1/audiences/{id}/members"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.audiences import remove_members
+from clientele.models import MembersChange, MembersChanged
+
+app = api.resolver()
+
+
+@app.delete(
+    "/api/v1/audiences/<id>/members",
+    summary="Remove consumers from an audience",
+    description="At most 500 `consumerIds`; ids that are not members are left as they are.",
+    responses=api.documented(200, MembersChanged, "Who was removed (`changed`) and who was not a member"),
+)
+def remove(id: str, request: MembersChange) -> Response[dict[str, Any]]:
+    answer = remove_members(api.principal(app).tenant, id, request)
+    return api.json_response(200, answer.model_dump(mode="json", by_alias=True))
+
+
+lambda_handler = api.handler(app)
