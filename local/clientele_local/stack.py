@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clientele_local import persistence, s3events, streams
+from clientele_local import persistence, s3events, schedules, streams
 from clientele_local.gateway import Gateway
 from clientele_local.resources import AWS_ENV, Moto, create_resources
 from clientele_local.template import REGION, TABLE, Template
@@ -50,6 +50,7 @@ class LocalStack:
         self._pollers = [
             *streams.start_pollers(self.tpl, self.moto, self.pool, self._stop),
             *s3events.start_pollers(self.tpl, self.moto, self.pool, self._stop),
+            *schedules.start_pollers(self.tpl, self.pool, self._stop),
         ]
         self.gateway = Gateway(self.tpl, self.pool, auth_cache=self.auth_cache)
         self.port = self.gateway.start(self.host, self.port)

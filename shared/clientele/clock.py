@@ -23,3 +23,16 @@ def format_instant(moment: datetime) -> str:
 
 def now() -> str:
     return format_instant(datetime.now(UTC))
+
+
+def parse(instant: str) -> datetime:
+    """A stored instant back as an aware datetime."""
+    return datetime.fromisoformat(instant.replace("Z", "+00:00"))
+
+
+def id_bound(prefix: str, moment: datetime, *, upper: bool) -> str:
+    """The lowest (or highest) id of `prefix` that a ULID made at `moment` can have: ids are
+    time-ordered, so a time range is a key range."""
+    milliseconds = int(moment.timestamp() * 1000)
+    randomness = b"\xff" * 10 if upper else b"\x00" * 10
+    return f"{prefix}_{ULID.from_bytes(milliseconds.to_bytes(6, 'big') + randomness)}"

@@ -122,6 +122,18 @@ class InsufficientBalance(ClienteleError):
     message = "Balance cannot go below zero"
 
 
+class LoyaltyProgramNotFound(NotFound):
+    code = "loyalty_program_not_found"
+    message = "Loyalty program not found"
+
+
+class InsufficientPoints(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "insufficient_points"
+    message = "Not enough active points"
+
+
 class InvalidCursor(ClienteleError):
     """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
 

@@ -16,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from clientele import clock, timeline
+from clientele import clock, loyalty, timeline
 from clientele.consumers import ID_PREFIX as CONSUMER_PREFIX
 from clientele.consumers import new_consumer, retrying
 from clientele.data import consumers as consumer_store
 from clientele.data import dynamo
+from clientele.data import loyalty as loyalty_store
 from clientele.data import orders as store
 from clientele.data.pages import HIGHEST, Segment, Source
 from clientele.errors import (
@@ -33,6 +34,7 @@ from clientele.errors import (
     ValidationFailed,
 )
 from clientele.models import (
+    MAX_REFUNDS,
     Consumer,
     ConsumerCreate,
     Membership,
@@ -166,10 +168,13 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             raise _OrderExists()
         check_currency(known.get("currency"), request.currency)
         consumer = _consumer_for(tenant, request, known)
+        programs = loyalty.earning_programs(tenant)
         now = clock.now()
         before = consumer or new_consumer(_guest(request), now)  # an unknown email: the order brings a guest
         order = new_order(request, before.id, now)
-        after = with_order(before, order, now)
+        points = loyalty.begin(tenant, before, [program.id for program in programs] if consumer else [])
+        order.points_earned = loyalty.earn(points, programs, order)
+        after = points.consumer_after(with_order(before, order, now), {program.id: program for program in programs})
         if consumer is None:
             write = consumer_store.insert_write(tenant, after.model_copy(update={"version": 1}))
         else:
@@ -180,6 +185,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             write.add(store.fix_currency(tenant, order.currency), consumer_store.ConsumerChanged)
         event = timeline.event(TimelineEventType.ORDER_PLACED, order.placed_at, _order_details(order))
         write.add(timeline.put(tenant, order.consumer_id, event), consumer_store.ConsumerChanged)
+        for operation in points.operations(tenant):
+            write.add(operation, consumer_store.ConsumerChanged)
         consumer_store.commit(write)
         return order, True
 
@@ -259,6 +266,10 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
             raise RefundTooLarge(
                 details=[{"field": "amount", "message": f"is more than the {refundable} {order.currency} refundable"}]
             )
+        if len(order.refunds) >= MAX_REFUNDS:
+            raise ValidationFailed(
+                details=[{"field": "amount", "message": f"an order takes at most {MAX_REFUNDS} refunds"}]
+            )
         now = clock.now()
         refund = Refund(id=clock.new_id(REFUND_PREFIX), amount=amount, reason=request.reason, created_at=now)
         refunded = order.refunded_amount + amount
@@ -271,15 +282,22 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
                 "version": order.version + 1,
             }
         )
-        if len(after.refunds) > 100:
-            raise ValidationFailed(details=[{"field": "amount", "message": "an order takes at most 100 refunds"}])
         write = consumer_store.Write()
         consumer = consumer_store.get(tenant, order.consumer_id)
         if consumer is not None:  # a deleted consumer's orders can still be refunded
-            write = consumer_store.replace_write(tenant, consumer, with_refund(consumer, order, amount, now))
+            programs = [program for program in loyalty_store.programs(tenant) if program.id in order.points_earned]
+            points = loyalty.begin(tenant, consumer, [program.id for program in programs])
+            taken = loyalty.take_back(points, programs, order, refunded)
+            after.points_taken_back = {**order.points_taken_back, **taken}
+            consumer_after = points.consumer_after(
+                with_refund(consumer, order, amount, now), {program.id: program for program in programs}
+            )
+            write = consumer_store.replace_write(tenant, consumer, consumer_after)
             details = {"orderId": order.id, "refundId": refund.id, "amount": amount, "currency": order.currency}
             event = timeline.event(TimelineEventType.ORDER_REFUNDED, now, details)
             write.add(timeline.put(tenant, consumer.id, event), consumer_store.ConsumerChanged)
+            for operation in points.operations(tenant):
+                write.add(operation, consumer_store.ConsumerChanged)
         write.add(store.replace(tenant, order, after), consumer_store.ConsumerChanged)
         consumer_store.commit(write)
         return after

@@ -34,7 +34,7 @@ def test_create_returns_the_seed_shape_with_defaults(call: Invoke, acme: dict[st
     assert consumer["verified"] is False
     assert consumer["source"] == "api"
     assert consumer["syncStatus"] == "not_synced"
-    assert consumer["loyalty"] == {"points": 0, "tier": None}
+    assert consumer["loyalty"] == {"points": 0, "tier": None, "pendingPoints": 0, "nextChangeAt": None}
     assert consumer["tags"] == []
     assert ISO_MS.match(consumer["createdAt"])
     assert consumer["updatedAt"] == consumer["createdAt"]

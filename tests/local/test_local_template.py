@@ -115,3 +115,24 @@ ARN = "arn:aws:execute-api:us-east-1:123456789012:abc/dev/POST/things"
 )
 def test_policy_evaluation(statements: list[dict[str, object]], allowed: bool) -> None:
     assert policy_allows({"Version": "2012-10-17", "Statement": statements}, ARN) is allowed
+
+
+def test_schedules_run_at_their_rate_scaled_and_refuse_what_they_cannot_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from clientele_local.schedules import schedule_sources, scheduled_event
+
+    project = Template.load(ROOT / "template.yaml")
+    (refresh,) = schedule_sources(project)
+    assert (refresh.function, refresh.every) == ("RefreshLoyaltyFunction", 300)
+    monkeypatch.setenv("CLIENTELE_SCHEDULE_SCALE", "0.01")
+    assert schedule_sources(project)[0].every == pytest.approx(3)
+    assert scheduled_event(refresh)["detail-type"] == "Scheduled Event"
+    cron = tmp_path / "template.yaml"
+    cron.write_text(
+        "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.h\n"
+        "      Events:\n        Nightly:\n          Type: Schedule\n          Properties:\n"
+        "            Schedule: cron(0 3 * * ? *)\n"
+    )
+    with pytest.raises(ValueError, match="rate\\(\\) schedules only"):
+        schedule_sources(Template.load(cron))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -131,9 +132,19 @@ class ConsumerRecord:
             "gsi1sk": ConsumerRecord.created_key(consumer),
             **{index.attribute: index.key(consumer) for index in SORT_INDEXES.values()},
             **filters,
+            **ConsumerRecord.due_keys(consumer),
             "entity": ENTITY,
             **fields,
         }
+
+    @staticmethod
+    def due_keys(consumer: Consumer) -> dict[str, str]:
+        """Index byDue: consumers whose points change by themselves (pending points activating,
+        active ones expiring) at `dueAt`, spread over DUE_SHARDS partitions for the scheduled refresh."""
+        due_at = consumer.loyalty.next_change_at
+        if due_at is None:
+            return {}
+        return {"dueShard": due_shard(consumer.id), "dueAt": due_at}
 
     @staticmethod
     def from_item(item: dict[str, Any]) -> Consumer:
@@ -149,8 +160,15 @@ class ConsumerRecord:
 
 _COUNTS = ("totalOrders", "discountedOrders", "undiscountedOrders", "version")  # numbers that are ints
 
+DUE_SHARDS = 8
+
+
+def due_shard(consumer_id: str) -> str:
+    return f"DUE#{zlib.crc32(consumer_id.encode()) % DUE_SHARDS}"
+
+
 _KEY_ATTRIBUTES = frozenset(
-    {"pk", "sk", "gsi1pk", "gsi1sk", "entity"}
+    {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "dueShard", "dueAt"}
     | {index.attribute for index in SORT_INDEXES.values()}
     | {attribute for _, attribute in FILTER_INDEXES.values()}
 )

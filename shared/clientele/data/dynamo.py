@@ -108,12 +108,14 @@ def query(
     index: str | None = None,
     limit: int | None = None,
     forward: bool = True,
+    consistent: bool = False,
 ) -> list[Item]:
     params: dict[str, Any] = {
         "TableName": settings.table_name(),
         "KeyConditionExpression": key_condition,
         "ExpressionAttributeValues": serialize(values),
         "ScanIndexForward": forward,
+        "ConsistentRead": consistent,
     }
     if index:
         params["IndexName"] = index

@@ -1,0 +1,35 @@
+"""POST /api/v1/consumers/{id}/loyalty/points"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.loyalty import add_points
+from clientele.models import PointsAdd, PointsTransaction
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/consumers/<id>/loyalty/points",
+    summary="Add loyalty points",
+    description=(
+        "To a ledger of a program (`main` unless named; a new name creates that sub-ledger), with a start rule "
+        "(default, immediate, relative, absolute) and an expiry rule (default, unlimited, relative, absolute)."
+    ),
+    responses=api.documented(201, PointsTransaction, "The transaction, with when the points start and expire"),
+)
+def add(id: str, request: PointsAdd) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+    transaction = idempotency.once(
+        tenant,
+        f"add_points#{id}",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: add_points(tenant, id, request).model_dump(mode="json", by_alias=True),
+    )
+    return api.json_response(201, transaction)
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,35 @@
+"""POST /api/v1/loyalty-programs"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.loyalty import create_program
+from clientele.models import LoyaltyProgram, LoyaltyProgramCreate
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/loyalty-programs",
+    summary="Create a loyalty program",
+    description=(
+        "Timezone, default start and expiry rules, the earning rule for orders and the tiers. The organization's "
+        "first program is its primary one: its points and tier show on each consumer."
+    ),
+    responses=api.documented(201, LoyaltyProgram, "The program"),
+)
+def create(request: LoyaltyProgramCreate) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+    program = idempotency.once(
+        tenant,
+        "create_loyalty_program",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: create_program(tenant, request).to_api(),
+    )
+    return api.json_response(201, program)
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,27 @@
+"""GET /api/v1/loyalty-programs"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.loyalty import list_programs
+from clientele.models import LoyaltyProgramPage
+
+app = api.resolver()
+
+
+@app.get(
+    "/api/v1/loyalty-programs",
+    summary="List loyalty programs",
+    description="Oldest first, paged like the consumer list.",
+    responses=api.documented(200, LoyaltyProgramPage, "A page of programs"),
+)
+def list_(
+    first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None
+) -> Response[dict[str, Any]]:
+    page = api.page_request(first, last, after, before)
+    return api.json_response(200, list_programs(api.principal(app).tenant, page))
+
+
+lambda_handler = api.handler(app)
