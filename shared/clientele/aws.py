@@ -24,5 +24,13 @@ def dynamodb() -> Any:
     return client("dynamodb")
 
 
+@cache
+def s3() -> Any:
+    """SigV4 everywhere: presigned URLs then carry their own expiry (X-Amz-Expires)."""
+    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    return boto3.session.Session().client("s3", config=config)
+
+
 def reset() -> None:
     client.cache_clear()
+    s3.cache_clear()

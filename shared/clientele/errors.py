@@ -134,6 +134,11 @@ class InsufficientPoints(ClienteleError):
     message = "Not enough active points"
 
 
+class ExportNotFound(NotFound):
+    code = "export_not_found"
+    message = "Export not found"
+
+
 class InvalidCursor(ClienteleError):
     """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
 

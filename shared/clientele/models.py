@@ -810,3 +810,68 @@ class LoyaltySummary(ApiModel):
     consumer_id: str
     as_of: str
     programs: list[LedgerBalance]  # per program: all ledgers, then each ledger
+
+
+# ---------------------------------------------------------------- exports
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ExportKind(StrEnum):
+    POINTS_TRANSACTIONS = "points_transactions"  # one consumer's loyalty transaction log
+
+
+class DateFormat(StrEnum):
+    """How the export writes instants; always in UTC (seed 003: all timestamps follow UTC+00:00)."""
+
+    ISO8601 = "iso8601"  # 2024-10-12T07:20:50Z
+    YMD = "yyyy-mm-dd"  # 2024-10-12 07:20:50
+    DMY = "dd/mm/yyyy"  # 12/10/2024 07:20:50
+    MDY = "mm/dd/yyyy"  # 10/12/2024 07:20:50
+
+
+class PointsExportCreate(ApiModel):
+    """Body of `POST /consumers/{id}/loyalty/transactions/exports` (seed 003 "Exporting the transaction logs")."""
+
+    after: AwareDatetime  # transactions created at or after
+    before: AwareDatetime | None = None  # and before (excluded)
+    date_format: DateFormat = DateFormat.ISO8601
+    program_id: Annotated[str, StringConstraints(max_length=40)] | None = None
+    ledger: LedgerId | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PointsExportCreate:
+        if self.before is not None and self.before <= self.after:
+            raise ValueError("before must be later than after")
+        return self
+
+
+class ExportJob(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    kind: ExportKind
+    format: str
+    status: ExportStatus
+    parameters: dict[str, Any]
+    row_count: int | None
+    error: str | None
+    created_at: str
+    completed_at: str | None
+    download_url: str | None = None  # once succeeded: valid 15 minutes
+    expires_at: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class ExportPage(ApiModel):
+    model_config = ConfigDict(extra="ignore")
+
+    data: list[ExportJob]
+    page_info: PageInfo

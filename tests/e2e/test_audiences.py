@@ -30,7 +30,7 @@ def test_audiences_through_the_sdk_and_their_cleanup(stack: RunningStack, mint_k
     assert [event.type for event in client.consumers.timeline(ids[0]).data[:2]] == ["audience_left", "status_changed"]
 
     client.audiences.delete(audience.id)
-    eventually(lambda: all(audience.id not in client.consumers.get(key).audience_ids for key in ids))
+    assert eventually(lambda: all(audience.id not in client.consumers.get(key).audience_ids for key in ids))
 
 
 def test_audience_routes_over_http(stack: RunningStack, mint_key: MintKey) -> None:

@@ -60,6 +60,35 @@ def test_points_from_orders_deductions_and_the_scheduled_refresh(stack: RunningS
         loyalty = requests.get(f"{api}/consumers/{consumer['id']}", headers=auth(key), timeout=30).json()["loyalty"]
         return (loyalty["points"], loyalty["tier"], loyalty["pendingPoints"]) == (550, "Gold", 0)
 
-    eventually(refreshed, timeout=30)
+    assert eventually(refreshed, timeout=30)
     log = requests.get(f"{api}/consumers/{consumer['id']}/loyalty/transactions", headers=auth(key), timeout=30).json()
     assert [entry["kind"] for entry in log["data"]] == ["added", "deducted", "earned"]
+
+
+def test_the_transaction_log_downloads_as_a_csv(stack: RunningStack, mint_key: MintKey) -> None:
+    key = mint_key(f"log-{uuid.uuid4().hex[:8]}")
+    api = f"{stack.base_url}/api/v1"
+    program = requests.post(f"{api}/loyalty-programs", json={"name": "R"}, headers=auth(key), timeout=30).json()
+    consumer = requests.post(
+        f"{api}/consumers", json={"email": "log@example.com"}, headers=auth(key), timeout=30
+    ).json()
+    for points in (5, 7):
+        body = {"programId": program["id"], "points": points, "reason": f"grant {points}"}
+        requests.post(f"{api}/consumers/{consumer['id']}/loyalty/points", json=body, headers=auth(key), timeout=30)
+    job = requests.post(
+        f"{api}/consumers/{consumer['id']}/loyalty/transactions/exports",
+        json={"after": "2020-01-01T00:00:00Z", "dateFormat": "yyyy-mm-dd"},
+        headers=auth(key),
+        timeout=30,
+    ).json()
+
+    def finished() -> dict | None:
+        current = requests.get(f"{api}/exports/{job['id']}", headers=auth(key), timeout=30).json()
+        return current if current["status"] == "succeeded" else None
+
+    done = eventually(finished, timeout=30)
+    assert done["rowCount"] == 2
+    text = requests.get(done["downloadUrl"], timeout=30).content.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Created on,Points,Ledger,Reason,Expires on,Active on,Session")
+    assert [line.split(",")[1:4] for line in lines[1:]] == [["5", "main", "grant 5"], ["7", "main", "grant 7"]]

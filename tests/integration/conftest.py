@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from clientele import aws, keys, settings
+from clientele.data import files
 from clientele.tenancy import Environment
 from clientele_local.atomic import make_moto_dynamodb_atomic
 from clientele_local.filters import matches_any, parse_filters
@@ -21,6 +22,7 @@ from clientele_local.template import Template
 from tests.conftest import ROOT
 
 TABLE_NAME = "clientele-test"
+EXPORTS_BUCKET = "clientele-exports-test"
 
 make_moto_dynamodb_atomic()
 
@@ -38,10 +40,14 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         secret = boto3.client("secretsmanager").create_secret(Name="cursor", SecretString="test-cursor-key")
         monkeypatch.setenv("CURSOR_SECRET_ARN", secret["ARN"])
         settings.cursor_key.cache_clear()
+        boto3.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
+        monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
+        files.bucket.cache_clear()
         yield TABLE_NAME
     aws.reset()
     settings.table_name.cache_clear()
     settings.cursor_key.cache_clear()
+    files.bucket.cache_clear()
 
 
 Invoke = Callable[..., dict[str, Any]]
@@ -117,3 +123,9 @@ def index_search(table: str) -> Callable[[], int]:
 def cleanup_audience(table: str) -> Callable[[], int]:
     """Delivers the stream's audience deletions to the cleanup function; returns how many."""
     return stream_delivery(table, "cleanup_audience", "CleanupAudienceFunction", "Deletions")
+
+
+@pytest.fixture
+def run_export(table: str) -> Callable[[], int]:
+    """Delivers the stream's new export jobs to the export function; returns how many."""
+    return stream_delivery(table, "run_export", "RunExportFunction", "Jobs")

@@ -9,7 +9,7 @@ stops after `count` accepted items plus one more, which only says whether there 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,3 +194,36 @@ def read_page(source: Source, count: int, start: Position | None = None) -> Page
     page.more = len(page.items) > count or page.resume is not None
     page.items, page.positions = page.items[:count], page.positions[:count]
     return page
+
+
+def every_item(source: Source, page_size: int = MAX_QUERY_LIMIT) -> Iterator[Item]:
+    """Every item of the source's segments in order, one Query page at a time (for exports: memory
+    holds one page, however many items there are). Sources whose entries are keys are not walked."""
+    assert source.fetch is None, "every_item walks sources whose entries are the items"
+    for segment in source.segments:
+        names = {"#h": source.hash_attribute, "#r": source.range_attribute, **source.filter_names}
+        values = {":h": source.hash_value, ":low": segment.low, ":high": segment.high, **source.filter_values}
+        params: dict[str, Any] = {
+            "TableName": settings.table_name(),
+            "KeyConditionExpression": "#h = :h AND #r BETWEEN :low AND :high",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": dynamo.serialize(values),
+            "ScanIndexForward": segment.forward,
+            "Limit": page_size,
+            "ConsistentRead": source.consistent,
+        }
+        if source.index:
+            params["IndexName"] = source.index
+        if source.filter_expression:
+            params["FilterExpression"] = source.filter_expression
+        while True:
+            response = aws.dynamodb().query(**params)
+            for item in response.get("Items", []):
+                entry = dynamo.deserialize(item)
+                if (source.keep_entry is None or source.keep_entry(entry)) and (
+                    source.keep_item is None or source.keep_item(entry)
+                ):
+                    yield entry
+            if "LastEvaluatedKey" not in response:
+                break
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

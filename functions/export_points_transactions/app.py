@@ -1,0 +1,35 @@
+"""POST /api/v1/consumers/{id}/loyalty/transactions/exports"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api, idempotency
+from clientele.exports import create_points_export
+from clientele.models import ExportJob, PointsExportCreate
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/consumers/<id>/loyalty/transactions/exports",
+    summary="Export a consumer's points transaction log",
+    description=(
+        "A CSV of the transactions created from `after` (and before `before`), timestamps in UTC written as "
+        "`dateFormat`. Returns the export job at once; `GET /exports/{id}` gives its download URL when done."
+    ),
+    responses=api.documented(202, ExportJob, "The queued export"),
+)
+def export(id: str, request: PointsExportCreate) -> Response[dict[str, Any]]:
+    tenant = api.principal(app).tenant
+    job = idempotency.once(
+        tenant,
+        f"export_points_transactions#{id}",
+        api.idempotency_key(app),
+        api.json_body(app),
+        lambda: create_points_export(tenant, id, request).to_api(),
+    )
+    return api.json_response(202, job)
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,27 @@
+"""GET /api/v1/exports"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.exports import list_exports
+from clientele.models import ExportPage
+
+app = api.resolver()
+
+
+@app.get(
+    "/api/v1/exports",
+    summary="List exports",
+    description="The organization's export jobs in this environment, newest first.",
+    responses=api.documented(200, ExportPage, "A page of export jobs"),
+)
+def list_(
+    first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None
+) -> Response[dict[str, Any]]:
+    page = api.page_request(first, last, after, before)
+    return api.json_response(200, list_exports(api.principal(app).tenant, page))
+
+
+lambda_handler = api.handler(app)

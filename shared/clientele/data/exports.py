@@ -1,0 +1,76 @@
+"""Export jobs: the item whose INSERT on the stream starts the export, and its status moves.
+
+job   pk=<tenant>#EXPORT#<id>  sk=EXPORT   gsi1pk=<tenant>#EXPORTS  gsi1sk=<createdAt>#<id>  (newest first)
+      the file: s3://<exports bucket>/exports/<environment>/<organization>/<id>.<format>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientele.data import dynamo
+from clientele.models import ExportJob, ExportStatus
+from clientele.tenancy import Tenant
+
+ENTITY = "Export"
+
+
+def key(tenant: Tenant, export_id: str) -> dict[str, str]:
+    return {"pk": f"{tenant.key_prefix}#EXPORT#{export_id}", "sk": "EXPORT"}
+
+
+def list_key(tenant: Tenant) -> str:
+    return f"{tenant.key_prefix}#EXPORTS"
+
+
+def object_key(tenant: Tenant, job: ExportJob) -> str:
+    return f"exports/{tenant.environment}/{tenant.organization}/{job.id}.{job.format}"
+
+
+def insert(tenant: Tenant, job: ExportJob) -> None:
+    item = {
+        **key(tenant, job.id),
+        "gsi1pk": list_key(tenant),
+        "gsi1sk": f"{job.created_at}#{job.id}",
+        "entity": ENTITY,
+        **job.model_dump(mode="json", by_alias=True, exclude={"download_url", "expires_at"}),
+    }
+    dynamo.transact([dynamo.put(item, condition="attribute_not_exists(pk)")])
+
+
+def from_item(item: dict[str, Any]) -> ExportJob:
+    fields = {name: value for name, value in item.items() if name not in ("pk", "sk", "gsi1pk", "gsi1sk", "entity")}
+    return dynamo.with_nulls(ExportJob, fields)
+
+
+def get(tenant: Tenant, export_id: str) -> ExportJob | None:
+    item = dynamo.get_item(key(tenant, export_id), consistent=True)
+    return from_item(item) if item else None
+
+
+def move(tenant: Tenant, export_id: str, to: ExportStatus, **fields: Any) -> bool:
+    """Moves the job to `to` with `fields`; never out of succeeded (a finished job stays finished).
+    False if it had already succeeded."""
+    present = {name: value for name, value in fields.items() if value is not None}
+    cleared = [name for name, value in fields.items() if value is None]
+    names = {"#status": "status", **{f"#{name}": name for name in fields}}
+    values = {
+        ":to": str(to),
+        ":done": str(ExportStatus.SUCCEEDED),
+        **{f":{name}": value for name, value in present.items()},
+    }
+    expression = "SET " + ", ".join(["#status = :to", *(f"#{name} = :{name}" for name in present)])
+    if cleared:
+        expression += " REMOVE " + ", ".join(f"#{name}" for name in cleared)
+    operation = dynamo.update(
+        key(tenant, export_id),
+        expression=expression,
+        values=values,
+        names=names,
+        condition="attribute_exists(pk) AND #status <> :done",
+    )
+    try:
+        dynamo.transact([operation])
+    except dynamo.TransactionCancelled:
+        return False
+    return True

@@ -1,0 +1,86 @@
+"""Files in the private exports bucket: written in parts, read through short presigned URLs.
+
+A file is one S3 multipart upload (or a single put when it is small): S3 shows the object only when
+the upload completes, so a reader never sees a partial file, and a writer that dies leaves an
+incomplete upload that the bucket's lifecycle rule aborts. Memory holds at most one part.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from clientele import aws, clock
+from clientele.settings import MissingSetting
+
+PART_SIZE = 8 * 1024 * 1024  # S3 parts are at least 5 MiB (but the last)
+DOWNLOAD_SECONDS = 15 * 60
+
+
+@cache
+def bucket() -> str:
+    name = os.environ.get("EXPORTS_BUCKET")
+    if not name:
+        raise MissingSetting("EXPORTS_BUCKET is not set: the function needs the exports bucket's name")
+    return name
+
+
+class Upload:
+    """`with Upload(key, content_type) as upload: upload.write(bytes)`; the object appears on exit
+    and only if the block finished without an error."""
+
+    def __init__(self, key: str, content_type: str) -> None:
+        self.key, self.content_type = key, content_type
+        self.buffer = io.BytesIO()
+        self.upload_id: str | None = None
+        self.parts: list[dict[str, Any]] = []
+        self.size = 0
+
+    def __enter__(self) -> Upload:
+        return self
+
+    def write(self, data: bytes) -> None:
+        self.buffer.write(data)
+        self.size += len(data)
+        if self.buffer.tell() >= PART_SIZE:
+            self._flush_part()
+
+    def _flush_part(self) -> None:
+        s3 = aws.s3()
+        if self.upload_id is None:
+            created = s3.create_multipart_upload(Bucket=bucket(), Key=self.key, ContentType=self.content_type)
+            self.upload_id = created["UploadId"]
+        number = len(self.parts) + 1
+        answer = s3.upload_part(
+            Bucket=bucket(), Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self.buffer.getvalue()
+        )
+        self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        self.buffer = io.BytesIO()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
+        s3 = aws.s3()
+        if kind is not None:
+            if self.upload_id is not None:
+                s3.abort_multipart_upload(Bucket=bucket(), Key=self.key, UploadId=self.upload_id)
+            return
+        if self.upload_id is None:  # small: one request
+            s3.put_object(Bucket=bucket(), Key=self.key, Body=self.buffer.getvalue(), ContentType=self.content_type)
+            return
+        if self.buffer.tell():
+            self._flush_part()
+        s3.complete_multipart_upload(
+            Bucket=bucket(), Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+        )
+
+
+def download_url(key: str, filename: str) -> tuple[str, str]:
+    """(a presigned GET URL valid DOWNLOAD_SECONDS, when it expires)."""
+    url = aws.s3().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        ExpiresIn=DOWNLOAD_SECONDS,
+    )
+    return str(url), clock.format_instant(datetime.now(UTC) + timedelta(seconds=DOWNLOAD_SECONDS))
