@@ -38,6 +38,7 @@ from moto import mock_aws  # noqa: E402
 
 from bench import population, store  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
+from bench.profile import profile_rows  # noqa: E402
 from clientele import aws, keys, settings  # noqa: E402
 from clientele.data import search_index  # noqa: E402
 from clientele.data.consumers import ConsumerRecord  # noqa: E402
@@ -234,29 +235,29 @@ def main() -> None:
             ("DELETE /consumers/{id}", delete, raw_delete, 1),
             ("authorizer (per uncached key)", authorize, raw_get, 1),
         ]
-        for name, operation, floor_operation, returned in operations:
-            operation(-1)  # warm up outside the meter
-            meter.reset()
-            rate, floor = timed_pair(operation, floor_operation)
-            calls = ITERATIONS
-            rows.append(
-                {
-                    "operation": name,
-                    "dynamodbRequestsPerOp": round(sum(meter.requests.values()) / calls, 2),
-                    "requests": {op: round(count / calls, 2) for op, count in sorted(meter.requests.items())},
-                    "wcuPerOp": round(meter.write_units / calls, 2),
-                    "rcuPerOp": round(meter.read_units / calls, 2),
-                    "readAmplification": round(meter.items_read / (calls * returned), 2) if returned else None,
-                    "opsPerSecond": round(rate, 1),
-                    "rawFloorOpsPerSecond": round(floor, 1),
-                    "ratioToRaw": round(floor / rate, 2),
-                }
-            )
+        rows += [timed_row(meter, *operation) for operation in operations]
         rows += write_side_rows(meter, context, principal)
+        rows += profile_rows(raw, principal, ITERATIONS, lambda *operation: timed_row(meter, *operation))
         reads = read_rows(meter, raw)
     functions = sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
     cold = {name: round(cold_start(name) * 1000, 1) for name in functions}
     report(rows, reads, cold)
+
+
+def timed_row(
+    meter: Meter, name: str, operation: Callable[[int], Any], floor_operation: Callable[[int], Any], returned: int
+) -> dict[str, Any]:
+    """One operation's row: metered DynamoDB use per call, and its rate beside its raw floor's."""
+    operation(-1)  # warm up outside the meter
+    meter.reset()
+    rate, floor = timed_pair(operation, floor_operation)
+    return {
+        "operation": name,
+        **_figures(meter, ITERATIONS, returned * ITERATIONS),
+        "opsPerSecond": round(rate, 1),
+        "rawFloorOpsPerSecond": round(floor, 1),
+        "ratioToRaw": round(floor / rate, 2),
+    }
 
 
 def _figures(meter: Meter, calls: int, returned: int) -> dict[str, Any]:

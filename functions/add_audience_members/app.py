@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.audiences import add_members
 from clientele.models import MembersChange, MembersChanged
 
@@ -18,13 +18,10 @@ app = api.resolver()
     responses=api.documented(200, MembersChanged, "Who was added (`changed`) and who already was (`unchanged`)"),
 )
 def add(id: str, request: MembersChange) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    answer = idempotency.once(
-        tenant,
+    answer = api.remembered(
+        app,
         f"add_audience_members#{id}",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: add_members(tenant, id, request).model_dump(mode="json", by_alias=True),
+        lambda tenant: add_members(tenant, id, request).to_api(),
     )
     return api.json_response(200, answer)
 

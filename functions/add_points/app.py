@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.loyalty import add_points
 from clientele.models import PointsAdd, PointsTransaction
 
@@ -21,14 +21,7 @@ app = api.resolver()
     responses=api.documented(201, PointsTransaction, "The transaction, with when the points start and expire"),
 )
 def add(id: str, request: PointsAdd) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    transaction = idempotency.once(
-        tenant,
-        f"add_points#{id}",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: add_points(tenant, id, request).model_dump(mode="json", by_alias=True),
-    )
+    transaction = api.remembered(app, f"add_points#{id}", lambda tenant: add_points(tenant, id, request).to_api())
     return api.json_response(201, transaction)
 
 

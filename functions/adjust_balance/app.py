@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.balance import adjust_balance
 from clientele.models import BalanceAdjustment, BalanceAdjustmentCreate
 
@@ -18,13 +18,10 @@ app = api.resolver()
     responses=api.documented(201, BalanceAdjustment, "The adjustment, with the balance after it"),
 )
 def adjust(id: str, request: BalanceAdjustmentCreate) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    adjustment = idempotency.once(
-        tenant,
+    adjustment = api.remembered(
+        app,
         f"adjust_balance#{id}",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: adjust_balance(tenant, id, request).model_dump(mode="json", by_alias=True),
+        lambda tenant: adjust_balance(tenant, id, request).to_api(),
     )
     return api.json_response(201, adjustment)
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import Field
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.consumers import MAX_BATCH, batch_create, current
 from clientele.models import Consumer, ConsumerCreate
 
@@ -23,13 +23,10 @@ REQUEST_BODY = Annotated[list[ConsumerCreate], Field(min_length=1, max_length=MA
 )
 def create_batch() -> Response[list[dict[str, Any]]]:
     tenant = api.principal(app).tenant
-    body = api.json_body(app)
-    consumers = idempotency.once(
-        tenant,
+    consumers = api.remembered(
+        app,
         "batch_create_consumers",
-        api.idempotency_key(app),
-        body,
-        lambda: [consumer.to_api() for consumer in batch_create(tenant, body)],
+        lambda tenant: [consumer.to_api() for consumer in batch_create(tenant, api.json_body(app))],
         # An answer too big to keep is kept as its ids; a replay then answers the consumers as they are now.
         shrink=lambda answer: [consumer["id"] for consumer in answer],
         expand=lambda ids: [consumer.to_api() for consumer in current(tenant, ids)],

@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.consumers import bulk_status
 from clientele.models import BulkStatus, Consumer
 
@@ -18,13 +18,8 @@ app = api.resolver()
     responses=api.documented(200, list[Consumer], "The updated consumers"),
 )
 def update(request: BulkStatus) -> Response[list[dict[str, Any]]]:
-    tenant = api.principal(app).tenant
-    consumers = idempotency.once(
-        tenant,
-        "bulk_update_status",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: [consumer.to_api() for consumer in bulk_status(tenant, request)],
+    consumers = api.remembered(
+        app, "bulk_update_status", lambda tenant: [consumer.to_api() for consumer in bulk_status(tenant, request)]
     )
     return api.json_response(200, consumers)
 

@@ -27,7 +27,7 @@ def loyalty(
     ledger: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response[dict[str, Any]]:
     summary = loyalty_summary(api.principal(app).tenant, id, program_id, ledger)
-    return api.json_response(200, summary.model_dump(mode="json", by_alias=True))
+    return api.json_response(200, summary.to_api())
 
 
 lambda_handler = api.handler(app)

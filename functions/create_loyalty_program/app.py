@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.loyalty import create_program
 from clientele.models import LoyaltyProgram, LoyaltyProgramCreate
 
@@ -21,14 +21,7 @@ app = api.resolver()
     responses=api.documented(201, LoyaltyProgram, "The program"),
 )
 def create(request: LoyaltyProgramCreate) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    program = idempotency.once(
-        tenant,
-        "create_loyalty_program",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: create_program(tenant, request).to_api(),
-    )
+    program = api.remembered(app, "create_loyalty_program", lambda tenant: create_program(tenant, request).to_api())
     return api.json_response(201, program)
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.models import Order, OrderCreate
 from clientele.orders import place_order
+from clientele.tenancy import Tenant
 
 app = api.resolver()
 
@@ -25,13 +26,12 @@ app = api.resolver()
     },
 )
 def create(request: OrderCreate) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
 
-    def place() -> dict[str, Any]:
+    def place(tenant: Tenant) -> dict[str, Any]:
         order, created = place_order(tenant, request)
         return {"status": 201 if created else 200, "order": order.to_api()}
 
-    answer = idempotency.once(tenant, "create_order", api.idempotency_key(app), api.json_body(app), place)
+    answer = api.remembered(app, "create_order", place)
     return api.json_response(answer["status"], answer["order"])
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.loyalty import deduct_points
 from clientele.models import PointsDeduct, PointsTransaction
 
@@ -18,13 +18,10 @@ app = api.resolver()
     responses=api.documented(201, PointsTransaction, "The transaction"),
 )
 def deduct(id: str, request: PointsDeduct) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    transaction = idempotency.once(
-        tenant,
+    transaction = api.remembered(
+        app,
         f"deduct_points#{id}",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: deduct_points(tenant, id, request).model_dump(mode="json", by_alias=True),
+        lambda tenant: deduct_points(tenant, id, request).to_api(),
     )
     return api.json_response(201, transaction)
 

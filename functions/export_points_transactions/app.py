@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.exports import create_points_export
 from clientele.models import ExportJob, PointsExportCreate
 
@@ -21,13 +21,8 @@ app = api.resolver()
     responses=api.documented(202, ExportJob, "The queued export"),
 )
 def export(id: str, request: PointsExportCreate) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    job = idempotency.once(
-        tenant,
-        f"export_points_transactions#{id}",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: create_points_export(tenant, id, request).to_api(),
+    job = api.remembered(
+        app, f"export_points_transactions#{id}", lambda tenant: create_points_export(tenant, id, request).to_api()
     )
     return api.json_response(202, job)
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api, idempotency
+from clientele import api
 from clientele.models import Order, RefundCreate
 from clientele.orders import refund_order
 
@@ -21,14 +21,7 @@ app = api.resolver()
     responses=api.documented(201, Order, "The order with its refunds"),
 )
 def refund(id: str, request: RefundCreate) -> Response[dict[str, Any]]:
-    tenant = api.principal(app).tenant
-    order = idempotency.once(
-        tenant,
-        f"refund_order#{id}",
-        api.idempotency_key(app),
-        api.json_body(app),
-        lambda: refund_order(tenant, id, request).to_api(),
-    )
+    order = api.remembered(app, f"refund_order#{id}", lambda tenant: refund_order(tenant, id, request).to_api())
     return api.json_response(201, order)
 
 

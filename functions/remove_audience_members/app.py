@@ -19,7 +19,7 @@ app = api.resolver()
 )
 def remove(id: str, request: MembersChange) -> Response[dict[str, Any]]:
     answer = remove_members(api.principal(app).tenant, id, request)
-    return api.json_response(200, answer.model_dump(mode="json", by_alias=True))
+    return api.json_response(200, answer.to_api())
 
 
 lambda_handler = api.handler(app)

@@ -25,7 +25,7 @@ from clientele.errors import (
     validation_details,
 )
 from clientele.paging import MAX_PAGE_SIZE, PageRequest
-from clientele.tenancy import Principal
+from clientele.tenancy import Principal, Tenant
 
 logger = Logger()
 tracer = Tracer()
@@ -100,6 +100,13 @@ def json_body(app: APIGatewayRestResolver) -> Any:
 
 def idempotency_key(app: APIGatewayRestResolver) -> str | None:
     return app.current_event.headers.get(idempotency.HEADER)
+
+
+def remembered(app: APIGatewayRestResolver, operation: str, work: Callable[[Tenant], Any], **options: Any) -> Any:
+    """`work`'s answer for the caller's tenant, run once per `Idempotency-Key` (a retry with the key
+    gets the first answer again). `options` go to idempotency.once (shrink/expand of big answers)."""
+    tenant = principal(app).tenant
+    return idempotency.once(tenant, operation, idempotency_key(app), json_body(app), lambda: work(tenant), **options)
 
 
 PageSize = Annotated[int | None, Query(ge=1, le=MAX_PAGE_SIZE)]

@@ -11,7 +11,7 @@ from typing import Any
 
 from clientele import clock, timeline
 from clientele.consumers import ID_PREFIX as CONSUMER_PREFIX
-from clientele.consumers import replace_write, retrying
+from clientele.consumers import commit_or_reread, replace_write, retrying
 from clientele.data import audiences as store
 from clientele.data import consumers as consumer_store
 from clientele.data import dynamo
@@ -59,7 +59,7 @@ def update_audience(tenant: Tenant, audience_id: str, update: AudienceUpdate) ->
         audience = get_audience(tenant, audience_id)
         changes = {name: getattr(update, name) for name in update.model_fields_set}
         after = audience.model_copy(update={**changes, "updated_at": clock.now(), "version": audience.version + 1})
-        _commit([store.replace(tenant, audience, after)])
+        commit_or_reread([store.replace(tenant, audience, after)])
         return after
 
     return retrying(attempt)
@@ -70,7 +70,7 @@ def delete_audience(tenant: Tenant, audience_id: str) -> Audience:
 
     def attempt() -> Audience:
         audience = get_audience(tenant, audience_id)
-        _commit([store.delete(tenant, audience)])
+        commit_or_reread([store.delete(tenant, audience)])
         return audience
 
     return retrying(attempt)
@@ -87,13 +87,6 @@ def list_audiences(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     )
     render = lambda items: [store.AudienceRecord.from_item(item).to_api() for item in items]  # noqa: E731
     return paged(tenant, source, {"audiences": True}, page, render)
-
-
-def _commit(operations: list[dict[str, Any]]) -> None:
-    try:
-        dynamo.transact(operations)
-    except dynamo.TransactionCancelled:
-        raise consumer_store.ConsumerChanged() from None  # something read has changed: read again
 
 
 # ---------------------------------------------------------------- members
@@ -181,7 +174,7 @@ def _commit_in_chunks(tenant: Tenant, audience_id: str, writes: list[consumer_st
         size = sum(len(member.operations) for member in chunk)
         if chunk and (write is None or size + len(write.operations) + 1 > dynamo.MAX_TRANSACTION_ITEMS):
             operations = [operation for member in chunk for operation in member.operations]
-            _commit([*operations, store.count_change(tenant, audience_id, step * len(chunk))])
+            commit_or_reread([*operations, store.count_change(tenant, audience_id, step * len(chunk))])
             chunk = []
         if write is not None:
             chunk.append(write)

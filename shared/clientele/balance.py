@@ -89,5 +89,5 @@ def balance_history(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict
         consumer_id,
         activity.BALANCE_PREFIX,
         page,
-        lambda item: activity.adjustment_from_item(item).model_dump(mode="json", by_alias=True),
+        lambda item: activity.adjustment_from_item(item).to_api(),
     )

@@ -120,6 +120,12 @@ def retrying[Result](attempt: Callable[[], Result]) -> Result:
     raise ConsumerChangedConcurrently()
 
 
+def commit_or_reread(operations: list[dict[str, Any]]) -> None:
+    """One transaction whose conditions guard what was read: a failed one means something read has
+    changed, which `retrying` answers by reading again."""
+    store.commit(store.Write(operations, [store.ConsumerChanged] * len(operations)))
+
+
 def _retrying(tenant: Tenant, consumer_id: str, write: Callable[[Consumer], Consumer]) -> Consumer:
     return retrying(lambda: write(get_consumer(tenant, consumer_id)))
 

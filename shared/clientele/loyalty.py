@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from clientele import clock, timeline
-from clientele.consumers import get_consumer, replace_write, retrying
+from clientele.consumers import commit_or_reread, get_consumer, replace_write, retrying
 from clientele.data import consumers as consumer_store
 from clientele.data import dynamo
 from clientele.data import loyalty as store
@@ -65,7 +65,7 @@ def create_program(tenant: Tenant, request: LoyaltyProgramCreate) -> LoyaltyProg
             updated_at=now,
             version=1,
         )
-        _commit(store.insert_program(tenant, program))  # two first programs at once: one is primary
+        commit_or_reread(store.insert_program(tenant, program))  # two first programs at once: one is primary
         return program
 
     return retrying(attempt)
@@ -85,7 +85,7 @@ def update_program(tenant: Tenant, program_id: str, update: LoyaltyProgramUpdate
         changes = {name: getattr(update, name) for name in update.model_fields_set}
         after = program.model_copy(update={**changes, "updated_at": clock.now(), "version": program.version + 1})
         after = LoyaltyProgram.model_validate(after.model_dump())  # nested models re-validated
-        _commit([store.replace_program(tenant, program, after)])
+        commit_or_reread([store.replace_program(tenant, program, after)])
         return after
 
     return retrying(attempt)
@@ -102,13 +102,6 @@ def list_programs(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     )
     render = lambda items: [store.program_from_item(item).to_api() for item in items]  # noqa: E731
     return paged(tenant, source, {"programs": True}, page, render)
-
-
-def _commit(operations: list[dict[str, Any]]) -> None:
-    try:
-        dynamo.transact(operations)
-    except dynamo.TransactionCancelled:
-        raise consumer_store.ConsumerChanged() from None  # something read has changed: read again
 
 
 # ---------------------------------------------------------------- points
@@ -365,12 +358,13 @@ def loyalty_summary(
     tenant: Tenant, consumer_id: str, program_id: str | None = None, ledger: str | None = None
 ) -> LoyaltySummary:
     """Per program: all ledgers together, then each ledger (or just the ledger asked for)."""
-    get_consumer(tenant, consumer_id)
     now = clock.now()
     programs = {program.id: program for program in store.programs(tenant)}
     if program_id is not None and program_id not in programs:
         raise LoyaltyProgramNotFound(details=[{"field": "programId", "message": "no loyalty program has this id"}])
     wallets = store.wallets(tenant, consumer_id)
+    if not wallets:
+        get_consumer(tenant, consumer_id)  # no points anywhere: 404 unless the consumer exists
     balances = []
     for program in programs.values():
         if program_id is not None and program.id != program_id:
@@ -397,7 +391,7 @@ def transactions(tenant: Tenant, consumer_id: str, request: TransactionsRequest,
         transactions_source(tenant, consumer_id, request),
         {"points": consumer_id, "request": request.__dict__},
         page,
-        lambda items: [store.transaction_from_item(item).model_dump(mode="json", by_alias=True) for item in items],
+        lambda items: [store.transaction_from_item(item).to_api() for item in items],
         owner=lambda: consumer_store.existing(tenant, consumer_id),
     )
 

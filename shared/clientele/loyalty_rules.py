@@ -49,24 +49,21 @@ def relative(base: datetime, amount: int, unit: RuleUnit, rounding: RuleRound, z
 
 
 def start_of(rule: PointsRule, default: PointsRule, at: datetime, zone: ZoneInfo) -> datetime:
-    """When points given at `at` become active."""
-    rule = default if rule.type is RuleType.DEFAULT else rule
-    if rule.type is RuleType.RELATIVE:
-        assert rule.amount is not None
-        return relative(at, rule.amount, rule.unit, rule.round, zone)
-    if rule.type is RuleType.ABSOLUTE:
-        assert rule.at is not None
-        return rule.at
-    return at  # immediate
+    """When points given at `at` become active (immediate: at once)."""
+    return _moment(rule, default, at, zone) or at
 
 
 def expiry_of(rule: PointsRule, default: PointsRule, active_on: datetime, zone: ZoneInfo) -> datetime | None:
-    """When points that become active at `active_on` expire; None: never."""
+    """When points that become active at `active_on` expire; None: never (unlimited)."""
+    return _moment(rule, default, active_on, zone)
+
+
+def _moment(rule: PointsRule, default: PointsRule, base: datetime, zone: ZoneInfo) -> datetime | None:
+    """The instant a relative or absolute rule (or the program's, for `default`) names; None otherwise."""
     rule = default if rule.type is RuleType.DEFAULT else rule
     if rule.type is RuleType.RELATIVE:
         assert rule.amount is not None
-        return relative(active_on, rule.amount, rule.unit, rule.round, zone)
+        return relative(base, rule.amount, rule.unit, rule.round, zone)
     if rule.type is RuleType.ABSOLUTE:
-        assert rule.at is not None
         return rule.at
-    return None  # unlimited
+    return None

@@ -88,6 +88,16 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+class Resource(ApiModel):
+    """What the API answers with. Clients (the SDK) read it too, so fields a newer server adds are
+    ignored rather than refused."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
 class Address(ApiModel):
     street: Text | None = None
     city: Text | None = None
@@ -195,11 +205,8 @@ class ConsumerBatchUpdate(ConsumerUpdate):
         return {name: value for name, value in super().changes().items() if name != "id"}
 
 
-class Consumer(ApiModel):
+class Consumer(Resource):
     """The Consumer object every endpoint returns."""
-
-    # Clients (the SDK) read it too: fields a newer server adds must not break them.
-    model_config = ConfigDict(extra="ignore")
 
     id: str
     email: str | None
@@ -233,27 +240,22 @@ class Consumer(ApiModel):
     updated_at: str
     version: int  # increases with every change; writes are conditional on the version they read
 
-    def to_api(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-
-class PageInfo(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PageInfo(Resource):
     start_cursor: str | None  # null when there is no previous page
     end_cursor: str | None  # null when there is no next page: loop `while pageInfo.endCursor`
     has_next_page: bool
     has_previous_page: bool
 
 
-class ConsumerPage(ApiModel):
-    """One page of `GET /consumers` or `/consumers/search`."""
+class Page[Item](Resource):
+    """One page of any list: `{data, pageInfo}`."""
 
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[Consumer]
+    data: list[Item]
     page_info: PageInfo
 
+
+ConsumerPage = Page[Consumer]
 
 # ---------------------------------------------------------------- money
 
@@ -358,9 +360,7 @@ class Refund(ApiModel):
     created_at: str
 
 
-class Order(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Order(Resource):
     id: str
     consumer_id: str
     external_id: str | None
@@ -380,9 +380,6 @@ class Order(ApiModel):
     created_at: str
     updated_at: str
     version: int
-
-    def to_api(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
 
 # ---------------------------------------------------------------- balance and timeline
@@ -404,9 +401,7 @@ class BalanceAdjustmentCreate(ApiModel):
         return self
 
 
-class BalanceAdjustment(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class BalanceAdjustment(Resource):
     id: str
     consumer_id: str
     amount: Money
@@ -429,10 +424,8 @@ class TimelineEventType(StrEnum):
     AUDIENCE_LEFT = "audience_left"
 
 
-class TimelineEvent(ApiModel):
+class TimelineEvent(Resource):
     """One thing that happened to a consumer; `details` names what it concerns (ids, amounts, values)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     id: str
     type: TimelineEventType
@@ -443,29 +436,14 @@ class TimelineEvent(ApiModel):
     def _numbers(self, details: dict[str, Any]) -> dict[str, Any]:
         return {name: _json_number(value) if isinstance(value, Decimal) else value for name, value in details.items()}
 
-    def to_api(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+
+OrderPage = Page[Order]
 
 
-class OrderPage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[Order]
-    page_info: PageInfo
+BalanceAdjustmentPage = Page[BalanceAdjustment]
 
 
-class BalanceAdjustmentPage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[BalanceAdjustment]
-    page_info: PageInfo
-
-
-class TimelinePage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[TimelineEvent]
-    page_info: PageInfo
+TimelinePage = Page[TimelineEvent]
 
 
 # ---------------------------------------------------------------- audiences
@@ -493,9 +471,7 @@ class AudienceUpdate(ApiModel):
         return self
 
 
-class Audience(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Audience(Resource):
     id: str
     name: str
     description: str | None
@@ -504,15 +480,8 @@ class Audience(ApiModel):
     updated_at: str
     version: int
 
-    def to_api(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-
-class AudiencePage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[Audience]
-    page_info: PageInfo
+AudiencePage = Page[Audience]
 
 
 ConsumerIds = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=40)]], Field(min_length=1)]
@@ -531,7 +500,7 @@ class MembersChange(ApiModel):
         return self
 
 
-class MembersChanged(ApiModel):
+class MembersChanged(Resource):
     audience_id: str
     changed: list[str]  # added (POST) or removed (DELETE)
     unchanged: list[str]  # already members (POST) or not members (DELETE)
@@ -707,9 +676,7 @@ class LoyaltyProgramUpdate(ApiModel):
         return self
 
 
-class LoyaltyProgram(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class LoyaltyProgram(Resource):
     id: str
     name: str
     timezone: str
@@ -723,15 +690,8 @@ class LoyaltyProgram(ApiModel):
     updated_at: str
     version: int
 
-    def to_api(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-
-class LoyaltyProgramPage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[LoyaltyProgram]
-    page_info: PageInfo
+LoyaltyProgramPage = Page[LoyaltyProgram]
 
 
 LedgerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -766,9 +726,7 @@ class PointsTransactionKind(StrEnum):
     TAKEN_BACK = "taken_back"  # by a refund
 
 
-class PointsTransaction(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PointsTransaction(Resource):
     id: str
     consumer_id: str
     program_id: str
@@ -782,11 +740,7 @@ class PointsTransaction(ApiModel):
     created_at: str
 
 
-class PointsTransactionPage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[PointsTransaction]
-    page_info: PageInfo
+PointsTransactionPage = Page[PointsTransaction]
 
 
 class LedgerBalance(ApiModel):
@@ -804,9 +758,7 @@ class LedgerBalance(ApiModel):
     next_expiring_points: int
 
 
-class LoyaltySummary(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class LoyaltySummary(Resource):
     consumer_id: str
     as_of: str
     programs: list[LedgerBalance]  # per program: all ledgers, then each ledger
@@ -851,9 +803,7 @@ class PointsExportCreate(ApiModel):
         return self
 
 
-class ExportJob(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ExportJob(Resource):
     id: str
     kind: ExportKind
     format: str
@@ -866,12 +816,5 @@ class ExportJob(ApiModel):
     download_url: str | None = None  # once succeeded: valid 15 minutes
     expires_at: str | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
-
-class ExportPage(ApiModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: list[ExportJob]
-    page_info: PageInfo
+ExportPage = Page[ExportJob]

@@ -37,16 +37,26 @@ class Ledger(BaseModel):
     lifetime: int = 0  # activated points of folded lots
 
     def fold(self, now: str) -> None:
-        """Moves lots that are over (expired, or active and spent out) into the counters."""
-        kept = []
+        """Moves lots that are over (expired, or active and spent out) into the counters, and merges
+        active lots that expire together: once active, points with one expiry are interchangeable."""
+        kept: list[Lot] = []
+        active: dict[str | None, Lot] = {}
         for lot in self.lots:
             if lot.expired(now):
                 self.expired += lot.remaining
                 self.lifetime += lot.points
             elif lot.remaining == 0 and (lot.active_on <= now or lot.points == 0):
                 self.lifetime += lot.points
+            elif lot.active_on <= now and lot.expires_on in active:
+                merged = active[lot.expires_on]
+                merged.points += lot.points
+                merged.remaining += lot.remaining
+                merged.active_on = min(merged.active_on, lot.active_on)
+                merged.order_id = None  # no longer one order's points alone
             else:
                 kept.append(lot)
+                if lot.active_on <= now:
+                    active[lot.expires_on] = lot
         self.lots = kept
 
     def active(self, now: str) -> int:

@@ -118,7 +118,9 @@ class ConsumerRecord:
 
     @staticmethod
     def to_item(tenant: Tenant, consumer: Consumer) -> dict[str, Any]:
-        fields = consumer.model_dump(mode="python", by_alias=True)
+        # Fields at their default (a new consumer's zero totals, no audiences) are left out: every
+        # write pays for the item's size once per index that holds it; from_item restores them.
+        fields = consumer.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         # Arbitrary JSON (floats, nesting) is kept as text: DynamoDB numbers would change its types.
         fields["metadata"] = None if consumer.metadata is None else json.dumps(consumer.metadata)
         filters = {
@@ -151,7 +153,6 @@ class ConsumerRecord:
         fields = {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
         if fields.get("metadata") is not None:
             fields["metadata"] = json.loads(fields["metadata"])
-        fields["loyalty"]["points"] = int(fields["loyalty"]["points"])
         for name in _COUNTS:
             if name in fields:
                 fields[name] = int(fields[name])

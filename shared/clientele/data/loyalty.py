@@ -37,7 +37,7 @@ def program_to_item(tenant: Tenant, program: LoyaltyProgram) -> dict[str, Any]:
     return {
         **program_key(tenant, program.id),
         "entity": "LoyaltyProgram",
-        **program.model_dump(mode="json", by_alias=True),
+        **program.to_api(),
     }
 
 
