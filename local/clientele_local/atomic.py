@@ -1,9 +1,11 @@
 """Make moto's DynamoDB writes atomic, as DynamoDB's are, and its transactions affordable.
 
 moto evaluates a condition and applies the write in separate steps without a lock, so two
-threads can both pass `attribute_not_exists(pk)`. DynamoDB serializes writes per item and runs
-transactions atomically; one lock around moto's write paths gives the local stack and the tests
-the same guarantee, so they prove the service's own concurrency rules rather than moto's race.
+threads can both pass `attribute_not_exists(pk)`; and its Query walks the table's dict while
+another thread may be adding to it. DynamoDB serializes writes per item, runs transactions
+atomically and reads only committed data; one lock around moto's write and read paths gives the
+local stack and the tests the same guarantee, so they prove the service's own concurrency rules
+rather than moto's races.
 
 moto also snapshots the whole table once per *operation* of a transaction (for its rollback): a
 100-operation transaction copied the table 100 times. Under the lock, one snapshot per table per
@@ -27,7 +29,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
 _LOCK = threading.RLock()
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
 
 
 def _snapshot_once_per_transaction(method: Any) -> Any:
@@ -58,7 +61,7 @@ def _snapshot_once_per_transaction(method: Any) -> Any:
 
 
 def make_moto_dynamodb_atomic() -> None:
-    for name in _WRITES:
+    for name in (*_WRITES, *_READS):
         method = getattr(DynamoDBBackend, name)
         if getattr(method, "_clientele_atomic", False):
             continue

@@ -95,6 +95,7 @@ def list_audiences(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
 def add_members(tenant: Tenant, audience_id: str, change: MembersChange) -> MembersChanged:
     """Adds the consumers; those already in it are left as they are. An unknown id is a 400 and
     changes nothing."""
+    done: list[str] = []  # committed by this request, across attempts
 
     def attempt() -> MembersChanged:
         audience = get_audience(tenant, audience_id)
@@ -114,34 +115,38 @@ def add_members(tenant: Tenant, audience_id: str, change: MembersChange) -> Memb
         ]
         if problems:
             raise ValidationFailed(details=problems)
-        joining = [consumer for consumer in consumers.values() if audience.id not in consumer.audience_ids]
         now = clock.now()
+        joining = [consumer for consumer in consumers.values() if audience.id not in consumer.audience_ids]
         writes = [
-            _membership_write(tenant, audience, consumer, [*consumer.audience_ids, audience.id], now)
+            (consumer.id, _membership_write(tenant, audience, consumer, [*consumer.audience_ids, audience.id], now))
             for consumer in joining
         ]
-        _commit_in_chunks(tenant, audience.id, writes, +1)
-        return _changed(tenant, audience.id, [consumer.id for consumer in joining], change.consumer_ids)
+        _commit_in_chunks(tenant, audience.id, writes, +1, done)
+        return _changed(tenant, audience.id, done, change.consumer_ids)
 
     return retrying(attempt)
 
 
 def remove_members(tenant: Tenant, audience_id: str, change: MembersChange) -> MembersChanged:
     """Removes the consumers; ids that are not members (or not consumers) are left as they are."""
+    done: list[str] = []
 
     def attempt() -> MembersChanged:
         audience = get_audience(tenant, audience_id)
         consumers = _consumers(tenant, change.consumer_ids)
-        leaving = [consumer for consumer in consumers.values() if audience.id in consumer.audience_ids]
         now = clock.now()
+        leaving = [consumer for consumer in consumers.values() if audience.id in consumer.audience_ids]
         writes = [
-            _membership_write(
-                tenant, audience, consumer, [other for other in consumer.audience_ids if other != audience.id], now
+            (
+                consumer.id,
+                _membership_write(
+                    tenant, audience, consumer, [other for other in consumer.audience_ids if other != audience.id], now
+                ),
             )
             for consumer in leaving
         ]
-        _commit_in_chunks(tenant, audience.id, writes, -1)
-        return _changed(tenant, audience.id, [consumer.id for consumer in leaving], change.consumer_ids)
+        _commit_in_chunks(tenant, audience.id, writes, -1, done)
+        return _changed(tenant, audience.id, done, change.consumer_ids)
 
     return retrying(attempt)
 
@@ -165,19 +170,22 @@ def _membership_write(
     return write
 
 
-def _commit_in_chunks(tenant: Tenant, audience_id: str, writes: list[consumer_store.Write], step: int) -> None:
-    """Commits the consumers' writes, as many as fit in a transaction beside the count's own change.
-    Each chunk is whole or nothing; a failed one raises for `retrying` to read again, and the chunks
-    already stored then count as done (their consumers are members, or not, already)."""
-    chunk: list[consumer_store.Write] = []
-    for write in [*writes, None]:
-        size = sum(len(member.operations) for member in chunk)
-        if chunk and (write is None or size + len(write.operations) + 1 > dynamo.MAX_TRANSACTION_ITEMS):
-            operations = [operation for member in chunk for operation in member.operations]
+def _commit_in_chunks(
+    tenant: Tenant, audience_id: str, writes: list[tuple[str, consumer_store.Write]], step: int, done: list[str]
+) -> None:
+    """Commits the consumers' writes, as many as fit in a transaction beside the count's own change,
+    noting each committed consumer in `done`. Each chunk is whole or nothing; a failed one raises for
+    `retrying` to read again, and the chunks stored before it stay done."""
+    chunk: list[tuple[str, consumer_store.Write]] = []
+    for entry in [*writes, None]:
+        size = sum(len(write.operations) for _, write in chunk)
+        if chunk and (entry is None or size + len(entry[1].operations) + 1 > dynamo.MAX_TRANSACTION_ITEMS):
+            operations = [operation for _, write in chunk for operation in write.operations]
             commit_or_reread([*operations, store.count_change(tenant, audience_id, step * len(chunk))])
+            done.extend(consumer_id for consumer_id, _ in chunk)
             chunk = []
-        if write is not None:
-            chunk.append(write)
+        if entry is not None:
+            chunk.append(entry)
 
 
 def _changed(tenant: Tenant, audience_id: str, changed: list[str], asked: list[str]) -> MembersChanged:

@@ -33,6 +33,6 @@ def parse(instant: str) -> datetime:
 def id_bound(prefix: str, moment: datetime, *, upper: bool) -> str:
     """The lowest (or highest) id of `prefix` that a ULID made at `moment` can have: ids are
     time-ordered, so a time range is a key range."""
-    milliseconds = int(moment.timestamp() * 1000)
+    milliseconds = min(max(int(moment.timestamp() * 1000), 0), 2**48 - 1)  # what a ULID's time can hold
     randomness = b"\xff" * 10 if upper else b"\x00" * 10
     return f"{prefix}_{ULID.from_bytes(milliseconds.to_bytes(6, 'big') + randomness)}"

@@ -39,7 +39,8 @@ logger = Logger(child=True)
 
 ID_PREFIX = store.ID_PREFIX
 MAX_BATCH = 500
-ATTEMPTS = 8  # reads-and-writes in all, when other requests keep changing the consumer in between
+ATTEMPTS = 12  # reads-and-writes in all, when other requests keep changing the consumer in between
+MAX_BACKOFF = 0.5  # seconds: the longest wait between two attempts
 
 
 def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
@@ -116,7 +117,7 @@ def retrying[Result](attempt: Callable[[], Result]) -> Result:
             return attempt()
         except (store.ConsumerChanged, Conflict):  # every write is conditional: re-reading is safe
             if number < ATTEMPTS - 1:
-                time.sleep(random.uniform(0, 0.01 * 2**number))  # noqa: S311 (jitter, not a secret)
+                time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.01 * 2**number)))  # noqa: S311 (jitter, not a secret)
     raise ConsumerChangedConcurrently()
 
 
@@ -153,7 +154,7 @@ def delete_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
     def write(consumer: Consumer) -> Consumer:
         delete = store.delete_write(tenant, consumer)
         # Counts of audiences that still exist (one deleted meanwhile fails the condition: re-read).
-        for audience_id in audience_store.get_many(tenant, consumer.audience_ids):
+        for audience_id in audience_store.get_many(tenant, consumer.audience_ids, consistent=True):
             delete.add(audience_store.count_change(tenant, audience_id, -1), store.ConsumerChanged)
         store.commit(delete)
         return consumer
@@ -297,6 +298,11 @@ def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
 def bulk_status(tenant: Tenant, request: BulkStatus) -> list[Consumer]:
     """Sets one status on up to 500 consumers: a batch update of that one field (all or nothing
     per validation; an unknown id is a 400 naming its index)."""
-    return batch_update(
-        tenant, [{"id": consumer_id, "status": str(request.status)} for consumer_id in request.consumer_ids]
-    )
+    status = str(request.status)
+    try:
+        return batch_update(tenant, [{"id": consumer_id, "status": status} for consumer_id in request.consumer_ids])
+    except ValidationFailed as invalid:  # name the problems as this body spells them
+        invalid.details = [
+            {"field": f"consumerIds.{detail['index']}", "message": detail["message"]} for detail in invalid.details
+        ]
+        raise

@@ -253,7 +253,15 @@ def _consumer_page(
     return paged(tenant, source, signature, page, render)
 
 
+def _ordered(after: datetime | None, before: datetime | None, names: tuple[str, str]) -> None:
+    low, high = _instant(after), _instant(before)
+    if low is not None and high is not None and low >= high:
+        raise invalid(names[1], f"must be later than {names[0]}")
+
+
 def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
+    _ordered(request.created_after, request.created_before, ("createdAfter", "createdBefore"))
+    _ordered(request.last_activity_after, request.last_activity_before, ("lastActivityAfter", "lastActivityBefore"))
     if request.sort_by not in SORT_FIELDS:
         raise invalid("sortBy", f"must be one of {', '.join(SORT_FIELDS)}")
     if request.sort_dir not in SORT_DIRECTIONS:

@@ -16,6 +16,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aws_lambda_powertools import Logger
+
 from clientele import clock, timeline
 from clientele.consumers import commit_or_reread, get_consumer, replace_write, retrying
 from clientele.data import consumers as consumer_store
@@ -45,9 +47,11 @@ from clientele.paging import PageRequest, paged
 from clientele.tenancy import Tenant
 from clientele.wallet import Lot, Wallet
 
+logger = Logger(child=True)
+
 PROGRAM_PREFIX = "lp"
 TRANSACTION_PREFIX = "ptx"
-MAX_LOTS_PER_LEDGER = 2000  # keeps a wallet far below DynamoDB's 400 KB item limit
+MAX_LOTS_PER_WALLET = 1500  # unspent grants of all ledgers: keeps a wallet far below DynamoDB's 400 KB
 
 
 # ---------------------------------------------------------------- programs
@@ -149,11 +153,11 @@ class _Change:
         transaction = self._log(program, ledger, kind, points, reason, order)
         transaction.active_on = clock.format_instant(active_on)
         transaction.expires_on = clock.format_instant(expires_on) if expires_on else None
-        lots = self.wallet(program).ledger(ledger).lots
-        if len(lots) >= MAX_LOTS_PER_LEDGER:
-            message = f"the ledger holds {MAX_LOTS_PER_LEDGER} unspent grants; use another ledger"
-            raise ValidationFailed(details=[{"field": "ledger", "message": message}])
-        lots.append(
+        wallet = self.wallet(program)
+        if sum(len(ledger.lots) for ledger in wallet.ledgers.values()) >= MAX_LOTS_PER_WALLET:
+            message = f"the consumer holds {MAX_LOTS_PER_WALLET} grants of this program that differ in start or expiry"
+            raise ValidationFailed(details=[{"field": "points", "message": message}])
+        wallet.ledger(ledger).lots.append(
             Lot(
                 id=transaction.id,
                 points=points,
@@ -316,15 +320,20 @@ def earn(change: _Change, programs: list[LoyaltyProgram], order: Order) -> dict[
     for program in programs:
         if (amount := earned(order, program)) and program.earning is not None:
             reason = f"Order {order.external_id or order.id}"
-            change.credit(
-                program,
-                MAIN_LEDGER,
-                amount,
-                reason,
-                PointsTransactionKind.EARNED,
-                start=program.earning.start,
-                order=order,
-            )
+            try:
+                change.credit(
+                    program,
+                    MAIN_LEDGER,
+                    amount,
+                    reason,
+                    PointsTransactionKind.EARNED,
+                    start=program.earning.start,
+                    order=order,
+                )
+            except ValidationFailed as refused:
+                # A program's rules (a fixed expiry already past) never stop the order itself.
+                logger.warning("Order earned no points", extra={"programId": program.id, "why": refused.details})
+                continue
             points[program.id] = amount
     return points
 
@@ -362,9 +371,8 @@ def loyalty_summary(
     programs = {program.id: program for program in store.programs(tenant)}
     if program_id is not None and program_id not in programs:
         raise LoyaltyProgramNotFound(details=[{"field": "programId", "message": "no loyalty program has this id"}])
+    get_consumer(tenant, consumer_id)  # a deleted consumer's ledgers stay for the books, not for reading
     wallets = store.wallets(tenant, consumer_id)
-    if not wallets:
-        get_consumer(tenant, consumer_id)  # no points anywhere: 404 unless the consumer exists
     balances = []
     for program in programs.values():
         if program_id is not None and program.id != program_id:
@@ -386,6 +394,12 @@ class TransactionsRequest:
 
 def transactions(tenant: Tenant, consumer_id: str, request: TransactionsRequest, page: PageRequest) -> dict[str, Any]:
     """The consumer's points transactions, newest first; the date range is a key range."""
+    if (
+        request.created_after
+        and request.created_before
+        and _aware(request.created_after) >= _aware(request.created_before)
+    ):
+        raise ValidationFailed(details=[{"field": "createdBefore", "message": "must be later than createdAfter"}])
     return paged(
         tenant,
         transactions_source(tenant, consumer_id, request),
@@ -452,7 +466,11 @@ def refresh_due(now: datetime, budget: int = 1000) -> int:
         for entry in entries[: budget - refreshed]:
             tenant = consumer_store.tenant_of(entry)
             consumer_id = entry["pk"].rsplit("#", 1)[1]
-            retrying(functools.partial(_refresh, tenant, consumer_id))
+            try:
+                retrying(functools.partial(_refresh, tenant, consumer_id))
+            except Exception:  # one consumer must not hold up every other one behind it
+                logger.exception("Loyalty refresh failed", extra={"consumerId": consumer_id})
+                continue
             refreshed += 1
         if refreshed >= budget:
             break

@@ -507,17 +507,10 @@ class MembersChanged(Resource):
     member_count: int
 
 
-class BulkStatus(ApiModel):
-    """Body of `POST /consumers/bulk-status`."""
+class BulkStatus(MembersChange):
+    """Body of `POST /consumers/bulk-status`: at most 500 consumerIds (repeats count once)."""
 
-    consumer_ids: ConsumerIds
     status: Status
-
-    @model_validator(mode="after")
-    def _bounded(self) -> BulkStatus:
-        if len(self.consumer_ids) > MAX_MEMBERS_PER_REQUEST:
-            raise ValueError(f"at most {MAX_MEMBERS_PER_REQUEST} consumerIds")
-        return self
 
 
 # ---------------------------------------------------------------- loyalty

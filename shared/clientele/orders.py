@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from clientele import clock, loyalty, timeline
+from clientele import clock, loyalty, normalize, timeline
 from clientele.consumers import ID_PREFIX as CONSUMER_PREFIX
 from clientele.consumers import new_consumer, retrying
 from clientele.data import consumers as consumer_store
@@ -177,6 +177,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         after = points.consumer_after(with_order(before, order, now), {program.id: program for program in programs})
         if consumer is None:
             write = consumer_store.insert_write(tenant, after.model_copy(update={"version": 1}))
+            # Another order may bring the same guest first: then read again and order for it.
+            write.failures = [consumer_store.ConsumerChanged] * len(write.operations)
         else:
             write = consumer_store.replace_write(tenant, consumer, after)
         for operation in store.insert(tenant, order):
@@ -226,12 +228,22 @@ def _consumer_for(tenant: Tenant, request: OrderCreate, known: dict[str, dict[st
         return consumer_store.ConsumerRecord.from_item(known["consumer"])
     if "claim" in known:
         consumer = consumer_store.get(tenant, known["claim"]["consumerId"])
-        if consumer is None:  # deleted between the two reads: the retry sees the claim gone
+        # Deleted, or its email / externalId changed, between the two reads: read both again.
+        if consumer is None or not _holds(consumer, request):
             raise consumer_store.ConsumerChanged()
         return consumer
     if request.email is not None:
         return None
     raise ConsumerNotFound(details=[{"field": "consumerExternalId", "message": "no consumer has this externalId"}])
+
+
+def _holds(consumer: Consumer, request: OrderCreate) -> bool:
+    """The consumer still holds the email or externalId the order names it by."""
+    if request.email is not None:
+        return consumer.email is not None and normalize.email_identity(consumer.email) == normalize.email_identity(
+            request.email
+        )
+    return consumer.external_id == request.consumer_external_id
 
 
 def check_currency(setting: dict[str, Any] | None, currency: str) -> None:
@@ -256,6 +268,8 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
     def attempt() -> Order:
         order = get_order(tenant, order_id)
         refundable = order.net_amount - order.refunded_amount
+        if order.net_amount == 0:
+            raise ValidationFailed(details=[{"field": "amount", "message": "nothing was paid for this order"}])
         if refundable == 0:
             raise OrderAlreadyRefunded()
         amount = refundable if request.amount is None else request.amount

@@ -115,10 +115,12 @@ def paged(
 ) -> dict[str, Any]:
     """`{data, pageInfo}`: one page of `source` as `request` asks, its items turned into `data` by `render`.
 
-    `owner` reads what the list belongs to (a consumer, an audience), raising its 404 if it does not
-    exist; it runs only when the first page is empty, so a list that has rows costs no extra read.
+    `owner` reads what the list belongs to (a consumer), raising its 404 if it does not exist: a
+    deleted consumer's history may stay for the books, but it is not served.
     """
     check(request)
+    if owner is not None:
+        owner()
     bound_to = fingerprint(tenant, signature)
     backwards = request.last is not None or request.before is not None
     count = _page_size(request.last if backwards else request.first, "last" if backwards else "first")
@@ -133,8 +135,6 @@ def paged(
         forward = lambda p: Position(len(source.segments) - 1 - p.segment, p.key)  # noqa: E731
         page.positions = [forward(p) for p in page.positions]
         page.resume = forward(page.resume) if page.resume else None
-    if owner is not None and not page.items and cursor is None:
-        owner()
     return _respond(page, bound_to, backwards, cursor is not None, render)
 
 

@@ -314,3 +314,32 @@ def test_bad_points_requests_are_400_and_change_nothing(
     assert message in str(response["body"]["error"]["details"])
     assert _balances(call, acme, consumer["id"])[0]["activePoints"] == 0
     assert call("get_consumer", principal=acme, path_params={"id": consumer["id"]})["body"] == consumer
+
+
+def test_a_program_whose_fixed_expiry_has_passed_never_blocks_an_order(call: Invoke, acme: dict[str, str]) -> None:
+    expired = {"type": "absolute", "at": "2020-12-31T23:59:59Z"}
+    _program(call, acme, earning={"pointsPerUnit": 1, "start": {"type": "immediate"}}, defaultExpiry=expired)
+    order = call("create_order", principal=acme, body={"email": "late@example.com", "amount": 10, "currency": "EUR"})
+    assert order["status"] == 201, order
+    assert order["body"]["pointsEarned"] == {}
+
+
+def test_date_ranges_must_run_forwards_and_may_start_before_1970(call: Invoke, acme: dict[str, str]) -> None:
+    consumer = _consumer(call, acme)
+    path = {"id": consumer["id"]}
+    backwards = {"createdAfter": "2024-02-01T00:00:00Z", "createdBefore": "2024-01-01T00:00:00Z"}
+    response = call("list_points_transactions", principal=acme, path_params=path, query=backwards)
+    assert response["status"] == 400
+    assert response["body"]["error"]["details"][0]["field"] == "createdBefore"
+    assert call("list_consumers", principal=acme, query=backwards)["status"] == 400
+    old = {"createdAfter": "1960-01-01T00:00:00Z"}
+    assert call("list_points_transactions", principal=acme, path_params=path, query=old)["status"] == 200
+
+
+def test_a_deleted_consumers_points_are_not_served(call: Invoke, acme: dict[str, str]) -> None:
+    program = _program(call, acme)
+    consumer = _consumer(call, acme)
+    _add(call, acme, consumer["id"], programId=program["id"], points=5, reason="r")
+    call("delete_consumer", principal=acme, path_params={"id": consumer["id"]})
+    assert call("consumer_loyalty", principal=acme, path_params={"id": consumer["id"]})["status"] == 404
+    assert call("list_points_transactions", principal=acme, path_params={"id": consumer["id"]})["status"] == 404

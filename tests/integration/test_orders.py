@@ -337,3 +337,27 @@ def test_the_timeline_records_every_interaction_newest_first(call: Invoke, acme:
     assert rest["pageInfo"]["endCursor"] is None
     other = principal_for("other")
     assert call("consumer_timeline", principal=other, path_params={"id": consumer["id"]})["status"] == 404
+
+
+def test_parallel_first_orders_of_one_new_email_make_one_guest(call: Invoke, acme: dict[str, str]) -> None:
+    body = {"email": "rush@example.com", "amount": 10, "currency": "EUR"}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: call("create_order", principal=acme, body=body), range(6)))
+    assert [answer["status"] for answer in answers] == [201] * 6
+    assert len({answer["body"]["consumerId"] for answer in answers}) == 1
+    assert _get(call, acme, answers[0]["body"]["consumerId"])["totalOrders"] == 6
+
+
+def test_a_fully_discounted_order_has_nothing_to_refund(call: Invoke, acme: dict[str, str]) -> None:
+    order = _order(call, acme, email="free@example.com", amount=10, discountAmount=10, currency="EUR")
+    refund = call("refund_order", principal=acme, path_params={"id": order["id"]}, body={})
+    assert refund["status"] == 400
+    assert refund["body"]["error"]["details"] == [{"field": "amount", "message": "nothing was paid for this order"}]
+
+
+def test_a_deleted_consumers_history_is_not_served(call: Invoke, acme: dict[str, str]) -> None:
+    consumer = _consumer(call, acme)
+    _order(call, acme, consumerId=consumer["id"], amount=10, currency="EUR")
+    assert call("delete_consumer", principal=acme, path_params={"id": consumer["id"]})["status"] == 200
+    for function in ("consumer_timeline", "list_consumer_orders", "list_balance_adjustments"):
+        assert call(function, principal=acme, path_params={"id": consumer["id"]})["status"] == 404, function

@@ -121,6 +121,7 @@ def get(tenant: Tenant, audience_id: str) -> Audience | None:
     return AudienceRecord.from_item(item) if item else None
 
 
-def get_many(tenant: Tenant, audience_ids: list[str]) -> dict[str, Audience]:
-    items = dynamo.batch_get([AudienceRecord.key(tenant, audience_id) for audience_id in dict.fromkeys(audience_ids)])
+def get_many(tenant: Tenant, audience_ids: list[str], *, consistent: bool = False) -> dict[str, Audience]:
+    keys = [AudienceRecord.key(tenant, audience_id) for audience_id in dict.fromkeys(audience_ids)]
+    items = dynamo.batch_get(keys, consistent=consistent)
     return {audience.id: audience for audience in map(AudienceRecord.from_item, items)}
