@@ -108,7 +108,9 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
         _call("consumer_loyalty", context, 200, path_params=points_path)
 
     def raw_loyalty_read(index: int) -> None:
-        raw.get_item(TableName=table, Key=_key(loyalty.wallet_key(tenant, buyer["id"], program["id"])))
+        """The two items the answer is made of: the wallet and its program (tiers, timezone)."""
+        keys = [loyalty.wallet_key(tenant, buyer["id"], program["id"]), loyalty.program_key(tenant, program["id"])]
+        raw.batch_get_item(RequestItems={table: {"Keys": [_key(key) for key in keys]}})
 
     def page(function: str, path: dict[str, str], query: dict[str, str] | None = None) -> Callable[[int], None]:
         def read(index: int) -> None:

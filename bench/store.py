@@ -40,6 +40,9 @@ def _grouped(table: Table, index_name: str | None) -> dict[Any, tuple[list[Any],
     return result
 
 
+HIGHEST = "\U0010ffff"  # above every character: the end of a prefix's keys
+
+
 def partitioned_queries() -> None:
     """Query reads only its partition's stretch of keys, kept sorted between writes (moto's own
     Query walks and sorts the whole table); any write starts the grouping afresh."""
@@ -55,9 +58,17 @@ def partitioned_queries() -> None:
         if key not in _groups:
             _groups[key] = _grouped(self, index_name)
         members, range_keys = _groups[key].get(hash_key.value, ([], []))
-        if arguments.get("range_comparison") == "BETWEEN":
+        comparison = arguments.get("range_comparison")
+        if comparison == "BETWEEN":
             low, high = (bound.value for bound in arguments["range_objs"])
             members = members[bisect.bisect_left(range_keys, low) : bisect.bisect_right(range_keys, high)]
+        elif comparison == "BEGINS_WITH":
+            prefix = arguments["range_objs"][0].value
+            members = members[
+                bisect.bisect_left(range_keys, prefix) : bisect.bisect_right(range_keys, prefix + HIGHEST)
+            ]
+        elif comparison is not None:
+            return original_query(self, *args, **kwargs)  # other comparisons: moto's own walk
         limit = arguments.get("limit")
         if limit and not arguments.get("exclusive_start_key"):
             # moto stops after `limit` keys in scan order (filters apply after), and one more tells
