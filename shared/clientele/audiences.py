@@ -15,7 +15,7 @@ from clientele.consumers import commit_or_reread, replace_write, retrying
 from clientele.data import audiences as store
 from clientele.data import consumers as consumer_store
 from clientele.data import dynamo
-from clientele.data.pages import HIGHEST, Segment, Source
+from clientele.data.pages import newest_first
 from clientele.errors import AudienceNotFound, ValidationFailed
 from clientele.models import (
     Audience,
@@ -78,13 +78,7 @@ def delete_audience(tenant: Tenant, audience_id: str) -> Audience:
 
 def list_audiences(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     """The tenant's audiences, newest first."""
-    source = Source(
-        index="gsi1",
-        hash_attribute="gsi1pk",
-        hash_value=store.AudienceRecord.list_key(tenant),
-        range_attribute="gsi1sk",
-        segments=(Segment("0", HIGHEST, False),),
-    )
+    source = newest_first(store.AudienceRecord.list_key(tenant))
     render = lambda items: [store.AudienceRecord.from_item(item).to_api() for item in items]  # noqa: E731
     return paged(tenant, source, {"audiences": True}, page, render)
 

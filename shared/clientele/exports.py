@@ -21,7 +21,7 @@ from clientele.data import exports as store
 from clientele.data import files
 from clientele.data import loyalty as loyalty_store
 from clientele.data.consumers import tenant_of
-from clientele.data.pages import HIGHEST, Segment, Source, every_item
+from clientele.data.pages import every_item, newest_first
 from clientele.errors import ExportNotFound
 from clientele.models import DateFormat, ExportJob, ExportKind, ExportStatus, PointsExportCreate
 from clientele.paging import PageRequest, paged
@@ -88,13 +88,7 @@ def _with_url(tenant: Tenant, job: ExportJob) -> ExportJob:
 
 def list_exports(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     """The tenant's export jobs, newest first (without download URLs: get one job for its URL)."""
-    source = Source(
-        index="gsi1",
-        hash_attribute="gsi1pk",
-        hash_value=store.list_key(tenant),
-        range_attribute="gsi1sk",
-        segments=(Segment("0", HIGHEST, False),),
-    )
+    source = newest_first(store.list_key(tenant))
     return paged(tenant, source, {"exports": True}, page, lambda items: [store.from_item(i).to_api() for i in items])
 
 

@@ -23,7 +23,7 @@ from clientele.data import consumers as consumer_store
 from clientele.data import dynamo
 from clientele.data import loyalty as loyalty_store
 from clientele.data import orders as store
-from clientele.data.pages import HIGHEST, Segment, Source
+from clientele.data.pages import newest_first
 from clientele.errors import (
     ConsumerNotFound,
     CurrencyMismatch,
@@ -331,13 +331,7 @@ def get_order(tenant: Tenant, order_id: str) -> Order:
 
 def consumer_orders(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:
     """A consumer's orders, newest first (by placedAt). 404 for an unknown consumer."""
-    source = Source(
-        index="gsi1",
-        hash_attribute="gsi1pk",
-        hash_value=store.OrderRecord.consumer_orders(tenant, consumer_id),
-        range_attribute="gsi1sk",
-        segments=(Segment("0", HIGHEST, False),),  # placedAt keys start with the year
-    )
+    source = newest_first(store.OrderRecord.consumer_orders(tenant, consumer_id))
 
     def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [store.OrderRecord.from_item(item).to_api() for item in items]

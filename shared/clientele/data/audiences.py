@@ -93,18 +93,11 @@ def replace(tenant: Tenant, before: Audience, after: Audience) -> dict[str, Any]
     """Stores `after`'s fields if the audience is still at `before`'s version. An update, not a put:
     the member count moves by ADD beside it and must not be overwritten."""
     fields = after.model_dump(mode="python", by_alias=True, exclude={"id", "member_count", "created_at"})
-    present = {name: value for name, value in fields.items() if value is not None}
-    cleared = [name for name, value in fields.items() if value is None]
-    names = {f"#{name}": name for name in fields}
-    expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
-    if cleared:
-        expression += " REMOVE " + ", ".join(f"#{name}" for name in cleared)
-    return dynamo.update(
+    return dynamo.set_fields(
         AudienceRecord.key(tenant, after.id),
-        expression=expression,
-        values={":expected": before.version, **{f":{name}": value for name, value in present.items()}},
-        names=names,
+        fields,
         condition="attribute_exists(pk) AND #version = :expected",
+        values={":expected": before.version},
     )
 
 

@@ -163,6 +163,29 @@ def update(
     return {"Update": _guarded(operation, condition, values)}
 
 
+def set_fields(
+    key: Mapping[str, str],
+    fields: Mapping[str, Any],
+    *,
+    condition: str,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An Update that sets `fields` (a None removes the attribute) on `condition`, which may name
+    them as `#<field>` and use `values` of its own."""
+    present = {name: value for name, value in fields.items() if value is not None}
+    cleared = [name for name, value in fields.items() if value is None]
+    expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
+    if cleared:
+        expression += " REMOVE " + ", ".join(f"#{name}" for name in cleared)
+    return update(
+        key,
+        expression=expression,
+        values={**(values or {}), **{f":{name}": value for name, value in present.items()}},
+        names={f"#{name}": name for name in fields},
+        condition=condition,
+    )
+
+
 def delete(
     key: Mapping[str, str], *, condition: str | None = None, values: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -51,23 +51,11 @@ def get(tenant: Tenant, export_id: str) -> ExportJob | None:
 def move(tenant: Tenant, export_id: str, to: ExportStatus, **fields: Any) -> bool:
     """Moves the job to `to` with `fields`; never out of succeeded (a finished job stays finished).
     False if it had already succeeded."""
-    present = {name: value for name, value in fields.items() if value is not None}
-    cleared = [name for name, value in fields.items() if value is None]
-    names = {"#status": "status", **{f"#{name}": name for name in fields}}
-    values = {
-        ":to": str(to),
-        ":done": str(ExportStatus.SUCCEEDED),
-        **{f":{name}": value for name, value in present.items()},
-    }
-    expression = "SET " + ", ".join(["#status = :to", *(f"#{name} = :{name}" for name in present)])
-    if cleared:
-        expression += " REMOVE " + ", ".join(f"#{name}" for name in cleared)
-    operation = dynamo.update(
+    operation = dynamo.set_fields(
         key(tenant, export_id),
-        expression=expression,
-        values=values,
-        names=names,
+        {"status": str(to), **fields},
         condition="attribute_exists(pk) AND #status <> :done",
+        values={":done": str(ExportStatus.SUCCEEDED)},
     )
     try:
         dynamo.transact([operation])

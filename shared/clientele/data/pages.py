@@ -68,6 +68,17 @@ class Source:
         return Source(**{**self.__dict__, "segments": segments})
 
 
+def newest_first(hash_value: str) -> Source:
+    """A gsi1 partition whose range keys start with a timestamp (`<instant>#<id>`), newest first."""
+    return Source(
+        index="gsi1",
+        hash_attribute="gsi1pk",
+        hash_value=hash_value,
+        range_attribute="gsi1sk",
+        segments=(Segment("0", HIGHEST, False),),  # the keys start with the year
+    )
+
+
 @dataclass
 class Page:
     items: list[Item]
