@@ -3,27 +3,48 @@
 The job's INSERT on the table's stream wakes the export function (functions/run_export); it moves
 the job pending -> running -> succeeded (rowCount) or failed (error). The file is written as one
 multipart upload, so a retried job replaces it with one complete file and a half-written one is
-never visible. Rows stream from DynamoDB pages to S3 parts: memory stays flat however many rows.
+never visible. Rows stream from DynamoDB pages to S3 parts (CSV) or through xlsxwriter's
+constant-memory mode and a temporary file (Excel): memory stays flat however many rows.
+
+Consumer exports read through the list's own access paths (listing.consumer_source), so a file
+holds exactly the rows the list shows for the same filters, in the same order.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from clientele import clock, loyalty
 from clientele.consumers import get_consumer
+from clientele.data import consumers as consumer_store
 from clientele.data import exports as store
 from clientele.data import files
 from clientele.data import loyalty as loyalty_store
 from clientele.data.consumers import tenant_of
 from clientele.data.pages import every_item, newest_first
-from clientele.errors import ExportNotFound
-from clientele.models import DateFormat, ExportJob, ExportKind, ExportStatus, PointsExportCreate
+from clientele.errors import ExportNotFound, ValidationFailed
+from clientele.listing import ListRequest, consumer_source
+from clientele.models import (
+    Consumer,
+    ConsumerExportCreate,
+    ConsumerFilters,
+    DateFormat,
+    ExportField,
+    ExportFormat,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
+    PointsExportCreate,
+)
 from clientele.paging import PageRequest, paged
 from clientele.tenancy import Tenant
 
@@ -38,6 +59,12 @@ _DATE_FORMATS = {
 }
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024  # text handed to the upload at a time
+PROGRESS_EVERY = 5000  # rows between two updates of the job's processedRows
+CONTENT_TYPES = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+Cell = str | int | Decimal | datetime | None  # an instant is a datetime: a date cell in Excel, ISO 8601 in CSV
 
 
 def safe_text(value: str | None) -> str:
@@ -52,14 +79,52 @@ def create_points_export(tenant: Tenant, consumer_id: str, request: PointsExport
     if request.program_id is not None:
         loyalty.get_program(tenant, request.program_id, field="programId")
     parameters = {"consumerId": consumer_id, **request.model_dump(mode="json", by_alias=True, exclude_none=True)}
-    return _create(tenant, ExportKind.POINTS_TRANSACTIONS, "csv", parameters)
+    return _create(tenant, ExportKind.POINTS_TRANSACTIONS, ExportFormat.CSV, parameters)
 
 
-def _create(tenant: Tenant, kind: ExportKind, format: str, parameters: dict[str, Any]) -> ExportJob:
+def create_consumer_export(tenant: Tenant, request: ConsumerExportCreate) -> ExportJob:
+    """Queues the consumers the filters select (or the ones picked by id) as CSV or Excel. Whatever
+    would fail the job is refused now: a bad filter, an unknown audience, an unknown consumer id."""
+    if request.consumer_ids is not None:
+        found = consumer_store.get_many(tenant, request.consumer_ids)
+        missing = [
+            {"field": f"consumerIds.{index}", "message": "Consumer not found"}
+            for index, consumer_id in enumerate(request.consumer_ids)
+            if consumer_id not in found
+        ]
+        if missing:
+            raise ValidationFailed(details=missing)
+    else:
+        try:
+            consumer_source(tenant, list_request(request.filters))
+        except ValidationFailed as invalid:  # name the field as this body spells it
+            invalid.details = [{**detail, "field": f"filters.{detail['field']}"} for detail in invalid.details]
+            raise
+    parameters = request.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return _create(tenant, ExportKind.CONSUMERS, request.format, parameters)
+
+
+def list_request(filters: ConsumerFilters) -> ListRequest:
+    equals = {name: str(value) for name in ("status", "membership", "tier") if (value := getattr(filters, name))}
+    return ListRequest(
+        sort_by=str(filters.sort_by),
+        sort_dir=str(filters.sort_dir),
+        search=filters.search,
+        created_after=filters.created_after,
+        created_before=filters.created_before,
+        last_activity_after=filters.last_activity_after,
+        last_activity_before=filters.last_activity_before,
+        equals=equals,
+        verified=filters.verified,
+        audience_id=filters.audience_id,
+    )
+
+
+def _create(tenant: Tenant, kind: ExportKind, format: ExportFormat, parameters: dict[str, Any]) -> ExportJob:
     job = ExportJob(
         id=clock.new_id(ID_PREFIX),
         kind=kind,
-        format=format,
+        format=str(format),
         status=ExportStatus.PENDING,
         parameters=parameters,
         row_count=None,
@@ -98,18 +163,27 @@ def list_exports(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
 def run_export(tenant: Tenant, job: ExportJob) -> int | None:
     """Writes the job's file and marks it succeeded; returns the rows written (None: already done).
     A failure marks the job failed and is raised again, so the stream retries it."""
-    if not store.move(tenant, job.id, ExportStatus.RUNNING, error=None):
+    if not store.move(tenant, job.id, ExportStatus.RUNNING, error=None, processedRows=0):
         return None  # a redelivered record of a job that already succeeded
     try:
         rows = _ROWS[job.kind](tenant, job.parameters)
-        with files.Upload(store.object_key(tenant, job), "text/csv; charset=utf-8") as upload:
-            count = _write_csv(upload, rows)
+        format = ExportFormat(job.format)
+        with files.Upload(store.object_key(tenant, job), CONTENT_TYPES[format]) as upload:
+            count = _WRITERS[format](upload, _counted(tenant, job, rows))
     except Exception as error:
         logger.exception("Export failed", extra={"exportId": job.id})
         store.move(tenant, job.id, ExportStatus.FAILED, error=_public_error(error))
         raise
-    store.move(tenant, job.id, ExportStatus.SUCCEEDED, rowCount=count, completedAt=clock.now())
+    store.move(tenant, job.id, ExportStatus.SUCCEEDED, rowCount=count, processedRows=count, completedAt=clock.now())
     return count
+
+
+def _counted(tenant: Tenant, job: ExportJob, rows: Iterator[list[Cell]]) -> Iterator[list[Cell]]:
+    """The rows, telling the job how far it is every PROGRESS_EVERY data rows (the header is row 0)."""
+    for number, row in enumerate(rows):
+        if number and number % PROGRESS_EVERY == 0:
+            store.progress(tenant, job.id, number)
+        yield row
 
 
 def _public_error(error: Exception) -> str:
@@ -117,14 +191,18 @@ def _public_error(error: Exception) -> str:
     return f"The file could not be written ({type(error).__name__}); the export is retried automatically"
 
 
-def _write_csv(upload: files.Upload, rows: Iterator[list[Any]]) -> int:
+def _csv_text(cell: Cell) -> Cell:
+    return clock.format_instant(cell) if isinstance(cell, datetime) else cell
+
+
+def _write_csv(upload: files.Upload, rows: Iterator[list[Cell]]) -> int:
     """Header first; returns the data rows written. UTF-8 with BOM, so spreadsheets read accents."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     upload.write("\ufeff".encode())
     written = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([_csv_text(cell) for cell in row])
         written += 1
         if buffer.tell() >= CHUNK:
             upload.write(buffer.getvalue().encode())
@@ -134,18 +212,132 @@ def _write_csv(upload: files.Upload, rows: Iterator[list[Any]]) -> int:
     return written - 1  # the header is not a data row
 
 
+def _write_xlsx(upload: files.Upload, rows: Iterator[list[Cell]]) -> int:
+    """One worksheet, written row by row in xlsxwriter's constant-memory mode (a row is flushed to a
+    temporary file as soon as the next one starts), then handed to the upload a part at a time."""
+    import xlsxwriter  # only the export function needs it: the other functions do not load it
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = f"{directory}/export.xlsx"
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": directory})
+        sheet = book.add_worksheet("Export")
+        bold = book.add_format({"bold": True})
+        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        written = 0
+        for number, row in enumerate(rows):
+            for column, cell in enumerate(row):
+                if number == 0:
+                    sheet.write_string(0, column, str(cell), bold)
+                elif isinstance(cell, datetime):  # Excel has no time zones: the UTC wall time
+                    sheet.write_datetime(number, column, cell.replace(tzinfo=None), when)
+                elif isinstance(cell, int | Decimal):
+                    sheet.write_number(number, column, cell)
+                elif cell:  # text, never a formula; an empty one stays a blank cell
+                    sheet.write_string(number, column, cell)
+            written = number
+        book.close()
+        with open(path, "rb") as file:
+            while chunk := file.read(files.PART_SIZE):
+                upload.write(chunk)
+    return written
+
+
+_WRITERS: dict[ExportFormat, Callable[[files.Upload, Iterator[list[Cell]]], int]] = {
+    ExportFormat.CSV: _write_csv,
+    ExportFormat.XLSX: _write_xlsx,
+}
+
+
+# ---------------------------------------------------------------- consumers
+
+
+def _instant(value: str | None) -> datetime | None:
+    return clock.parse(value) if value else None
+
+
+def _address(part: str) -> Callable[[Consumer], Cell]:
+    return lambda consumer: safe_text(getattr(consumer.address, part) if consumer.address else None)
+
+
+ConsumerColumn = tuple[str, Callable[[Consumer], Cell]]
+ALWAYS: list[ConsumerColumn] = [
+    ("Consumer ID", lambda consumer: consumer.id),
+    ("Email", lambda consumer: consumer.email),  # validated: written as it is
+    ("Full Name", lambda consumer: safe_text(consumer.full_name)),
+    ("Status", lambda consumer: str(consumer.status)),
+    ("Created At", lambda consumer: _instant(consumer.created_at)),
+]
+OPTIONAL: dict[ExportField, list[ConsumerColumn]] = {
+    ExportField.PHONE: [("Phone", lambda consumer: consumer.phone)],  # E.164: written as it is
+    ExportField.TAGS: [("Tags", lambda consumer: safe_text("; ".join(consumer.tags)))],
+    ExportField.LOYALTY: [
+        ("Points", lambda consumer: consumer.loyalty.points),
+        ("Tier", lambda consumer: safe_text(consumer.loyalty.tier)),
+    ],
+    ExportField.METADATA: [
+        ("Metadata", lambda consumer: json.dumps(consumer.metadata, ensure_ascii=False) if consumer.metadata else "")
+    ],
+    ExportField.ADDRESS: [
+        (title, _address(part))
+        for title, part in (
+            ("Street", "street"),
+            ("City", "city"),
+            ("Region", "region"),
+            ("Postal Code", "postal_code"),
+            ("Country", "country"),
+        )
+    ],
+    ExportField.ORDERS: [
+        ("Total Orders", lambda consumer: consumer.total_orders),
+        ("Total Order Value", lambda consumer: consumer.total_order_value),
+        ("Average Order Value", lambda consumer: consumer.average_order_value),
+        ("Last Order At", lambda consumer: _instant(consumer.last_order_at)),
+    ],
+}
+
+
+def consumer_columns(fields: list[ExportField]) -> list[ConsumerColumn]:
+    """The always-present columns, then the optional groups asked for, in a fixed order."""
+    return ALWAYS + [column for field in ExportField if field in fields for column in OPTIONAL[field]]
+
+
+def _consumer_rows(tenant: Tenant, parameters: dict[str, Any]) -> Iterator[list[Cell]]:
+    request = ConsumerExportCreate.model_validate(parameters)
+    columns = consumer_columns(request.fields)
+    yield [title for title, _ in columns]
+    for consumer in _selected(tenant, request):
+        yield [value(consumer) for _, value in columns]
+
+
+def _selected(tenant: Tenant, request: ConsumerExportCreate) -> Iterator[Consumer]:
+    """The picked consumers in the order given (deleted since: left out), or every consumer the list
+    shows for the filters, in its order."""
+    items: Iterable[dict[str, Any] | None]
+    if request.consumer_ids is not None:
+        items = consumer_store.items_of(tenant, request.consumer_ids, consistent=True)
+    else:
+        source, _ = consumer_source(tenant, list_request(request.filters))
+        items = every_item(source)
+    for item in items:
+        if item is not None:
+            yield consumer_store.ConsumerRecord.from_item(item)
+
+
+# ---------------------------------------------------------------- points transactions
+
+
 POINTS_HEADER = [
     *("Created on", "Points", "Ledger", "Reason", "Expires on", "Active on", "Session"),  # seed 003's columns
     *("Program", "Kind", "Transaction ID"),
 ]
 
 
-def _points_rows(tenant: Tenant, parameters: dict[str, Any]) -> Iterator[list[Any]]:
+def _points_rows(tenant: Tenant, parameters: dict[str, Any]) -> Iterator[list[Cell]]:
     """Seed 003's transaction log columns; instants in UTC in the chosen format; oldest first."""
     request = PointsExportCreate.model_validate({k: v for k, v in parameters.items() if k != "consumerId"})
     pattern = _DATE_FORMATS[request.date_format]
     when: Callable[[str | None], str] = lambda instant: clock.parse(instant).strftime(pattern) if instant else ""  # noqa: E731
-    yield POINTS_HEADER
+    yield list(POINTS_HEADER)
     source = loyalty.transactions_source(
         tenant,
         parameters["consumerId"],
@@ -168,7 +360,8 @@ def _points_rows(tenant: Tenant, parameters: dict[str, Any]) -> Iterator[list[An
         ]
 
 
-_ROWS: dict[ExportKind, Callable[[Tenant, dict[str, Any]], Iterator[list[Any]]]] = {
+_ROWS: dict[ExportKind, Callable[[Tenant, dict[str, Any]], Iterator[list[Cell]]]] = {
+    ExportKind.CONSUMERS: _consumer_rows,
     ExportKind.POINTS_TRANSACTIONS: _points_rows,
 }
 

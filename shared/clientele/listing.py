@@ -260,6 +260,14 @@ def _ordered(after: datetime | None, before: datetime | None, names: tuple[str, 
 
 
 def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
+    source, signature = consumer_source(tenant, request)
+    page = PageRequest(request.first, request.last, request.after, request.before)
+    return _consumer_page(tenant, source, signature, page, request.include)
+
+
+def consumer_source(tenant: Tenant, request: ListRequest) -> tuple[Source, dict[str, Any]]:
+    """The checked request's source, and the signature its cursors are bound to: the one access
+    path of the list, shared by the consumer export."""
     _ordered(request.created_after, request.created_before, ("createdAfter", "createdBefore"))
     _ordered(request.last_activity_after, request.last_activity_before, ("lastActivityAfter", "lastActivityBefore"))
     if request.sort_by not in SORT_FIELDS:
@@ -281,8 +289,7 @@ def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
         "verified": request.verified,
         "audience": request.audience_id,
     }
-    page = PageRequest(request.first, request.last, request.after, request.before)
-    return _consumer_page(tenant, source, signature, page, request.include)
+    return source, signature
 
 
 def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:

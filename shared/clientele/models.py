@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -768,7 +769,64 @@ class ExportStatus(StrEnum):
 
 
 class ExportKind(StrEnum):
+    CONSUMERS = "consumers"  # the consumers a list's filters select, or the ones picked by id
     POINTS_TRANSACTIONS = "points_transactions"  # one consumer's loyalty transaction log
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+class ExportField(StrEnum):
+    """Optional column groups of a consumer export; Email, Full Name, Status and Created At are always in."""
+
+    PHONE = "phone"
+    TAGS = "tags"
+    LOYALTY = "loyalty"  # points and tier
+    METADATA = "metadata"
+    ADDRESS = "address"
+    ORDERS = "orders"  # order count, value, average, last order
+
+
+class ConsumerFilters(ApiModel):
+    """The list's filters and search (`GET /consumers` query parameters), as a JSON object."""
+
+    status: Status | None = None
+    membership: Membership | None = None
+    tier: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    verified: bool | None = None
+    audience_id: Annotated[str, StringConstraints(max_length=40)] | None = None
+    search: Annotated[str, StringConstraints(max_length=100)] | None = None
+    created_after: datetime | None = None  # any ISO 8601 instant; one without an offset is UTC
+    created_before: datetime | None = None
+    last_activity_after: datetime | None = None
+    last_activity_before: datetime | None = None
+    sort_by: SortBy = SortBy.CREATED_AT
+    sort_dir: SortDir = SortDir.DESC
+
+
+MAX_EXPORT_IDS = 500
+
+
+class ConsumerExportCreate(ApiModel):
+    """Body of `POST /exports` (seed 000 "Exporting Consumer Data"): the consumers the filters select,
+    or exactly the ones picked (`consumerIds`, "export selected")."""
+
+    format: ExportFormat = ExportFormat.CSV
+    fields: Annotated[list[ExportField], AfterValidator(lambda fields: list(dict.fromkeys(fields)))] = Field(
+        default_factory=list
+    )
+    filters: ConsumerFilters = Field(default_factory=ConsumerFilters)
+    consumer_ids: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(min_length=1)] | None = Field(
+        default=None, max_length=MAX_EXPORT_IDS
+    )
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> ConsumerExportCreate:
+        if self.consumer_ids is not None and self.filters.model_fields_set:
+            raise ValueError("give filters or consumerIds, not both")
+        return self
 
 
 class DateFormat(StrEnum):
@@ -803,6 +861,7 @@ class ExportJob(Resource):
     status: ExportStatus
     parameters: dict[str, Any]
     row_count: int | None
+    processed_rows: int = 0  # rows written so far, while it runs
     error: str | None
     created_at: str
     completed_at: str | None

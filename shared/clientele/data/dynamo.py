@@ -169,9 +169,10 @@ def set_fields(
     *,
     condition: str,
     values: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """An Update that sets `fields` (a None removes the attribute) on `condition`, which may name
-    them as `#<field>` and use `values` of its own."""
+    them as `#<field>` and use `values` and `names` of its own."""
     present = {name: value for name, value in fields.items() if value is not None}
     cleared = [name for name, value in fields.items() if value is None]
     expression = "SET " + ", ".join(f"#{name} = :{name}" for name in present)
@@ -181,7 +182,7 @@ def set_fields(
         key,
         expression=expression,
         values={**(values or {}), **{f":{name}": value for name, value in present.items()}},
-        names={f"#{name}": name for name in fields},
+        names={**(names or {}), **{f"#{name}": name for name in fields}},
         condition=condition,
     )
 

@@ -6,6 +6,7 @@ job   pk=<tenant>#EXPORT#<id>  sk=EXPORT   gsi1pk=<tenant>#EXPORTS  gsi1sk=<crea
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from clientele.data import dynamo
@@ -62,3 +63,16 @@ def move(tenant: Tenant, export_id: str, to: ExportStatus, **fields: Any) -> boo
     except dynamo.TransactionCancelled:
         return False
     return True
+
+
+def progress(tenant: Tenant, export_id: str, rows: int) -> None:
+    """How many rows a running job has written (a retry that started over may lower it again)."""
+    operation = dynamo.set_fields(
+        key(tenant, export_id),
+        {"processedRows": rows},
+        condition="#status = :running",
+        values={":running": str(ExportStatus.RUNNING)},
+        names={"#status": "status"},
+    )
+    with contextlib.suppress(dynamo.TransactionCancelled):  # the job has moved on: nothing to report
+        dynamo.transact([operation])

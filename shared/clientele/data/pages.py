@@ -208,9 +208,8 @@ def read_page(source: Source, count: int, start: Position | None = None) -> Page
 
 
 def every_item(source: Source, page_size: int = MAX_QUERY_LIMIT) -> Iterator[Item]:
-    """Every item of the source's segments in order, one Query page at a time (for exports: memory
-    holds one page, however many items there are). Sources whose entries are keys are not walked."""
-    assert source.fetch is None, "every_item walks sources whose entries are the items"
+    """Every item of the source in order, one Query page at a time (for exports: memory holds one
+    page, however many items there are). Entries that are keys are fetched MAX_FETCH at a time."""
     for segment in source.segments:
         names = {"#h": source.hash_attribute, "#r": source.range_attribute, **source.filter_names}
         values = {":h": source.hash_value, ":low": segment.low, ":high": segment.high, **source.filter_values}
@@ -229,12 +228,25 @@ def every_item(source: Source, page_size: int = MAX_QUERY_LIMIT) -> Iterator[Ite
             params["FilterExpression"] = source.filter_expression
         while True:
             response = aws.dynamodb().query(**params)
-            for item in response.get("Items", []):
-                entry = dynamo.deserialize(item)
-                if (source.keep_entry is None or source.keep_entry(entry)) and (
-                    source.keep_item is None or source.keep_item(entry)
-                ):
-                    yield entry
+            entries = [dynamo.deserialize(item) for item in response.get("Items", [])]
+            if source.keep_entry is not None:
+                entries = [entry for entry in entries if source.keep_entry(entry)]
+            yield from _items_of(source, entries)
             if "LastEvaluatedKey" not in response:
                 break
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _items_of(source: Source, entries: list[Item]) -> Iterator[Item]:
+    """The items the entries stand for (fetched when they are keys) that pass the source's test."""
+    if source.fetch is None:
+        items: list[Item | None] = list(entries)
+    else:
+        items = [
+            item
+            for start in range(0, len(entries), MAX_FETCH)
+            for item in source.fetch(entries[start : start + MAX_FETCH])
+        ]
+    for item in items:
+        if item is not None and (source.keep_item is None or source.keep_item(item)):
+            yield item
