@@ -139,6 +139,11 @@ class ExportNotFound(NotFound):
     message = "Export not found"
 
 
+class ImportNotFound(NotFound):
+    code = "import_not_found"
+    message = "Import not found"
+
+
 class InvalidCursor(ClienteleError):
     """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
 

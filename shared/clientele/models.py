@@ -870,3 +870,59 @@ class ExportJob(Resource):
 
 
 ExportPage = Page[ExportJob]
+
+
+# ---------------------------------------------------------------- imports
+
+
+class ImportStatus(StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class OnDuplicate(StrEnum):
+    """What a row does whose email or externalId a consumer already has (seed 000 "duplicate handling")."""
+
+    SKIP = "skip"
+    UPDATE = "update"  # the row's non-empty cells change that consumer
+    ERROR = "error"  # the row fails, and is in the report
+
+
+class ImportCreate(ApiModel):
+    """Body of `POST /imports`."""
+
+    on_duplicate: OnDuplicate = OnDuplicate.SKIP
+
+
+class RowError(Resource):
+    row: int  # as a spreadsheet numbers it: the header is row 1, the first consumer row 2
+    field: str
+    message: str
+
+
+MAX_IMPORT_ERRORS_SHOWN = 100
+
+
+class ImportJob(Resource):
+    id: str
+    status: ImportStatus
+    on_duplicate: OnDuplicate
+    total_rows: int | None  # known once the file is in
+    processed_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[RowError] = Field(default_factory=list)  # the first MAX_IMPORT_ERRORS_SHOWN
+    ignored_columns: list[str] = Field(default_factory=list)  # headers that name no field
+    error: str | None = None  # why the whole file was refused
+    created_at: str
+    completed_at: str | None = None
+    upload_url: str | None = None  # on creation: PUT the CSV here (presigned)
+    upload_expires_at: str | None = None
+    report_url: str | None = None  # once finished with failed rows: a CSV of each, valid 15 minutes
+
+
+ImportPage = Page[ImportJob]

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from clientele import aws, clock
 from clientele.settings import MissingSetting
 
 PART_SIZE = 8 * 1024 * 1024  # S3 parts are at least 5 MiB (but the last)
 DOWNLOAD_SECONDS = 15 * 60
+UPLOAD_SECONDS = 60 * 60  # a big file on a slow line takes a while
+READ_SIZE = 1024 * 1024
 
 
 @cache
@@ -84,3 +89,34 @@ def download_url(key: str, filename: str) -> tuple[str, str]:
         ExpiresIn=DOWNLOAD_SECONDS,
     )
     return str(url), clock.format_instant(datetime.now(UTC) + timedelta(seconds=DOWNLOAD_SECONDS))
+
+
+def upload_url(key: str) -> tuple[str, str]:
+    """(a presigned PUT URL valid UPLOAD_SECONDS, when it expires): the caller sends the file
+    straight to S3, never through the API."""
+    url = aws.s3().generate_presigned_url(
+        "put_object", Params={"Bucket": bucket(), "Key": key}, ExpiresIn=UPLOAD_SECONDS
+    )
+    return str(url), clock.format_instant(datetime.now(UTC) + timedelta(seconds=UPLOAD_SECONDS))
+
+
+def read(key: str, *, offset: int = 0, etag: str | None = None) -> Iterator[bytes]:
+    """The object's bytes from `offset`, READ_SIZE at a time. With `etag`, only that version of it:
+    one replaced meanwhile raises FileChanged."""
+    params: dict[str, Any] = {"Bucket": bucket(), "Key": key, "Range": f"bytes={offset}-"}
+    if etag is not None:
+        params["IfMatch"] = etag
+    try:
+        body = aws.s3().get_object(**params)["Body"]
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code == "InvalidRange":  # nothing after the offset: the file ended exactly there
+            return iter(())
+        if code in ("PreconditionFailed", "412"):
+            raise FileChanged() from None
+        raise
+    return iter(lambda: body.read(READ_SIZE), b"")
+
+
+class FileChanged(Exception):
+    """The file was replaced after the work on it started."""

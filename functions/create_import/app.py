@@ -1,0 +1,31 @@
+"""POST /api/v1/imports"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.imports import create_import
+from clientele.models import ImportCreate, ImportJob
+
+app = api.resolver()
+
+
+@app.post(
+    "/api/v1/imports",
+    summary="Import consumers from a CSV file",
+    description=(
+        "Returns the job with `uploadUrl`: PUT the CSV (UTF-8, with or without BOM) there within the hour. "
+        "Columns, matched case-insensitively: email, fullName (or name, full name), firstName, lastName, phone, "
+        "externalId, status, tags (separated by ; or |) and metadata.<key>. Each row is checked as "
+        "`POST /consumers` checks a body. A row whose email or externalId a consumer already has is skipped, "
+        "updates that consumer, or fails, as `onDuplicate` says. `GET /imports/{id}` shows the progress."
+    ),
+    responses=api.documented(201, ImportJob, "The import, awaiting its file"),
+)
+def create(request: ImportCreate) -> Response[dict[str, Any]]:
+    job = api.remembered(app, "create_import", lambda tenant: create_import(tenant, request).to_api())
+    return api.json_response(201, job)
+
+
+lambda_handler = api.handler(app)
