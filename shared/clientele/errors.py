@@ -144,6 +144,18 @@ class ImportNotFound(NotFound):
     message = "Import not found"
 
 
+class KlaviyoNotSetUp(NotFound):
+    code = "integration_not_found"
+    message = "Klaviyo is not set up: PUT /integrations/klaviyo with an apiKey first"
+
+
+class ResyncInProgress(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "resync_in_progress"
+    message = "A Klaviyo resync is already under way"
+
+
 class InvalidCursor(ClienteleError):
     """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
 

@@ -225,6 +225,9 @@ class Consumer(Resource):
     address: Address | None
     source: Source
     sync_status: SyncStatus
+    synced_at: str | None = None  # when Klaviyo last took the profile as it is
+    klaviyo_profile_id: str | None = None
+    sync_error: str | None = None  # why the last sync failed (syncStatus error)
     loyalty: Loyalty
     total_orders: int
     total_order_value: Money  # what the orders were worth before discounts, less what was refunded
@@ -926,3 +929,43 @@ class ImportJob(Resource):
 
 
 ImportPage = Page[ImportJob]
+
+
+# ---------------------------------------------------------------- integrations
+
+
+class KlaviyoSettings(ApiModel):
+    """Body of `PUT /integrations/klaviyo`. The key may be left out once one is stored (to switch
+    the sync on or off, or change the list)."""
+
+    api_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=200)] | None = None
+    enabled: bool
+    list_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+
+
+class ResyncStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class KlaviyoResync(Resource):
+    """A backfill of every consumer of the tenant through Klaviyo's bulk profile import jobs."""
+
+    id: str
+    status: ResyncStatus
+    profiles: int = 0  # sent so far
+    jobs: list[str] = Field(default_factory=list)  # Klaviyo's bulk import job ids
+    failed: int = 0  # profiles Klaviyo's jobs refused
+    error: str | None = None
+    requested_at: str
+    completed_at: str | None = None
+
+
+class KlaviyoIntegration(Resource):
+    enabled: bool
+    list_id: str | None
+    api_key: str  # masked: only its last four characters are shown
+    updated_at: str
+    resync: KlaviyoResync | None = None  # the latest backfill

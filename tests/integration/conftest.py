@@ -81,9 +81,9 @@ def acme(table: str) -> dict[str, str]:
     return principal_for("acme")
 
 
-def stream_delivery(table: str, function: str, resource: str, event: str) -> Callable[[], int]:
-    """Delivers the stream's new records that pass `resource`'s FilterCriteria to `function`, as
-    Lambda would; each call returns how many it delivered."""
+def stream_records(table: str, resource: str, event: str) -> Callable[[], list[dict[str, Any]]]:
+    """The stream's new records that pass `resource`'s FilterCriteria, as Lambda would hand them to
+    the function; each call returns those that arrived since the last one."""
     streams = boto3.client("dynamodbstreams")
     arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
     shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
@@ -93,22 +93,33 @@ def stream_delivery(table: str, function: str, resource: str, event: str) -> Cal
         )["ShardIterator"]
         for shard in shards
     }
-    handler = load_function(function)
     template = Template.load(ROOT / "template.yaml")
     patterns = parse_filters(template.properties(resource)["Events"][event]["Properties"]["FilterCriteria"])
 
-    def deliver() -> int:
-        delivered = 0
+    def new_records() -> list[dict[str, Any]]:
+        found = []
         for shard_id, iterator in iterators.items():
             response = streams.get_records(ShardIterator=iterator)
             iterators[shard_id] = response["NextShardIterator"]
             records = [json.loads(json.dumps(record, default=str)) for record in response["Records"]]
-            records = [record for record in records if matches_any(patterns, record)]  # FilterCriteria
-            if records:
-                answer = handler.lambda_handler({"Records": records}, Context())
-                assert answer == {"batchItemFailures": []}
-                delivered += len(records)
-        return delivered
+            found += [record for record in records if matches_any(patterns, record)]  # FilterCriteria
+        return found
+
+    return new_records
+
+
+def stream_delivery(table: str, function: str, resource: str, event: str) -> Callable[[], int]:
+    """Delivers the stream's new records that pass `resource`'s FilterCriteria to `function`, as
+    Lambda would; each call returns how many it delivered."""
+    new_records = stream_records(table, resource, event)
+    handler = load_function(function)
+
+    def deliver() -> int:
+        records = new_records()
+        if records:
+            answer = handler.lambda_handler({"Records": records}, Context())
+            assert answer == {"batchItemFailures": []}
+        return len(records)
 
     return deliver
 

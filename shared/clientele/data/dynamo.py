@@ -167,7 +167,7 @@ def set_fields(
     key: Mapping[str, str],
     fields: Mapping[str, Any],
     *,
-    condition: str,
+    condition: str | None = None,
     values: Mapping[str, Any] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:

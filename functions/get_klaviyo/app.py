@@ -1,0 +1,24 @@
+"""GET /api/v1/integrations/klaviyo"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from clientele import api
+from clientele.integrations import integration
+from clientele.models import KlaviyoIntegration
+
+app = api.resolver()
+
+
+@app.get(
+    "/api/v1/integrations/klaviyo",
+    summary="Get the Klaviyo sync settings",
+    description="Whether the sync is on, its list, the key masked, and the latest resync with its progress.",
+    responses=api.documented(200, KlaviyoIntegration, "The integration, key masked"),
+)
+def get() -> Response[dict[str, Any]]:
+    return api.json_response(200, integration(api.principal(app).tenant).to_api())
+
+
+lambda_handler = api.handler(app)

@@ -1,0 +1,221 @@
+"""Consumers to Klaviyo (seed 000 "Klaviyo Sync"): each change from the stream, or the whole tenant
+in bulk (resync).
+
+A consumer's syncStatus moves not_synced -> syncing -> synced (syncedAt, klaviyoProfileId) or
+error (syncError). Those moves are consumer writes too, and come back on the stream; they change
+nothing Klaviyo sees, so `needs_sync` lets them pass without a sync, and no write triggers itself.
+A consumer already synced since its last change is not sent again (a record delivered twice, or
+two changes that one sync covered). Only tenants with the integration enabled are synced.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from clientele import clock, klaviyo
+from clientele.consumers import retrying
+from clientele.data import consumers as consumer_store
+from clientele.data import integrations as integration_store
+from clientele.data.pages import every_item
+from clientele.listing import ListRequest, consumer_source
+from clientele.models import Consumer, KlaviyoResync, ResyncStatus, SyncStatus
+from clientele.tenancy import Tenant
+
+logger = Logger(child=True)
+
+SETTINGS_SECONDS = 60.0  # how long a warm function trusts the settings it read
+JOB_POLL_SECONDS = 2.0
+JOB_WAIT_SECONDS = 600.0  # for Klaviyo's bulk jobs to finish, in all
+MARKING_THREADS = 8
+
+
+@dataclass(frozen=True)
+class Connection:
+    api_key: str
+    list_id: str | None
+
+
+_SETTINGS: dict[Tenant, tuple[float, Connection | None]] = {}
+
+
+def connection(tenant: Tenant, *, fresh: bool = False) -> Connection | None:
+    """The tenant's key and list when its sync is enabled, else None (cached SETTINGS_SECONDS)."""
+    cached = _SETTINGS.get(tenant)
+    if cached is not None and not fresh and time.monotonic() - cached[0] < SETTINGS_SECONDS:
+        return cached[1]
+    item = integration_store.get(tenant, consistent=fresh)
+    found = None
+    if item is not None and item.get("enabled") and "keyHint" in item:
+        found = Connection(integration_store.read_key(tenant), item.get("listId"))
+    _SETTINGS[tenant] = (time.monotonic(), found)
+    return found
+
+
+# ---------------------------------------------------------------- one consumer at a time
+
+
+def needs_sync(old_item: dict[str, Any] | None, new_item: dict[str, Any]) -> bool:
+    """Whether a stream record changes what Klaviyo holds: a new consumer, or a change of the profile
+    Klaviyo would get (not of totals, activity, or the sync fields themselves)."""
+    if old_item is None:
+        return True
+    before = consumer_store.ConsumerRecord.from_item(old_item)
+    after = consumer_store.ConsumerRecord.from_item(new_item)
+    return klaviyo.profile(before) != klaviyo.profile(after)
+
+
+class Outcome(StrEnum):
+    SYNCED = "synced"
+    DISABLED = "disabled"  # the tenant has no Klaviyo sync on
+    CURRENT = "current"  # already synced since its last change
+    GONE = "gone"  # deleted since
+    OVERTAKEN = "overtaken"  # changed during the sync: its own record syncs it again
+
+
+def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
+    """Upserts the consumer as it is now. A Klaviyo failure marks it `error` and is raised, so the
+    stream retries the record (and finally parks it in the failure queue)."""
+    setup = connection(tenant)
+    if setup is None:
+        return Outcome.DISABLED
+    consumer = consumer_store.get(tenant, consumer_id)
+    if consumer is None:
+        return Outcome.GONE
+    if _current(consumer):
+        return Outcome.CURRENT
+    syncing = retrying(lambda: _mark(tenant, consumer_id, sync_status=SyncStatus.SYNCING))
+    if syncing is None:
+        return Outcome.GONE
+    try:
+        profile_id = klaviyo.upsert(setup.api_key, syncing)
+        if setup.list_id and syncing.klaviyo_profile_id != profile_id:
+            klaviyo.add_to_list(setup.api_key, setup.list_id, [profile_id])
+    except klaviyo.KlaviyoFailed as failed:
+        _mark_if_unchanged(tenant, syncing, sync_status=SyncStatus.ERROR, sync_error=str(failed))
+        raise
+    marked = _mark_if_unchanged(
+        tenant,
+        syncing,
+        sync_status=SyncStatus.SYNCED,
+        synced_at=clock.now(),
+        klaviyo_profile_id=profile_id,
+        sync_error=None,
+    )
+    return Outcome.SYNCED if marked else Outcome.OVERTAKEN
+
+
+def _current(consumer: Consumer) -> bool:
+    synced_at = consumer.synced_at
+    return consumer.sync_status is SyncStatus.SYNCED and synced_at is not None and synced_at >= consumer.updated_at
+
+
+def _mark(tenant: Tenant, consumer_id: str, **fields: Any) -> Consumer | None:
+    """Sets sync fields on the consumer as it is now (None: it is gone). The version moves, so an
+    edit that read the consumer before cannot write an old sync state back over this one."""
+    consumer = consumer_store.get(tenant, consumer_id)
+    if consumer is None:
+        return None
+    after = consumer.model_copy(update={**fields, "version": consumer.version + 1})
+    consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
+    return after
+
+
+def _mark_if_unchanged(tenant: Tenant, consumer: Consumer, **fields: Any) -> bool:
+    """Sets sync fields if nobody changed the consumer since `consumer` was read."""
+    after = consumer.model_copy(update={**fields, "version": consumer.version + 1})
+    try:
+        consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
+    except consumer_store.ConsumerChanged:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- the whole tenant
+
+
+def run_resync(tenant: Tenant, resync_id: str) -> KlaviyoResync | None:
+    """Sends every consumer through Klaviyo's bulk profile import jobs (MAX_BULK_PROFILES a job),
+    waits for the jobs, and marks the consumers of fully imported jobs synced. None if this resync
+    is not pending (a record delivered again)."""
+    item = integration_store.get(tenant)
+    stored = (item or {}).get("resync")
+    if not stored or stored["id"] != resync_id or stored["status"] != ResyncStatus.PENDING:
+        return None
+    resync = KlaviyoResync.model_validate(stored)
+    running = resync.model_copy(update={"status": ResyncStatus.RUNNING})
+    if not integration_store.move_resync(tenant, resync_id, ResyncStatus.PENDING, running):
+        return None
+    setup = connection(tenant, fresh=True)
+    try:
+        if setup is None:
+            raise klaviyo.KlaviyoFailed(None, "Klaviyo sync was turned off before the resync ran")
+        done = _backfill(tenant, setup, running)
+    except klaviyo.KlaviyoFailed as failed:
+        failed_resync = running.model_copy(
+            update={"status": ResyncStatus.FAILED, "error": str(failed), "completed_at": clock.now()}
+        )
+        integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, failed_resync)
+        return failed_resync
+    integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, done)
+    return done
+
+
+def _batches(tenant: Tenant) -> Iterator[list[Consumer]]:
+    """Every consumer, oldest first, in batches Klaviyo takes in one bulk job."""
+    source, _ = consumer_source(tenant, ListRequest(sort_dir="asc"))
+    batch: list[Consumer] = []
+    size = 0
+    for item in every_item(source):
+        consumer = consumer_store.ConsumerRecord.from_item(item)
+        batch.append(consumer)
+        size += len(json.dumps(klaviyo.profile(consumer)))
+        if len(batch) == klaviyo.MAX_BULK_PROFILES or size >= klaviyo.MAX_BULK_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _backfill(tenant: Tenant, setup: Connection, resync: KlaviyoResync) -> KlaviyoResync:
+    submitted: list[tuple[str, list[Consumer]]] = []
+    for batch in _batches(tenant):
+        job_id = klaviyo.bulk_import(setup.api_key, [klaviyo.profile(consumer) for consumer in batch], setup.list_id)
+        submitted.append((job_id, batch))
+        resync = resync.model_copy(update={"profiles": resync.profiles + len(batch), "jobs": [*resync.jobs, job_id]})
+        integration_store.move_resync(tenant, resync.id, ResyncStatus.RUNNING, resync)  # progress
+    failed = 0
+    for job_id, batch in submitted:
+        job = _finished(setup, job_id)
+        failed += job.failed
+        if job.status == "complete" and job.failed == 0:
+            _mark_synced(tenant, batch, clock.now())
+    return resync.model_copy(update={"status": ResyncStatus.SUCCEEDED, "failed": failed, "completed_at": clock.now()})
+
+
+def _finished(setup: Connection, job_id: str) -> klaviyo.BulkJob:
+    deadline = time.monotonic() + JOB_WAIT_SECONDS
+    while True:
+        job = klaviyo.bulk_job(setup.api_key, job_id)
+        if job.status in ("complete", "cancelled", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(JOB_POLL_SECONDS)
+
+
+def _mark_synced(tenant: Tenant, consumers: list[Consumer], at: str) -> None:
+    """Marks the consumers synced as they were sent; one changed since keeps its own state (its
+    change is on the stream, and syncs on its own)."""
+
+    def mark(consumer: Consumer) -> bool:
+        return _mark_if_unchanged(tenant, consumer, sync_status=SyncStatus.SYNCED, synced_at=at, sync_error=None)
+
+    with ThreadPoolExecutor(MARKING_THREADS) as pool:
+        marked = sum(pool.map(mark, consumers))
+    logger.info("Resync marked consumers synced", extra={"marked": marked, "sent": len(consumers)})

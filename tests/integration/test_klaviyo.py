@@ -1,0 +1,234 @@
+"""The Klaviyo sync (seed 000 "Klaviyo Sync"): settings with the key in Secrets Manager, stream-driven
+upserts through the real SDK against a stand-in Klaviyo, retries, partial failures, bulk resync."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from clientele import klaviyo, sync
+from clientele.data import integrations
+from clientele.tenancy import Environment, Tenant
+from clientele_local.inprocess import Context, load_function
+from clientele_local.klaviyo_standin import KlaviyoStandin
+from tests.integration.conftest import TABLE_NAME, Invoke, principal_for, stream_records
+
+KEY = "pk_live_0123456789abcdef01234567"
+ACME = Tenant(organization="acme", environment=Environment.SANDBOX)
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
+    with KlaviyoStandin() as running:
+        monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
+        klaviyo._CLIENTS.clear()
+        sync._SETTINGS.clear()
+        yield running
+    klaviyo._CLIENTS.clear()
+    sync._SETTINGS.clear()
+
+
+Sync = Callable[[], dict[str, Any]]
+
+
+@pytest.fixture
+def run_sync(table: str) -> Sync:
+    """Hands the stream's new consumer records to the sync function as one batch, as Lambda would;
+    returns its answer (the partial batch failures) and how many records it was given."""
+    new_records = stream_records(table, "SyncKlaviyoFunction", "Changes")
+    handler = load_function("sync_klaviyo")
+
+    def deliver() -> dict[str, Any]:
+        records = new_records()
+        if not records:
+            return {"records": 0, "batchItemFailures": []}
+        return {"records": len(records), **handler.lambda_handler({"Records": records}, Context())}
+
+    return deliver
+
+
+def _enable(call: Invoke, principal: dict[str, str], **settings: Any) -> dict[str, Any]:
+    answer = call("configure_klaviyo", principal=principal, body={"apiKey": KEY, "enabled": True, **settings})
+    assert answer["status"] == 200, answer
+    return dict(answer["body"])
+
+
+def _consumer(call: Invoke, principal: dict[str, str], consumer_id: str) -> dict[str, Any]:
+    return dict(call("get_consumer", principal=principal, path_params={"id": consumer_id})["body"])
+
+
+def test_the_key_lives_in_secrets_manager_and_is_shown_masked(call: Invoke, acme: dict[str, str]) -> None:
+    assert call("get_klaviyo", principal=acme)["status"] == 404
+    refused = call("configure_klaviyo", principal=acme, body={"enabled": True})
+    assert refused["status"] == 400
+    assert refused["body"]["error"]["details"] == [{"field": "apiKey", "message": "is required to set up Klaviyo"}]
+    setup = _enable(call, acme, listId="Y6nRLr")
+    assert setup["apiKey"] == "••••4567"
+    assert KEY not in str(setup)
+    assert (setup["enabled"], setup["listId"], setup["resync"]) == (True, "Y6nRLr", None)
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId="clientele/dev/sandbox/acme/klaviyo")
+    assert secret["SecretString"] == KEY
+    items = boto3.client("dynamodb").scan(TableName=TABLE_NAME)["Items"]  # a test may read the whole table
+    assert KEY not in str(items)
+    assert "4567" in str(items)
+    # The key may be left out later: switching off keeps it.
+    off = call("configure_klaviyo", principal=acme, body={"enabled": False})["body"]
+    assert (off["enabled"], off["apiKey"], off["listId"]) == (False, "••••4567", None)
+    assert call("get_klaviyo", principal=acme)["body"] == off
+    assert call("get_klaviyo", principal=principal_for("other"))["status"] == 404
+    assert call("configure_klaviyo", principal=acme, body={"apiKey": KEY})["status"] == 400  # enabled is required
+
+
+def test_created_and_changed_consumers_are_upserted_once_each(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync
+) -> None:
+    _enable(call, acme, listId="Y6nRLr")
+    body = {
+        "email": "ana@example.com",
+        "phone": "+14155550101",
+        "externalId": "shop-7",
+        "fullName": "Ana Maria Silva",
+        "tags": ["vip"],
+        "metadata": {"shoe": 42},
+        "address": {"street": "1 Main St", "city": "Lisbon", "country": "PT"},
+    }
+    created = call("create_consumer", principal=acme, body=body)["body"]
+    assert created["syncStatus"] == "not_synced"
+    assert run_sync() == {"records": 1, "batchItemFailures": []}
+    assert len(standin.upserts) == 1
+    attributes = standin.upserts[0]["data"]["attributes"]
+    assert {name: attributes[name] for name in ("email", "phone_number", "external_id", "first_name", "last_name")} == {
+        "email": "ana@example.com",
+        "phone_number": "+14155550101",
+        "external_id": "shop-7",
+        "first_name": "Ana",
+        "last_name": "Maria Silva",
+    }
+    assert attributes["location"] == {"address1": "1 Main St", "city": "Lisbon", "country": "PT"}
+    assert attributes["properties"] == {
+        "clientele_id": created["id"],
+        "status": "active",
+        "tags": ["vip"],
+        "metadata": {"shoe": 42},
+        "loyalty_points": 0,
+        "loyalty_tier": None,  # sent as null: a tier that went away is cleared in Klaviyo too
+    }
+    synced = _consumer(call, acme, created["id"])
+    assert synced["syncStatus"] == "synced"
+    assert synced["syncError"] is None
+    assert synced["klaviyoProfileId"] in standin.profiles
+    assert synced["syncedAt"] >= synced["updatedAt"]
+    assert standin.lists["Y6nRLr"] == [synced["klaviyoProfileId"]]
+    # Its own sync writes come back on the stream: they change nothing Klaviyo sees.
+    assert run_sync()["records"] == 2  # syncing, then synced
+    assert len(standin.upserts) == 1
+    # A change of the profile is sent; a change Klaviyo does not hold (an order's totals) is not.
+    call("update_consumer", principal=acme, path_params={"id": created["id"]}, body={"status": "inactive"})
+    order = {"consumerId": created["id"], "amount": "10.00", "currency": "EUR"}
+    assert call("create_order", principal=acme, body=order)["status"] == 201
+    run_sync()
+    run_sync()
+    assert len(standin.upserts) == 2
+    assert standin.upserts[1]["data"]["attributes"]["properties"]["status"] == "inactive"
+    assert standin.lists["Y6nRLr"] == [synced["klaviyoProfileId"]]  # joined the list once
+
+
+def test_a_tenant_without_the_sync_on_is_never_sent(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync
+) -> None:
+    other = principal_for("other")
+    _enable(call, other)
+    call("configure_klaviyo", principal=other, body={"enabled": False})
+    for principal in (acme, other):
+        call("create_consumer", principal=principal, body={"email": "ana@example.com"})
+    assert run_sync()["records"] == 2
+    assert standin.requests == []
+    found = call("list_consumers", principal=acme)["body"]["data"]
+    assert [consumer["syncStatus"] for consumer in found] == ["not_synced"]
+
+
+def test_rate_limits_are_waited_out_as_retry_after_says(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(klaviyo, "_sleep", waits.append)
+    _enable(call, acme)
+    created = call("create_consumer", principal=acme, body={"email": "ana@example.com"})["body"]
+    standin.fail(3, status=429, retry_after=7)
+    assert run_sync() == {"records": 1, "batchItemFailures": []}
+    assert waits == [7.0, 7.0, 7.0]
+    assert len(standin.upserts) == 1
+    assert _consumer(call, acme, created["id"])["syncStatus"] == "synced"
+
+
+def test_a_record_klaviyo_keeps_failing_fails_alone_and_syncs_on_retry(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(klaviyo, "_sleep", lambda seconds: None)
+    _enable(call, acme)
+    first = call("create_consumer", principal=acme, body={"email": "ana@example.com"})["body"]
+    second = call("create_consumer", principal=acme, body={"email": "ben@example.com"})["body"]
+    standin.fail(klaviyo.MAX_ATTEMPTS, status=500)  # every attempt at the first record fails
+    answer = run_sync()
+    assert answer["records"] == 2
+    failed = [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
+    assert len(failed) == 1  # the poison record is reported; Lambda retries from it
+    assert [upsert["data"]["attributes"]["email"] for upsert in standin.upserts] == ["ben@example.com"]
+    broken = _consumer(call, acme, first["id"])
+    assert (broken["syncStatus"], broken["syncError"]) == ("error", "Klaviyo answered 500: Internal Server Error.")
+    assert _consumer(call, acme, second["id"])["syncStatus"] == "synced"
+    # Lambda delivers the failed record again; Klaviyo has recovered.
+    records = stream_records(TABLE_NAME, "SyncKlaviyoFunction", "Changes")()
+    retried = [record for record in records if record["eventName"] == "INSERT"][:1]
+    assert retried[0]["dynamodb"]["NewImage"]["id"]["S"] == first["id"]
+    assert load_function("sync_klaviyo").lambda_handler({"Records": retried}, Context()) == {"batchItemFailures": []}
+    assert _consumer(call, acme, first["id"])["syncStatus"] == "synced"
+    assert sorted(upsert["data"]["attributes"]["email"] for upsert in standin.upserts) == [
+        "ana@example.com",
+        "ben@example.com",
+    ]
+
+
+def test_a_resync_backfills_the_tenant_in_bulk_jobs(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(klaviyo, "MAX_BULK_PROFILES", 2)
+    monkeypatch.setattr(sync, "JOB_POLL_SECONDS", 0)
+    ids = [
+        call("create_consumer", principal=acme, body={"email": f"person{number}@example.com"})["body"]["id"]
+        for number in range(3)
+    ]
+    assert call("resync_klaviyo", principal=acme)["status"] == 404  # not set up
+    call("configure_klaviyo", principal=acme, body={"apiKey": KEY, "enabled": False})
+    assert call("resync_klaviyo", principal=acme)["status"] == 400  # set up, but off
+    _enable(call, acme, listId="Y6nRLr")
+    queued = call("resync_klaviyo", principal=acme)
+    assert queued["status"] == 202, queued
+    assert queued["body"]["status"] == "pending"
+    assert queued["body"]["id"].startswith("ksync_")
+    assert call("resync_klaviyo", principal=acme, headers={"Idempotency-Key": "x"})["status"] == 409  # one at a time
+    requests = stream_records(table, "RunKlaviyoResyncFunction", "Requests")()
+    assert len(requests) == 1
+    assert load_function("run_klaviyo_resync").lambda_handler({"Records": requests}, Context()) == {
+        "batchItemFailures": []
+    }
+    resync = call("get_klaviyo", principal=acme)["body"]["resync"]
+    assert (resync["id"], resync["status"], resync["profiles"], resync["failed"]) == (
+        queued["body"]["id"],
+        "succeeded",
+        3,
+        0,
+    )
+    assert resync["jobs"] == list(standin.bulk_jobs)  # two jobs: 2 profiles, then 1
+    assert [len(job["profile_ids"]) for job in standin.bulk_jobs.values()] == [2, 1]
+    assert sorted(profile["email"] for profile in standin.profiles.values()) == [
+        f"person{number}@example.com" for number in range(3)
+    ]
+    assert {_consumer(call, acme, consumer_id)["syncStatus"] for consumer_id in ids} == {"synced"}
+    # The same record again changes nothing.
+    load_function("run_klaviyo_resync").lambda_handler({"Records": requests}, Context())
+    assert len(standin.bulk_jobs) == 2
+    assert integrations.get(ACME) is not None
