@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from clientele_local.klaviyo_standin import KlaviyoStandin
 from clientele_local.testing import RunningStack, running_stack
 from tests.conftest import ROOT
 
@@ -23,12 +24,20 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(state_dir: Path) -> Iterator[RunningStack]:
+def klaviyo() -> Iterator[KlaviyoStandin]:
+    """The Klaviyo the stack's sync functions talk to (template parameter KlaviyoBaseUrl)."""
+    with KlaviyoStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def stack(state_dir: Path, klaviyo: KlaviyoStandin) -> Iterator[RunningStack]:
     # API Gateway caches an authorizer's answer per key for ReauthorizeEvery seconds, and so does the
     # local stack; the tests want a revocation to show at once.
     # Scheduled functions run on their template rate times this scale: every 3 s instead of 5 min.
     env = {"CLIENTELE_SCHEDULE_SCALE": "0.01"}
-    with running_stack(state_dir=state_dir, cwd=ROOT, extra_args=["--no-auth-cache"], env=env) as running:
+    args = ["--no-auth-cache", "-P", f"KlaviyoBaseUrl={klaviyo.base_url}"]
+    with running_stack(state_dir=state_dir, cwd=ROOT, extra_args=args, env=env) as running:
         yield running
 
 
