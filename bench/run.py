@@ -37,6 +37,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from bench import population, store  # noqa: E402
+from bench.bulk import bulk_rows  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
 from clientele import aws, keys, settings  # noqa: E402
@@ -85,6 +86,7 @@ def cold_start(function: str, runs: int = 5) -> float:
 def main() -> None:
     make_moto_dynamodb_atomic()
     store.partitioned_queries()
+    store.fast_responses()
     rows: list[dict[str, Any]] = []
     with mock_aws():
         template = Template.load(ROOT / "template.yaml")
@@ -239,9 +241,10 @@ def main() -> None:
         rows += write_side_rows(meter, context, principal)
         rows += profile_rows(raw, principal, ITERATIONS, lambda *operation: timed_row(meter, *operation))
         reads = read_rows(meter, raw)
+        bulk = bulk_rows(meter, raw, {"10k": "small0", "100k": "big"})
     functions = sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
     cold = {name: round(cold_start(name) * 1000, 1) for name in functions}
-    report(rows, reads, cold)
+    report(rows, reads, bulk, cold)
 
 
 def timed_row(
@@ -412,7 +415,22 @@ READ_COLUMNS = [  # (heading, width, figure key, format) of the 100k tenant, the
 ]
 
 
-def report(rows: list[dict[str, Any]], reads: list[dict[str, Any]], cold: dict[str, float]) -> None:
+BULK_COLUMNS = [  # (heading, width, row key, format)
+    ("bulk work", -30, "operation", "s"),
+    ("rows", 7, "rows", "d"),
+    ("seconds", 7, "seconds", ".1f"),
+    ("rows/s", 7, "rowsPerSecond", "d"),
+    ("raw/s", 7, "rawRowsPerSecond", "d"),
+    ("of raw", 6, "ratioToRaw", ".2f"),
+    ("peak MiB", 8, "peakMemoryMiB", ".1f"),
+    ("ddb req", 7, "dynamodbRequests", "d"),
+    ("WCU/row", 7, "wcuPerRow", ".2f"),
+]
+
+
+def report(
+    rows: list[dict[str, Any]], reads: list[dict[str, Any]], bulk: list[dict[str, Any]], cold: dict[str, float]
+) -> None:
     header = " ".join(_cell(heading, width, "s") for heading, width, _, _ in COLUMNS)
     print(f"Clientele bench: {ITERATIONS} calls per operation, in-process handlers on moto\n")
     print(header)
@@ -431,6 +449,16 @@ def report(rows: list[dict[str, Any]], reads: list[dict[str, Any]], cold: dict[s
         cells += [_cell(row["100k"][key], width, spec) for _, width, key, spec in READ_COLUMNS]
         cells += [_cell(row["10k"]["readAmplification"], 8, ".2f"), _cell(row["rcuRatio100kTo10k"], 8, ".2f")]
         print(" ".join(cells))
+    header = " ".join(_cell(heading, width, "s") for heading, width, _, _ in BULK_COLUMNS)
+    print(f"\n{header}\n{'-' * len(header)}")
+    for row in bulk:
+        figures = {**row, "rawRowsPerSecond": row.get("rawRowsPerSecond", row.get("rawConsumersPerSecond"))}
+        print(" ".join(_cell(figures.get(key), width, spec) for _, width, key, spec in BULK_COLUMNS))
+    print(
+        "(of raw: rows/s as a share of the raw floor's, a bare Query of the same rows; for the import, consumers "
+        "stored per second as a share of bare BatchWriteItems of the same items. Peak MiB: what the export "
+        "allocates, S3 aside.)"
+    )
     cold_text = ", ".join(f"{name} {ms}" for name, ms in cold.items())
     print(f"\nCold start (median import of app.py in a fresh python3.13, ms): {cold_text}")
     summary = {
@@ -438,6 +466,7 @@ def report(rows: list[dict[str, Any]], reads: list[dict[str, Any]], cold: dict[s
         "tenants": {"big": BIG, "small": SMALL, "smallTenants": SMALL_TENANTS},
         "operations": rows,
         "reads": reads,
+        "bulk": bulk,
         "coldStartMs": cold,
     }
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
