@@ -18,7 +18,7 @@ app = api.resolver()
 )
 def create(request: ConsumerCreate) -> Response[dict[str, Any]]:
     consumer = api.remembered(app, "create_consumer", lambda tenant: create_consumer(tenant, request).to_api())
-    return api.json_response(201, consumer)
+    return api.json_response(201, consumer, version=consumer["version"])
 
 
 lambda_handler = api.handler(app)

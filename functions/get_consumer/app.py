@@ -15,13 +15,14 @@ app = api.resolver()
 @app.get(
     "/api/v1/consumers/<id>",
     summary="Get a consumer",
-    description="`include=audiences,orders` adds those relations as lists.",
+    description="`include=audiences,orders` adds those relations as lists. The `ETag` header is its version.",
     responses=api.documented(200, Consumer, "The consumer"),
 )
 def get(id: str, include: str | None = None) -> Response[dict[str, Any]]:
     tenant = api.principal(app).tenant
-    (view,) = with_relations(tenant, [get_consumer(tenant, id)], include)
-    return api.json_response(200, view)
+    consumer = get_consumer(tenant, id)
+    (view,) = with_relations(tenant, [consumer], include)
+    return api.json_response(200, view, version=consumer.version)
 
 
 lambda_handler = api.handler(app)

@@ -14,12 +14,15 @@ app = api.resolver()
 @app.put(
     "/api/v1/consumers/<id>",
     summary="Update a consumer",
-    description="Fields present in the body change; `null` clears a field.",
+    description=(
+        "Fields present in the body change; `null` clears a field. With `If-Match` (the `ETag` a read gave), the "
+        "update applies only to the consumer at that version, else 409 `version_mismatch`: no change is lost."
+    ),
     responses=api.documented(200, Consumer, "The updated consumer"),
 )
-def update(id: str, request: ConsumerUpdate) -> Response[dict[str, Any]]:
-    consumer = update_consumer(api.principal(app).tenant, id, request)
-    return api.json_response(200, consumer.to_api())
+def update(id: str, request: ConsumerUpdate, if_match: api.IfMatch = None) -> Response[dict[str, Any]]:
+    consumer = update_consumer(api.principal(app).tenant, id, request, api.version_of(if_match))
+    return api.json_response(200, consumer.to_api(), version=consumer.version)
 
 
 lambda_handler = api.handler(app)

@@ -6,13 +6,14 @@ Domain errors become HTTP here and nowhere else:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -73,8 +74,27 @@ def resolver() -> APIGatewayRestResolver:
     return app
 
 
-def json_response(status: int, payload: Any) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=payload)
+def json_response(status: int, payload: Any, *, version: int | None = None) -> Response[Any]:
+    """A JSON answer; with `version`, an ETag the caller can send back as If-Match."""
+    headers = {"ETag": f'"{version}"'} if version is not None else None
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=payload, headers=headers)
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=40, description='The ETag of the consumer as read (`"3"`): 409 if it changed'),
+]
+
+
+def version_of(if_match: str | None) -> int | None:
+    """The version an If-Match header names (`"3"`, `W/"3"` or `3`); None without one or for `*`."""
+    value = if_match
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationFailed(details=[{"field": "If-Match", "message": 'must be an ETag this API gave, like "3"'}])
+    return int(text)
 
 
 def documented(status: int, model: Any, description: str) -> dict[int, dict[str, Any]]:
@@ -116,6 +136,28 @@ def page_request(first: int | None, last: int | None, after: str | None, before:
     return PageRequest(first=first, last=last, after=after, before=before)
 
 
+# Request bodies are JSON; API Gateway's own limit is 10 MB (and Lambda's 6 MB), far more than any
+# valid body needs. A bigger one is refused before it is parsed, whatever the route.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def body_too_large(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The 400 answer (a proxy response) for a body over MAX_BODY_BYTES; None for any other request."""
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    if size <= MAX_BODY_BYTES:
+        return None
+    message = f"is {size} bytes; at most {MAX_BODY_BYTES} bytes (1 MB)"
+    error = ValidationFailed(details=[{"field": "body", "message": message}])
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    return {
+        "statusCode": error.status,
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "body": json.dumps(error_body(error, request_id)),
+        "isBase64Encoded": False,
+    }
+
+
 def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda entry point for a resolver, with logging, tracing and metrics around it."""
 
@@ -124,6 +166,6 @@ def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaCont
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         idempotency.register(context)
-        return app.resolve(event, context)
+        return body_too_large(event) or app.resolve(event, context)
 
     return lambda_handler

@@ -20,6 +20,7 @@ from clientele.errors import (
     Conflict,
     ConsumerChangedConcurrently,
     ValidationFailed,
+    VersionMismatch,
     validation_details,
 )
 from clientele.models import (
@@ -139,8 +140,18 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> store.Wr
     return write
 
 
-def update_consumer(tenant: Tenant, consumer_id: str, update: ConsumerUpdate) -> Consumer:
+def update_consumer(
+    tenant: Tenant, consumer_id: str, update: ConsumerUpdate, expected_version: int | None = None
+) -> Consumer:
+    """Applies the update; with `expected_version` (If-Match), only to the consumer at that version.
+    A change that slips in between is caught by the conditional write and read again, so of many
+    updates sent with the same version exactly one wins and the others get VersionMismatch."""
+
     def write(consumer: Consumer) -> Consumer:
+        if expected_version is not None and consumer.version != expected_version:
+            raise VersionMismatch(
+                details=[{"field": "If-Match", "message": f"the consumer is at version {consumer.version}"}]
+            )
         after = changed(consumer, update, clock.now())
         store.commit(replace_write(tenant, consumer, after))
         return after
@@ -289,6 +300,13 @@ def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
     problems += _unique_problems(tenant, changes)
     if problems:
         raise ValidationFailed(details=sorted(problems, key=lambda problem: problem["index"]))
+    stale = [
+        {"index": index, "field": "version", "message": f"the consumer is at version {before.version}"}
+        for index, (before, _) in changes.items()
+        if before is not None and updates[index].version not in (None, before.version)
+    ]
+    if stale:
+        raise VersionMismatch(details=stale)
     updated = [after for _, after in changes.values()]
     writes = [replace_write(tenant, before, after) for before, after in changes.values() if before is not None]
     _commit_batch(writes, updated)

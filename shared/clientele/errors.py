@@ -194,6 +194,16 @@ class ConsumerChangedConcurrently(Conflict):
     message = "The consumer was changed by another request at the same time; retry"
 
 
+class VersionMismatch(ClienteleError):
+    """If-Match named a version the consumer is no longer at: the caller's copy is stale. Not a
+    Conflict: retrying cannot help until the caller reads the consumer again."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "version_mismatch"
+    message = "The consumer has changed since the version you read; get it again and retry"
+
+
 class OrderChangedConcurrently(Conflict):
     code = "order_changed"
     message = "The order was changed by another request at the same time; retry"

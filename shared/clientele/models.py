@@ -198,12 +198,14 @@ class ConsumerUpdate(ProfileFields):
 
 
 class ConsumerBatchUpdate(ConsumerUpdate):
-    """One item of `PUT /consumers/batch`."""
+    """One item of `PUT /consumers/batch`. `version` is the batch's If-Match: the version the caller
+    read; the batch is refused (409) if the consumer is at another."""
 
     id: str
+    version: Annotated[int, Field(ge=1)] | None = None
 
     def changes(self) -> dict[str, Any]:
-        return {name: value for name, value in super().changes().items() if name != "id"}
+        return {name: value for name, value in super().changes().items() if name not in ("id", "version")}
 
 
 class Consumer(Resource):
