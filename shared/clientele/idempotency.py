@@ -51,6 +51,20 @@ def _unpack(packed: str) -> Any:
     return json.loads(gzip.decompress(base64.b64decode(packed)))
 
 
+def partition(tenant: Tenant) -> str:
+    return f"{tenant.key_prefix}#IDEMPOTENCY"
+
+
+def stored_text(item: dict[str, Any]) -> str:
+    """The answer a record keeps, as text (for erasure: stored answers may hold personal data)."""
+    try:
+        stored = json.loads(item.get("data") or "{}")
+    except ValueError:
+        return ""
+    packed = stored.get("gzip") or stored.get("shrunk")
+    return json.dumps(_unpack(packed)) if packed else ""
+
+
 class StoredAnswer(BaseIdempotencySerializer):
     """Stores the answer gzipped (a 500-consumer batch is ~350 KB of JSON). An answer too big even
     so is stored as `shrink(result)` and rebuilt on replay by `expand`."""
@@ -102,7 +116,7 @@ def once(
         table_name=settings.table_name(),
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value=f"{tenant.key_prefix}#IDEMPOTENCY",
+        static_pk_value=partition(tenant),
         boto3_client=aws.dynamodb(),
     )
     outcome: dict[str, Any] = {}

@@ -971,3 +971,17 @@ class KlaviyoIntegration(Resource):
     api_key: str  # masked: only its last four characters are shown
     updated_at: str
     resync: KlaviyoResync | None = None  # the latest backfill
+
+
+# ---------------------------------------------------------------- privacy
+
+
+class Erasure(Resource):
+    """What `POST /consumers/{id}/erase` did; also the audit entry it leaves (no personal data)."""
+
+    subject: str  # sha256 of the tenant and the consumer id (hex, 32): recomputable, not reversible
+    erased_at: str
+    erased_by: str  # the API key that asked
+    klaviyo_deletion: str  # requested | not_synced
+    anonymized: dict[str, int]  # kept for accounting, without personal fields: orders, ledgerEntries
+    removed: dict[str, int]  # idempotencyRecords, exportJobs (scrubbed), importRows

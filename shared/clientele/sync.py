@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger
 from clientele import clock, klaviyo
 from clientele.consumers import retrying
 from clientele.data import consumers as consumer_store
+from clientele.data import dynamo
 from clientele.data import integrations as integration_store
 from clientele.data.pages import every_item
 from clientele.listing import ListRequest, consumer_source
@@ -219,3 +220,20 @@ def _mark_synced(tenant: Tenant, consumers: list[Consumer], at: str) -> None:
     with ThreadPoolExecutor(MARKING_THREADS) as pool:
         marked = sum(pool.map(mark, consumers))
     logger.info("Resync marked consumers synced", extra={"marked": marked, "sent": len(consumers)})
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def forget(tenant: Tenant, item: dict[str, Any]) -> bool:
+    """Asks Klaviyo to delete an erased consumer's profile (data-privacy deletion), then drops the
+    request item, the last one holding the consumer's email. The key is used even if the sync has
+    been switched off since: erasure is owed either way. False if the item is already gone."""
+    stored = dynamo.get_item({"pk": item["pk"], "sk": item["sk"]}, consistent=True)
+    if stored is None:
+        return False
+    klaviyo.request_deletion(
+        integration_store.read_key(tenant), stored.get("email"), stored.get("phone"), stored.get("profileId")
+    )
+    dynamo.batch_write(puts=[], deletes=[{"pk": item["pk"], "sk": item["sk"]}])
+    return True
