@@ -64,6 +64,7 @@ CONTENT_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's rows, the header's included
 Cell = str | int | Decimal | datetime | None  # an instant is a datetime: a date cell in Excel, ISO 8601 in CSV
 
 
@@ -173,6 +174,8 @@ def run_export(tenant: Tenant, job: ExportJob) -> int | None:
     except Exception as error:
         logger.exception("Export failed", extra={"exportId": job.id})
         store.move(tenant, job.id, ExportStatus.FAILED, error=_public_error(error))
+        if isinstance(error, TooManyRows):
+            return 0  # a retry would fail the same way
         raise
     store.move(tenant, job.id, ExportStatus.SUCCEEDED, rowCount=count, processedRows=count, completedAt=clock.now())
     return count
@@ -186,8 +189,14 @@ def _counted(tenant: Tenant, job: ExportJob, rows: Iterator[list[Cell]]) -> Iter
         yield row
 
 
+class TooManyRows(Exception):
+    """More rows than the format holds: the job fails with this message, and is not retried."""
+
+
 def _public_error(error: Exception) -> str:
     """What the job shows: the kind of fault, never its message (which may hold personal data)."""
+    if isinstance(error, TooManyRows):
+        return str(error)
     return f"The file could not be written ({type(error).__name__}); the export is retried automatically"
 
 
@@ -225,6 +234,8 @@ def _write_xlsx(upload: files.Upload, rows: Iterator[list[Cell]]) -> int:
         when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         written = 0
         for number, row in enumerate(rows):
+            if number >= XLSX_MAX_ROWS:
+                raise TooManyRows(f"Excel holds at most {XLSX_MAX_ROWS - 1:,} rows: export these as CSV")
             for column, cell in enumerate(row):
                 if number == 0:
                     sheet.write_string(0, column, str(cell), bold)
@@ -262,7 +273,7 @@ def _address(part: str) -> Callable[[Consumer], Cell]:
 ConsumerColumn = tuple[str, Callable[[Consumer], Cell]]
 ALWAYS: list[ConsumerColumn] = [
     ("Consumer ID", lambda consumer: consumer.id),
-    ("Email", lambda consumer: consumer.email),  # validated: written as it is
+    ("Email", lambda consumer: safe_text(consumer.email)),  # `=x@y.z` is a valid address, and a formula
     ("Full Name", lambda consumer: safe_text(consumer.full_name)),
     ("Status", lambda consumer: str(consumer.status)),
     ("Created At", lambda consumer: _instant(consumer.created_at)),

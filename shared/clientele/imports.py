@@ -127,7 +127,10 @@ class _Lines:
             yield self._text(line)
 
     def _text(self, line: bytes) -> str:
+        at_start = self.consumed == 0 and self.row == 0
         self.consumed += len(line)
+        if at_start:
+            line = line.removeprefix(BOM)  # before csv sees it: `\ufeff"Email"` would keep its quotes
         try:
             return line.decode("utf-8")
         except UnicodeDecodeError:
@@ -182,7 +185,14 @@ class Columns:
 
 def _rows(lines: _Lines) -> Iterator[list[str]]:
     """Rows with at least one non-blank cell, numbering every row (blank ones too) in `lines.row`."""
-    for cells in csv.reader(lines):
+    reader = csv.reader(lines)
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as error:  # e.g. a lone carriage return as line end, a cell over 128 KB
+            raise FileRefused(f"Row {lines.row + 1} cannot be read as CSV ({error})") from None
+        if cells is None:
+            return
         lines.row += 1
         if any(cell.strip() for cell in cells):
             yield cells
@@ -214,7 +224,6 @@ def _survey(key: str, etag: str) -> tuple[Checkpoint, int, list[str]]:
     header = next(reader, None)
     if header is None:
         raise FileRefused("The file is empty")
-    header[0] = header[0].removeprefix("\ufeff")
     columns = Columns.of(header)
     start = Checkpoint(chunk=0, offset=lines.consumed, next_row=lines.row + 1, header=header, etag=etag)
     total = 0
@@ -313,7 +322,7 @@ def _apply(tenant: Tenant, job: ImportJob, columns: Columns, rows: list[tuple[in
         consumer = new_consumer(request, now).model_copy(update={"id": _row_id(job, number)})
         pending.append(_Row(number, cells, body, consumer))
     while pending:
-        pending = _round(tenant, job, pending, outcome, now)
+        pending = _round(tenant, job, pending, outcome, clock.now())
     return outcome
 
 
@@ -365,9 +374,13 @@ def _round(tenant: Tenant, job: ImportJob, rows: list[_Row], outcome: Outcome, n
             later.append(row)  # one change per consumer and round: the next round builds on this one
         else:
             updates[owner] = row
-    consumer_store.commit_all([consumer_store.insert_write(tenant, consumer) for consumer in creates])
+    # A row without an email or externalId has nothing to be found by: its own id (the same in every
+    # attempt at the chunk) says whether an earlier attempt created it.
+    done = consumer_store.get_many(tenant, [consumer.id for consumer in creates])
+    consumer_store.commit_all([consumer_store.insert_write(tenant, c) for c in creates if c.id not in done])
     outcome.created += len(creates)
-    return later + _update(tenant, updates, outcome, now)
+    # Rows put off keep their file order: the next round applies them as if row by row.
+    return sorted(later + _update(tenant, updates, outcome, now), key=lambda row: row.number)
 
 
 def _update(tenant: Tenant, updates: dict[str, _Row], outcome: Outcome, now: str) -> list[_Row]:
@@ -402,7 +415,7 @@ def _write_report(tenant: Tenant, import_id: str, header: list[str]) -> None:
     """A CSV of every failed row: its number, what was wrong, and its cells as they were."""
     with files.Upload(store.report_key(tenant, import_id), "text/csv; charset=utf-8") as upload:
         text = _ReportText()
-        upload.write(("\ufeff" + text.line([*REPORT_HEADER, *header])).encode())
+        upload.write(("\ufeff" + text.line([*REPORT_HEADER, *(safe_text(title) for title in header)])).encode())
         for failure in store.failures(tenant, import_id):
             errors = "; ".join(f"{error.field}: {error.message}" for error in failure.errors)
             upload.write(text.line([str(failure.row), errors, *(safe_text(cell) for cell in failure.cells)]).encode())

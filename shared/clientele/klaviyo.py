@@ -92,8 +92,10 @@ def call[Result](work: Callable[[], Result]) -> Result:
                 raise KlaviyoFailed(status, _message(status, error)) from None
             asked = retry_after(error.headers)
             backoff = random.uniform(0, BASE_BACKOFF * 2**attempt)  # noqa: S311 (jitter, not a secret)
-            wait = min(asked if asked is not None else backoff, MAX_WAIT)
-            if waited + wait > WAIT_BUDGET:
+            wait = asked if asked is not None else backoff
+            if (
+                wait > MAX_WAIT or waited + wait > WAIT_BUDGET
+            ):  # never sooner than asked: fail, the stream retries later
                 raise KlaviyoFailed(status, _message(status, error)) from None
             _sleep(wait)
             waited += wait
@@ -112,8 +114,8 @@ def _message(status: int, error: Any) -> str:
 
 
 def profile(consumer: Consumer) -> dict[str, Any]:
-    """The consumer as Klaviyo profile attributes. Names come from firstName/lastName, else from
-    splitting fullName at its first space."""
+    """The consumer as Klaviyo profile attributes, every field present (null when empty). Names come
+    from firstName/lastName, else from splitting fullName at its first space."""
     first, last = consumer.first_name, consumer.last_name
     if first is None and last is None and consumer.full_name:
         first, _, rest = consumer.full_name.partition(" ")
@@ -133,23 +135,35 @@ def profile(consumer: Consumer) -> dict[str, Any]:
             "loyalty_tier": consumer.loyalty.tier,
         },
     }
-    if consumer.address is not None:
-        address = consumer.address
-        location = {
-            "address1": address.street,
-            "city": address.city,
-            "region": address.region,
-            "zip": address.postal_code,
-            "country": address.country,
-        }
-        attributes["location"] = {name: value for name, value in location.items() if value is not None}
-    return {name: value for name, value in attributes.items() if value is not None}
+    address = consumer.address
+    location = {
+        "address1": address.street if address else None,
+        "city": address.city if address else None,
+        "region": address.region if address else None,
+        "zip": address.postal_code if address else None,
+        "country": address.country if address else None,
+    }
+    # A null clears the field in Klaviyo (an absent one is left as it was): what was cleared here
+    # is cleared there too.
+    return {**attributes, "location": location}
 
 
 def upsert(api_key: str, consumer: Consumer) -> str:
-    """Creates or updates the consumer's profile; returns Klaviyo's profile id."""
-    body = {"data": {"type": "profile", "attributes": profile(consumer)}}
-    answer = call(lambda: client(api_key).Profiles.create_or_update_profile(body))
+    """Creates or updates the consumer's profile; returns Klaviyo's profile id. A consumer synced
+    before names its profile by id, so a changed email updates that profile, not a new one."""
+    resource: dict[str, Any] = {"type": "profile", "attributes": profile(consumer)}
+    if consumer.klaviyo_profile_id:
+        try:
+            answer = call(
+                lambda: client(api_key).Profiles.create_or_update_profile(
+                    {"data": {**resource, "id": consumer.klaviyo_profile_id}}
+                )
+            )
+            return str(answer.data.id)
+        except KlaviyoFailed as failed:
+            if failed.status != 404:  # a profile deleted or merged in Klaviyo: upsert by identifiers
+                raise
+    answer = call(lambda: client(api_key).Profiles.create_or_update_profile({"data": resource}))
     return str(answer.data.id)
 
 

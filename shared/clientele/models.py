@@ -228,6 +228,7 @@ class Consumer(Resource):
     source: Source
     sync_status: SyncStatus
     synced_at: str | None = None  # when Klaviyo last took the profile as it is
+    synced_version: int | None = None  # the version Klaviyo has: synced and current while it is `version`
     klaviyo_profile_id: str | None = None
     sync_error: str | None = None  # why the last sync failed (syncStatus error)
     loyalty: Loyalty

@@ -32,9 +32,8 @@ from clientele.tenancy import Tenant
 
 logger = Logger(child=True)
 
-SETTINGS_SECONDS = 60.0  # how long a warm function trusts the settings it read
 JOB_POLL_SECONDS = 2.0
-JOB_WAIT_SECONDS = 600.0  # for Klaviyo's bulk jobs to finish, in all
+RESYNC_SECONDS = 780.0  # the function's 900 s, less time to record how it ended
 MARKING_THREADS = 8
 
 
@@ -44,20 +43,20 @@ class Connection:
     list_id: str | None
 
 
-_SETTINGS: dict[Tenant, tuple[float, Connection | None]] = {}
+_KEYS: dict[tuple[Tenant, str], str] = {}  # (tenant, settings updatedAt) -> the key: a new key is read at once
 
 
-def connection(tenant: Tenant, *, fresh: bool = False) -> Connection | None:
-    """The tenant's key and list when its sync is enabled, else None (cached SETTINGS_SECONDS)."""
-    cached = _SETTINGS.get(tenant)
-    if cached is not None and not fresh and time.monotonic() - cached[0] < SETTINGS_SECONDS:
-        return cached[1]
-    item = integration_store.get(tenant, consistent=fresh)
-    found = None
-    if item is not None and item.get("enabled") and "keyHint" in item:
-        found = Connection(integration_store.read_key(tenant), item.get("listId"))
-    _SETTINGS[tenant] = (time.monotonic(), found)
-    return found
+def connection(tenant: Tenant) -> Connection | None:
+    """The tenant's key and list when its sync is enabled, else None. The settings are read every
+    time (one consistent GetItem: turning the sync on or changing the key applies at once); the
+    secret is cached for as long as the settings stay the same."""
+    item = integration_store.get(tenant, consistent=True)
+    if item is None or not item.get("enabled") or "keyHint" not in item:
+        return None
+    cache_key = (tenant, str(item["updatedAt"]))
+    if cache_key not in _KEYS:
+        _KEYS[cache_key] = integration_store.read_key(tenant)
+    return Connection(_KEYS[cache_key], item.get("listId"))
 
 
 # ---------------------------------------------------------------- one consumer at a time
@@ -90,48 +89,45 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
     consumer = consumer_store.get(tenant, consumer_id)
     if consumer is None:
         return Outcome.GONE
-    if _current(consumer):
+    if consumer.sync_status is SyncStatus.SYNCED and consumer.synced_version == consumer.version:
         return Outcome.CURRENT
-    syncing = retrying(lambda: _mark(tenant, consumer_id, sync_status=SyncStatus.SYNCING))
+    syncing = retrying(lambda: _mark(tenant, consumer_id, None, sync_status=SyncStatus.SYNCING))
     if syncing is None:
         return Outcome.GONE
+    sent = klaviyo.profile(syncing)
     try:
         profile_id = klaviyo.upsert(setup.api_key, syncing)
-        if setup.list_id and syncing.klaviyo_profile_id != profile_id:
-            klaviyo.add_to_list(setup.api_key, setup.list_id, [profile_id])
+        if setup.list_id:
+            klaviyo.add_to_list(setup.api_key, setup.list_id, [profile_id])  # idempotent: the list may be new
     except klaviyo.KlaviyoFailed as failed:
-        _mark_if_unchanged(tenant, syncing, sync_status=SyncStatus.ERROR, sync_error=str(failed))
+        why = str(failed)
+        retrying(lambda: _mark(tenant, consumer_id, sent, sync_status=SyncStatus.ERROR, sync_error=why))
         raise
-    marked = _mark_if_unchanged(
-        tenant,
-        syncing,
-        sync_status=SyncStatus.SYNCED,
-        synced_at=clock.now(),
-        klaviyo_profile_id=profile_id,
-        sync_error=None,
-    )
-    return Outcome.SYNCED if marked else Outcome.OVERTAKEN
+    fields = {"sync_status": SyncStatus.SYNCED, "synced_at": clock.now(), "klaviyo_profile_id": profile_id}
+    synced = retrying(lambda: _mark(tenant, consumer_id, sent, synced=True, sync_error=None, **fields))
+    return Outcome.SYNCED if synced is not None else Outcome.OVERTAKEN
 
 
-def _current(consumer: Consumer) -> bool:
-    synced_at = consumer.synced_at
-    return consumer.sync_status is SyncStatus.SYNCED and synced_at is not None and synced_at >= consumer.updated_at
-
-
-def _mark(tenant: Tenant, consumer_id: str, **fields: Any) -> Consumer | None:
-    """Sets sync fields on the consumer as it is now (None: it is gone). The version moves, so an
-    edit that read the consumer before cannot write an old sync state back over this one."""
+def _mark(
+    tenant: Tenant, consumer_id: str, sent: dict[str, Any] | None, *, synced: bool = False, **fields: Any
+) -> Consumer | None:
+    """Sets sync fields on the consumer as it is now, if the profile Klaviyo got (`sent`) is still its
+    profile: a change Klaviyo does not hold (an order) may have come in between, a profile change
+    is left to its own record's sync. None if it is gone or its profile moved on. The version
+    moves, so an edit that read the consumer before cannot write an old sync state back."""
     consumer = consumer_store.get(tenant, consumer_id)
-    if consumer is None:
+    if consumer is None or (sent is not None and klaviyo.profile(consumer) != sent):
         return None
-    after = consumer.model_copy(update={**fields, "version": consumer.version + 1})
+    version = consumer.version + 1
+    after = consumer.model_copy(update={**fields, "version": version} | ({"synced_version": version} if synced else {}))
     consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
     return after
 
 
 def _mark_if_unchanged(tenant: Tenant, consumer: Consumer, **fields: Any) -> bool:
     """Sets sync fields if nobody changed the consumer since `consumer` was read."""
-    after = consumer.model_copy(update={**fields, "version": consumer.version + 1})
+    version = consumer.version + 1
+    after = consumer.model_copy(update={**fields, "version": version, "synced_version": version})
     try:
         consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
     except consumer_store.ConsumerChanged:
@@ -154,17 +150,22 @@ def run_resync(tenant: Tenant, resync_id: str) -> KlaviyoResync | None:
     running = resync.model_copy(update={"status": ResyncStatus.RUNNING})
     if not integration_store.move_resync(tenant, resync_id, ResyncStatus.PENDING, running):
         return None
-    setup = connection(tenant, fresh=True)
     try:
+        setup = connection(tenant)
         if setup is None:
             raise klaviyo.KlaviyoFailed(None, "Klaviyo sync was turned off before the resync ran")
-        done = _backfill(tenant, setup, running)
-    except klaviyo.KlaviyoFailed as failed:
-        failed_resync = running.model_copy(
-            update={"status": ResyncStatus.FAILED, "error": str(failed), "completed_at": clock.now()}
+        done = _backfill(tenant, setup, running, time.monotonic() + RESYNC_SECONDS)
+    except Exception as error:  # whatever stops it, the resync ends failed: a new one may be asked for
+        logger.exception("Resync failed", extra={"resyncId": resync_id})
+        message = (
+            str(error) if isinstance(error, klaviyo.KlaviyoFailed) else f"The resync stopped ({type(error).__name__})"
         )
-        integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, failed_resync)
-        return failed_resync
+        latest = KlaviyoResync.model_validate((integration_store.get(tenant) or {}).get("resync") or running.to_api())
+        failed = latest.model_copy(
+            update={"status": ResyncStatus.FAILED, "error": message, "completed_at": clock.now()}
+        )
+        integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, failed)
+        return failed
     integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, done)
     return done
 
@@ -185,24 +186,28 @@ def _batches(tenant: Tenant) -> Iterator[list[Consumer]]:
         yield batch
 
 
-def _backfill(tenant: Tenant, setup: Connection, resync: KlaviyoResync) -> KlaviyoResync:
-    submitted: list[tuple[str, list[Consumer]]] = []
+def _backfill(tenant: Tenant, setup: Connection, resync: KlaviyoResync, deadline: float) -> KlaviyoResync:
+    """One bulk job at a time: sent, waited for, its consumers marked; memory holds one batch."""
     for batch in _batches(tenant):
+        if time.monotonic() > deadline:
+            raise klaviyo.KlaviyoFailed(None, f"Out of time after {resync.profiles} profiles; ask for a resync again")
         job_id = klaviyo.bulk_import(setup.api_key, [klaviyo.profile(consumer) for consumer in batch], setup.list_id)
-        submitted.append((job_id, batch))
-        resync = resync.model_copy(update={"profiles": resync.profiles + len(batch), "jobs": [*resync.jobs, job_id]})
-        integration_store.move_resync(tenant, resync.id, ResyncStatus.RUNNING, resync)  # progress
-    failed = 0
-    for job_id, batch in submitted:
-        job = _finished(setup, job_id)
-        failed += job.failed
+        job = _finished(setup, job_id, deadline)
+        unfinished = len(batch) if job.status != "complete" else 0  # still running, cancelled or failed
         if job.status == "complete" and job.failed == 0:
             _mark_synced(tenant, batch, clock.now())
-    return resync.model_copy(update={"status": ResyncStatus.SUCCEEDED, "failed": failed, "completed_at": clock.now()})
+        resync = resync.model_copy(
+            update={
+                "profiles": resync.profiles + len(batch),
+                "jobs": [*resync.jobs, job_id],
+                "failed": resync.failed + max(job.failed, unfinished),
+            }
+        )
+        integration_store.move_resync(tenant, resync.id, ResyncStatus.RUNNING, resync)  # progress
+    return resync.model_copy(update={"status": ResyncStatus.SUCCEEDED, "completed_at": clock.now()})
 
 
-def _finished(setup: Connection, job_id: str) -> klaviyo.BulkJob:
-    deadline = time.monotonic() + JOB_WAIT_SECONDS
+def _finished(setup: Connection, job_id: str, deadline: float) -> klaviyo.BulkJob:
     while True:
         job = klaviyo.bulk_job(setup.api_key, job_id)
         if job.status in ("complete", "cancelled", "failed") or time.monotonic() > deadline:

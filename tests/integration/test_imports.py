@@ -16,11 +16,13 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from clientele import imports
 from clientele.data import consumers as consumer_store
+from clientele.tenancy import Environment, Tenant
 from clientele_local.inprocess import Context, load_function
 from tests.conftest import ROOT
 from tests.integration.conftest import EXPORTS_BUCKET, Invoke, stream_delivery
 
 Deliver = Callable[[], int]
+_ACME = Tenant(organization="acme", environment=Environment.SANDBOX)
 
 
 @pytest.fixture
@@ -223,3 +225,48 @@ def test_uploads_are_started_once_and_imports_are_the_tenants_own(
     other = call("get_import", principal=acme | {"organization": "other"}, path_params={"id": job["id"]})
     assert other["status"] == 404
     assert call("create_import", principal=acme, body={"onDuplicate": "merge"})["status"] == 400
+
+
+def test_rows_without_a_unique_value_are_not_created_twice_by_a_retried_chunk(
+    call: Invoke, acme: dict[str, str], table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = b"phone,name\n+14155550101,A\n+14155550102,B\n+14155550103,C\n"
+    job = call("create_import", principal=acme, body={})["body"]
+    _start(_upload(job, content))
+    original = consumer_store.commit_all
+    crashes = {"left": 1}
+
+    def dies_after_writing(writes: list[consumer_store.Write]) -> None:
+        original(writes)
+        if crashes["left"]:
+            crashes["left"] -= 1
+            raise ConnectionError("the function died before its checkpoint")
+
+    monkeypatch.setattr(consumer_store, "commit_all", dies_after_writing)
+    deliver = stream_delivery(table, "run_import", "RunImportFunction", "Checkpoints")
+    with pytest.raises(BatchProcessingError):
+        deliver()
+    assert imports.run_chunk(_ACME, job["id"], 0) == 3  # the stream's retry of the same record
+    done = call("get_import", principal=acme, path_params={"id": job["id"]})["body"]
+    assert (done["status"], done["created"], done["failed"]) == ("succeeded", 3, 0)
+    assert len(call("list_consumers", principal=acme)["body"]["data"]) == 3
+
+
+def test_a_bom_before_a_quoted_header_and_file_order_of_updates(
+    call: Invoke, acme: dict[str, str], run_import: Deliver
+) -> None:
+    call("create_consumer", principal=acme, body={"email": "a@example.com", "externalId": "E1"})
+    content = '\ufeff"Email","External ID","Name"\r\n,E1,v1\r\na@example.com,,v2\r\na@example.com,,v3\r\n'
+    job = _import(call, acme, run_import, content.encode(), on_duplicate="update")
+    assert job["ignoredColumns"] == []  # the quoted first header is read without the BOM
+    assert (job["updated"], job["failed"]) == (3, 0)
+    assert _by_email(call, acme, "a@example.com")["fullName"] == "v3"  # as if row by row
+
+
+def test_a_file_with_lone_carriage_returns_fails_with_a_clear_error(
+    call: Invoke, acme: dict[str, str], run_import: Deliver
+) -> None:
+    job = _import(call, acme, run_import, b'email,name\r"a@example.com","A\rB"\rb@example.com,B\r')
+    assert job["status"] == "failed"
+    assert job["error"].startswith("Row 1 cannot be read as CSV")
+    assert call("list_consumers", principal=acme)["body"]["data"] == []

@@ -25,10 +25,10 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
     with KlaviyoStandin() as running:
         monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
         klaviyo._CLIENTS.clear()
-        sync._SETTINGS.clear()
+        sync._KEYS.clear()
         yield running
     klaviyo._CLIENTS.clear()
-    sync._SETTINGS.clear()
+    sync._KEYS.clear()
 
 
 Sync = Callable[[], dict[str, Any]]
@@ -107,7 +107,13 @@ def test_created_and_changed_consumers_are_upserted_once_each(
         "first_name": "Ana",
         "last_name": "Maria Silva",
     }
-    assert attributes["location"] == {"address1": "1 Main St", "city": "Lisbon", "country": "PT"}
+    assert attributes["location"] == {
+        "address1": "1 Main St",
+        "city": "Lisbon",
+        "region": None,  # sent as null: what is empty here is cleared there
+        "zip": None,
+        "country": "PT",
+    }
     assert attributes["properties"] == {
         "clientele_id": created["id"],
         "status": "active",
@@ -232,3 +238,89 @@ def test_a_resync_backfills_the_tenant_in_bulk_jobs(
     load_function("run_klaviyo_resync").lambda_handler({"Records": requests}, Context())
     assert len(standin.bulk_jobs) == 2
     assert integrations.get(ACME) is not None
+
+
+def test_a_change_during_a_sync_is_synced_and_a_change_klaviyo_does_not_hold_does_not_block(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _enable(call, acme)
+    created = call("create_consumer", principal=acme, body={"email": "ana@example.com", "fullName": "Old"})["body"]
+    path = {"id": created["id"]}
+    original = klaviyo.upsert
+    during: dict[str, Any] = {"body": {"fullName": "New"}}
+
+    def upsert_while_someone_edits(api_key: str, consumer: Any) -> str:
+        profile_id = original(api_key, consumer)
+        if "body" in during:
+            call("update_consumer", principal=acme, path_params=path, body=during.pop("body"))
+        return profile_id
+
+    monkeypatch.setattr(klaviyo, "upsert", upsert_while_someone_edits)
+    run_sync()  # the sync of "Old" is overtaken by the rename: not marked synced
+    assert _consumer(call, acme, created["id"])["syncStatus"] == "syncing"
+    assert run_sync()["batchItemFailures"] == []  # the rename's own record
+    assert _consumer(call, acme, created["id"])["syncStatus"] == "synced"
+    assert standin.upserts[-1]["data"]["attributes"]["first_name"] == "New"
+    # An order (not a profile change) landing during the upsert does not leave it `syncing`.
+    call("update_consumer", principal=acme, path_params=path, body={"fullName": "Newer"})
+    order = {"consumerId": created["id"], "amount": "10.00", "currency": "EUR"}
+    during["order"] = order
+
+    def upsert_while_an_order_lands(api_key: str, consumer: Any) -> str:
+        profile_id = original(api_key, consumer)
+        if "order" in during:
+            assert call("create_order", principal=acme, body=during.pop("order"))["status"] == 201
+        return profile_id
+
+    monkeypatch.setattr(klaviyo, "upsert", upsert_while_an_order_lands)
+    run_sync()
+    final = _consumer(call, acme, created["id"])
+    assert (final["syncStatus"], final["totalOrders"]) == ("synced", 1)
+    assert final["syncedVersion"] == final["version"]
+
+
+def test_cleared_fields_are_cleared_and_an_email_change_keeps_the_profile(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync
+) -> None:
+    _enable(call, acme)
+    body = {"email": "ana@example.com", "phone": "+14155550101", "fullName": "Ana Silva"}
+    created = call("create_consumer", principal=acme, body=body)["body"]
+    run_sync()
+    profile_id = _consumer(call, acme, created["id"])["klaviyoProfileId"]
+    change = {"email": "ana.silva@example.com", "phone": None}
+    call("update_consumer", principal=acme, path_params={"id": created["id"]}, body=change)
+    run_sync()
+    assert list(standin.profiles) == [profile_id]  # the same profile, not a second one
+    stored = standin.profiles[profile_id]
+    assert stored["email"] == "ana.silva@example.com"
+    assert "phone_number" not in stored  # cleared there too
+
+
+def test_turning_the_sync_on_applies_at_once(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync
+) -> None:
+    call("configure_klaviyo", principal=acme, body={"apiKey": KEY, "enabled": False})
+    call("create_consumer", principal=acme, body={"email": "early@example.com"})
+    run_sync()  # read while off
+    _enable(call, acme)
+    call("create_consumer", principal=acme, body={"email": "late@example.com"})
+    run_sync()
+    assert [upsert["data"]["attributes"]["email"] for upsert in standin.upserts] == ["late@example.com"]
+
+
+def test_a_resync_that_breaks_ends_failed_and_another_may_start(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call("create_consumer", principal=acme, body={"email": "ana@example.com"})
+    _enable(call, acme)
+    assert call("resync_klaviyo", principal=acme)["status"] == 202
+
+    def broken(*_: Any) -> str:
+        raise ConnectionResetError("Klaviyo went away")
+
+    monkeypatch.setattr(klaviyo, "bulk_import", broken)
+    requests = stream_records(table, "RunKlaviyoResyncFunction", "Requests")
+    load_function("run_klaviyo_resync").lambda_handler({"Records": requests()}, Context())
+    resync = call("get_klaviyo", principal=acme)["body"]["resync"]
+    assert (resync["status"], resync["error"]) == ("failed", "The resync stopped (ConnectionResetError)")
+    assert call("resync_klaviyo", principal=acme, headers={"Idempotency-Key": "again"})["status"] == 202

@@ -24,10 +24,10 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
     with KlaviyoStandin() as running:
         monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
         klaviyo._CLIENTS.clear()
-        sync._SETTINGS.clear()
+        sync._KEYS.clear()
         yield running
     klaviyo._CLIENTS.clear()
-    sync._SETTINGS.clear()
+    sync._KEYS.clear()
 
 
 def _everything(organization: str = "acme") -> list[dict[str, Any]]:
