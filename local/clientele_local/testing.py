@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -47,6 +48,12 @@ class RunningStack:
 
     def log(self) -> str:
         return "\n".join(self.output)
+
+    def worker_pids(self, function: str) -> list[int]:
+        """The pids of the function's worker processes so far, oldest first (the last one is the live
+        one): a test may kill it, as a crashed Lambda execution environment."""
+        started = re.compile(rf"\[local\] {re.escape(function)}: worker started \(pid (\d+)\)$")
+        return [int(match[1]) for line in list(self.output) if (match := started.match(line))]
 
     def wait_for_output(self, text: str, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -17,6 +18,8 @@ from multiprocessing.connection import Connection
 from typing import Any, TextIO
 
 from clientele_local.template import ACCOUNT_ID, FUNCTION, REGION, Template
+
+log = logging.getLogger("clientele_local")
 
 INIT_TIMEOUT = 60.0  # imports of a cold start; Lambda allows 10 s but a laptop can be slow
 
@@ -148,6 +151,9 @@ class Worker:
         self._process.start()
         child.close()
         self._conn = parent
+        # Like Lambda's INIT_START: a new execution environment (also after a crash); the pid lets a
+        # test kill it (clientele_local.testing.RunningStack.worker_pids).
+        log.info("%s: worker started (pid %d)", self.spec.logical_id, self._process.pid)
         if not parent.poll(INIT_TIMEOUT):
             self._kill()
             raise OSError(f"{self.spec.logical_id} did not finish its init phase in {INIT_TIMEOUT}s")
@@ -172,17 +178,44 @@ class Worker:
             self._kill()
 
 
+DEFAULT_CONCURRENCY = int(os.environ.get("CLIENTELE_CONCURRENCY", "4"))
+
+
 class WorkerPool:
-    def __init__(self, specs: dict[str, FunctionSpec]) -> None:
+    """Each function's workers, one per request in flight, up to `concurrency` at once: as Lambda
+    scales out with concurrent requests, so parallel calls really run side by side here. A worker
+    (a process) starts when a request finds every existing one busy, and is kept warm after."""
+
+    def __init__(self, specs: dict[str, FunctionSpec], concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self.specs = specs
-        self.workers = {name: Worker(spec) for name, spec in specs.items()}
+        self.concurrency = max(1, concurrency)
+        self.workers: dict[str, list[Worker]] = {name: [] for name in specs}  # every one started
+        self._idle: dict[str, list[Worker]] = {name: [] for name in specs}
+        self._free = threading.Condition()
 
     def invoke(self, function: str, event: Any, request_id: str | None = None) -> InvokeResult:
-        return self.workers[function].invoke(event, request_id)
+        worker = self._take(function)
+        try:
+            return worker.invoke(event, request_id)
+        finally:
+            with self._free:
+                self._idle[function].append(worker)
+                self._free.notify()
+
+    def _take(self, function: str) -> Worker:
+        with self._free:
+            while not self._idle[function] and len(self.workers[function]) >= self.concurrency:
+                self._free.wait()
+            if self._idle[function]:
+                return self._idle[function].pop()
+            worker = Worker(self.specs[function])  # its process starts with its first invocation
+            self.workers[function].append(worker)
+            return worker
 
     def stop(self) -> None:
-        for worker in self.workers.values():
-            worker.stop()
+        for workers in self.workers.values():
+            for worker in workers:
+                worker.stop()
 
 
 # ----------------------------------------------------------------------------- child side
