@@ -203,10 +203,11 @@ def load(table_name: str, region: str, items: Iterable[dict[str, Any]]) -> int:
     """Puts DynamoDB-JSON items straight into moto's table, without stream records; returns the count."""
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
     shard, table.stream_shard = table.stream_shard, None
+    put = _ORIGINALS.get((Table, "put_item"), Table.put_item)  # the groupings are rebuilt after: skip their upkeep
     count = 0
     try:
         for item in items:
-            table.put_item(item)
+            put(table, item)
             count += 1
     finally:
         table.stream_shard = shard
