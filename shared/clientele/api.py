@@ -7,6 +7,7 @@ Domain errors become HTTP here and nowhere else:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -141,13 +142,32 @@ def page_request(first: int | None, last: int | None, after: str | None, before:
 MAX_BODY_BYTES = 1024 * 1024
 
 
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings aside)."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+MAX_NESTING = 32  # levels of arrays and objects; no valid body comes near, and a JSON parser recurses
+
+
 def body_too_large(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The 400 answer (a proxy response) for a body over MAX_BODY_BYTES; None for any other request."""
+    """The 400 answer (a proxy response) for a body over MAX_BODY_BYTES, or nested deeper than
+    MAX_NESTING (which would exhaust the parser's recursion); None for any other request."""
     body = event.get("body") or ""
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-    if size <= MAX_BODY_BYTES:
+    if size > MAX_BODY_BYTES:
+        message = f"is {size} bytes; at most {MAX_BODY_BYTES} bytes (1 MB)"
+    elif not event.get("isBase64Encoded") and _nesting(body) > MAX_NESTING:
+        message = f"nests arrays and objects more than {MAX_NESTING} levels deep"
+    else:
         return None
-    message = f"is {size} bytes; at most {MAX_BODY_BYTES} bytes (1 MB)"
     error = ValidationFailed(details=[{"field": "body", "message": message}])
     request_id = (event.get("requestContext") or {}).get("requestId")
     return {

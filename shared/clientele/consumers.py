@@ -275,6 +275,12 @@ def batch_create(tenant: Tenant, body: Any) -> list[Consumer]:
 
 
 def batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
+    """Updates up to 500 consumers, all validated first. A consumer changed by someone else before
+    anything was written (a sync mark, a concurrent edit) makes it read them again and retry."""
+    return retrying(lambda: _batch_update(tenant, body))
+
+
+def _batch_update(tenant: Tenant, body: Any) -> list[Consumer]:
     updates, problems = _parse_batch(body, ConsumerBatchUpdate)
     first_index: dict[str, int] = {}
     for index, update in updates.items():
