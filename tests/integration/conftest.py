@@ -11,12 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clientele import aws, keys, settings
+from clientele import aws, keys, klaviyo, settings, sync
 from clientele.data import files
 from clientele.tenancy import Environment
 from clientele_local.atomic import make_moto_dynamodb_atomic
 from clientele_local.filters import matches_any, parse_filters
 from clientele_local.inprocess import Context, api_event, load_function
+from clientele_local.klaviyo_standin import KlaviyoStandin
 from clientele_local.resources import table_request
 from clientele_local.template import Template
 from tests.conftest import ROOT
@@ -140,3 +141,15 @@ def cleanup_audience(table: str) -> Callable[[], int]:
 def run_export(table: str) -> Callable[[], int]:
     """Delivers the stream's new export jobs to the export function; returns how many."""
     return stream_delivery(table, "run_export", "RunExportFunction", "Jobs")
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
+    """A Klaviyo stand-in the sync functions talk to (KLAVIYO_BASE_URL), with fresh client caches."""
+    with KlaviyoStandin() as running:
+        monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
+        klaviyo._CLIENTS.clear()
+        sync._KEYS.clear()
+        yield running
+    klaviyo._CLIENTS.clear()
+    sync._KEYS.clear()

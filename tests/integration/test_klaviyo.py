@@ -3,7 +3,7 @@ upserts through the real SDK against a stand-in Klaviyo, retries, partial failur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -18,17 +18,6 @@ from tests.integration.conftest import TABLE_NAME, Invoke, principal_for, stream
 
 KEY = "pk_live_0123456789abcdef01234567"
 ACME = Tenant(organization="acme", environment=Environment.SANDBOX)
-
-
-@pytest.fixture
-def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
-    with KlaviyoStandin() as running:
-        monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
-        klaviyo._CLIENTS.clear()
-        sync._KEYS.clear()
-        yield running
-    klaviyo._CLIENTS.clear()
-    sync._KEYS.clear()
 
 
 Sync = Callable[[], dict[str, Any]]

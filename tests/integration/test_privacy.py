@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
 
-from clientele import klaviyo, privacy, sync
+from clientele import privacy
 from clientele.data import dynamo
 from clientele.tenancy import Environment, Tenant
 from clientele_local.klaviyo_standin import KlaviyoStandin
@@ -17,17 +16,6 @@ from tests.integration.conftest import TABLE_NAME, Invoke, stream_delivery
 from tests.integration.test_imports import _start, _upload
 
 EMAIL, PHONE, NAME, EXTERNAL_ID = "zelda.quixote@example.com", "+14155550199", "Zelda Quixote", "crm-zq-77"
-
-
-@pytest.fixture
-def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
-    with KlaviyoStandin() as running:
-        monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
-        klaviyo._CLIENTS.clear()
-        sync._KEYS.clear()
-        yield running
-    klaviyo._CLIENTS.clear()
-    sync._KEYS.clear()
 
 
 def _everything(organization: str = "acme") -> list[dict[str, Any]]:
