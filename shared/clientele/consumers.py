@@ -113,12 +113,16 @@ def retrying[Result](attempt: Callable[[], Result]) -> Result:
     """Runs `attempt` (which reads, then writes on condition that nothing it read has changed) again
     while other requests get in between: optimistic concurrency, never a blind overwrite. Backoff
     with jitter spreads the retries of requests that collided."""
+    last: Exception | None = None
     for number in range(ATTEMPTS):
         try:
             return attempt()
-        except (store.ConsumerChanged, Conflict):  # every write is conditional: re-reading is safe
+        except (store.ConsumerChanged, Conflict) as conflict:  # every write is conditional: re-reading is safe
+            last = conflict
             if number < ATTEMPTS - 1:
                 time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.01 * 2**number)))  # noqa: S311 (jitter, not a secret)
+    if isinstance(last, Conflict):
+        raise last  # as the last attempt said it (a batch names the item)
     raise ConsumerChangedConcurrently()
 
 
