@@ -282,6 +282,7 @@ def run_chunk(tenant: Tenant, import_id: str, chunk: int) -> int | None:
         store.refuse(tenant, import_id, message, clock.now())
         return 0
     outcome = _apply(tenant, job, columns, rows)
+    outcome.failures.sort(key=lambda failure: failure.row)  # rows put off to a later round failed later
     store.put_failures(tenant, import_id, outcome.failures)
     fields: dict[str, Any] = {
         "processedRows": job.processed_rows + outcome.rows,

@@ -150,6 +150,13 @@ def test_on_duplicate_update_changes_the_existing_consumer_and_error_reports_it(
     assert errors["errors"] == [{"row": 2, "field": "email", "message": "A consumer with this email already exists"}]
     assert _report(errors)[1][:2] == ["2", "email: A consumer with this email already exists"]
 
+    # Row 3 repeats row 2, so it is written in a later round than row 4; errors still come in file order.
+    ordered = _import(
+        call, acme, run_import, b"email\nzed@example.com\nzed@example.com\nnot-an-email\n", on_duplicate="error"
+    )
+    assert [error["row"] for error in ordered["errors"]] == [3, 4]
+    assert [row[0] for row in _report(ordered)[1:]] == ["3", "4"]
+
 
 def test_a_crashed_chunk_resumes_from_its_checkpoint_without_duplicates(
     call: Invoke, acme: dict[str, str], table: str, monkeypatch: pytest.MonkeyPatch
