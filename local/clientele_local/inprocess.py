@@ -6,6 +6,7 @@ in events/ (with the caller's authorizer context) and a stand-in Lambda context.
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib.util
 import json
@@ -69,7 +70,7 @@ def api_event(
     *,
     principal: dict[str, str] | None,
     body: Any = None,
-    raw_body: str | None = None,
+    raw_body: str | bytes | None = None,
     path_params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
@@ -80,7 +81,9 @@ def api_event(
     event["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()} if query else None
     event["requestContext"]["requestId"] = str(uuid.uuid4())
     event["requestContext"]["authorizer"] = principal
-    if raw_body is not None or body is not None:
+    if isinstance(raw_body, bytes):  # as API Gateway hands over bytes it cannot pass as text
+        event["body"], event["isBase64Encoded"] = base64.b64encode(raw_body).decode(), True
+    elif raw_body is not None or body is not None:
         event["body"] = raw_body if raw_body is not None else json.dumps(body)
     event["headers"] = {"Content-Type": "application/json", **(headers or {})}
     event["multiValueHeaders"] = {name: [value] for name, value in event["headers"].items()}

@@ -6,6 +6,8 @@ Domain errors become HTTP here and nowhere else:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Callable
@@ -103,6 +105,15 @@ def documented(status: int, model: Any, description: str) -> dict[int, dict[str,
     return {status: {"description": description, "content": {"application/json": {"model": model}}}}
 
 
+def also_answers(*errors: type[ClienteleError]) -> dict[int, dict[str, Any]]:
+    """Error answers a route gives beyond those every route of its kind documents (such as a 404
+    for an id named in the query or body rather than the path), for the OpenAPI document."""
+    answers: dict[int, dict[str, Any]] = {}
+    for error in errors:
+        answers.setdefault(error.status, {"description": []})["description"].append(error.message)
+    return {status: {"description": "; ".join(answer["description"])} for status, answer in answers.items()}
+
+
 def principal(app: APIGatewayRestResolver) -> Principal:
     """The caller, from the authorizer's context; never from the request body."""
     try:
@@ -157,16 +168,27 @@ def _nesting(text: str) -> int:
 MAX_NESTING = 32  # levels of arrays and objects; no valid body comes near, and a JSON parser recurses
 
 
-def body_too_large(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The 400 answer (a proxy response) for a body over MAX_BODY_BYTES, or nested deeper than
-    MAX_NESTING (which would exhaust the parser's recursion); None for any other request."""
+def _refusal(event: dict[str, Any]) -> str | None:
+    """Why a body cannot be parsed safely, or None. Checked on every route before parsing: a body
+    over MAX_BODY_BYTES, one that is not UTF-8 (API Gateway hands such bytes over base64-encoded), or
+    one nested deeper than MAX_NESTING (which would exhaust the parser's recursion)."""
     body = event.get("body") or ""
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
     if size > MAX_BODY_BYTES:
-        message = f"is {size} bytes; at most {MAX_BODY_BYTES} bytes (1 MB)"
-    elif not event.get("isBase64Encoded") and _nesting(body) > MAX_NESTING:
-        message = f"nests arrays and objects more than {MAX_NESTING} levels deep"
-    else:
+        return f"is {size} bytes; at most {MAX_BODY_BYTES} bytes (1 MB)"
+    try:
+        text = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
+    except (binascii.Error, UnicodeDecodeError):
+        return "must be JSON encoded as UTF-8"
+    if _nesting(text) > MAX_NESTING:
+        return f"nests arrays and objects more than {MAX_NESTING} levels deep"
+    return None
+
+
+def refused_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The 400 answer (a proxy response) for a body that cannot be parsed safely; None for any other."""
+    message = _refusal(event)
+    if message is None:
         return None
     error = ValidationFailed(details=[{"field": "body", "message": message}])
     request_id = (event.get("requestContext") or {}).get("requestId")
@@ -186,6 +208,6 @@ def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaCont
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         idempotency.register(context)
-        return body_too_large(event) or app.resolve(event, context)
+        return refused_body(event) or app.resolve(event, context)
 
     return lambda_handler

@@ -123,6 +123,20 @@ def test_an_over_size_body_leaves_its_idempotency_key_unused(call: Invoke, acme:
 
 def test_a_deeply_nested_body_under_the_size_limit_is_a_validation_error(refused: Any) -> None:
     refused("create_consumer", "body", raw_body="[" * 100_000 + "]" * 100_000)  # 200 KB
+    refused("create_consumer", "body", raw_body=("[" * 100_000 + "]" * 100_000).encode())  # handed over base64-encoded
+
+
+@pytest.mark.parametrize("function", ["create_consumer", "create_order", "configure_klaviyo"])
+def test_a_body_that_is_not_utf8_is_a_validation_error(refused: Any, function: str) -> None:
+    latin1 = '{"email": "jos\u00e9@example.com", "fullName": "Jos\u00e9"}'.encode("latin-1")
+    error = refused(function, "body", raw_body=latin1)  # the gateway hands such bytes over base64-encoded
+    assert error["details"] == [{"field": "body", "message": "must be JSON encoded as UTF-8"}]
+
+
+def test_a_utf8_body_handed_over_base64_encoded_is_read_like_any_other(call: Invoke, acme: Principal) -> None:
+    created = call("create_consumer", principal=acme, raw_body='{"email": "zoë@example.com"}'.encode())
+    assert created["status"] == 201, created
+    assert created["body"]["email"] == "zoë@example.com"
 
 
 @pytest.mark.parametrize(
