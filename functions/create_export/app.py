@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
+from clientele.errors import AudienceNotFound
 from clientele.exports import create_consumer_export
 from clientele.models import ConsumerExportCreate, ExportJob
 
@@ -20,7 +21,7 @@ app = api.resolver()
         "columns; `fields` adds phone, tags, loyalty, metadata, address or orders. Returns the job at once; "
         "`GET /exports/{id}` shows its progress and, when done, a download URL."
     ),
-    responses=api.documented(202, ExportJob, "The queued export"),
+    responses={**api.documented(202, ExportJob, "The queued export"), **api.also_answers(AudienceNotFound)},
 )
 def create(request: ConsumerExportCreate) -> Response[dict[str, Any]]:
     job = api.remembered(app, "create_export", lambda tenant: create_consumer_export(tenant, request).to_api())

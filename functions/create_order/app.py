@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
+from clientele.errors import ConsumerNotFound
 from clientele.models import Order, OrderCreate
 from clientele.orders import place_order
 from clientele.tenancy import Tenant
@@ -23,6 +24,7 @@ app = api.resolver()
     responses={
         **api.documented(201, Order, "The recorded order"),
         **api.documented(200, Order, "The order recorded earlier with this externalId"),
+        **api.also_answers(ConsumerNotFound),
     },
 )
 def create(request: OrderCreate) -> Response[dict[str, Any]]:

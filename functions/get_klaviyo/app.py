@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
+from clientele.errors import KlaviyoNotSetUp
 from clientele.integrations import integration
 from clientele.models import KlaviyoIntegration
 
@@ -15,7 +16,10 @@ app = api.resolver()
     "/api/v1/integrations/klaviyo",
     summary="Get the Klaviyo sync settings",
     description="Whether the sync is on, its list, the key masked, and the latest resync with its progress.",
-    responses=api.documented(200, KlaviyoIntegration, "The integration, key masked"),
+    responses={
+        **api.documented(200, KlaviyoIntegration, "The integration, key masked"),
+        **api.also_answers(KlaviyoNotSetUp),
+    },
 )
 def get() -> Response[dict[str, Any]]:
     return api.json_response(200, integration(api.principal(app).tenant).to_api())

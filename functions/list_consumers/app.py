@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele import api
+from clientele.errors import AudienceNotFound
 from clientele.listing import ListRequest, list_consumers
 from clientele.models import ConsumerPage, Membership, SortBy, SortDir, Status
 from clientele.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -29,7 +30,7 @@ Instant = datetime | None
         "word of the name, the email address or its domain, or the phone digits; its results are ordered by the "
         "matching word, newest first."
     ),
-    responses=api.documented(200, ConsumerPage, "A page of consumers"),
+    responses={**api.documented(200, ConsumerPage, "A page of consumers"), **api.also_answers(AudienceNotFound)},
 )
 def list_(
     first: PageSize = None,

@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele import api
+from clientele.errors import KlaviyoNotSetUp
 from clientele.integrations import request_resync
 from clientele.models import KlaviyoResync
 
@@ -18,7 +19,7 @@ app = api.resolver()
         "Backfills the whole organization (this environment) through Klaviyo's bulk profile import jobs, at most "
         "10,000 profiles a job. One resync at a time (409 while one runs); `GET /integrations/klaviyo` shows it."
     ),
-    responses=api.documented(202, KlaviyoResync, "The queued resync"),
+    responses={**api.documented(202, KlaviyoResync, "The queued resync"), **api.also_answers(KlaviyoNotSetUp)},
 )
 def resync() -> Response[dict[str, Any]]:
     queued = api.remembered(app, "resync_klaviyo", lambda tenant: request_resync(tenant).to_api())

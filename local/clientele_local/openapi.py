@@ -115,12 +115,13 @@ def _body(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
 
 def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> dict[str, Any]:
     responses = {status: answer for status, answer in operation["responses"].items() if status != "422"}
-    messages = ERROR_MESSAGES
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for status, answer in responses.items():
+        if int(status) >= 400:  # declared by the route (api.also_answers)
+            answer["content"] = error
     for status in _statuses(path, method):
-        responses[str(status)] = {
-            "description": "; ".join(messages[status]),
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
+        if str(status) not in responses:
+            responses[str(status)] = {"description": "; ".join(ERROR_MESSAGES[status]), "content": error}
     if method == "post":
         operation.setdefault("parameters", []).append(
             {
