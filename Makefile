@@ -11,12 +11,13 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv run test bench openapi lint cfn unit integration local e2e build deploy deploy-prod clean
+.PHONY: help venv run test bench openapi lint cfn unit integration local e2e fuzz-smoke fuzz build deploy deploy-prod clean
 
 help:
 	@echo "make run      start the local stack on 127.0.0.1:\$${PORT:-3000} (moto, gateway, streams)"
-	@echo "make test     lint, template checks, unit, integration, local-stack and e2e tests"
+	@echo "make test     lint, template checks, unit, integration, local-stack, e2e and fuzz-smoke tests"
 	@echo "make bench    DynamoDB requests, capacity and throughput per operation vs the raw store"
+	@echo "make fuzz     schemathesis (>= 1,000 cases, every operation) + tenant-isolation property, local stack"
 	@echo "make openapi  regenerate docs/openapi.json from the functions' code"
 	@echo "make build    sam build"
 	@echo "make deploy   sam build + sam deploy --config-env dev (deploy-prod for prod)"
@@ -34,7 +35,7 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/python -m clientele_local
 
-test: lint cfn unit integration local e2e
+test: lint cfn unit integration local e2e fuzz-smoke
 
 bench: venv
 	$(BIN)/python -m bench.run
@@ -62,6 +63,23 @@ local: venv
 
 e2e: venv
 	$(PYTEST) tests/e2e -q
+
+# Fuzz tier (tests/fuzz) on its own local stack: schemathesis against docs/openapi.json, every operation,
+# and the tenant-isolation property. Seeded, so a run is repeatable; the summary prints the figures.
+# fuzz-smoke (part of `make test`): 2 schema-following + 1 schema-breaking case per operation, 6 short sequences.
+fuzz-smoke: venv
+	FUZZ_POSITIVE=2 FUZZ_NEGATIVE=1 FUZZ_MIN_CASES=0 ISOLATION_EXAMPLES=6 ISOLATION_STEPS=25 $(PYTEST) tests/fuzz -q
+
+# make fuzz: 20 + 10 cases per operation (>= 1,000 in all), 25 sequences of up to 30 steps.
+# Override any of them: make fuzz FUZZ_POSITIVE=50 FUZZ_SEED=7
+FUZZ_POSITIVE ?= 20
+FUZZ_NEGATIVE ?= 10
+FUZZ_SEED ?= 20261123
+ISOLATION_EXAMPLES ?= 25
+ISOLATION_STEPS ?= 30
+fuzz: venv
+	FUZZ_POSITIVE=$(FUZZ_POSITIVE) FUZZ_NEGATIVE=$(FUZZ_NEGATIVE) FUZZ_SEED=$(FUZZ_SEED) FUZZ_MIN_CASES=1000 \
+	ISOLATION_EXAMPLES=$(ISOLATION_EXAMPLES) ISOLATION_STEPS=$(ISOLATION_STEPS) $(PYTEST) tests/fuzz -q
 
 build: venv
 	$(BIN)/sam build
