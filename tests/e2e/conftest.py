@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,3 +63,14 @@ def mint_key(stack: RunningStack) -> MintKey:
         return result.stdout.strip().splitlines()[-1]
 
     return mint
+
+
+def wait_for[Value](check: Callable[[], Value | None], timeout: float = 120.0, interval: float = 0.25) -> Value:
+    """`check()`'s answer once it is truthy; fails the test if it is not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"not reached within {timeout} s")

@@ -29,7 +29,7 @@ import requests
 
 from clientele_local.testing import RunningStack, running_stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import MintKey, run_cli
+from tests.e2e.conftest import MintKey, run_cli, wait_for
 from tests.e2e.test_api import auth
 
 BOM = "\ufeff"
@@ -85,16 +85,6 @@ def the_one(stack: RunningStack, key: str, email: str) -> Json:
     found = by_email(stack, key, email)
     assert len(found) == 1, (email, found)
     return found[0]
-
-
-def eventually[T](check: Callable[[], T], timeout: float, interval: float = 0.25) -> T:
-    """`check()` once it is truthy; its last answer after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 def follow(stack: RunningStack, key: str, path: str, timeout: float, interval: float = 0.5) -> list[Json]:
@@ -275,7 +265,7 @@ def test_exports_hold_the_rows_the_list_shows(stack: RunningStack, mint_key: Min
 
     # search follows writes through the stream: wait until every "smith" (Smith, Smithers) is indexed.
     smiths = {c["id"] for c in everyone if c["fullName"] and "smith" in c["fullName"].lower()}
-    assert eventually(lambda: {c["id"] for c in list_all(stack, key, {"search": "smith"})} == smiths, 120)
+    assert wait_for(lambda: {c["id"] for c in list_all(stack, key, {"search": "smith"})} == smiths, 120)
 
     cases: list[tuple[str, list[str], Json]] = [
         ("csv", ALL_FIELDS, {}),
@@ -406,7 +396,7 @@ def test_a_killed_import_resumes_without_duplicates(bulk_stack: RunningStack) ->
 
     # Once chunk 1 is closed and chunk 2 has written its first consumers, kill the chunk's worker.
     job = follow_until(stack, key, import_id, lambda job: job["processedRows"] == 1000, timeout=600)
-    assert eventually(lambda: by_email(stack, key, "r1000@resume.example"), 300, interval=0.1)
+    assert wait_for(lambda: by_email(stack, key, "r1000@resume.example"), 300, interval=0.1)
     job = body(api(stack, key, "GET", f"/imports/{import_id}"), 200)
     assert (job["status"], job["processedRows"], job["totalRows"]) == ("processing", 1000, 2000)
     workers = stack.worker_pids("RunImportFunction")

@@ -14,20 +14,14 @@ import requests
 
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from clientele_local.testing import RunningStack
-from tests.e2e.conftest import MintKey
+from tests.e2e.conftest import MintKey, wait_for
 from tests.e2e.test_api import auth
 
 Json = dict[str, Any]
 
 
 def _wait[Value](check: Callable[[], Value | None], timeout: float = 90.0) -> Value:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not reached within {timeout} s")
+    return wait_for(check, timeout, interval=0.2)
 
 
 class Tenant:
