@@ -40,7 +40,10 @@ logger = Logger(child=True)
 
 ID_PREFIX = store.ID_PREFIX
 MAX_BATCH = 500
-ATTEMPTS = 12  # reads-and-writes in all, when other requests keep changing the consumer in between
+# When other requests keep changing the consumer in between, reads-and-writes are tried again for
+# this long: a budget in seconds, not a count, so a slow or loaded host (every attempt slower, more
+# requests overlapping) retries as long as a fast one. Well within the API functions' 10 s timeout.
+RETRY_SECONDS = 5.0
 MAX_BACKOFF = 0.5  # seconds: the longest wait between two attempts
 
 
@@ -113,14 +116,18 @@ def retrying[Result](attempt: Callable[[], Result]) -> Result:
     """Runs `attempt` (which reads, then writes on condition that nothing it read has changed) again
     while other requests get in between: optimistic concurrency, never a blind overwrite. Backoff
     with jitter spreads the retries of requests that collided."""
-    last: Exception | None = None
-    for number in range(ATTEMPTS):
+    deadline = time.monotonic() + RETRY_SECONDS
+    number = 0
+    while True:
         try:
             return attempt()
         except (store.ConsumerChanged, Conflict) as conflict:  # every write is conditional: re-reading is safe
             last = conflict
-            if number < ATTEMPTS - 1:
-                time.sleep(random.uniform(0, min(MAX_BACKOFF, 0.01 * 2**number)))  # noqa: S311 (jitter, not a secret)
+        pause = random.uniform(0, min(MAX_BACKOFF, 0.01 * 2**number))  # noqa: S311 (jitter, not a secret)
+        if time.monotonic() + pause >= deadline:
+            break
+        time.sleep(pause)
+        number += 1
     if isinstance(last, Conflict):
         raise last  # as the last attempt said it (a batch names the item)
     raise ConsumerChangedConcurrently()
