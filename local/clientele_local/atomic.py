@@ -14,6 +14,10 @@ transaction is the same rollback at a hundredth of the cost.
 A rollback swaps the table for its snapshot. The snapshot shares the live stream shard, so stream
 readers keep reading after a failed transaction, and the shard forgets the records of the writes
 that were rolled back, as DynamoDB never emits them.
+
+And moto keeps every Item it ever creates in a class-wide list (for its dashboard), the copies each
+Query and GetItem hands out included: a long-running stack or bench grew by every row it ever
+read. Items are created untracked, so a copy lives as long as the request that needed it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
 _LOCK = threading.RLock()
@@ -122,7 +127,13 @@ def _journal_instead_of_snapshots(method: Any) -> Any:
     return transact
 
 
+def _untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
+    return object.__new__(cls)
+
+
 def make_moto_dynamodb_atomic() -> None:
+    Item.__new__ = staticmethod(_untracked)  # type: ignore[method-assign]
+    Item.instances_tracked = []  # type: ignore[attr-defined]
     if not getattr(Table.put_item, "_clientele_journaled", False):
         _journaled_writes()
         Table.put_item._clientele_journaled = True  # type: ignore[attr-defined]
