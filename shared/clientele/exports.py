@@ -60,6 +60,7 @@ _DATE_FORMATS = {
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024  # text handed to the upload at a time
 PROGRESS_EVERY = 5000  # rows between two updates of the job's processedRows
+RUNS = 4  # the stream's first delivery of a job and its MaximumRetryAttempts (3, template.yaml)
 CONTENT_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -163,8 +164,10 @@ def list_exports(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
 
 def run_export(tenant: Tenant, job: ExportJob) -> int | None:
     """Writes the job's file and marks it succeeded; returns the rows written (None: already done).
-    A failure marks the job failed and is raised again, so the stream retries it."""
-    if not store.move(tenant, job.id, ExportStatus.RUNNING, error=None, processedRows=0):
+    A failure is raised again, so that the stream delivers the record again: until the last run the
+    job goes back to pending (with the error), so that nobody takes it for finished; then failed."""
+    run = store.start(tenant, job.id)
+    if run is None:
         return None  # a redelivered record of a job that already succeeded
     try:
         rows = _ROWS[job.kind](tenant, job.parameters)
@@ -172,12 +175,16 @@ def run_export(tenant: Tenant, job: ExportJob) -> int | None:
         with files.Upload(store.object_key(tenant, job), CONTENT_TYPES[format]) as upload:
             count = _WRITERS[format](upload, _counted(tenant, job, rows))
     except Exception as error:
-        logger.exception("Export failed", extra={"exportId": job.id})
-        store.move(tenant, job.id, ExportStatus.FAILED, error=_public_error(error))
+        logger.exception("Export failed", extra={"exportId": job.id, "run": run})
+        final = isinstance(error, TooManyRows) or run >= RUNS  # a retry would fail the same way, or none comes
+        status = ExportStatus.FAILED if final else ExportStatus.PENDING
+        store.move(tenant, job.id, status, error=_public_error(error, final))
         if isinstance(error, TooManyRows):
-            return 0  # a retry would fail the same way
+            return 0
         raise
-    store.move(tenant, job.id, ExportStatus.SUCCEEDED, rowCount=count, processedRows=count, completedAt=clock.now())
+    store.move(
+        tenant, job.id, ExportStatus.SUCCEEDED, error=None, rowCount=count, processedRows=count, completedAt=clock.now()
+    )
     return count
 
 
@@ -193,11 +200,12 @@ class TooManyRows(Exception):
     """More rows than the format holds: the job fails with this message, and is not retried."""
 
 
-def _public_error(error: Exception) -> str:
+def _public_error(error: Exception, final: bool) -> str:
     """What the job shows: the kind of fault, never its message (which may hold personal data)."""
     if isinstance(error, TooManyRows):
         return str(error)
-    return f"The file could not be written ({type(error).__name__}); the export is retried automatically"
+    fault = f"The file could not be written ({type(error).__name__})"
+    return f"{fault} in {RUNS} attempts" if final else f"{fault}; the export is retried automatically"
 
 
 def _csv_text(cell: Cell) -> Cell:

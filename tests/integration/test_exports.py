@@ -13,6 +13,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from clientele import exports
+from clientele.data import exports as export_store
 from clientele.data import files
 from clientele.tenancy import Environment, Tenant
 from tests.integration.conftest import EXPORTS_BUCKET, Invoke, principal_for, stream_delivery
@@ -89,9 +90,9 @@ def test_a_retried_export_writes_one_complete_file(
     handler = stream_delivery("clientele-test", "run_export", "RunExportFunction", "Jobs")
     with pytest.raises(BatchProcessingError):  # the invocation fails: Lambda delivers the record again
         handler()
-    failed = call("get_export", principal=acme, path_params={"id": job["id"]})["body"]
-    assert failed["status"] == "failed"
-    assert "ConnectionError" in failed["error"]
+    again = call("get_export", principal=acme, path_params={"id": job["id"]})["body"]
+    assert again["status"] == "pending"  # not finished: a client waiting for the job keeps waiting
+    assert again["error"] == "The file could not be written (ConnectionError); the export is retried automatically"
     s3 = boto3.client("s3")
     assert s3.list_objects_v2(Bucket=EXPORTS_BUCKET).get("KeyCount", 0) == 0  # nothing half-written is visible
     assert not s3.list_multipart_uploads(Bucket=EXPORTS_BUCKET).get("Uploads")  # and its parts were dropped
@@ -106,6 +107,30 @@ def test_a_retried_export_writes_one_complete_file(
     assert len(_file(done)) == 4
     assert s3.list_objects_v2(Bucket=EXPORTS_BUCKET)["KeyCount"] == 1
     assert exports.run_export(tenant, stored) is None  # a late duplicate changes nothing
+
+
+def test_an_export_fails_once_its_last_run_has_failed(
+    call: Invoke, acme: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _program, consumer = _setup(call, acme)
+    body = {"after": "2000-01-01T00:00:00Z"}
+    job = call("export_points_transactions", principal=acme, path_params={"id": consumer["id"]}, body=body)["body"]
+    tenant = Tenant(organization="acme", environment=Environment.SANDBOX)
+    stored = exports.get_export(tenant, job["id"])
+
+    def unreachable(self: files.Upload, data: bytes) -> None:
+        raise ConnectionError("network gone")
+
+    monkeypatch.setattr(files.Upload, "write", unreachable)
+    assert export_store.start(tenant, job["id"]) == 1  # a run whose worker was killed: it counts too
+    seen = []
+    for _run in range(2, exports.RUNS + 1):
+        with pytest.raises(ConnectionError):
+            exports.run_export(tenant, stored)
+        seen.append(call("get_export", principal=acme, path_params={"id": job["id"]})["body"])
+    assert [answer["status"] for answer in seen] == ["pending"] * (exports.RUNS - 2) + ["failed"]
+    assert seen[-1]["error"] == f"The file could not be written (ConnectionError) in {exports.RUNS} attempts"
+    assert seen[-1]["downloadUrl"] is None
 
 
 def test_export_requests_are_checked(call: Invoke, acme: dict[str, str]) -> None:

@@ -30,7 +30,7 @@ from clientele.sdk import ApiError, Clientele, wait
 KEY = "sk_test_bulk"
 ROWS_PER_POLL = 2  # import rows the fake processes per poll
 EXPORT_ROWS = 3000
-EXPORT_ERROR = "The file could not be written (MemoryError); the export is retried automatically"
+EXPORT_ERROR = "The file could not be written (MemoryError) in 4 attempts"
 
 
 class FakeApi:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from clientele import exports
 from clientele.api import error_body
 from clientele.errors import AuthenticationRequired, ClienteleError, PermissionDenied, RouteNotFound
 from clientele_local.template import Template
@@ -79,3 +80,10 @@ def test_traces_never_capture_responses_or_errors() -> None:
     variables = template.raw["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
     assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_an_export_knows_which_of_its_runs_is_the_last() -> None:
+    """exports.RUNS decides when a failed run marks the job failed instead of pending again: it must
+    be the stream's first delivery plus its retries, or a job would fail while a retry is still due."""
+    (jobs,) = template.properties("RunExportFunction")["Events"].values()
+    assert 1 + jobs["Properties"]["MaximumRetryAttempts"] == exports.RUNS

@@ -216,6 +216,19 @@ def _translated(error: ClientError) -> Exception:
     return ClienteleError()
 
 
+def updated(operation: dict[str, Any]) -> Item | None:
+    """Runs one Update (from `update` or `set_fields`) and returns the attributes it wrote, as they
+    are now (an ADD's new total, say); None when its condition failed."""
+    try:
+        response = aws.dynamodb().update_item(**operation["Update"], ReturnValues="UPDATED_NEW")
+    except ClientError as error:
+        translated = _translated(error)
+        if isinstance(translated, TransactionCancelled):
+            return None
+        raise translated from error
+    return deserialize(response.get("Attributes", {}))
+
+
 def transact(operations: list[dict[str, Any]]) -> None:
     """All operations or none. Failed conditions raise TransactionCancelled with their indexes;
     a clash with a concurrent transaction on the same items is a Conflict (retryable).
