@@ -17,6 +17,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -132,6 +133,22 @@ def mint(stack: RunningStack, org: str) -> str:
     result = run_cli(stack.state_dir, "keys", "create", "--org", org, "--env", "sandbox")
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
+
+
+@contextmanager
+def killed_worker(stack: RunningStack, function: str) -> Iterator[None]:
+    """Kills the stream function's worker process mid-invocation, as a crashed Lambda execution
+    environment; after the block (which waits for the job to end) checks that the pool saw the
+    invocation die, started a new worker, and the stream delivered the record again."""
+    workers = stack.worker_pids(function)
+    assert len(workers) == 1, workers  # one stream source, one invocation at a time: one worker
+    lines_before = len(stack.output)
+    os.kill(workers[-1], signal.SIGKILL)
+    yield
+    after_kill = stack.output[lines_before:]
+    died = f"[local] {function}: 1 record(s) failed (Runtime.ExitError"
+    assert any(line.startswith(died) for line in after_kill), "\n".join(after_kill)
+    assert len(stack.worker_pids(function)) > len(workers), f"no new {function} worker"
 
 
 @pytest.fixture(scope="module")
@@ -399,19 +416,8 @@ def test_a_killed_import_resumes_without_duplicates(bulk_stack: RunningStack) ->
     assert wait_for(lambda: by_email(stack, key, "r1000@resume.example"), 300, interval=0.1)
     job = body(api(stack, key, "GET", f"/imports/{import_id}"), 200)
     assert (job["status"], job["processedRows"], job["totalRows"]) == ("processing", 1000, 2000)
-    workers = stack.worker_pids("RunImportFunction")
-    assert len(workers) == 1, workers  # one stream source, one invocation at a time: one worker
-    lines_before = len(stack.output)
-    os.kill(workers[-1], signal.SIGKILL)
-
-    done = follow(stack, key, f"/imports/{import_id}", timeout=1800)[-1]
-    # The pool saw its worker die mid-invocation, started a new one, and the stream redelivered chunk 2.
-    after_kill = stack.output[lines_before:]
-    assert any(
-        line.startswith("[local] RunImportFunction: 1 record(s) failed (Runtime.ExitError") for line in after_kill
-    ), "\n".join(after_kill)
-    restarted = stack.worker_pids("RunImportFunction")
-    assert len(restarted) > len(workers), "no new RunImportFunction worker"
+    with killed_worker(stack, "RunImportFunction"):
+        done = follow(stack, key, f"/imports/{import_id}", timeout=1800)[-1]
     counts = {name: done[name] for name in ("status", "totalRows", "processedRows", "created", "skipped", "failed")}
     assert counts == {
         "status": "succeeded",
@@ -434,6 +440,40 @@ def test_a_killed_import_resumes_without_duplicates(bulk_stack: RunningStack) ->
         f"r{n}@resume.example" for n in range(2000) if n not in skipped_or_failed
     }
     assert the_one(stack, key, "r1000@resume.example")["externalId"] == "r-1000"
+
+
+# ---------------------------------------------------------------- 3b. a killed export starts over
+
+EXPORT_ROWS = 6000
+
+
+def test_a_killed_export_worker_leaves_one_complete_file(bulk_stack: RunningStack) -> None:
+    stack, key = bulk_stack, mint(bulk_stack, "bulk-export")
+    for start in range(0, EXPORT_ROWS, 100):  # batches well inside the gateway's 29 s on a busy host
+        people = [
+            {"email": f"x{n}@export.example", "fullName": f"Export {n}", "phone": f"+1415555{n:04d}", "tags": ["t"]}
+            for n in range(start, start + 100)
+        ]
+        body(api(stack, key, "POST", "/consumers/batch", json=people), 201)
+    fields = ["phone", "tags", "loyalty", "metadata", "address", "orders"]
+    job = body(api(stack, key, "POST", "/exports", json={"format": "csv", "fields": fields}), 202)
+
+    # Kill the worker while the file is being written: nothing may be downloadable until it is whole.
+    deadline = time.monotonic() + 300
+    while (running := body(api(stack, key, "GET", f"/exports/{job['id']}"), 200))["status"] == "pending":
+        assert time.monotonic() < deadline, running
+        time.sleep(0.05)
+    assert running["status"] == "running", f"the export ended before it could be interrupted: {running}"
+    assert running.get("downloadUrl") is None
+    with killed_worker(stack, "RunExportFunction"):
+        done = follow(stack, key, f"/exports/{job['id']}", timeout=600)[-1]
+    worker = "\n".join(line for line in stack.output if "RunExportFunction" in line)
+    assert (done["status"], done["rowCount"]) == ("succeeded", EXPORT_ROWS), f"{done}\n{worker}"
+    rows = csv_rows(download(done["downloadUrl"]))
+    assert rows[0] == header_of(fields)
+    assert len(rows) == 1 + EXPORT_ROWS  # one header, every consumer once: the retry started the file over
+    assert len({row[0] for row in rows[1:]}) == EXPORT_ROWS
+    assert {row[1] for row in rows[1:]} == {f"x{n}@export.example" for n in range(EXPORT_ROWS)}
 
 
 def follow_until(
