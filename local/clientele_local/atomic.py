@@ -15,6 +15,10 @@ A rollback swaps the table for its snapshot. The snapshot shares the live stream
 readers keep reading after a failed transaction, and the shard forgets the records of the writes
 that were rolled back, as DynamoDB never emits them.
 
+moto parses a condition expression three times for each write of a transaction (to validate the
+request, to check it, and again as it puts the item): a bulk import of conditional writes spent a
+sixth of its time there. Each distinct expression is parsed once.
+
 And moto keeps every Item it ever creates in a class-wide list (for its dashboard), the copies each
 Query and GetItem hands out included: a long-running stack or bench grew by every row it ever
 read. Items are created untracked, so a copy lives as long as the request that needed it.
@@ -24,11 +28,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import threading
 from types import SimpleNamespace
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
@@ -38,19 +44,21 @@ _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "ba
 _READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
 
 
-# Items a running transaction changed, as they were before: (table, hash key, range key, old item).
-_JOURNAL: list[tuple[Table, Any, Any, Any]] | None = None
+# Items a running transaction changed, as they were before, in the order it first changed them:
+# {(table id, hash key, range key): (table, hash key, range key, old item)}.
+Journal = dict[tuple[int, Any, Any], tuple[Table, Any, Any, Any]]
+_JOURNAL: Journal | None = None
 
 
 def _journal(table: Table, hash_key: Any, range_key: Any) -> None:
     """Remembers an item before a transaction first changes it (under the lock: one at a time)."""
-    if _JOURNAL is None or any(t is table and h == hash_key and r == range_key for t, h, r, _ in _JOURNAL):
+    if _JOURNAL is None or (key := (id(table), hash_key, range_key)) in _JOURNAL:
         return
-    _JOURNAL.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+    _JOURNAL[key] = (table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key)))
 
 
-def _undo(journal: list[tuple[Table, Any, Any, Any]]) -> None:
-    for table, hash_key, range_key, before in reversed(journal):
+def _undo(journal: Journal) -> None:
+    for table, hash_key, range_key, before in reversed(journal.values()):
         if range_key is None:
             if before is None:
                 table.items.pop(hash_key, None)
@@ -111,7 +119,7 @@ def _journal_instead_of_snapshots(method: Any) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
         dynamodb_models.copy = SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
-        journal: list[tuple[Table, Any, Any, Any]] = []
+        journal: Journal = {}
         _JOURNAL = journal
         try:
             return method(self, *args, **kwargs)
@@ -127,6 +135,36 @@ def _journal_instead_of_snapshots(method: Any) -> Any:
     return transact
 
 
+# {(expression, names, values): (its syntax tree, the names and values it uses)}: a tree holds no
+# state between evaluations, so one serves every write with the same expression.
+_PARSED: dict[tuple[str, str, str], tuple[Any, list[str], list[str]]] = {}
+_MAX_PARSED = 10_000
+
+
+def _parsed_once(parse: Any) -> Any:
+    @functools.wraps(parse)
+    def parse_once(self: ConditionExpressionParser) -> Any:
+        if not self.condition_expression:
+            return parse(self)
+        key = (
+            self.condition_expression,
+            json.dumps(self.expression_attribute_names or {}, sort_keys=True),
+            json.dumps(self.expression_attribute_values or {}, sort_keys=True, default=repr),
+        )
+        if (parsed := _PARSED.get(key)) is None:
+            tree = parse(self)  # an invalid expression raises here and is not kept
+            if len(_PARSED) >= _MAX_PARSED:
+                _PARSED.clear()
+            parsed = _PARSED[key] = (tree, list(self.expr_attr_names_found), list(self.expr_attr_values_found))
+        else:
+            self.expr_attr_names_found.extend(parsed[1])
+            self.expr_attr_values_found.extend(parsed[2])
+        return parsed[0]
+
+    parse_once._clientele_once = True  # type: ignore[attr-defined]
+    return parse_once
+
+
 def _untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)
 
@@ -134,6 +172,8 @@ def _untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
 def make_moto_dynamodb_atomic() -> None:
     Item.__new__ = staticmethod(_untracked)  # type: ignore[method-assign]
     Item.instances_tracked = []  # type: ignore[attr-defined]
+    if not getattr(ConditionExpressionParser.parse, "_clientele_once", False):
+        ConditionExpressionParser.parse = _parsed_once(ConditionExpressionParser.parse)  # type: ignore[method-assign]
     if not getattr(Table.put_item, "_clientele_journaled", False):
         _journaled_writes()
         Table.put_item._clientele_journaled = True  # type: ignore[attr-defined]
