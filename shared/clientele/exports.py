@@ -256,7 +256,7 @@ def _write_xlsx(upload: files.Upload, rows: Iterator[list[Cell]]) -> int:
             written = number
         book.close()
         with open(path, "rb") as file:
-            while chunk := file.read(files.PART_SIZE):
+            while chunk := file.read(files.READ_SIZE):
                 upload.write(chunk)
     return written
 

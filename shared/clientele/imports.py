@@ -376,8 +376,9 @@ def _round(tenant: Tenant, job: ImportJob, rows: list[_Row], outcome: Outcome, n
         else:
             updates[owner] = row
     # A row without an email or externalId has nothing to be found by: its own id (the same in every
-    # attempt at the chunk) says whether an earlier attempt created it.
-    done = consumer_store.get_many(tenant, [consumer.id for consumer in creates])
+    # attempt at the chunk) says whether an earlier attempt created it. (A row with one was found by
+    # it above: its claims and its consumer are written in one transaction.)
+    done = consumer_store.get_many(tenant, [row.consumer.id for row, identities in this if not identities])
     consumer_store.commit_all([consumer_store.insert_write(tenant, c) for c in creates if c.id not in done])
     outcome.created += len(creates)
     # Rows put off keep their file order: the next round applies them as if row by row.

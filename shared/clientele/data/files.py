@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from clientele import aws, clock
 from clientele.settings import MissingSetting
 
-PART_SIZE = 8 * 1024 * 1024  # S3 parts are at least 5 MiB (but the last)
+PART_SIZE = 5 * 1024 * 1024  # the least S3 takes for a part (but the last): memory holds one
 DOWNLOAD_SECONDS = 15 * 60
 UPLOAD_SECONDS = 60 * 60  # a big file on a slow line takes a while
 READ_SIZE = 1024 * 1024
@@ -60,10 +60,15 @@ class Upload:
             self.upload_id = created["UploadId"]
         number = len(self.parts) + 1
         answer = s3.upload_part(
-            Bucket=bucket(), Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self.buffer.getvalue()
+            Bucket=bucket(), Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self._body()
         )
         self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
         self.buffer = io.BytesIO()
+
+    def _body(self) -> io.BytesIO:
+        """The buffer itself, rewound: botocore reads it as a stream, where bytes would be a second copy."""
+        self.buffer.seek(0)
+        return self.buffer
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
         s3 = aws.s3()
@@ -72,7 +77,7 @@ class Upload:
                 s3.abort_multipart_upload(Bucket=bucket(), Key=self.key, UploadId=self.upload_id)
             return
         if self.upload_id is None:  # small: one request
-            s3.put_object(Bucket=bucket(), Key=self.key, Body=self.buffer.getvalue(), ContentType=self.content_type)
+            s3.put_object(Bucket=bucket(), Key=self.key, Body=self._body(), ContentType=self.content_type)
             return
         if self.buffer.tell():
             self._flush_part()
