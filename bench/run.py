@@ -423,6 +423,7 @@ BULK_COLUMNS = [  # (heading, width, row key, format)
     ("raw/s", 7, "rawRowsPerSecond", "d"),
     ("of raw", 6, "ratioToRaw", ".2f"),
     ("peak MiB", 8, "peakMemoryMiB", ".1f"),
+    ("raw peak", 8, "rawPeakMemoryMiB", ".1f"),
     ("ddb req", 7, "dynamodbRequests", "d"),
     ("WCU/row", 7, "wcuPerRow", ".2f"),
 ]
@@ -457,7 +458,7 @@ def report(
     print(
         "(of raw: rows/s as a share of the raw floor's, a bare Query of the same rows; for the import, consumers "
         "stored per second as a share of bare BatchWriteItems of the same items. Peak MiB: what the export "
-        "allocates, S3 aside.)"
+        "allocates, S3 aside; raw peak: the bare Query's, moto answering it in this process.)"
     )
     cold_text = ", ".join(f"{name} {ms}" for name, ms in cold.items())
     print(f"\nCold start (median import of app.py in a fresh python3.13, ms): {cold_text}")

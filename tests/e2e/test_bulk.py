@@ -458,11 +458,12 @@ def test_a_killed_export_worker_leaves_one_complete_file(bulk_stack: RunningStac
     fields = ["phone", "tags", "loyalty", "metadata", "address", "orders"]
     job = body(api(stack, key, "POST", "/exports", json={"format": "csv", "fields": fields}), 202)
 
+    def started() -> Json | None:
+        now: Json = body(api(stack, key, "GET", f"/exports/{job['id']}"), 200)
+        return None if now["status"] == "pending" else now
+
     # Kill the worker while the file is being written: nothing may be downloadable until it is whole.
-    deadline = time.monotonic() + 300
-    while (running := body(api(stack, key, "GET", f"/exports/{job['id']}"), 200))["status"] == "pending":
-        assert time.monotonic() < deadline, running
-        time.sleep(0.05)
+    running = wait_for(started, timeout=300, interval=0.05)
     assert running["status"] == "running", f"the export ended before it could be interrupted: {running}"
     assert running.get("downloadUrl") is None
     with killed_worker(stack, "RunExportFunction"):
