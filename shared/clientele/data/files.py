@@ -2,16 +2,17 @@
 
 A file is one S3 multipart upload (or a single put when it is small): S3 shows the object only when
 the upload completes, so a reader never sees a partial file, and a writer that dies leaves an
-incomplete upload that the bucket's lifecycle rule aborts. Memory holds at most one part.
+incomplete upload that the bucket's lifecycle rule aborts. A part waits in a temporary file (a
+Lambda's /tmp) once it outgrows SPOOL_SIZE, so memory stays flat however big the file.
 """
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from tempfile import SpooledTemporaryFile
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,7 +20,8 @@ from botocore.exceptions import ClientError
 from clientele import aws, clock
 from clientele.settings import MissingSetting
 
-PART_SIZE = 5 * 1024 * 1024  # the least S3 takes for a part (but the last): memory holds one
+PART_SIZE = 5 * 1024 * 1024  # the least S3 takes for a part (but the last)
+SPOOL_SIZE = 256 * 1024
 DOWNLOAD_SECONDS = 15 * 60
 UPLOAD_SECONDS = 60 * 60  # a big file on a slow line takes a while
 READ_SIZE = 1024 * 1024
@@ -39,7 +41,7 @@ class Upload:
 
     def __init__(self, key: str, content_type: str) -> None:
         self.key, self.content_type = key, content_type
-        self.buffer = io.BytesIO()
+        self.buffer = _part_file()
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
         self.size = 0
@@ -63,16 +65,23 @@ class Upload:
             Bucket=bucket(), Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self._body()
         )
         self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
-        self.buffer = io.BytesIO()
+        self.buffer.close()
+        self.buffer = _part_file()
 
-    def _body(self) -> io.BytesIO:
-        """The buffer itself, rewound: botocore reads it as a stream, where bytes would be a second copy."""
+    def _body(self) -> SpooledTemporaryFile[bytes]:
+        """The part's file, rewound: botocore streams it from there."""
         self.buffer.seek(0)
         return self.buffer
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
+        try:
+            self._finish(kind is None)
+        finally:
+            self.buffer.close()
+
+    def _finish(self, whole: bool) -> None:
         s3 = aws.s3()
-        if kind is not None:
+        if not whole:
             if self.upload_id is not None:
                 s3.abort_multipart_upload(Bucket=bucket(), Key=self.key, UploadId=self.upload_id)
             return
@@ -84,6 +93,10 @@ class Upload:
         s3.complete_multipart_upload(
             Bucket=bucket(), Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
         )
+
+
+def _part_file() -> SpooledTemporaryFile[bytes]:
+    return SpooledTemporaryFile(max_size=SPOOL_SIZE)
 
 
 def download_url(key: str, filename: str) -> tuple[str, str]:
