@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -41,12 +42,13 @@ class _S3:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> _S3:
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[_S3]:
     sink = _S3()
     monkeypatch.setattr(aws, "s3", lambda: sink)
     monkeypatch.setenv("EXPORTS_BUCKET", "files-test")
     files.bucket.cache_clear()
-    return sink
+    yield sink
+    files.bucket.cache_clear()  # the bucket name is cached: it leaves with the setting
 
 
 def test_a_file_of_many_parts_is_sent_in_order_while_memory_stays_small(s3: _S3) -> None:
