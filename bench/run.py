@@ -85,7 +85,6 @@ def cold_start(function: str, runs: int = 5) -> float:
 
 def main() -> None:
     make_moto_dynamodb_atomic()
-    store.partitioned_queries()
     store.fast_responses()
     rows: list[dict[str, Any]] = []
     with mock_aws():

@@ -22,6 +22,9 @@ sixth of its time there. Each distinct expression is parsed once.
 And moto keeps every Item it ever creates in a class-wide list (for its dashboard), the copies each
 Query and GetItem hands out included: a long-running stack or bench grew by every row it ever
 read. Items are created untracked, so a copy lives as long as the request that needed it.
+
+Queries read only their partition (clientele_local/partitions.py), and a rolled-back transaction
+puts its items back there too.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
+
+from clientele_local import partitions
 
 _LOCK = threading.RLock()
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
@@ -59,19 +64,25 @@ def _journal(table: Table, hash_key: Any, range_key: Any) -> None:
 
 def _undo(journal: Journal) -> None:
     for table, hash_key, range_key, before in reversed(journal.values()):
-        if range_key is None:
-            if before is None:
-                table.items.pop(hash_key, None)
-            else:
-                table.items[hash_key] = before
-            continue
-        partition = table.items[hash_key]
+        where = partitions.positions(table, table.get_item(hash_key, range_key))
+        _put_back(table, hash_key, range_key, before)
+        partitions.move(table, where, before)  # the Query groupings follow, as they follow every write
+
+
+def _put_back(table: Table, hash_key: Any, range_key: Any, before: Any) -> None:
+    if range_key is None:
         if before is None:
-            partition.pop(range_key, None)
-            if not partition:
-                del table.items[hash_key]
+            table.items.pop(hash_key, None)
         else:
-            partition[range_key] = before
+            table.items[hash_key] = before
+        return
+    partition = table.items[hash_key]
+    if before is None:
+        partition.pop(range_key, None)
+        if not partition:
+            del table.items[hash_key]
+    else:
+        partition[range_key] = before
 
 
 def _key(table: Table, attributes: dict[str, Any]) -> tuple[Any, Any]:
@@ -174,6 +185,7 @@ def make_moto_dynamodb_atomic() -> None:
     Item.instances_tracked = []  # type: ignore[attr-defined]
     if not getattr(ConditionExpressionParser.parse, "_clientele_once", False):
         ConditionExpressionParser.parse = _parsed_once(ConditionExpressionParser.parse)  # type: ignore[method-assign]
+    partitions.partitioned_queries()  # first: the journal below wraps its write paths
     if not getattr(Table.put_item, "_clientele_journaled", False):
         _journaled_writes()
         Table.put_item._clientele_journaled = True  # type: ignore[attr-defined]

@@ -1,0 +1,205 @@
+"""Queries that read one partition, as DynamoDB's do, instead of moto's walk of the whole table.
+
+moto answers every Query by sorting every item of the table and then picking the partition's: on a
+table of a few ten thousand items each Query costs a tenth of a second or more, so the local stack
+slowed down with every consumer it held, and requests that re-read on a conflict (parallel orders
+on one consumer) ran out of time on a busy machine. Here each table and index keeps its partitions
+sorted as items are written, and a Query bisects to its stretch of keys: the same answer as moto's
+(tests/integration/test_partitions.py holds the two side by side), at the cost of the rows read.
+
+The groupings are built on a table's first Query of each index and live as long as the table.
+"""
+
+from __future__ import annotations
+
+import bisect
+import inspect
+import weakref
+from collections import defaultdict
+from typing import Any
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+HIGHEST = "\U0010ffff"  # above every character: the end of a prefix's keys
+
+# One index's (or the table's) partitions: partition value -> (its items in key order, their sort keys).
+Partitions = dict[Any, tuple[list[Any], list[Any]]]
+# table -> index name (None: the table itself) -> (hash attribute, range attribute, partitions)
+_GROUPS: weakref.WeakKeyDictionary[Table, dict[str | None, tuple[str, str, Partitions]]] = weakref.WeakKeyDictionary()
+_ORIGINAL_QUERY = Table.query
+
+
+def _keys_of(table: Table, index_name: str | None) -> tuple[str, str] | None:
+    """(hash attribute, range attribute) of the table or of one of its indexes; None where moto's own
+    walk stays: no range key, or a key that is not a string (bisection compares strings)."""
+    if not table.range_key_attr:
+        return None
+    if index_name is None:
+        keys = (str(table.hash_key_attr), str(table.range_key_attr))
+    else:
+        index = next(index for index in table.all_indexes() if index.name == index_name)
+        kinds = {key["KeyType"]: key["AttributeName"] for key in index.schema}
+        keys = (kinds.get("HASH", ""), kinds.get("RANGE", ""))
+    types = {definition["AttributeName"]: definition["AttributeType"] for definition in table.attr}
+    return keys if all(types.get(name) == "S" for name in keys) else None
+
+
+def _entry(item: Any, hash_attribute: str, range_attribute: str) -> tuple[Any, tuple[Any, ...]] | None:
+    """(partition value, sort key) of an item in one grouping; None if the item is not in it."""
+    value, position = item.attrs.get(hash_attribute), item.attrs.get(range_attribute)
+    if value is None or position is None:
+        return None
+    return value.value, (position.value, item.hash_key.value, item.range_key.value)
+
+
+def _grouped(table: Table, index_name: str | None) -> tuple[str, str, Partitions] | None:
+    keys = _keys_of(table, index_name)
+    if keys is None:
+        return None
+    grouped: dict[Any, list[tuple[tuple[Any, ...], Any]]] = defaultdict(list)
+    for partition in table.items.values():
+        for item in partition.values():
+            entry = _entry(item, *keys)
+            if entry is not None:
+                grouped[entry[0]].append((entry[1], item))
+    partitions = {}
+    for value, members in grouped.items():
+        members.sort(key=lambda member: member[0])
+        partitions[value] = ([item for _, item in members], [key for key, _ in members])
+    return (*keys, partitions)
+
+
+def positions(table: Table, item: Any) -> dict[str | None, tuple[Any, tuple[Any, ...]] | None]:
+    """Where the item sits in each grouping of its table built so far (read before a write changes it)."""
+    if item is None:
+        return {}
+    groups = _GROUPS.get(table, {})
+    return {
+        name: _entry(item, hash_attribute, range_attribute)
+        for name, (hash_attribute, range_attribute, _) in groups.items()
+    }
+
+
+def move(table: Table, before: dict[str | None, Any], item: Any) -> None:
+    """Keeps the groupings of the table in step with one write: the item leaves where it was and
+    takes its new place (none when deleted), so a write never forces a walk of the whole table."""
+    groups = _GROUPS.get(table, {})
+    after = positions(table, item)
+    for name in {*before, *after}:
+        if name not in groups:
+            continue
+        partitions = groups[name][2]
+        old, new = before.get(name), after.get(name)
+        if old is not None and old[0] in partitions:
+            members, sort_keys = partitions[old[0]]
+            at = bisect.bisect_left(sort_keys, old[1])
+            if at < len(sort_keys) and sort_keys[at] == old[1]:
+                del members[at], sort_keys[at]
+        if new is not None:
+            members, sort_keys = partitions.setdefault(new[0], ([], []))
+            at = bisect.bisect_left(sort_keys, new[1])
+            if at < len(sort_keys) and sort_keys[at] == new[1]:  # already there (an update that put)
+                members[at] = item
+            else:
+                members.insert(at, item)
+                sort_keys.insert(at, new[1])
+
+
+def forget(table: Table) -> None:
+    """Drops the table's groupings (after items were loaded around the write paths); its next Query
+    builds them again."""
+    _GROUPS.pop(table, None)
+
+
+_SIGNATURE = inspect.signature(_ORIGINAL_QUERY)
+
+
+def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
+    bound = _SIGNATURE.bind(self, *args, **kwargs)
+    arguments = bound.arguments
+    hash_key, index_name = arguments["hash_key"], arguments.get("index_name")
+    comparison = arguments.get("range_comparison")
+    if hash_key is None or comparison not in (None, "BETWEEN", "BEGINS_WITH"):
+        return _ORIGINAL_QUERY(self, *args, **kwargs)  # other comparisons: moto's own walk
+    groups = _GROUPS.setdefault(self, {})
+    if index_name not in groups:
+        grouped = _grouped(self, index_name)
+        if grouped is None:
+            return _ORIGINAL_QUERY(self, *args, **kwargs)
+        groups[index_name] = grouped
+    _, range_attribute, partitions = groups[index_name]
+    members, sort_keys = partitions.get(hash_key.value, ([], []))
+    low, high = 0, len(members)
+    if comparison == "BETWEEN":
+        first, last = (bound.value for bound in arguments["range_objs"])
+        low, high = bisect.bisect_left(sort_keys, (first,)), bisect.bisect_right(sort_keys, (last, HIGHEST))
+    elif comparison == "BEGINS_WITH":
+        prefix = arguments["range_objs"][0].value
+        low, high = bisect.bisect_left(sort_keys, (prefix,)), bisect.bisect_right(sort_keys, (prefix + HIGHEST,))
+    forward = arguments.get("scan_index_forward", True) is not False
+    start = arguments.get("exclusive_start_key")
+    if start:
+        # Pick up after the start key by bisection (moto would walk the partition from its start).
+        position = (start[range_attribute]["S"], start[self.hash_key_attr]["S"], start[self.range_key_attr]["S"])
+        if forward:
+            low = max(low, bisect.bisect_right(sort_keys, position))
+        else:
+            high = min(high, bisect.bisect_left(sort_keys, position))
+        arguments["exclusive_start_key"] = None
+    limit = arguments.get("limit")
+    if limit:
+        # moto stops after `limit` keys in scan order (filters apply after), and one more tells it
+        # there are more: nothing past those can change the answer.
+        low, high = (low, min(high, low + limit + 1)) if forward else (max(low, high - limit - 1), high)
+    stretch = members[low:high]
+    self.all_items = lambda: stretch  # type: ignore[method-assign]
+    self.sorted_items = lambda hash_attrs, range_attrs, items: items  # type: ignore[method-assign,assignment]
+    try:
+        return _ORIGINAL_QUERY(*bound.args, **bound.kwargs)
+    finally:
+        del self.all_items
+        del self.sorted_items
+
+
+def _key_of(table: Table, attributes: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    hash_key = DynamoType(attributes[table.hash_key_attr])
+    range_attribute = table.range_key_attr
+    return hash_key, DynamoType(attributes[range_attribute]) if range_attribute else None
+
+
+def _follow_writes() -> None:
+    """Every write path of moto ends in one of these three: each moves its item in the groupings."""
+    put, delete, update = Table.put_item, Table.delete_item, DynamoDBBackend.update_item
+
+    def put_item(self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        before = positions(self, self.get_item(*_key_of(self, item_attrs)))
+        item = put(self, item_attrs, *args, **kwargs)
+        move(self, before, item)
+        return item
+
+    def delete_item(self: Table, hash_key: Any, range_key: Any) -> Any:
+        before = positions(self, self.get_item(hash_key, range_key))
+        item = delete(self, hash_key, range_key)
+        move(self, before, None)
+        return item
+
+    def update_item(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        table = self.get_table(table_name)
+        before = positions(table, table.get_item(*_key_of(table, key)))  # read before moto changes it in place
+        item = update(self, table_name, key, *args, **kwargs)
+        move(table, before, item)
+        return item
+
+    Table.put_item = put_item  # type: ignore[method-assign]
+    Table.delete_item = delete_item  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+def partitioned_queries() -> None:
+    """Installs the partitioned Query and the write paths that keep it current (once)."""
+    if Table.query is _query:
+        return
+    _follow_writes()
+    Table.query = _query  # type: ignore[method-assign]
