@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele import idempotency
+from clientele import clock, idempotency
 from clientele.errors import (
     AuthenticationRequired,
     ClienteleError,
@@ -208,6 +208,7 @@ def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaCont
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         idempotency.register(context)
-        return refused_body(event) or app.resolve(event, context)
+        with clock.answering_within(context.get_remaining_time_in_millis() / 1000):
+            return refused_body(event) or app.resolve(event, context)
 
     return lambda_handler

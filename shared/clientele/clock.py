@@ -1,7 +1,11 @@
-"""Ids and timestamps in the API's formats."""
+"""Ids and timestamps in the API's formats, and the time the running request has left."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from ulid import ULID
@@ -36,3 +40,25 @@ def id_bound(prefix: str, moment: datetime, *, upper: bool) -> str:
     milliseconds = min(max(int(moment.timestamp() * 1000), 0), 2**48 - 1)  # what a ULID's time can hold
     randomness = b"\xff" * 10 if upper else b"\x00" * 10
     return f"{prefix}_{ULID.from_bytes(milliseconds.to_bytes(6, 'big') + randomness)}"
+
+
+# When (time.monotonic) the running API invocation must have its answer ready; None outside one.
+_ANSWER_BY: ContextVar[float | None] = ContextVar("answer_by", default=None)
+ANSWER_RESERVE = 1.5  # seconds an invocation keeps for answering after its last retry
+
+
+@contextmanager
+def answering_within(seconds: float) -> Iterator[None]:
+    """Runs the block as an invocation that must answer within `seconds` (its time left)."""
+    token = _ANSWER_BY.set(time.monotonic() + seconds - ANSWER_RESERVE)
+    try:
+        yield
+    finally:
+        _ANSWER_BY.reset(token)
+
+
+def deadline(default_seconds: float) -> float:
+    """When work that tries again should stop (time.monotonic): in an API invocation, in time for
+    its answer (its function's timeout, not a guess); elsewhere `default_seconds` from now."""
+    answer_by = _ANSWER_BY.get()
+    return time.monotonic() + default_seconds if answer_by is None else answer_by

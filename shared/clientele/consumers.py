@@ -40,9 +40,10 @@ logger = Logger(child=True)
 
 ID_PREFIX = store.ID_PREFIX
 MAX_BATCH = 500
-# When other requests keep changing the consumer in between, reads-and-writes are tried again for
-# this long: a budget in seconds, not a count, so a slow or loaded host (every attempt slower, more
-# requests overlapping) retries as long as a fast one. Well within the API functions' 10 s timeout.
+# When other requests keep changing the consumer in between, reads-and-writes are tried again while
+# time is left: a budget in seconds, not a count, so a slow or loaded host (every attempt slower,
+# more requests overlapping) retries as long as a fast one. An API request retries until shortly
+# before its function's timeout (clock.deadline); other callers (stream functions) for this long.
 RETRY_SECONDS = 5.0
 MAX_BACKOFF = 0.5  # seconds: the longest wait between two attempts
 
@@ -116,7 +117,7 @@ def retrying[Result](attempt: Callable[[], Result]) -> Result:
     """Runs `attempt` (which reads, then writes on condition that nothing it read has changed) again
     while other requests get in between: optimistic concurrency, never a blind overwrite. Backoff
     with jitter spreads the retries of requests that collided."""
-    deadline = time.monotonic() + RETRY_SECONDS
+    deadline = clock.deadline(RETRY_SECONDS)
     number = 0
     while True:
         try:
