@@ -17,7 +17,7 @@ import io
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +61,10 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 64 * 1024  # text handed to the upload at a time
 PROGRESS_EVERY = 5000  # rows between two updates of the job's processedRows
 RUNS = 4  # the stream's first delivery of a job and its MaximumRetryAttempts (3, template.yaml)
+RUN_SECONDS = 900  # the export function's Timeout (template.yaml): no run lasts longer
+# A run older than this is over, and had it ended in a retry, that retry would have started by now.
+RUN_LIMIT = timedelta(seconds=RUN_SECONDS + 60)
+STOPPED = "The export stopped before it finished (its worker was stopped or ran out of time) and was not run again"
 CONTENT_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -143,7 +147,19 @@ def get_export(tenant: Tenant, export_id: str) -> ExportJob:
     job = store.get(tenant, export_id) if export_id.startswith(f"{ID_PREFIX}_") else None
     if job is None:
         raise ExportNotFound()
-    return _with_url(tenant, job)
+    return _with_url(tenant, as_seen(job))
+
+
+def as_seen(job: ExportJob) -> ExportJob:
+    """The job as its caller should see it. A run stopped from outside (killed, out of memory, past
+    the function's timeout) writes no end of its own; the stream then runs the job again, which
+    marks it running anew, unless that was its last run. So a job still running from a run older
+    than a run can last has none coming: it failed."""
+    if job.status is not ExportStatus.RUNNING or job.started_at is None:
+        return job
+    if clock.parse(job.started_at) + RUN_LIMIT > datetime.now(UTC):
+        return job
+    return job.model_copy(update={"status": ExportStatus.FAILED, "error": STOPPED})
 
 
 def _with_url(tenant: Tenant, job: ExportJob) -> ExportJob:
@@ -156,7 +172,9 @@ def _with_url(tenant: Tenant, job: ExportJob) -> ExportJob:
 def list_exports(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     """The tenant's export jobs, newest first (without download URLs: get one job for its URL)."""
     source = newest_first(store.list_key(tenant))
-    return paged(tenant, source, {"exports": True}, page, lambda items: [store.from_item(i).to_api() for i in items])
+    return paged(
+        tenant, source, {"exports": True}, page, lambda items: [as_seen(store.from_item(i)).to_api() for i in items]
+    )
 
 
 # ---------------------------------------------------------------- running a job
@@ -166,7 +184,7 @@ def run_export(tenant: Tenant, job: ExportJob) -> int | None:
     """Writes the job's file and marks it succeeded; returns the rows written (None: already done).
     A failure is raised again, so that the stream delivers the record again: until the last run the
     job goes back to pending (with the error), so that nobody takes it for finished; then failed."""
-    run = store.start(tenant, job.id)
+    run = store.start(tenant, job.id, clock.now())
     if run is None:
         return None  # a redelivered record of a job that already succeeded
     try:

@@ -870,6 +870,7 @@ class ExportJob(Resource):
     processed_rows: int = 0  # rows written so far, while it runs
     error: str | None
     created_at: str
+    started_at: str | None = None  # when its latest run began
     completed_at: str | None
     download_url: str | None = None  # once succeeded: valid 15 minutes
     expires_at: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -12,7 +13,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from clientele import exports
+from clientele import clock, exports
 from clientele.data import exports as export_store
 from clientele.data import files
 from clientele.tenancy import Environment, Tenant
@@ -122,7 +123,7 @@ def test_an_export_fails_once_its_last_run_has_failed(
         raise ConnectionError("network gone")
 
     monkeypatch.setattr(files.Upload, "write", unreachable)
-    assert export_store.start(tenant, job["id"]) == 1  # a run whose worker was killed: it counts too
+    assert export_store.start(tenant, job["id"], clock.now()) == 1  # a run whose worker was killed: it counts too
     seen = []
     for _run in range(2, exports.RUNS + 1):
         with pytest.raises(ConnectionError):
@@ -131,6 +132,33 @@ def test_an_export_fails_once_its_last_run_has_failed(
     assert [answer["status"] for answer in seen] == ["pending"] * (exports.RUNS - 2) + ["failed"]
     assert seen[-1]["error"] == f"The file could not be written (ConnectionError) in {exports.RUNS} attempts"
     assert seen[-1]["downloadUrl"] is None
+
+
+def test_a_job_whose_last_run_was_stopped_from_outside_is_failed_not_running_forever(
+    call: Invoke, acme: dict[str, str]
+) -> None:
+    """A killed or timed-out run writes no end; unless the stream runs the job again (which marks it
+    running anew), nothing would. Once its run is older than a run can last, the job reads failed."""
+    _program, consumer = _setup(call, acme)
+    body = {"after": "2000-01-01T00:00:00Z"}
+    tenant = Tenant(organization="acme", environment=Environment.SANDBOX)
+    stopped, alive = (
+        call("export_points_transactions", principal=acme, path_params={"id": consumer["id"]}, body=body)["body"]
+        for _ in range(2)
+    )
+    long_ago = clock.format_instant(datetime.now(UTC) - exports.RUN_LIMIT - timedelta(seconds=1))
+    assert export_store.start(tenant, stopped["id"], long_ago) == 1
+    assert export_store.start(tenant, alive["id"], clock.now()) == 1
+    seen = call("get_export", principal=acme, path_params={"id": stopped["id"]})["body"]
+    assert (seen["status"], seen["error"], seen["startedAt"]) == ("failed", exports.STOPPED, long_ago)
+    assert seen["downloadUrl"] is None
+    running = call("get_export", principal=acme, path_params={"id": alive["id"]})["body"]
+    assert (running["status"], running["error"]) == ("running", None)
+    listed = {job["id"]: job["status"] for job in call("list_exports", principal=acme)["body"]["data"]}
+    assert listed == {stopped["id"]: "failed", alive["id"]: "running"}
+    # Had the stream run it again after all, that run marks it running anew, and can finish it.
+    assert exports.run_export(tenant, exports.get_export(tenant, stopped["id"])) == 3
+    assert call("get_export", principal=acme, path_params={"id": stopped["id"]})["body"]["status"] == "succeeded"
 
 
 def test_export_requests_are_checked(call: Invoke, acme: dict[str, str]) -> None:

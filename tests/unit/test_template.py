@@ -87,3 +87,9 @@ def test_an_export_knows_which_of_its_runs_is_the_last() -> None:
     be the stream's first delivery plus its retries, or a job would fail while a retry is still due."""
     (jobs,) = template.properties("RunExportFunction")["Events"].values()
     assert 1 + jobs["Properties"]["MaximumRetryAttempts"] == exports.RUNS
+
+
+def test_an_export_knows_how_long_a_run_can_last() -> None:
+    """A job still running from a run older than exports.RUN_SECONDS is shown failed: the export
+    function's timeout must be no longer, or a run still at work would be taken for a dead one."""
+    assert template.properties("RunExportFunction")["Timeout"] <= exports.RUN_SECONDS

@@ -49,15 +49,21 @@ def get(tenant: Tenant, export_id: str) -> ExportJob | None:
     return from_item(item) if item else None
 
 
-def start(tenant: Tenant, export_id: str) -> int | None:
-    """Marks the job running from its first row and counts the run; returns which run this is (1 for
-    the first delivery of the job's record, 2 for the stream's first retry, ...), or None when the
-    job has already succeeded (a late duplicate delivery)."""
+def start(tenant: Tenant, export_id: str, now: str) -> int | None:
+    """Marks the job running from its first row, since `now`, and counts the run; returns which run
+    this is (1 for the first delivery of the job's record, 2 for the stream's first retry, ...), or
+    None when the job has already succeeded (a late duplicate delivery)."""
     operation = dynamo.update(
         key(tenant, export_id),
-        expression="SET #status = :running, processedRows = :none ADD runs :one",
+        expression="SET #status = :running, processedRows = :none, startedAt = :now ADD runs :one",
         condition="attribute_exists(pk) AND #status <> :done",
-        values={":running": str(ExportStatus.RUNNING), ":none": 0, ":one": 1, ":done": str(ExportStatus.SUCCEEDED)},
+        values={
+            ":running": str(ExportStatus.RUNNING),
+            ":none": 0,
+            ":now": now,
+            ":one": 1,
+            ":done": str(ExportStatus.SUCCEEDED),
+        },
         names={"#status": "status"},
     )
     written = dynamo.updated(operation)
