@@ -155,14 +155,15 @@ def _unmetered(meter: Meter) -> Iterator[None]:
 
 
 def _import_file(count: int) -> bytes:
-    """`count` rows: every 50th repeats an earlier email (a duplicate), every 100th has a bad email."""
+    """`count` rows: every 50th repeats an earlier email (a duplicate), every 100th has a bad email
+    (rows 74, 174, ...: none of them a duplicate row, so both kinds are in the file)."""
     text = io.StringIO()
     text.write("email,first name,last name,phone,tags,metadata.source\n")
     for number in range(count):
         email = f"import{number}@example.com"
         if number % 50 == 49:
             email = f"import{number - 10}@example.com"
-        elif number % 100 == 99:
+        elif number % 100 == 74:
             email = f"import{number}-at-example.com"
         text.write(f"{email},First{number},Last{number},+1415555{number % 10000:04d},bench;import,csv\n")
     return text.getvalue().encode()
