@@ -85,6 +85,12 @@ def _put_back(table: Table, hash_key: Any, range_key: Any, before: Any) -> None:
         partition[range_key] = before
 
 
+def _before_write(table: Table, hash_key: Any, range_key: Any) -> partitions.Positions:
+    """Journals the item and tells where it sits in the Query partitions, before a write changes it."""
+    _journal(table, hash_key, range_key)
+    return partitions.positions(table, table.get_item(hash_key, range_key))
+
+
 def _key(table: Table, attributes: dict[str, Any]) -> tuple[Any, Any]:
     from moto.dynamodb.models.dynamo_type import DynamoType
 
@@ -92,22 +98,29 @@ def _key(table: Table, attributes: dict[str, Any]) -> tuple[Any, Any]:
     return hash_key, DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
 
 
-def _journaled_writes() -> None:
-    """Every write moto's transactions make goes through these three: each notes its item first."""
+def _watched_writes() -> None:
+    """Every write moto makes, alone or in a transaction, ends in one of these three: each notes its
+    item in the running transaction's journal first, and moves it in the Query partitions after."""
     put, delete, update = Table.put_item, Table.delete_item, DynamoDBBackend.update_item
 
     def put_item(self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        _journal(self, *_key(self, item_attrs))
-        return put(self, item_attrs, *args, **kwargs)
+        where = _before_write(self, *_key(self, item_attrs))
+        item = put(self, item_attrs, *args, **kwargs)
+        partitions.move(self, where, item)
+        return item
 
     def delete_item(self: Table, hash_key: Any, range_key: Any) -> Any:
-        _journal(self, hash_key, range_key)
-        return delete(self, hash_key, range_key)
+        where = _before_write(self, hash_key, range_key)
+        item = delete(self, hash_key, range_key)
+        partitions.move(self, where, None)
+        return item
 
     def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         table = self.get_table(table_name)
-        _journal(table, *_key(table, key))
-        return update(self, table_name, key, *args, **kwargs)
+        where = _before_write(table, *_key(table, key))  # read before moto changes the item in place
+        item = update(self, table_name, key, *args, **kwargs)
+        partitions.move(table, where, item)
+        return item
 
     Table.put_item = put_item  # type: ignore[method-assign]
     Table.delete_item = delete_item  # type: ignore[method-assign]
@@ -185,10 +198,10 @@ def make_moto_dynamodb_atomic() -> None:
     Item.instances_tracked = []  # type: ignore[attr-defined]
     if not getattr(ConditionExpressionParser.parse, "_clientele_once", False):
         ConditionExpressionParser.parse = _parsed_once(ConditionExpressionParser.parse)  # type: ignore[method-assign]
-    partitions.partitioned_queries()  # first: the journal below wraps its write paths
-    if not getattr(Table.put_item, "_clientele_journaled", False):
-        _journaled_writes()
-        Table.put_item._clientele_journaled = True  # type: ignore[attr-defined]
+    partitions.partitioned_queries()
+    if not getattr(Table.put_item, "_clientele_watched", False):
+        _watched_writes()
+        Table.put_item._clientele_watched = True  # type: ignore[attr-defined]
     for name in (*_WRITES, *_READS):
         method = getattr(DynamoDBBackend, name)
         if getattr(method, "_clientele_atomic", False):

@@ -18,14 +18,14 @@ import weakref
 from collections import defaultdict
 from typing import Any
 
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 HIGHEST = "\U0010ffff"  # above every character: the end of a prefix's keys
 
 # One index's (or the table's) partitions: partition value -> (its items in key order, their sort keys).
 Partitions = dict[Any, tuple[list[Any], list[Any]]]
+# Where one item sits: index name (None: the table itself) -> (partition value, sort key), None if absent.
+Positions = dict[str | None, tuple[Any, tuple[Any, ...]] | None]
 # table -> index name (None: the table itself) -> (hash attribute, range attribute, partitions)
 _GROUPS: weakref.WeakKeyDictionary[Table, dict[str | None, tuple[str, str, Partitions]]] = weakref.WeakKeyDictionary()
 _ORIGINAL_QUERY = Table.query
@@ -71,7 +71,7 @@ def _grouped(table: Table, index_name: str | None) -> tuple[str, str, Partitions
     return (*keys, partitions)
 
 
-def positions(table: Table, item: Any) -> dict[str | None, tuple[Any, tuple[Any, ...]] | None]:
+def positions(table: Table, item: Any) -> Positions:
     """Where the item sits in each grouping of its table built so far (read before a write changes it)."""
     if item is None:
         return {}
@@ -82,7 +82,7 @@ def positions(table: Table, item: Any) -> dict[str | None, tuple[Any, tuple[Any,
     }
 
 
-def move(table: Table, before: dict[str | None, Any], item: Any) -> None:
+def move(table: Table, before: Positions, item: Any) -> None:
     """Keeps the groupings of the table in step with one write: the item leaves where it was and
     takes its new place (none when deleted), so a write never forces a walk of the whole table."""
     groups = _GROUPS.get(table, {})
@@ -163,43 +163,7 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
         del self.sorted_items
 
 
-def _key_of(table: Table, attributes: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
-    hash_key = DynamoType(attributes[table.hash_key_attr])
-    range_attribute = table.range_key_attr
-    return hash_key, DynamoType(attributes[range_attribute]) if range_attribute else None
-
-
-def _follow_writes() -> None:
-    """Every write path of moto ends in one of these three: each moves its item in the groupings."""
-    put, delete, update = Table.put_item, Table.delete_item, DynamoDBBackend.update_item
-
-    def put_item(self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        before = positions(self, self.get_item(*_key_of(self, item_attrs)))
-        item = put(self, item_attrs, *args, **kwargs)
-        move(self, before, item)
-        return item
-
-    def delete_item(self: Table, hash_key: Any, range_key: Any) -> Any:
-        before = positions(self, self.get_item(hash_key, range_key))
-        item = delete(self, hash_key, range_key)
-        move(self, before, None)
-        return item
-
-    def update_item(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        table = self.get_table(table_name)
-        before = positions(table, table.get_item(*_key_of(table, key)))  # read before moto changes it in place
-        item = update(self, table_name, key, *args, **kwargs)
-        move(table, before, item)
-        return item
-
-    Table.put_item = put_item  # type: ignore[method-assign]
-    Table.delete_item = delete_item  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
-
-
 def partitioned_queries() -> None:
-    """Installs the partitioned Query and the write paths that keep it current (once)."""
-    if Table.query is _query:
-        return
-    _follow_writes()
+    """Installs the partitioned Query. The local store's write paths (clientele_local/atomic.py, which
+    installs it) keep the partitions in step through `positions` and `move`."""
     Table.query = _query  # type: ignore[method-assign]
