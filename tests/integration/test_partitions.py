@@ -163,3 +163,13 @@ def test_a_rolled_back_transaction_leaves_the_partitions_as_they_were(
         raw.transact_write_items(TransactItems=transaction)
     assert _answers(raw, queries) == before
     assert before == _as_moto_answers(raw, queries, monkeypatch)
+
+
+def test_an_unknown_index_is_refused_as_moto_refuses_it(raw: Any) -> None:
+    with pytest.raises(ClientError, match="Invalid index: byNothing"):
+        raw.query(
+            TableName=TABLE_NAME,
+            IndexName="byNothing",
+            KeyConditionExpression="gsi1pk = :h",
+            ExpressionAttributeValues={":h": {"S": LIST}},
+        )
