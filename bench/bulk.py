@@ -17,8 +17,6 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from moto.dynamodb.models.table import Table
-
 from bench.dynamo_meter import Meter
 from clientele import aws, exports, imports
 from clientele.consumers import new_consumer
@@ -35,18 +33,6 @@ METERED_ROWS = 2000
 
 def _tenant(organization: str) -> Tenant:
     return Tenant(organization=organization, environment=Environment.SANDBOX)
-
-
-@contextlib.contextmanager
-def _no_transaction_snapshots() -> Iterator[None]:
-    """moto copies a whole table before each transaction, to roll it back on failure: at a million
-    items that copy is the whole cost of a write. Bulk rows run without it (their transactions
-    never fail: every value is new), which is the store a Lambda writes to."""
-    Table.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        del Table.__deepcopy__  # type: ignore[attr-defined]
 
 
 class _Sink:
@@ -267,5 +253,4 @@ def bulk_rows(meter: Meter, raw: Any, tenants: dict[str, str]) -> list[dict[str,
     aws.s3().create_bucket(Bucket=BUCKET)
     os.environ["EXPORTS_BUCKET"] = BUCKET
     files.bucket.cache_clear()
-    with _no_transaction_snapshots():
-        return [*export_rows(meter, raw, tenants), import_row(meter, raw)]
+    return [*export_rows(meter, raw, tenants), import_row(meter, raw)]

@@ -55,11 +55,12 @@ Journal = dict[tuple[int, Any, Any], tuple[Table, Any, Any, Any]]
 _JOURNAL: Journal | None = None
 
 
-def _journal(table: Table, hash_key: Any, range_key: Any) -> None:
-    """Remembers an item before a transaction first changes it (under the lock: one at a time)."""
+def _journal(table: Table, hash_key: Any, range_key: Any, item: Any) -> None:
+    """Remembers an item (None: absent) before a transaction first changes it (under the lock: one
+    at a time)."""
     if _JOURNAL is None or (key := (id(table), hash_key, range_key)) in _JOURNAL:
         return
-    _JOURNAL[key] = (table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key)))
+    _JOURNAL[key] = (table, hash_key, range_key, copy.deepcopy(item))
 
 
 def _undo(journal: Journal) -> None:
@@ -87,8 +88,9 @@ def _put_back(table: Table, hash_key: Any, range_key: Any, before: Any) -> None:
 
 def _before_write(table: Table, hash_key: Any, range_key: Any) -> partitions.Positions:
     """Journals the item and tells where it sits in the Query partitions, before a write changes it."""
-    _journal(table, hash_key, range_key)
-    return partitions.positions(table, table.get_item(hash_key, range_key))
+    item = table.get_item(hash_key, range_key)
+    _journal(table, hash_key, range_key, item)
+    return partitions.positions(table, item)
 
 
 def _key(table: Table, attributes: dict[str, Any]) -> tuple[Any, Any]:
