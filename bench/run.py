@@ -327,6 +327,7 @@ def read_rows(meter: Meter, raw: Any) -> list[dict[str, Any]]:
                 yield from population.items(tenant, consumer)
 
         loaded += store.load(os.environ["TABLE_NAME"], os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), generated())
+    store.settle()
     print(f"Loaded {loaded:,} items for {sum(tenants.values()):,} consumers in {time.perf_counter() - started:.0f} s\n")
 
     list_fn, search_fn = load_function("list_consumers"), load_function("search_consumers")

@@ -24,11 +24,42 @@ MAX_BATCH_WRITES = 25  # and for one BatchWriteItem
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+    return {name: _attribute(value) for name, value in item.items() if value is not None}
 
 
 def deserialize(item: Mapping[str, Any]) -> Item:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: _value(attribute) for name, attribute in item.items()}
+
+
+# boto3's TypeSerializer and TypeDeserializer test every type in turn for every value; a bulk import or
+# export spends most of its own CPU there. Strings, maps, lists and booleans (most of an item) take a
+# direct path here; anything else gets boto3's own rules.
+
+
+def _attribute(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is dict:
+        return {"M": {name: _attribute(inner) for name, inner in value.items()}}
+    if kind is list:
+        return {"L": [_attribute(inner) for inner in value]}
+    if kind is bool:
+        return {"BOOL": value}
+    return _serializer.serialize(value)
+
+
+def _value(attribute: Any) -> Any:
+    ((kind, value),) = attribute.items()
+    if kind == "S":
+        return value
+    if kind == "M":
+        return {name: _value(inner) for name, inner in value.items()}
+    if kind == "L":
+        return [_value(inner) for inner in value]
+    if kind == "BOOL":
+        return value
+    return _deserializer.deserialize(attribute)
 
 
 def with_nulls[Model: BaseModel](model: type[Model], fields: dict[str, Any]) -> Model:
