@@ -1,6 +1,6 @@
 """Bulk work in the bench: consumer exports of a 10k and a 100k tenant, and an import of 100k rows.
 
-Each runs through the real code (clientele.exports.run_export, clientele.imports.start_import and
+Each runs through the real code (clientele.jobs.exports.run_export, clientele.jobs.imports.start_import and
 run_chunk, which the stream functions call) on the loaded tables, beside its raw floor on the same
 store: a bare Query of the same rows for an export, bare BatchWriteItems of the same items for an
 import. Peak memory is what tracemalloc sees the export allocate, with S3 swapped for a sink that
@@ -19,13 +19,14 @@ from typing import Any
 
 from bench import store as bench_store
 from bench.dynamo_meter import Meter
-from clientele import aws, exports, imports
-from clientele.consumers import new_consumer
-from clientele.data import consumers as consumer_store
-from clientele.data import dynamo, files
-from clientele.data import imports as import_store
-from clientele.models import ConsumerCreate, ConsumerExportCreate, ImportCreate, ImportJob, OnDuplicate
-from clientele.tenancy import Environment, Tenant
+from clientele.consumers import store as consumer_store
+from clientele.consumers.models import ConsumerCreate
+from clientele.consumers.service import new_consumer
+from clientele.core import aws
+from clientele.core.store import dynamo, files
+from clientele.core.tenancy import Environment, Tenant
+from clientele.jobs import exports, import_store, imports
+from clientele.jobs.models import ConsumerExportCreate, ImportCreate, ImportJob, OnDuplicate
 
 BUCKET = "clientele-bench-files"
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))

@@ -11,11 +11,12 @@ from typing import Any
 
 from ulid import ULID
 
-from clientele import clock
-from clientele.data import dynamo, search_index
-from clientele.data.consumers import ConsumerRecord, PhoneEntry, UniqueValue, unique_values
-from clientele.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
-from clientele.tenancy import Tenant
+from clientele.consumers import search_index
+from clientele.consumers.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
+from clientele.consumers.store import ConsumerRecord, PhoneEntry, UniqueValue, unique_values
+from clientele.core import clock
+from clientele.core.store import dynamo
+from clientele.core.tenancy import Tenant
 
 FIRST = "james mary john patricia robert jennifer michael linda david elizabeth william barbara richard susan joseph "
 FIRST += "jessica thomas sarah charles karen maria mark martin marcus marta joanna jose jonah anna andrew emma noah"

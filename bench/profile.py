@@ -12,9 +12,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from clientele.data import activity, audiences, loyalty, orders
-from clientele.data.consumers import ConsumerRecord
-from clientele.tenancy import Principal
+from clientele.audiences import store as audiences
+from clientele.consumers import activity
+from clientele.consumers.store import ConsumerRecord
+from clientele.core.tenancy import Principal
+from clientele.loyalty import store as loyalty
+from clientele.orders import store as orders
 from clientele_local.inprocess import Context, api_event, load_function
 
 TimedRow = Callable[[str, Callable[[int], Any], Callable[[int], Any], int], dict[str, Any]]

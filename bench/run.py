@@ -11,9 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -36,16 +33,17 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench import population, store  # noqa: E402
+from bench import coldstart, population, store  # noqa: E402
 from bench.bulk import bulk_rows  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
-from clientele import aws, keys, settings  # noqa: E402
-from clientele.data import search_index  # noqa: E402
-from clientele.data.consumers import ConsumerRecord  # noqa: E402
-from clientele.data.dynamo import serialize  # noqa: E402
-from clientele.models import SortBy  # noqa: E402
-from clientele.tenancy import Environment, Principal  # noqa: E402
+from clientele.access import keys  # noqa: E402
+from clientele.consumers import search_index  # noqa: E402
+from clientele.consumers.models import SortBy  # noqa: E402
+from clientele.consumers.store import ConsumerRecord  # noqa: E402
+from clientele.core import aws, settings  # noqa: E402
+from clientele.core.store.dynamo import serialize  # noqa: E402
+from clientele.core.tenancy import Environment, Principal  # noqa: E402
 from clientele_local.atomic import make_moto_dynamodb_atomic  # noqa: E402
 from clientele_local.resources import table_request  # noqa: E402
 from clientele_local.template import Template  # noqa: E402
@@ -61,26 +59,6 @@ def timed_pair(operation: Callable[[int], Any], floor: Callable[[int], Any]) -> 
             call(index)
             spent[name] += time.perf_counter() - start
     return ITERATIONS / spent["operation"], ITERATIONS / spent["floor"]
-
-
-def cold_start(function: str, runs: int = 5) -> float:
-    """Median seconds to import a function's app.py in a fresh interpreter (the init phase)."""
-    code = (
-        "import sys, time; sys.path.insert(0, sys.argv[1]); t = time.perf_counter(); import app; "
-        "print(time.perf_counter() - t)"
-    )
-    samples = []
-    for _ in range(runs):
-        env = {**os.environ, "TABLE_NAME": "cold-start"}
-        output = subprocess.run(  # noqa: S603 - our own interpreter
-            [sys.executable, "-c", code, str(ROOT / "functions" / function)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        )
-        samples.append(float(output.stdout.strip()))
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -241,9 +219,7 @@ def main() -> None:
         rows += profile_rows(raw, principal, ITERATIONS, lambda *operation: timed_row(meter, *operation))
         reads = read_rows(meter, raw)
         bulk = bulk_rows(meter, raw, {"10k": "small0", "100k": "big"})
-    functions = sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
-    cold = {name: round(cold_start(name) * 1000, 1) for name in functions}
-    report(rows, reads, bulk, cold)
+    report(rows, reads, bulk, coldstart.rows())
 
 
 def timed_row(
@@ -302,7 +278,7 @@ def write_side_rows(meter: Meter, context: dict[str, str], principal: Principal)
 
 
 def _stored(principal: Principal, created: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from clientele.data import dynamo
+    from clientele.core.store import dynamo
 
     keys_ = [ConsumerRecord.key(principal.tenant, consumer["id"]) for consumer in created]
     return dynamo.batch_get(keys_)
@@ -430,7 +406,7 @@ BULK_COLUMNS = [  # (heading, width, row key, format)
 
 
 def report(
-    rows: list[dict[str, Any]], reads: list[dict[str, Any]], bulk: list[dict[str, Any]], cold: dict[str, float]
+    rows: list[dict[str, Any]], reads: list[dict[str, Any]], bulk: list[dict[str, Any]], cold: list[dict[str, Any]]
 ) -> None:
     header = " ".join(_cell(heading, width, "s") for heading, width, _, _ in COLUMNS)
     print(f"Clientele bench: {ITERATIONS} calls per operation, in-process handlers on moto\n")
@@ -460,15 +436,14 @@ def report(
         "stored per second as a share of bare BatchWriteItems of the same items. Peak MiB: what the export "
         "allocates, S3 aside; raw peak: the bare Query's, moto answering it in this process.)"
     )
-    cold_text = ", ".join(f"{name} {ms}" for name, ms in cold.items())
-    print(f"\nCold start (median import of app.py in a fresh python3.13, ms): {cold_text}")
+    coldstart.report(cold)
     summary = {
         "iterations": ITERATIONS,
         "tenants": {"big": BIG, "small": SMALL, "smallTenants": SMALL_TENANTS},
         "operations": rows,
         "reads": reads,
         "bulk": bulk,
-        "coldStartMs": cold,
+        "coldStart": cold,
     }
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nWrote {RESULTS.relative_to(ROOT)}")

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.audiences import add_members
-from clientele.models import MembersChange, MembersChanged
+from clientele.audiences.models import MembersChange, MembersChanged
+from clientele.audiences.service import add_members
+from clientele.core import http as api
+from clientele.core import idempotency
 
 app = api.resolver()
 
@@ -18,7 +19,7 @@ app = api.resolver()
     responses=api.documented(200, MembersChanged, "Who was added (`changed`) and who already was (`unchanged`)"),
 )
 def add(id: str, request: MembersChange) -> Response[dict[str, Any]]:
-    answer = api.remembered(
+    answer = idempotency.remembered(
         app,
         f"add_audience_members#{id}",
         lambda tenant: add_members(tenant, id, request).to_api(),

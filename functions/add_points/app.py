@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.loyalty import add_points
-from clientele.models import PointsAdd, PointsTransaction
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.loyalty.models import PointsAdd, PointsTransaction
+from clientele.loyalty.service import add_points
 
 app = api.resolver()
 
@@ -21,7 +22,9 @@ app = api.resolver()
     responses=api.documented(201, PointsTransaction, "The transaction, with when the points start and expire"),
 )
 def add(id: str, request: PointsAdd) -> Response[dict[str, Any]]:
-    transaction = api.remembered(app, f"add_points#{id}", lambda tenant: add_points(tenant, id, request).to_api())
+    transaction = idempotency.remembered(
+        app, f"add_points#{id}", lambda tenant: add_points(tenant, id, request).to_api()
+    )
     return api.json_response(201, transaction)
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.balance import adjust_balance
-from clientele.models import BalanceAdjustment, BalanceAdjustmentCreate
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.orders.balance import adjust_balance
+from clientele.orders.models import BalanceAdjustment, BalanceAdjustmentCreate
 
 app = api.resolver()
 
@@ -18,7 +19,7 @@ app = api.resolver()
     responses=api.documented(201, BalanceAdjustment, "The adjustment, with the balance after it"),
 )
 def adjust(id: str, request: BalanceAdjustmentCreate) -> Response[dict[str, Any]]:
-    adjustment = api.remembered(
+    adjustment = idempotency.remembered(
         app,
         f"adjust_balance#{id}",
         lambda tenant: adjust_balance(tenant, id, request).to_api(),

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.api import logger
-from clientele.authorizer import authorize
-from clientele.errors import AuthenticationRequired
+from clientele.access.authorizer import authorize
+from clientele.core.errors import AuthenticationRequired
+from clientele.core.http import logger
 
 
 @logger.inject_lambda_context

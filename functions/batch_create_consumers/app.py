@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import Field
 
-from clientele import api
-from clientele.consumers import MAX_BATCH, batch_create, current
-from clientele.models import Consumer, ConsumerCreate
+from clientele.consumers.models import Consumer, ConsumerCreate
+from clientele.consumers.service import MAX_BATCH, batch_create, current
+from clientele.core import http as api
+from clientele.core import idempotency
 
 app = api.resolver()
 
@@ -23,7 +24,7 @@ REQUEST_BODY = Annotated[list[ConsumerCreate], Field(min_length=1, max_length=MA
 )
 def create_batch() -> Response[list[dict[str, Any]]]:
     tenant = api.principal(app).tenant
-    consumers = api.remembered(
+    consumers = idempotency.remembered(
         app,
         "batch_create_consumers",
         lambda tenant: [consumer.to_api() for consumer in batch_create(tenant, api.json_body(app))],

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.consumers import bulk_status
-from clientele.models import BulkStatus, Consumer
+from clientele.consumers.models import BulkStatus, Consumer
+from clientele.consumers.service import bulk_status
+from clientele.core import http as api
+from clientele.core import idempotency
 
 app = api.resolver()
 
@@ -18,7 +19,7 @@ app = api.resolver()
     responses=api.documented(200, list[Consumer], "The updated consumers"),
 )
 def update(request: BulkStatus) -> Response[list[dict[str, Any]]]:
-    consumers = api.remembered(
+    consumers = idempotency.remembered(
         app, "bulk_update_status", lambda tenant: [consumer.to_api() for consumer in bulk_status(tenant, request)]
     )
     return api.json_response(200, consumers)

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.integrations import configure
-from clientele.models import KlaviyoIntegration, KlaviyoSettings
+from clientele.core import http as api
+from clientele.integrations.models import KlaviyoIntegration, KlaviyoSettings
+from clientele.integrations.service import configure
 
 app = api.resolver()
 

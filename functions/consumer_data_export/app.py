@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.privacy import data_export
+from clientele.core import http as api
+from clientele.privacy.service import data_export
 
 app = api.resolver()
 

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele import api
-from clientele.loyalty import loyalty_summary
-from clientele.models import LoyaltySummary
+from clientele.core import http as api
+from clientele.loyalty.models import LoyaltySummary
+from clientele.loyalty.service import loyalty_summary
 
 app = api.resolver()
 

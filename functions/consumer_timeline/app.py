@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.models import TimelinePage
-from clientele.timeline import consumer_timeline
+from clientele.consumers.models import TimelinePage
+from clientele.consumers.timeline import consumer_timeline
+from clientele.core import http as api
 
 app = api.resolver()
 

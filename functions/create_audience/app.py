@@ -4,16 +4,17 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.audiences import create_audience
-from clientele.models import Audience, AudienceCreate
+from clientele.audiences.models import Audience, AudienceCreate
+from clientele.audiences.service import create_audience
+from clientele.core import http as api
+from clientele.core import idempotency
 
 app = api.resolver()
 
 
 @app.post("/api/v1/audiences", summary="Create an audience", responses=api.documented(201, Audience, "The audience"))
 def create(request: AudienceCreate) -> Response[dict[str, Any]]:
-    audience = api.remembered(app, "create_audience", lambda tenant: create_audience(tenant, request).to_api())
+    audience = idempotency.remembered(app, "create_audience", lambda tenant: create_audience(tenant, request).to_api())
     return api.json_response(201, audience)
 
 

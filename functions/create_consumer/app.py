@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.consumers import create_consumer
-from clientele.models import Consumer, ConsumerCreate
+from clientele.consumers.models import Consumer, ConsumerCreate
+from clientele.consumers.service import create_consumer
+from clientele.core import http as api
+from clientele.core import idempotency
 
 app = api.resolver()
 
@@ -17,7 +18,7 @@ app = api.resolver()
     responses=api.documented(201, Consumer, "The created consumer"),
 )
 def create(request: ConsumerCreate) -> Response[dict[str, Any]]:
-    consumer = api.remembered(app, "create_consumer", lambda tenant: create_consumer(tenant, request).to_api())
+    consumer = idempotency.remembered(app, "create_consumer", lambda tenant: create_consumer(tenant, request).to_api())
     return api.json_response(201, consumer, version=consumer["version"])
 
 

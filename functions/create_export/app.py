@@ -4,10 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.errors import AudienceNotFound
-from clientele.exports import create_consumer_export
-from clientele.models import ConsumerExportCreate, ExportJob
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.core.errors import AudienceNotFound
+from clientele.jobs.exports import create_consumer_export
+from clientele.jobs.models import ConsumerExportCreate, ExportJob
 
 app = api.resolver()
 
@@ -24,7 +25,7 @@ app = api.resolver()
     responses={**api.documented(202, ExportJob, "The queued export"), **api.also_answers(AudienceNotFound)},
 )
 def create(request: ConsumerExportCreate) -> Response[dict[str, Any]]:
-    job = api.remembered(app, "create_export", lambda tenant: create_consumer_export(tenant, request).to_api())
+    job = idempotency.remembered(app, "create_export", lambda tenant: create_consumer_export(tenant, request).to_api())
     return api.json_response(202, job)
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.imports import create_import
-from clientele.models import ImportCreate, ImportJob
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.jobs.imports import create_import
+from clientele.jobs.models import ImportCreate, ImportJob
 
 app = api.resolver()
 
@@ -24,7 +25,7 @@ app = api.resolver()
     responses=api.documented(201, ImportJob, "The import, awaiting its file"),
 )
 def create(request: ImportCreate) -> Response[dict[str, Any]]:
-    job = api.remembered(app, "create_import", lambda tenant: create_import(tenant, request).to_api())
+    job = idempotency.remembered(app, "create_import", lambda tenant: create_import(tenant, request).to_api())
     return api.json_response(201, job)
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.loyalty import create_program
-from clientele.models import LoyaltyProgram, LoyaltyProgramCreate
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.loyalty.models import LoyaltyProgram, LoyaltyProgramCreate
+from clientele.loyalty.service import create_program
 
 app = api.resolver()
 
@@ -21,7 +22,9 @@ app = api.resolver()
     responses=api.documented(201, LoyaltyProgram, "The program"),
 )
 def create(request: LoyaltyProgramCreate) -> Response[dict[str, Any]]:
-    program = api.remembered(app, "create_loyalty_program", lambda tenant: create_program(tenant, request).to_api())
+    program = idempotency.remembered(
+        app, "create_loyalty_program", lambda tenant: create_program(tenant, request).to_api()
+    )
     return api.json_response(201, program)
 
 

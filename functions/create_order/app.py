@@ -4,11 +4,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.errors import ConsumerNotFound
-from clientele.models import Order, OrderCreate
-from clientele.orders import place_order
-from clientele.tenancy import Tenant
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.core.errors import ConsumerNotFound
+from clientele.core.tenancy import Tenant
+from clientele.orders.models import Order, OrderCreate
+from clientele.orders.service import place_order
 
 app = api.resolver()
 
@@ -33,7 +34,7 @@ def create(request: OrderCreate) -> Response[dict[str, Any]]:
         order, created = place_order(tenant, request)
         return {"status": 201 if created else 200, "order": order.to_api()}
 
-    answer = api.remembered(app, "create_order", place)
+    answer = idempotency.remembered(app, "create_order", place)
     return api.json_response(answer["status"], answer["order"])
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.loyalty import deduct_points
-from clientele.models import PointsDeduct, PointsTransaction
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.loyalty.models import PointsDeduct, PointsTransaction
+from clientele.loyalty.service import deduct_points
 
 app = api.resolver()
 
@@ -18,7 +19,7 @@ app = api.resolver()
     responses=api.documented(201, PointsTransaction, "The transaction"),
 )
 def deduct(id: str, request: PointsDeduct) -> Response[dict[str, Any]]:
-    transaction = api.remembered(
+    transaction = idempotency.remembered(
         app,
         f"deduct_points#{id}",
         lambda tenant: deduct_points(tenant, id, request).to_api(),

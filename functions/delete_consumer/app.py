@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.consumers import delete_consumer
-from clientele.models import Consumer
+from clientele.consumers.models import Consumer
+from clientele.consumers.service import delete_consumer
+from clientele.core import http as api
 
 app = api.resolver()
 

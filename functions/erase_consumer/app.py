@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.models import Erasure
-from clientele.privacy import erase
+from clientele.core import http as api
+from clientele.privacy.models import Erasure
+from clientele.privacy.service import erase
 
 app = api.resolver()
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.exports import create_points_export
-from clientele.models import ExportJob, PointsExportCreate
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.jobs.exports import create_points_export
+from clientele.jobs.models import ExportJob, PointsExportCreate
 
 app = api.resolver()
 
@@ -21,7 +22,7 @@ app = api.resolver()
     responses=api.documented(202, ExportJob, "The queued export"),
 )
 def export(id: str, request: PointsExportCreate) -> Response[dict[str, Any]]:
-    job = api.remembered(
+    job = idempotency.remembered(
         app, f"export_points_transactions#{id}", lambda tenant: create_points_export(tenant, id, request).to_api()
     )
     return api.json_response(202, job)

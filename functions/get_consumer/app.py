@@ -4,10 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.consumers import get_consumer
-from clientele.models import Consumer
-from clientele.relations import with_relations
+from clientele.consumers.models import Consumer
+from clientele.consumers.relations import with_relations
+from clientele.consumers.service import get_consumer
+from clientele.core import http as api
 
 app = api.resolver()
 

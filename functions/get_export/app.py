@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.exports import get_export
-from clientele.models import ExportJob
+from clientele.core import http as api
+from clientele.jobs.exports import get_export
+from clientele.jobs.models import ExportJob
 
 app = api.resolver()
 

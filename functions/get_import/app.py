@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.imports import get_import
-from clientele.models import ImportJob
+from clientele.core import http as api
+from clientele.jobs.imports import get_import
+from clientele.jobs.models import ImportJob
 
 app = api.resolver()
 

@@ -4,10 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.errors import KlaviyoNotSetUp
-from clientele.integrations import integration
-from clientele.models import KlaviyoIntegration
+from clientele.core import http as api
+from clientele.core.errors import KlaviyoNotSetUp
+from clientele.integrations.models import KlaviyoIntegration
+from clientele.integrations.service import integration
 
 app = api.resolver()
 

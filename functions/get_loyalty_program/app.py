@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.loyalty import get_program
-from clientele.models import LoyaltyProgram
+from clientele.core import http as api
+from clientele.loyalty.models import LoyaltyProgram
+from clientele.loyalty.service import get_program
 
 app = api.resolver()
 

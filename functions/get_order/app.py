@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.models import Order
-from clientele.orders import get_order
+from clientele.core import http as api
+from clientele.orders.models import Order
+from clientele.orders.service import get_order
 
 app = api.resolver()
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.listing import ListRequest, list_consumers
-from clientele.models import ConsumerPage
+from clientele.consumers.listing import ListRequest, list_consumers
+from clientele.consumers.models import ConsumerPage
+from clientele.core import http as api
 
 app = api.resolver()
 

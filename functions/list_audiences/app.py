@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.audiences import list_audiences
-from clientele.models import AudiencePage
+from clientele.audiences.models import AudiencePage
+from clientele.audiences.service import list_audiences
+from clientele.core import http as api
 
 app = api.resolver()
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.balance import balance_history
-from clientele.models import BalanceAdjustmentPage
+from clientele.core import http as api
+from clientele.orders.balance import balance_history
+from clientele.orders.models import BalanceAdjustmentPage
 
 app = api.resolver()
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.models import OrderPage
-from clientele.orders import consumer_orders
+from clientele.core import http as api
+from clientele.orders.models import OrderPage
+from clientele.orders.service import consumer_orders
 
 app = api.resolver()
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele import api
-from clientele.errors import AudienceNotFound
-from clientele.listing import ListRequest, list_consumers
-from clientele.models import ConsumerPage, Membership, SortBy, SortDir, Status
-from clientele.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from clientele.consumers.listing import ListRequest, list_consumers
+from clientele.consumers.models import ConsumerPage, Membership, SortBy, SortDir, Status
+from clientele.core import http as api
+from clientele.core.errors import AudienceNotFound
+from clientele.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 app = api.resolver()
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.exports import list_exports
-from clientele.models import ExportPage
+from clientele.core import http as api
+from clientele.jobs.exports import list_exports
+from clientele.jobs.models import ExportPage
 
 app = api.resolver()
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.loyalty import list_programs
-from clientele.models import LoyaltyProgramPage
+from clientele.core import http as api
+from clientele.loyalty.models import LoyaltyProgramPage
+from clientele.loyalty.service import list_programs
 
 app = api.resolver()
 

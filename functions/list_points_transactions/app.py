@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele import api
-from clientele.loyalty import TransactionsRequest, transactions
-from clientele.models import PointsTransactionPage
+from clientele.core import http as api
+from clientele.loyalty.models import PointsTransactionPage
+from clientele.loyalty.service import TransactionsRequest, transactions
 
 app = api.resolver()
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.models import Order, RefundCreate
-from clientele.orders import refund_order
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.orders.models import Order, RefundCreate
+from clientele.orders.service import refund_order
 
 app = api.resolver()
 
@@ -21,7 +22,7 @@ app = api.resolver()
     responses=api.documented(201, Order, "The order with its refunds"),
 )
 def refund(id: str, request: RefundCreate) -> Response[dict[str, Any]]:
-    order = api.remembered(app, f"refund_order#{id}", lambda tenant: refund_order(tenant, id, request).to_api())
+    order = idempotency.remembered(app, f"refund_order#{id}", lambda tenant: refund_order(tenant, id, request).to_api())
     return api.json_response(201, order)
 
 

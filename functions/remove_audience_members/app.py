@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.audiences import remove_members
-from clientele.models import MembersChange, MembersChanged
+from clientele.audiences.models import MembersChange, MembersChanged
+from clientele.audiences.service import remove_members
+from clientele.core import http as api
 
 app = api.resolver()
 

@@ -4,10 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.errors import KlaviyoNotSetUp
-from clientele.integrations import request_resync
-from clientele.models import KlaviyoResync
+from clientele.core import http as api
+from clientele.core import idempotency
+from clientele.core.errors import KlaviyoNotSetUp
+from clientele.integrations.models import KlaviyoResync
+from clientele.integrations.service import request_resync
 
 app = api.resolver()
 
@@ -22,7 +23,7 @@ app = api.resolver()
     responses={**api.documented(202, KlaviyoResync, "The queued resync"), **api.also_answers(KlaviyoNotSetUp)},
 )
 def resync() -> Response[dict[str, Any]]:
-    queued = api.remembered(app, "resync_klaviyo", lambda tenant: request_resync(tenant).to_api())
+    queued = idempotency.remembered(app, "resync_klaviyo", lambda tenant: request_resync(tenant).to_api())
     return api.json_response(202, queued)
 
 

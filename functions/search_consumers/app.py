@@ -5,10 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele import api
-from clientele.listing import ExactRequest, search_consumers
-from clientele.models import ConsumerPage
-from clientele.paging import MAX_PAGE_SIZE
+from clientele.consumers.listing import ExactRequest, search_consumers
+from clientele.consumers.models import ConsumerPage
+from clientele.core import http as api
+from clientele.core.paging import MAX_PAGE_SIZE
 
 app = api.resolver()
 

@@ -3,19 +3,17 @@
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.data.imports import of_upload
-from clientele.imports import start_import
+from clientele.jobs.import_store import of_upload
+from clientele.jobs.imports import start_import
 
 logger = Logger()
-tracer = Tracer()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     started = 0
     for record in S3Event(event).records:

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.audiences import update_audience
-from clientele.models import Audience, AudienceUpdate
+from clientele.audiences.models import Audience, AudienceUpdate
+from clientele.audiences.service import update_audience
+from clientele.core import http as api
 
 app = api.resolver()
 

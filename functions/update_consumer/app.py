@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.consumers import update_consumer
-from clientele.models import Consumer, ConsumerUpdate
+from clientele.consumers.models import Consumer, ConsumerUpdate
+from clientele.consumers.service import update_consumer
+from clientele.core import http as api
 
 app = api.resolver()
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele import api
-from clientele.loyalty import update_program
-from clientele.models import LoyaltyProgram, LoyaltyProgramUpdate
+from clientele.core import http as api
+from clientele.loyalty.models import LoyaltyProgram, LoyaltyProgramUpdate
+from clientele.loyalty.service import update_program
 
 app = api.resolver()
 

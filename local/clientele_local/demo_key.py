@@ -29,10 +29,10 @@ def ensure_demo_key(stack: LocalStack, org: str = "demo", environment: str = "sa
     """
     _point_env_at(stack)
     try:
-        from clientele import keys  # the project's own key logic
-        from clientele.errors import ApiKeyNotFound
+        from clientele.access import keys  # the project's own key logic
+        from clientele.core.errors import ApiKeyNotFound
     except ImportError as exc:
-        log.warning("no demo key: clientele.keys is not importable (%s)", exc)
+        log.warning("no demo key: clientele.access.keys is not importable (%s)", exc)
         return None
     id_file = stack.state_dir / "demo_key_id"
     if id_file.exists():

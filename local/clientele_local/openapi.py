@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from clientele.errors import ClienteleError
+from clientele.core.errors import ClienteleError
 from clientele_local.inprocess import ROOT, load_function
 from clientele_local.template import FUNCTION, Template
 

@@ -1,0 +1,3 @@
+"""Clientele: consumer profiles for organizations. The Lambda layer's package: `core` (tenancy, errors,
+clock, settings, HTTP glue, paging, the store) and one package per domain, each holding its wire
+models, its rules and its stored entities."""

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from clientele.sdk import Clientele
+from clientele_client.sdk import Clientele
 from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey
 from tests.e2e.test_api import assert_error, auth

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from clientele.sdk import ApiError, Clientele
+from clientele_client.sdk import ApiError, Clientele
 from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey
 from tests.e2e.test_api import assert_error, auth, create

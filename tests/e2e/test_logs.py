@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from clientele.sdk import Clientele
+from clientele_client.sdk import Clientele
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey, wait_for

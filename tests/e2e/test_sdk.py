@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clientele.models import Consumer
-from clientele.sdk import ApiError, Clientele
+from clientele.consumers.models import Consumer
+from clientele_client.sdk import ApiError, Clientele
 from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey
 

@@ -11,9 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clientele import aws, keys, klaviyo, settings, sync
-from clientele.data import files
-from clientele.tenancy import Environment
+from clientele.access import keys
+from clientele.core import aws, settings
+from clientele.core.store import files
+from clientele.core.tenancy import Environment
+from clientele.integrations import klaviyo, sync
 from clientele_local.atomic import make_moto_dynamodb_atomic
 from clientele_local.filters import matches_any, parse_filters
 from clientele_local.inprocess import Context, api_event, load_function

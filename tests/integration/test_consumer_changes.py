@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from clientele.data import consumers as consumers_store
-from clientele.data import dynamo
-from clientele.errors import ClienteleError, Conflict
-from clientele.tenancy import Principal
+from clientele.consumers import store as consumers_store
+from clientele.core.errors import ClienteleError, Conflict
+from clientele.core.store import dynamo
+from clientele.core.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
 

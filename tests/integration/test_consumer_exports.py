@@ -13,8 +13,7 @@ import boto3
 import openpyxl
 import pytest
 
-from clientele import exports
-from clientele.data import exports as export_store
+from clientele.jobs import export_store, exports
 from tests.integration.conftest import EXPORTS_BUCKET, Invoke, principal_for
 
 PEOPLE = [

@@ -13,10 +13,10 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from clientele import clock, exports
-from clientele.data import exports as export_store
-from clientele.data import files
-from clientele.tenancy import Environment, Tenant
+from clientele.core import clock
+from clientele.core.store import files
+from clientele.core.tenancy import Environment, Tenant
+from clientele.jobs import export_store, exports
 from tests.integration.conftest import EXPORTS_BUCKET, Invoke, principal_for, stream_delivery
 
 

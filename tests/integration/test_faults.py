@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from clientele.data import dynamo
+from clientele.core.store import dynamo
 from tests.integration.conftest import TABLE_NAME, Invoke
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from clientele import idempotency
-from clientele.errors import IdempotencyInProgress
-from clientele.tenancy import Principal
+from clientele.core import idempotency
+from clientele.core.errors import IdempotencyInProgress
+from clientele.core.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
 

@@ -14,9 +14,9 @@ import pytest
 import requests
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from clientele import imports
-from clientele.data import consumers as consumer_store
-from clientele.tenancy import Environment, Tenant
+from clientele.consumers import store as consumer_store
+from clientele.core.tenancy import Environment, Tenant
+from clientele.jobs import imports
 from clientele_local.inprocess import Context, load_function
 from tests.conftest import ROOT
 from tests.integration.conftest import EXPORTS_BUCKET, Invoke, stream_delivery

@@ -9,9 +9,9 @@ import json
 import boto3
 import pytest
 
-from clientele import keys
-from clientele.errors import ApiKeyNotFound, AuthenticationRequired
-from clientele.tenancy import Environment, Scope
+from clientele.access import keys
+from clientele.core.errors import ApiKeyNotFound, AuthenticationRequired
+from clientele.core.tenancy import Environment, Scope
 from clientele_local.inprocess import Context, load_function, sample_event
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/{method}/api/v1/consumers"

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from clientele import klaviyo, sync
-from clientele.data import integrations
-from clientele.tenancy import Environment, Tenant
+from clientele.core.tenancy import Environment, Tenant
+from clientele.integrations import klaviyo, sync
+from clientele.integrations import store as integrations
 from clientele_local.inprocess import Context, load_function
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from tests.integration.conftest import TABLE_NAME, Invoke, principal_for, stream_records

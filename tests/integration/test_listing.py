@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from clientele import clock
-from clientele.consumers import new_consumer
-from clientele.data import consumers as store
-from clientele.models import Consumer, ConsumerCreate, Loyalty, Membership, Status
-from clientele.tenancy import Principal
+from clientele.consumers import store
+from clientele.consumers.models import Consumer, ConsumerCreate, Loyalty, Membership, Status
+from clientele.consumers.service import new_consumer
+from clientele.core import clock
+from clientele.core.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
 SORTS = ["createdAt", "email", "fullName", "lastOrderAt", "totalOrderValue", "totalOrders", "lastActivityAt", "points"]
@@ -397,7 +397,7 @@ def test_a_failed_transaction_neither_stops_the_stream_nor_leaks_its_writes(
 def test_a_page_that_reaches_its_read_budget_ends_short_and_the_cursor_goes_on(
     call: Invoke, acme: dict[str, str], people: list[Consumer], monkeypatch: pytest.MonkeyPatch, sort_by: str
 ) -> None:
-    from clientele.data import pages
+    from clientele.core.store import pages
 
     monkeypatch.setattr(pages, "MAX_SCANNED_PER_PAGE", 3)
     query = {"lastActivityBefore": "2024-11-02T00:00:00Z", "sortBy": sort_by, "sortDir": "asc", "first": "2"}

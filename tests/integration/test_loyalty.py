@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clientele import loyalty
+from clientele.loyalty import service as loyalty
 from tests.integration.conftest import Invoke, principal_for
 
 PROGRAM = {

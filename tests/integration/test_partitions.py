@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 from moto.dynamodb.models.table import Table
 
 from bench import population, store
-from clientele.data.consumers import ConsumerRecord
-from clientele.tenancy import Environment, Tenant
+from clientele.consumers.store import ConsumerRecord
+from clientele.core.tenancy import Environment, Tenant
 from clientele_local import partitions
 from tests.integration.conftest import TABLE_NAME
 

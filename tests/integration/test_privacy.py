@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 
-from clientele import privacy
-from clientele.data import dynamo
-from clientele.tenancy import Environment, Tenant
+from clientele.core.store import dynamo
+from clientele.core.tenancy import Environment, Tenant
+from clientele.privacy import service as privacy
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from tests.integration.conftest import TABLE_NAME, Invoke, stream_delivery
 from tests.integration.test_imports import _start, _upload

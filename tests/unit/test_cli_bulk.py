@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from clientele import cli
-from clientele.sdk import ApiError, Clientele, wait
+from clientele_client import cli
+from clientele_client.sdk import ApiError, Clientele, wait
 
 KEY = "sk_test_bulk"
 ROWS_PER_POLL = 2  # import rows the fake processes per poll
@@ -641,7 +641,7 @@ def test_a_clean_process_finds_the_local_stack_and_needs_no_aws(api: FakeApi, pe
     output = tmp_path / "all.csv"
 
     def clientele(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "clientele.cli", *args, "--poll-interval", "0.01"]
+        command = [sys.executable, "-m", "clientele_client.cli", *args, "--poll-interval", "0.01"]
         return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
 
     imported = clientele("import", str(people))

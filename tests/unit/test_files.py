@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from clientele import aws
-from clientele.data import files
+from clientele.core import aws
+from clientele.core.store import files
 
 MiB = 1024 * 1024
 

@@ -14,7 +14,7 @@ from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientele.data import dynamo
+from clientele.core.store import dynamo
 
 names = st.text(min_size=1, max_size=8)
 scalars = st.one_of(

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from clientele import listing, paging, search, settings
-from clientele.consumers import new_consumer
-from clientele.data import consumers as store
-from clientele.data.pages import Position, Segment, Source
-from clientele.errors import InvalidCursor
-from clientele.models import Consumer, ConsumerCreate, Loyalty, SortBy, Status
-from clientele.tenancy import Environment, Tenant
+from clientele.consumers import listing, search, store
+from clientele.consumers.models import Consumer, ConsumerCreate, Loyalty, SortBy, Status
+from clientele.consumers.service import new_consumer
+from clientele.core import paging, settings
+from clientele.core.errors import InvalidCursor
+from clientele.core.store.keys import tenant_of
+from clientele.core.store.pages import Position, Segment, Source
+from clientele.core.tenancy import Environment, Tenant
 
 
 def consumer_with(**fields: object) -> Consumer:
@@ -44,7 +45,7 @@ def test_the_item_carries_its_filter_keys_only_when_set() -> None:
     assert item["fStatus"] == "sandbox#acme#STATUS#inactive"
     assert "fTier" not in item
     assert store.ConsumerRecord.from_item(item) == consumer
-    assert store.tenant_of(item) == tenant
+    assert tenant_of(item) == tenant
 
 
 def test_a_consumer_is_found_by_its_words() -> None:

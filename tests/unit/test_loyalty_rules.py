@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from clientele.loyalty_rules import expiry_of, relative, start_of
-from clientele.models import (
+from clientele.loyalty.models import (
     DEFAULT_RULE,
     IMMEDIATE,
     UNLIMITED,
@@ -19,6 +18,7 @@ from clientele.models import (
     RuleRound,
     RuleUnit,
 )
+from clientele.loyalty.rules import expiry_of, relative, start_of
 
 UTC_ZONE = ZoneInfo("UTC")
 SESSION = datetime(2024, 10, 12, 7, 20, 50, tzinfo=UTC)  # "the customer session closes on 12 October 2024, 07:20:50"

@@ -9,9 +9,11 @@ import time
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from clientele import api, clock, consumers
-from clientele.data import consumers as store
-from clientele.errors import ConsumerChangedConcurrently, OrderChangedConcurrently
+from clientele.consumers import service as consumers
+from clientele.consumers import store
+from clientele.core import clock
+from clientele.core import http as api
+from clientele.core.errors import ConsumerChangedConcurrently, OrderChangedConcurrently
 from clientele_local.inprocess import Context as InProcessContext
 
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from clientele import clock, keys, normalize
-from clientele.api import error_body, validation_details
-from clientele.errors import AuthenticationRequired, ConsumerNotFound, EmailAlreadyExists, ValidationFailed
-from clientele.models import Consumer, ConsumerCreate, Loyalty
-from clientele.tenancy import Environment, Principal, Scope, Tenant, valid_organization
+from clientele.access import keys
+from clientele.consumers.models import Consumer, ConsumerCreate, Loyalty
+from clientele.core import clock, normalize
+from clientele.core.errors import AuthenticationRequired, ConsumerNotFound, EmailAlreadyExists, ValidationFailed
+from clientele.core.http import error_body, validation_details
+from clientele.core.tenancy import Environment, Principal, Scope, Tenant, valid_organization
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientele.sdk import ApiError, _wire, _worth_retrying
+from clientele_client.sdk import ApiError, _wire, _worth_retrying
 
 
 def test_python_names_become_the_apis_camel_case() -> None:

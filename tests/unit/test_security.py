@@ -26,29 +26,20 @@ from typing import Any
 
 import pytest
 
-from clientele import idempotency, keys
-from clientele.data import activity, integrations, search_index
-from clientele.data import api_keys as api_key_store
-from clientele.data import audiences as audience_store
-from clientele.data import consumers as consumer_store
-from clientele.data import exports as export_store
-from clientele.data import imports as import_store
-from clientele.data import loyalty as loyalty_store
-from clientele.data import orders as order_store
-from clientele.models import (
-    Audience,
-    Consumer,
-    ExportFormat,
-    ExportJob,
-    ExportKind,
-    ExportStatus,
-    Loyalty,
-    Membership,
-    Source,
-    Status,
-    SyncStatus,
-)
-from clientele.tenancy import Environment, Principal, Tenant, valid_organization
+from clientele.access import keys
+from clientele.access import store as api_key_store
+from clientele.audiences import store as audience_store
+from clientele.audiences.models import Audience
+from clientele.consumers import activity, search_index
+from clientele.consumers import store as consumer_store
+from clientele.consumers.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
+from clientele.core import idempotency
+from clientele.core.tenancy import Environment, Principal, Tenant, valid_organization
+from clientele.integrations import store as integrations
+from clientele.jobs import export_store, import_store
+from clientele.jobs.models import ExportFormat, ExportJob, ExportKind, ExportStatus
+from clientele.loyalty import store as loyalty_store
+from clientele.orders import store as order_store
 from clientele_local.template import Template
 from tests.conftest import ROOT
 
@@ -102,7 +93,7 @@ WRITES = (
     "*",
 )
 
-# The prefixes under which the code keeps files (clientele.data.exports / clientele.data.imports).
+# The prefixes under which the code keeps files (clientele.jobs.export_store / clientele.jobs.import_store).
 FILE_PREFIXES = ("exports/", import_store.UPLOADS, import_store.REPORTS)
 
 # Managed policies SAM attaches to the roles it generates, whatever the template says: logs, X-Ray,
@@ -444,7 +435,7 @@ def _partition_attributes() -> set[str]:
 
 # The one partition attribute that does not start with the tenant: index byDue (KEYS_ONLY) spreads
 # every tenant's consumers whose points change by themselves over DUE#<n> shards for the scheduled
-# refresh, which takes the tenant back from each entry's own pk (clientele.data.consumers.tenant_of).
+# refresh, which takes the tenant back from each entry's own pk (clientele.consumers.store.tenant_of).
 CROSS_TENANT_PARTITIONS = {"dueShard"}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from clientele.data.dynamo import TransactionCancelled, _translated
-from clientele.errors import ClienteleError, Conflict, StoreBusy
+from clientele.core.errors import ClienteleError, Conflict, StoreBusy
+from clientele.core.store.dynamo import TransactionCancelled, _translated
 
 
 def client_error(code: str, reasons: list[str] | None = None) -> ClientError:

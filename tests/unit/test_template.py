@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from clientele import exports
-from clientele.api import error_body
-from clientele.errors import AuthenticationRequired, ClienteleError, PermissionDenied, RouteNotFound
+from clientele.core.errors import AuthenticationRequired, ClienteleError, PermissionDenied, RouteNotFound
+from clientele.core.http import error_body
+from clientele.jobs import exports
 from clientele_local.template import Template
 from tests.conftest import ROOT
 

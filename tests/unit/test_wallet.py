@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from clientele.models import Tier, TierBasis
-from clientele.wallet import Ledger, Lot, Wallet, tier_for
+from clientele.loyalty.models import Tier, TierBasis
+from clientele.loyalty.wallet import Ledger, Lot, Wallet, tier_for
 
 DAY1, DAY2, DAY3, DAY4 = (f"2025-01-0{day}T00:00:00.000Z" for day in (1, 2, 3, 4))
 

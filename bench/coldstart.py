@@ -1,0 +1,86 @@
+"""Cold start: how long each function's app.py takes to import in a fresh Python (Lambda's init
+phase, which is billed), against the bare import of what every API function needs anyway: boto3,
+pydantic and Powertools' REST resolver, Logger and Metrics. Both are measured in the same run,
+interleaved, as the median of RUNS fresh interpreters each; the budget is IMPORT_BUDGET times the bare.
+
+    python -m bench.coldstart [FUNCTION ...]     (every function by default; part of `make bench`)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = int(os.environ.get("BENCH_COLD_RUNS", "5"))
+IMPORT_BUDGET = 1.3
+
+BARE = (
+    "import boto3, pydantic\n"
+    "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
+    "from aws_lambda_powertools import Logger, Metrics\n"
+)
+# The layer's package comes first on sys.path, as it does on Lambda (/opt/python), not through the
+# editable install's finder; the function's own folder is the task root.
+TIMED = (
+    "import sys, time\n"
+    "sys.path[:0] = sys.argv[1:]\n"
+    "started = time.perf_counter()\n"
+    "{code}"
+    "print(time.perf_counter() - started)\n"
+)
+
+
+def functions() -> list[str]:
+    return sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
+
+
+def _once(code: str, *path: Path) -> float:
+    env = {**os.environ, "TABLE_NAME": "cold-start", "POWERTOOLS_METRICS_NAMESPACE": "Clientele"}
+    env.pop("PYTHONPATH", None)
+    output = subprocess.run(  # noqa: S603 - our own interpreter on our own code
+        [sys.executable, "-c", TIMED.format(code=code), *map(str, path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return float(output.stdout.strip())
+
+
+def measure(names: list[str], runs: int = RUNS) -> tuple[float, dict[str, float]]:
+    """(bare seconds, {function: seconds}), medians of `runs`; each round times the bare import and
+    then every function once, so a busier moment of the machine weighs on both alike."""
+    bare: list[float] = []
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(runs):
+        for name in names:
+            bare.append(_once(BARE))
+            samples[name].append(_once("import app\n", ROOT / "functions" / name, ROOT / "shared"))
+    return statistics.median(bare), {name: statistics.median(times) for name, times in samples.items()}
+
+
+def rows(names: list[str] | None = None, runs: int = RUNS) -> list[dict[str, float | str]]:
+    bare, timed = measure(names or functions(), runs)
+    return [
+        {"function": name, "ms": round(seconds * 1000, 1), "bareMs": round(bare * 1000, 1), "ratio": seconds / bare}
+        for name, seconds in timed.items()
+    ]
+
+
+def report(figures: list[dict[str, float | str]]) -> None:
+    print(f"\nCold start: median import of app.py in {RUNS} fresh interpreters, against the bare import")
+    print(f"(boto3 + pydantic + Powertools' REST resolver, Logger, Metrics) in the same run; budget {IMPORT_BUDGET}x")
+    print(f"{'function':<28} {'ms':>7} {'bare ms':>8} {'ratio':>6}")
+    for row in figures:
+        over = "  over budget" if float(row["ratio"]) > IMPORT_BUDGET else ""
+        print(f"{row['function']:<28} {row['ms']:>7.1f} {row['bareMs']:>8.1f} {float(row['ratio']):>6.2f}{over}")
+    worst = max(figures, key=lambda row: float(row["ratio"]))
+    print(f"worst: {worst['function']} {float(worst['ratio']):.2f}x")
+
+
+if __name__ == "__main__":
+    report(rows(sys.argv[1:]))

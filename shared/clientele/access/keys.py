@@ -1,0 +1,96 @@
+"""API keys in Stripe's style.
+
+`sk_test_…`/`sk_live_…` secret keys may read and write; `rk_test_…`/`rk_live_…` keys only read.
+The key is shown once at creation; only its SHA-256 is stored (a 190-bit random secret needs no
+slow hash), and a key is bound to one organization and one environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import string
+from dataclasses import dataclass, replace
+
+from clientele.access import store as api_keys
+from clientele.access.store import ApiKeyRecord
+from clientele.core import clock
+from clientele.core.errors import AuthenticationRequired
+from clientele.core.tenancy import Environment, Principal, Scope, Tenant, valid_organization
+
+_ALPHABET = string.ascii_letters + string.digits
+_SECRET_LENGTH = 32
+_KEY_PATTERN = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{%d}$" % _SECRET_LENGTH)  # noqa: UP031
+
+_SCOPE_PREFIX = {Scope.WRITE: "sk", Scope.READ: "rk"}
+_ENVIRONMENT_PREFIX = {Environment.SANDBOX: "test", Environment.LIVE: "live"}
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key_id: str
+    secret: str  # the only time the full key exists outside its owner's hands
+    record: ApiKeyRecord
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _hint(secret: str) -> str:
+    return f"{secret[:12]}…{secret[-4:]}"
+
+
+def create_key(organization: str, environment: Environment | str, *, read_only: bool = False) -> NewKey:
+    environment = Environment(environment)
+    scope = Scope.READ if read_only else Scope.WRITE
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(_SECRET_LENGTH))
+    secret = f"{_SCOPE_PREFIX[scope]}_{_ENVIRONMENT_PREFIX[environment]}_{body}"
+    record = ApiKeyRecord(
+        key_id=clock.new_id("key"),
+        organization=valid_organization(organization),
+        environment=environment,
+        scope=scope,
+        hint=_hint(secret),
+        secret_hash=_hash(secret),
+        created_at=clock.now(),
+    )
+    api_keys.insert(record)
+    return NewKey(key_id=record.key_id, secret=secret, record=record)
+
+
+def list_keys(organization: str) -> list[ApiKeyRecord]:
+    return api_keys.list_for(valid_organization(organization))
+
+
+def revoke_key(key_id: str) -> ApiKeyRecord:
+    record = api_keys.find(key_id)
+    revoked_at = clock.now()
+    api_keys.revoke(record, revoked_at)
+    return replace(record, revoked_at=revoked_at)
+
+
+def bearer_secret(authorization: str | None) -> str:
+    """The key from an `Authorization: Bearer <key>` header; anything else is unauthenticated."""
+    scheme, _, secret = (authorization or "").strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not _KEY_PATTERN.match(secret):
+        raise AuthenticationRequired()
+    return secret
+
+
+def authenticate(secret: str) -> Principal:
+    """Resolves a key to its principal; unknown, malformed and revoked keys all look the same."""
+    if not _KEY_PATTERN.match(secret):
+        raise AuthenticationRequired()
+    # The lookup is by the hash of the whole key, prefix included: a key whose prefix was edited
+    # (rk_ → sk_, test → live) is simply another, unknown key.
+    item = api_keys.find_by_hash(_hash(secret))
+    if item is None:
+        raise AuthenticationRequired()
+    return Principal(
+        tenant=Tenant(organization=item["organization"], environment=Environment(item["environment"])),
+        scope=Scope(item["scope"]),
+        key_id=item["keyId"],
+    )

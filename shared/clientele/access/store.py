@@ -1,0 +1,124 @@
+"""API key items. Keys are looked up by hash before any tenant is known, so these two items are
+the one place where a partition key does not start with the tenant.
+
+  key record   pk=ORG#<organization>        sk=APIKEY#<keyId>   gsi1pk=APIKEY#<keyId> gsi1sk=APIKEY
+  key lookup   pk=APIKEYHASH#<sha256(key)>  sk=APIKEYHASH       (deleted on revocation)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clientele.core.errors import ApiKeyNotFound
+from clientele.core.store import dynamo
+from clientele.core.tenancy import Environment, Scope
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    key_id: str
+    organization: str
+    environment: Environment
+    scope: Scope
+    hint: str  # e.g. "sk_test_4Xv2…9QzA": identifies a key without revealing it
+    secret_hash: str
+    created_at: str
+    revoked_at: str | None = None
+
+    @staticmethod
+    def key(organization: str, key_id: str) -> dict[str, str]:
+        return {"pk": f"ORG#{organization}", "sk": f"APIKEY#{key_id}"}
+
+    @staticmethod
+    def lookup_key(secret_hash: str) -> dict[str, str]:
+        return {"pk": f"APIKEYHASH#{secret_hash}", "sk": "APIKEYHASH"}
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            **self.key(self.organization, self.key_id),
+            "gsi1pk": f"APIKEY#{self.key_id}",
+            "gsi1sk": "APIKEY",
+            "entity": "ApiKey",
+            "keyId": self.key_id,
+            "organization": self.organization,
+            "environment": str(self.environment),
+            "scope": str(self.scope),
+            "hint": self.hint,
+            "secretHash": self.secret_hash,
+            "createdAt": self.created_at,
+            "revokedAt": self.revoked_at,
+        }
+
+    def to_lookup_item(self) -> dict[str, Any]:
+        return {
+            **self.lookup_key(self.secret_hash),
+            "entity": "ApiKeyLookup",
+            "keyId": self.key_id,
+            "organization": self.organization,
+            "environment": str(self.environment),
+            "scope": str(self.scope),
+            "secretHash": self.secret_hash,
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> ApiKeyRecord:
+        return cls(
+            key_id=item["keyId"],
+            organization=item["organization"],
+            environment=Environment(item["environment"]),
+            scope=Scope(item["scope"]),
+            hint=item["hint"],
+            secret_hash=item["secretHash"],
+            created_at=item["createdAt"],
+            revoked_at=item.get("revokedAt"),
+        )
+
+
+def insert(record: ApiKeyRecord) -> None:
+    dynamo.transact(
+        [
+            dynamo.put(record.to_item(), condition="attribute_not_exists(pk)"),
+            dynamo.put(record.to_lookup_item(), condition="attribute_not_exists(pk)"),
+        ]
+    )
+
+
+def find_by_hash(secret_hash: str) -> dict[str, Any] | None:
+    # Strongly consistent: a key works the moment it is created and stops when it is revoked.
+    return dynamo.get_item(ApiKeyRecord.lookup_key(secret_hash), consistent=True)
+
+
+def list_for(organization: str) -> list[ApiKeyRecord]:
+    items = dynamo.query(
+        key_condition="pk = :pk AND begins_with(sk, :prefix)",
+        values={":pk": f"ORG#{organization}", ":prefix": "APIKEY#"},
+    )
+    return [ApiKeyRecord.from_item(item) for item in items]
+
+
+def find(key_id: str) -> ApiKeyRecord:
+    items = dynamo.query(
+        index="gsi1", key_condition="gsi1pk = :pk AND gsi1sk = :sk", values={":pk": f"APIKEY#{key_id}", ":sk": "APIKEY"}
+    )
+    if not items:
+        raise ApiKeyNotFound()
+    return ApiKeyRecord.from_item(items[0])
+
+
+def revoke(record: ApiKeyRecord, revoked_at: str) -> None:
+    """Marks the record revoked and deletes its lookup item, so the key stops authenticating."""
+    try:
+        dynamo.transact(
+            [
+                dynamo.update(
+                    ApiKeyRecord.key(record.organization, record.key_id),
+                    expression="SET revokedAt = :at",
+                    values={":at": revoked_at},
+                    condition="attribute_exists(pk) AND attribute_not_exists(revokedAt)",
+                ),
+                dynamo.delete(ApiKeyRecord.lookup_key(record.secret_hash)),
+            ]
+        )
+    except dynamo.TransactionCancelled:
+        raise ApiKeyNotFound("API key not found or already revoked") from None

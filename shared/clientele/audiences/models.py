@@ -1,0 +1,65 @@
+"""Audiences and their members on the wire."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import (
+    StringConstraints,
+    model_validator,
+)
+
+from clientele.consumers.models import MAX_IDS_PER_REQUEST, ConsumerSelection
+from clientele.core.models import (
+    ApiModel,
+    Page,
+    Resource,
+)
+
+# ---------------------------------------------------------------- audiences
+
+MAX_MEMBERS_PER_REQUEST = MAX_IDS_PER_REQUEST
+AudienceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class AudienceCreate(ApiModel):
+    name: AudienceName
+    description: Description | None = None
+
+
+class AudienceUpdate(ApiModel):
+    """Body of `PUT /audiences/{id}`: the fields present change; `null` clears the description."""
+
+    name: AudienceName | None = None
+    description: Description | None = None
+
+    @model_validator(mode="after")
+    def _name_not_cleared(self) -> AudienceUpdate:
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be null")
+        return self
+
+
+class Audience(Resource):
+    id: str
+    name: str
+    description: str | None
+    member_count: int
+    created_at: str
+    updated_at: str
+    version: int
+
+
+AudiencePage = Page[Audience]
+
+
+class MembersChange(ConsumerSelection):
+    """Body of `POST` and `DELETE /audiences/{id}/members`."""
+
+
+class MembersChanged(Resource):
+    audience_id: str
+    changed: list[str]  # added (POST) or removed (DELETE)
+    unchanged: list[str]  # already members (POST) or not members (DELETE)
+    member_count: int

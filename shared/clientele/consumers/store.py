@@ -1,0 +1,434 @@
+"""Consumer items, the uniqueness items that keep email and externalId unique per tenant, the phone
+entries behind exact phone lookups, and the index keys every list order and filter reads.
+
+Keys (tenant prefix `<environment>#<organization>`):
+  consumer        pk=<tenant>#CONSUMER#<id>          sk=PROFILE
+                  gsi1pk=<tenant>#CONSUMERS           gsi1sk=<createdAt>#<id>   (gsi1: createdAt order)
+                  s<Field>=<1 value | 0><ulid>         (index by<Field> per other sortBy, hash gsi1pk)
+                  fStatus / fMember / fTier=<tenant>#<FIELD>#<value>   (indexes byStatus/…, range gsi1sk)
+  unique value    pk=<tenant>#EMAIL#<lower(email)>    sk=UNIQUE   -> consumerId
+                  pk=<tenant>#EXTERNALID#<externalId> sk=UNIQUE   -> consumerId
+  phone entry     pk=<tenant>#PHONE#<E.164>           sk=<id>     (phones are not unique)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from clientele.audiences import store as audiences
+from clientele.consumers.models import Consumer
+from clientele.core import normalize
+from clientele.core.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
+from clientele.core.store import dynamo
+from clientele.core.tenancy import Tenant
+
+ENTITY = "Consumer"
+ID_PREFIX = "cons"
+
+
+SEPARATOR = "\x00"  # ends a text value inside an index key: lower than any character, so "ann" < "ann b"
+PRESENT, ABSENT = "1", "0"  # leads every sort key: values first, then nulls (read last in both directions)
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else value.casefold().replace(SEPARATOR, "") + SEPARATOR
+
+
+def _count(value: int) -> str:
+    return f"{max(value, 0):012d}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{int(max(value, Decimal(0)) * 10_000):018d}"  # exact to 1/100 of a cent
+
+
+def instant_key(value: str | None) -> str | None:
+    """A stored timestamp in 17 digits (`20241101100000000`): same order, fewer bytes in every key."""
+    return None if value is None else "".join(char for char in value if char.isdigit())
+
+
+@dataclass(frozen=True)
+class SortIndex:
+    """A KEYS_ONLY index that orders a tenant's consumers by one field, ties broken by id.
+
+    Its range key is `1<value>\\0<id>` or, when the field is null, `0<id>`: reading downwards gives
+    values then nulls; reading upwards starts at the values and wraps round to the nulls.
+    """
+
+    sort_by: str
+    index: str
+    attribute: str  # the index's range key on the consumer item; short, since every item carries it
+    encode: Callable[[Consumer], str | None]
+    nullable: bool = True
+
+    def key(self, consumer: Consumer) -> str:
+        value, tiebreak = self.encode(consumer), consumer.id.partition("_")[2]  # the id's ULID
+        return f"{ABSENT}{tiebreak}" if value is None else f"{PRESENT}{value}{tiebreak}"
+
+
+SORT_INDEXES = {
+    index.sort_by: index
+    for index in (
+        SortIndex("email", "byEmail", "sEmail", lambda c: _text(c.email)),
+        SortIndex("fullName", "byFullName", "sName", lambda c: _text(c.full_name)),
+        SortIndex("lastOrderAt", "byLastOrderAt", "sOrderAt", lambda c: instant_key(c.last_order_at)),
+        SortIndex("lastActivityAt", "byLastActivityAt", "sActive", lambda c: instant_key(c.last_activity_at)),
+        SortIndex("totalOrders", "byTotalOrders", "sOrders", lambda c: _count(c.total_orders), nullable=False),
+        SortIndex("totalOrderValue", "byTotalOrderValue", "sValue", lambda c: _money(c.total_order_value), False),
+        SortIndex("points", "byPoints", "sPoints", lambda c: _count(c.loyalty.points), nullable=False),
+    )
+}
+
+# Equality filters with an index each (projection ALL, newest/oldest first): {filter: (index, hash attribute)}.
+FILTER_INDEXES = {
+    "status": ("byStatus", "fStatus"),
+    "membership": ("byMembership", "fMember"),
+    "tier": ("byTier", "fTier"),
+}
+
+
+def filter_key(tenant: Tenant, name: str, value: str) -> str:
+    return f"{tenant.key_prefix}#{name.upper()}#{value}"
+
+
+def _filter_values(consumer: Consumer) -> dict[str, str | None]:
+    return {"status": consumer.status, "membership": consumer.membership, "tier": consumer.loyalty.tier}
+
+
+class ConsumerRecord:
+    """How a Consumer is stored: it builds its own keys and converts to and from items."""
+
+    @staticmethod
+    def key(tenant: Tenant, consumer_id: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#CONSUMER#{consumer_id}", "sk": "PROFILE"}
+
+    @staticmethod
+    def list_key(tenant: Tenant) -> str:
+        """The hash key all of a tenant's consumers share in gsi1 and the sort indexes."""
+        return f"{tenant.key_prefix}#CONSUMERS"
+
+    @staticmethod
+    def created_key(consumer: Consumer) -> str:
+        return f"{consumer.created_at}#{consumer.id}"
+
+    @staticmethod
+    def to_item(tenant: Tenant, consumer: Consumer) -> dict[str, Any]:
+        # Fields at their default (a new consumer's zero totals, no audiences) are left out: every
+        # write pays for the item's size once per index that holds it; from_item restores them.
+        fields = consumer.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+        # Arbitrary JSON (floats, nesting) is kept as text: DynamoDB numbers would change its types.
+        fields["metadata"] = None if consumer.metadata is None else json.dumps(consumer.metadata)
+        filters = {
+            attribute: filter_key(tenant, name, value)
+            for name, (_, attribute) in FILTER_INDEXES.items()
+            if (value := _filter_values(consumer)[name]) is not None
+        }
+        return {
+            **ConsumerRecord.key(tenant, consumer.id),
+            "gsi1pk": ConsumerRecord.list_key(tenant),
+            "gsi1sk": ConsumerRecord.created_key(consumer),
+            **{index.attribute: index.key(consumer) for index in SORT_INDEXES.values()},
+            **filters,
+            **ConsumerRecord.due_keys(consumer),
+            "entity": ENTITY,
+            **fields,
+        }
+
+    @staticmethod
+    def due_keys(consumer: Consumer) -> dict[str, str]:
+        """Index byDue: consumers whose points change by themselves (pending points activating,
+        active ones expiring) at `dueAt`, spread over DUE_SHARDS partitions for the scheduled refresh."""
+        due_at = consumer.loyalty.next_change_at
+        if due_at is None:
+            return {}
+        return {"dueShard": due_shard(consumer.id), "dueAt": due_at}
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> Consumer:
+        fields = {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+        if fields.get("metadata") is not None:
+            fields["metadata"] = json.loads(fields["metadata"])
+        for name in _COUNTS:
+            if name in fields:
+                fields[name] = int(fields[name])
+        return dynamo.with_nulls(Consumer, fields)
+
+
+_COUNTS = ("totalOrders", "discountedOrders", "undiscountedOrders", "version")  # numbers that are ints
+
+DUE_SHARDS = 8
+
+
+def due_shard(consumer_id: str) -> str:
+    return f"DUE#{zlib.crc32(consumer_id.encode()) % DUE_SHARDS}"
+
+
+_KEY_ATTRIBUTES = frozenset(
+    {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "dueShard", "dueAt"}
+    | {index.attribute for index in SORT_INDEXES.values()}
+    | {attribute for _, attribute in FILTER_INDEXES.values()}
+)
+
+
+def member_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored consumer's fields without its keys and index attributes: what an audience member copies."""
+    return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+
+
+class PhoneEntry:
+    """One consumer holding one phone number: phones are not unique, so the number is the partition
+    and each holder a row. Written in the consumer's own transactions, so lookups read their writes."""
+
+    @staticmethod
+    def partition(tenant: Tenant, phone: str) -> str:
+        return f"{tenant.key_prefix}#PHONE#{phone}"
+
+    @staticmethod
+    def put(tenant: Tenant, phone: str, consumer_id: str) -> dict[str, Any]:
+        return dynamo.put({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id, "entity": "Phone"})
+
+    @staticmethod
+    def delete(tenant: Tenant, phone: str, consumer_id: str) -> dict[str, Any]:
+        return dynamo.delete({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id})
+
+
+class UniqueValue:
+    """Claims one identifying value (email, externalId) of a tenant for one consumer."""
+
+    @staticmethod
+    def key(tenant: Tenant, kind: str, value: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#{kind}#{value}", "sk": "UNIQUE"}
+
+    @staticmethod
+    def email_key(tenant: Tenant, email: str) -> dict[str, str]:
+        return UniqueValue.key(tenant, "EMAIL", normalize.email_identity(email))
+
+    @staticmethod
+    def external_id_key(tenant: Tenant, external_id: str) -> dict[str, str]:
+        return UniqueValue.key(tenant, "EXTERNALID", external_id)
+
+    @staticmethod
+    def claim(tenant: Tenant, kind: str, value: str, consumer_id: str) -> dict[str, Any]:
+        item = {**UniqueValue.key(tenant, kind, value), "entity": "Unique", "consumerId": consumer_id}
+        return dynamo.put(item, condition="attribute_not_exists(pk)")
+
+
+class ConsumerChanged(Exception):
+    """The consumer's version moved (or it was deleted) since it was read: re-read and retry."""
+
+
+@dataclass
+class Write:
+    """One consumer's share of a transaction, and what a failed condition on each operation means."""
+
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Callable[[], Exception]] = field(default_factory=list)
+
+    def add(self, operation: dict[str, Any], failure: Callable[[], Exception]) -> None:
+        self.operations.append(operation)
+        self.failures.append(failure)
+
+    def failure(self, failed: list[int]) -> Exception:
+        """The error the first failed operation stands for."""
+        return self.failures[failed[0]]() if failed else ConsumerChanged()
+
+
+def _taken(field_name: str) -> Callable[[], Exception]:
+    error = EmailAlreadyExists if field_name == "email" else ExternalIdAlreadyExists
+    message = f"{field_name} is already used by another consumer"
+    return lambda: error(details=[{"field": field_name, "message": message}])
+
+
+def unique_values(consumer: Consumer) -> dict[str, tuple[str, str]]:
+    """{API field: (key kind, identity)} for the consumer's values that must be unique in the tenant."""
+    values = {}
+    if consumer.email is not None:
+        values["email"] = ("EMAIL", normalize.email_identity(consumer.email))
+    if consumer.external_id is not None:
+        values["externalId"] = ("EXTERNALID", consumer.external_id)
+    return values
+
+
+def _same_version(consumer: Consumer) -> tuple[str, dict[str, Any]]:
+    return "attribute_exists(pk) AND version = :version", {":version": consumer.version}
+
+
+def insert_write(tenant: Tenant, consumer: Consumer) -> Write:
+    """Creates the consumer and claims its unique values: a taken value fails the whole write, so two
+    concurrent creates with one email cannot both succeed."""
+    write = Write()
+    write.add(
+        dynamo.put(ConsumerRecord.to_item(tenant, consumer), condition="attribute_not_exists(pk)"), ConsumerChanged
+    )
+    for field_name, (kind, value) in unique_values(consumer).items():
+        write.add(UniqueValue.claim(tenant, kind, value, consumer.id), _taken(field_name))
+    if consumer.phone is not None:
+        write.add(PhoneEntry.put(tenant, consumer.phone, consumer.id), ConsumerChanged)
+    return write
+
+
+def claim_changes(
+    before: Consumer | None, after: Consumer
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """(values to release, values to claim) when `before` (None: a new consumer) becomes `after`."""
+    old, new = (unique_values(before) if before is not None else {}), unique_values(after)
+    released = {name: value for name, value in old.items() if new.get(name) != value}
+    claimed = {name: value for name, value in new.items() if old.get(name) != value}
+    return released, claimed
+
+
+def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
+    """Stores `after` if the consumer is still at `before`'s version, moving changed unique claims and
+    rewriting its audience member copies (dropping those of audiences it left)."""
+    condition, values = _same_version(before)
+    write = Write()
+    item = ConsumerRecord.to_item(tenant, after)
+    write.add(dynamo.put(item, condition=condition, values=values), ConsumerChanged)
+    copy = member_fields(item)
+    for audience_id in after.audience_ids:
+        write.add(audiences.member_put(tenant, audience_id, copy, after), ConsumerChanged)
+    for audience_id in set(before.audience_ids) - set(after.audience_ids):
+        write.add(audiences.member_delete(tenant, audience_id, before), ConsumerChanged)
+    released, claimed = claim_changes(before, after)
+    for kind, value in released.values():
+        write.add(_release(tenant, kind, value, before.id), ConsumerChanged)
+    for field_name, (kind, value) in claimed.items():
+        write.add(UniqueValue.claim(tenant, kind, value, after.id), _taken(field_name))
+    if before.phone != after.phone:
+        if before.phone is not None:
+            write.add(PhoneEntry.delete(tenant, before.phone, before.id), ConsumerChanged)
+        if after.phone is not None:
+            write.add(PhoneEntry.put(tenant, after.phone, after.id), ConsumerChanged)
+    return write
+
+
+def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
+    """Deletes the consumer (at the version read) and frees its unique values for others."""
+    condition, values = _same_version(consumer)
+    write = Write()
+    write.add(
+        dynamo.delete(ConsumerRecord.key(tenant, consumer.id), condition=condition, values=values), ConsumerChanged
+    )
+    for kind, value in unique_values(consumer).values():
+        write.add(_release(tenant, kind, value, consumer.id), ConsumerChanged)
+    if consumer.phone is not None:
+        write.add(PhoneEntry.delete(tenant, consumer.phone, consumer.id), ConsumerChanged)
+    for audience_id in consumer.audience_ids:
+        write.add(audiences.member_delete(tenant, audience_id, consumer), ConsumerChanged)
+    return write
+
+
+def _release(tenant: Tenant, kind: str, value: str, consumer_id: str) -> dict[str, Any]:
+    return dynamo.delete(
+        UniqueValue.key(tenant, kind, value), condition="consumerId = :owner", values={":owner": consumer_id}
+    )
+
+
+def commit(write: Write) -> None:
+    try:
+        dynamo.transact(write.operations)
+    except dynamo.TransactionCancelled as cancelled:
+        raise write.failure(cancelled.failed) from None
+
+
+class BatchStopped(Exception):
+    """A transaction of a batch failed: `written` lists the writes that are stored, `failed` the index of
+    the write whose condition failed (None when no single item is to blame), `cause` what it means."""
+
+    def __init__(self, written: list[int], failed: int | None, cause: Exception) -> None:
+        self.written, self.failed, self.cause = written, failed, cause
+        super().__init__(f"batch interrupted after {len(written)} writes")
+
+
+CHUNK_ATTEMPTS = 3  # a transaction that clashed or was throttled is tried again before the batch stops
+
+
+def commit_all(writes: list[Write]) -> None:
+    """Commits the writes in order, packed whole into transactions of at most 100 operations.
+
+    Each transaction is all-or-nothing, so whatever stops the batch, exactly the earlier
+    transactions are stored, and BatchStopped says which.
+    """
+    written: list[int] = []
+    for chunk in _chunks(writes):
+        operations = [operation for index in chunk for operation in writes[index].operations]
+        for attempt in range(CHUNK_ATTEMPTS):
+            try:
+                dynamo.transact(operations)
+                break
+            except dynamo.TransactionCancelled as cancelled:
+                failed, offset = _locate(writes, chunk, cancelled.failed[0])
+                raise BatchStopped(written, failed, writes[failed].failure([offset])) from None
+            except (Conflict, StoreBusy) as transient:
+                if attempt == CHUNK_ATTEMPTS - 1:
+                    raise BatchStopped(written, None, transient) from None
+                time.sleep(0.05 * 2**attempt)
+            except Exception as fault:
+                raise BatchStopped(written, None, fault) from fault
+        written.extend(chunk)
+
+
+def _chunks(writes: list[Write]) -> list[list[int]]:
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for index, write in enumerate(writes):
+        assert len(write.operations) <= dynamo.MAX_TRANSACTION_ITEMS, "one consumer's write never needs 100 operations"
+        if size + len(write.operations) > dynamo.MAX_TRANSACTION_ITEMS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(index)
+        size += len(write.operations)
+    return [chunk for chunk in chunks if chunk]
+
+
+def _locate(writes: list[Write], chunk: list[int], operation: int) -> tuple[int, int]:
+    """(write index, operation offset inside that write) of a transaction's operation index."""
+    for index in chunk:
+        count = len(writes[index].operations)
+        if operation < count:
+            return index, operation
+        operation -= count
+    raise IndexError(operation)
+
+
+def get(tenant: Tenant, consumer_id: str) -> Consumer | None:
+    item = dynamo.get_item(ConsumerRecord.key(tenant, consumer_id), consistent=True)  # read-after-write
+    return ConsumerRecord.from_item(item) if item else None
+
+
+def existing(tenant: Tenant, consumer_id: str) -> Consumer:
+    """The consumer; ConsumerNotFound if there is none (an id that is not ours cannot exist: no read)."""
+    consumer = get(tenant, consumer_id) if consumer_id.startswith(f"{ID_PREFIX}_") else None
+    if consumer is None:
+        raise ConsumerNotFound()
+    return consumer
+
+
+def get_many(tenant: Tenant, consumer_ids: list[str]) -> dict[str, Consumer]:
+    """{id: consumer} of those ids that exist, read consistently."""
+    items = items_of(tenant, consumer_ids, consistent=True)
+    return {consumer.id: consumer for consumer in (ConsumerRecord.from_item(item) for item in items if item)}
+
+
+def items_of(tenant: Tenant, consumer_ids: list[str], *, consistent: bool) -> list[dict[str, Any] | None]:
+    """The stored items of the ids, in their order (None where one is gone)."""
+    keys = [ConsumerRecord.key(tenant, consumer_id) for consumer_id in dict.fromkeys(consumer_ids)]
+    by_pk = {item["pk"]: item for item in dynamo.batch_get(keys, consistent=consistent)}
+    return [by_pk.get(ConsumerRecord.key(tenant, consumer_id)["pk"]) for consumer_id in consumer_ids]
+
+
+def taken_values(tenant: Tenant, values: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """{(kind, identity): owning consumer id} for those of the values another consumer already holds."""
+    items = dynamo.batch_get([UniqueValue.key(tenant, kind, value) for kind, value in values], consistent=True)
+    prefix = f"{tenant.key_prefix}#"
+    owners = {}
+    for item in items:
+        kind, _, value = item["pk"].removeprefix(prefix).partition("#")
+        owners[(kind, value)] = item["consumerId"]
+    return owners

@@ -1,0 +1,74 @@
+"""A consumer's timeline: orders, refunds, points, balance, status and membership changes, audiences.
+
+Events are written by the change they record, in its own transaction (consumers/activity.py), and read
+newest first with one Query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from clientele.consumers import activity
+from clientele.consumers import store as consumer_store
+from clientele.consumers.models import Consumer, TimelineEvent, TimelineEventType
+from clientele.core import clock
+from clientele.core.paging import PageRequest, paged
+from clientele.core.store.pages import HIGHEST, Segment, Source
+from clientele.core.tenancy import Tenant
+
+ID_PREFIX = "evt"
+
+# Profile fields whose changes the timeline records: {field: event type}.
+_PROFILE_CHANGES = {
+    "status": TimelineEventType.STATUS_CHANGED,
+    "membership": TimelineEventType.MEMBERSHIP_CHANGED,
+    "verified": TimelineEventType.VERIFIED_CHANGED,
+}
+
+
+def event(type: TimelineEventType, occurred_at: str, details: dict[str, Any]) -> TimelineEvent:
+    return TimelineEvent(id=clock.new_id(ID_PREFIX), type=type, occurred_at=occurred_at, details=details)
+
+
+def put(tenant: Tenant, consumer_id: str, recorded: TimelineEvent) -> dict[str, Any]:
+    """The write that records the event; goes into the transaction of the change itself."""
+    return activity.event_put(tenant, consumer_id, recorded)
+
+
+def profile_events(before: Consumer, after: Consumer) -> list[TimelineEvent]:
+    """Events for the status, membership and verified changes between two versions of a consumer."""
+    return [
+        event(type, after.updated_at, {"from": getattr(before, name), "to": getattr(after, name)})
+        for name, type in _PROFILE_CHANGES.items()
+        if getattr(before, name) != getattr(after, name)
+    ]
+
+
+def consumer_timeline(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:
+    """The consumer's events, newest first."""
+    return history(
+        tenant, consumer_id, activity.EVENT_PREFIX, page, lambda item: activity.event_from_item(item).to_api()
+    )
+
+
+def history(
+    tenant: Tenant, consumer_id: str, prefix: str, page: PageRequest, to_api: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """A page of the records under `prefix` in the consumer's partition, newest first; 404 for an
+    unknown consumer."""
+    source = Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=activity.partition(tenant, consumer_id),
+        range_attribute="sk",
+        segments=(Segment(prefix, prefix + HIGHEST, False),),
+    )
+    return paged(
+        tenant,
+        source,
+        {"history": [consumer_id, prefix]},
+        page,
+        lambda items: [to_api(item) for item in items],
+        owner=lambda: consumer_store.existing(tenant, consumer_id),
+    )

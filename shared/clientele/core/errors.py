@@ -1,0 +1,246 @@
+"""Domain errors. Each one knows its HTTP status and the public error it becomes.
+
+Logic and data access raise these; `clientele.core.http` turns them into the documented error body,
+so the mapping to HTTP lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ClienteleError(Exception):
+    status = 500
+    type = "api_error"
+    code = "internal_error"
+    message = "Internal error"
+    remembered = False  # True: the request wrote something, so its Idempotency-Key keeps this answer
+
+    def __init__(self, message: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
+        self.message = message or self.message
+        self.details = details or []
+        super().__init__(self.message)
+
+    @classmethod
+    def replayed(cls, status: int, type: str, code: str, message: str, details: list[dict[str, Any]]) -> ClienteleError:
+        """The error an Idempotency-Key stored, answered again."""
+        error = cls(message, details)
+        error.status, error.type, error.code = status, type, code
+        return error
+
+
+class ValidationFailed(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "validation_failed"
+    message = "Validation failed"
+
+
+class EmailAlreadyExists(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "email_already_exists"
+    message = "Email already exists"
+
+
+class ExternalIdAlreadyExists(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "external_id_already_exists"
+    message = "External ID already exists"
+
+
+class AuthenticationRequired(ClienteleError):
+    status = 401
+    type = "authentication_error"
+    code = "authentication_required"
+    message = "Authentication required"
+
+
+class PermissionDenied(ClienteleError):
+    """Raised by API Gateway itself (ACCESS_DENIED in template.yaml) for a read-only key on a write;
+    kept here so the contract has one definition, checked against the template by the tests."""
+
+    status = 403
+    type = "permission_error"
+    code = "read_only_key"
+    message = "This API key is read-only and cannot make changes"
+
+
+class NotFound(ClienteleError):
+    status = 404
+    type = "invalid_request_error"
+    code = "resource_missing"
+    message = "Not found"
+
+
+class RouteNotFound(NotFound):
+    code = "route_not_found"
+    message = "Route not found"
+
+
+class ConsumerNotFound(NotFound):
+    code = "consumer_not_found"
+    message = "Consumer not found"
+
+
+class AudienceNotFound(NotFound):
+    code = "audience_not_found"
+    message = "Audience not found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    message = "Order not found"
+
+
+class CurrencyMismatch(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "currency_mismatch"
+    message = "Currency does not match this environment's currency"
+
+
+class RefundTooLarge(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "refund_too_large"
+    message = "Refund is more than the amount left to refund"
+
+
+class OrderAlreadyRefunded(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "order_already_refunded"
+    message = "Order is already fully refunded"
+
+
+class InsufficientBalance(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "insufficient_balance"
+    message = "Balance cannot go below zero"
+
+
+class LoyaltyProgramNotFound(NotFound):
+    code = "loyalty_program_not_found"
+    message = "Loyalty program not found"
+
+
+class InsufficientPoints(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "insufficient_points"
+    message = "Not enough active points"
+
+
+class ExportNotFound(NotFound):
+    code = "export_not_found"
+    message = "Export not found"
+
+
+class ImportNotFound(NotFound):
+    code = "import_not_found"
+    message = "Import not found"
+
+
+class KlaviyoNotSetUp(NotFound):
+    code = "integration_not_found"
+    message = "Klaviyo is not set up: PUT /integrations/klaviyo with an apiKey first"
+
+
+class ResyncInProgress(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "resync_in_progress"
+    message = "A Klaviyo resync is already under way"
+
+
+class InvalidCursor(ClienteleError):
+    """A cursor that this list did not hand out: edited, from another list or sort, or another tenant's."""
+
+    status = 400
+    type = "invalid_request_error"
+    code = "invalid_cursor"
+    message = "Invalid cursor"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+    message = "API key not found"
+
+
+class Conflict(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "conflict"
+    message = "The resource was changed by another request; retry"
+
+
+class IdempotencyKeyReused(Conflict):
+    type = "idempotency_error"
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request"
+
+
+class IdempotencyInProgress(Conflict):
+    type = "idempotency_error"
+    code = "idempotency_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry later"
+
+
+class ConsumerChangedConcurrently(Conflict):
+    code = "consumer_changed"
+    message = "The consumer was changed by another request at the same time; retry"
+
+
+class VersionMismatch(ClienteleError):
+    """If-Match named a version the consumer is no longer at: the caller's copy is stale. Not a
+    Conflict: retrying cannot help until the caller reads the consumer again."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "version_mismatch"
+    message = "The consumer has changed since the version you read; get it again and retry"
+
+
+class OrderChangedConcurrently(Conflict):
+    code = "order_changed"
+    message = "The order was changed by another request at the same time; retry"
+
+
+class BatchTooLarge(ClienteleError):
+    status = 400
+    type = "invalid_request_error"
+    code = "batch_too_large"
+    message = "Max batch size is 500"
+
+
+class BatchInterrupted(ClienteleError):
+    """A batch stopped part-way; `details` says, item by item, what was written."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "batch_partially_written"
+    remembered = True
+    message = "The batch was only partly written: details list the items that were written and those that were not"
+
+
+class StoreBusy(ClienteleError):
+    status = 503
+    type = "api_error"
+    code = "store_busy"
+    message = "The store is busy; retry the request"
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors as `{field, message}`: body fields by their JSON path (`address.city`), query
+    parameters by their name (`sortBy`)."""
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location[:1] in (["body"], ["query"]):
+            location = location[1:]
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        details.append({"field": ".".join(location) or "body", "message": message})
+    return details

@@ -1,0 +1,62 @@
+"""What every DynamoDB stream function shares: one factory that wraps a record's work in Powertools'
+BatchProcessor, so a record that fails is reported alone (ReportBatchItemFailures) and retried, while
+the rest of its batch goes through. The work returns the counts it wants published as metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+
+Counts = Mapping[str, int] | None  # metric name -> count, published per record
+RecordWork = Callable[[DynamoDBRecord], Counts]
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def new_image(record: DynamoDBRecord) -> dict[str, Any]:
+    """The item as the change left it (INSERT, MODIFY); the FilterCriteria in template.yaml make sure
+    a function only gets records that have one."""
+    assert record.dynamodb is not None
+    assert record.dynamodb.new_image
+    return dict(record.dynamodb.new_image)
+
+
+def old_image(record: DynamoDBRecord) -> dict[str, Any]:
+    """The item as it was before the change (MODIFY, REMOVE)."""
+    assert record.dynamodb is not None
+    assert record.dynamodb.old_image
+    return dict(record.dynamodb.old_image)
+
+
+def images(record: DynamoDBRecord) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(before, after) of any change: None where the item did not exist."""
+    assert record.dynamodb is not None
+    old, new = record.dynamodb.old_image, record.dynamodb.new_image
+    return (dict(old) if old else None), (dict(new) if new else None)
+
+
+def handler(work: RecordWork) -> LambdaHandler:
+    """The Lambda entry point of a stream function whose records each go through `work`."""
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+    def record_handler(record: DynamoDBRecord) -> None:
+        for name, value in (work(record) or {}).items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+        return dict(response)
+
+    return lambda_handler

@@ -1,1 +1,0 @@
-"""Data access: every DynamoDB call of the service lives in this package."""

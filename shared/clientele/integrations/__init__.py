@@ -1,0 +1,3 @@
+"""Integrations: the Klaviyo settings, the outbound profile sync and its backfill (resync)."""
+
+BUILDS_ON: tuple[str, ...] = ("consumers",)

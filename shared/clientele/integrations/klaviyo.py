@@ -1,0 +1,222 @@
+"""Klaviyo through its official SDK (klaviyo-api): the profile a consumer becomes, and calls that
+retry Klaviyo's 429 and 5xx answers, waiting as long as `Retry-After` says.
+
+The SDK's own retrying is turned off (it retries only some statuses, and reads only whole-second
+Retry-After values) and so is urllib3's for statuses: every wait is decided here, within a budget,
+so a sync never sleeps past its Lambda's time. KLAVIYO_BASE_URL points the SDK elsewhere (tests
+use a stand-in server).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from clientele.consumers.models import Consumer
+
+MAX_ATTEMPTS = 6
+MAX_WAIT = 10.0  # seconds: the longest single wait, whatever Retry-After asks
+WAIT_BUDGET = 30.0  # seconds of waiting in all for one call, then it fails (the stream retries the record)
+BASE_BACKOFF = 0.5
+RETRIED = frozenset({429, 500, 502, 503, 504})
+MAX_BULK_PROFILES = 10_000  # Klaviyo's limit per bulk import job
+MAX_BULK_BYTES = 4 * 1024 * 1024  # and its payload limit is 5 MB: stay well under
+
+
+class KlaviyoFailed(Exception):
+    """Klaviyo refused the call, or kept failing it after every retry. `status` is its last answer."""
+
+    def __init__(self, status: int | None, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _client(api_key: str) -> Any:
+    import urllib3
+    from klaviyo_api import KlaviyoAPI  # imported on first use: only the sync functions load the SDK
+    from openapi_client import rest
+
+    klaviyo = KlaviyoAPI(api_key, max_retries=0, test_host=os.environ.get("KLAVIYO_BASE_URL", "").rstrip("/"))
+    # Connection errors are still retried by urllib3; statuses come back to `call` (which decides).
+    klaviyo.configuration.retries = urllib3.util.Retry(total=2, status=0, respect_retry_after_header=False)
+    klaviyo.api_client.rest_client = rest.RESTClientObject(klaviyo.configuration)
+    return klaviyo
+
+
+_CLIENTS: dict[str, Any] = {}
+
+
+def client(api_key: str) -> Any:
+    """One SDK client per key and process (its connection pool is reused across invocations)."""
+    if api_key not in _CLIENTS:
+        _CLIENTS[api_key] = _client(api_key)
+    return _CLIENTS[api_key]
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds the answer asks to wait: `Retry-After` as seconds or as an HTTP date."""
+    value = (headers or {}).get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        try:
+            return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+        except (TypeError, ValueError):
+            return None
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def call[Result](work: Callable[[], Result]) -> Result:
+    """`work()` (one SDK call), again after a 429 or 5xx: waiting what Retry-After says, else an
+    exponential backoff with jitter, until MAX_ATTEMPTS or WAIT_BUDGET run out."""
+    from openapi_client.exceptions import ApiException
+
+    waited = 0.0
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return work()
+        except ApiException as error:
+            status = int(error.status or 0)
+            if status not in RETRIED or attempt == MAX_ATTEMPTS - 1:
+                raise KlaviyoFailed(status, _message(status, error)) from None
+            asked = retry_after(error.headers)
+            backoff = random.uniform(0, BASE_BACKOFF * 2**attempt)  # noqa: S311 (jitter, not a secret)
+            wait = asked if asked is not None else backoff
+            if (
+                wait > MAX_WAIT or waited + wait > WAIT_BUDGET
+            ):  # never sooner than asked: fail, the stream retries later
+                raise KlaviyoFailed(status, _message(status, error)) from None
+            _sleep(wait)
+            waited += wait
+    raise AssertionError("unreachable")
+
+
+def _message(status: int, error: Any) -> str:
+    """Klaviyo's own error title, never the body (which echoes the profile's personal data)."""
+    data = getattr(error, "data", None)
+    errors = getattr(data, "errors", None) or []
+    title = getattr(errors[0], "title", None) if errors else None
+    return f"Klaviyo answered {status}" + (f": {title}" if title else "")
+
+
+# ---------------------------------------------------------------- profiles
+
+
+def profile(consumer: Consumer) -> dict[str, Any]:
+    """The consumer as Klaviyo profile attributes, every field present (null when empty). Names come
+    from firstName/lastName, else from splitting fullName at its first space."""
+    first, last = consumer.first_name, consumer.last_name
+    if first is None and last is None and consumer.full_name:
+        first, _, rest = consumer.full_name.partition(" ")
+        last = rest or None
+    attributes: dict[str, Any] = {
+        "email": consumer.email,
+        "phone_number": consumer.phone,
+        "external_id": consumer.external_id,
+        "first_name": first,
+        "last_name": last,
+        "properties": {
+            "clientele_id": consumer.id,
+            "status": str(consumer.status),
+            "tags": consumer.tags,
+            "metadata": consumer.metadata or {},
+            "loyalty_points": consumer.loyalty.points,
+            "loyalty_tier": consumer.loyalty.tier,
+        },
+    }
+    address = consumer.address
+    location = {
+        "address1": address.street if address else None,
+        "city": address.city if address else None,
+        "region": address.region if address else None,
+        "zip": address.postal_code if address else None,
+        "country": address.country if address else None,
+    }
+    # A null clears the field in Klaviyo (an absent one is left as it was): what was cleared here
+    # is cleared there too.
+    return {**attributes, "location": location}
+
+
+def upsert(api_key: str, consumer: Consumer) -> str:
+    """Creates or updates the consumer's profile; returns Klaviyo's profile id. A consumer synced
+    before names its profile by id, so a changed email updates that profile, not a new one."""
+    resource: dict[str, Any] = {"type": "profile", "attributes": profile(consumer)}
+    if consumer.klaviyo_profile_id:
+        try:
+            answer = call(
+                lambda: client(api_key).Profiles.create_or_update_profile(
+                    {"data": {**resource, "id": consumer.klaviyo_profile_id}}
+                )
+            )
+            return str(answer.data.id)
+        except KlaviyoFailed as failed:
+            if failed.status != 404:  # a profile deleted or merged in Klaviyo: upsert by identifiers
+                raise
+    answer = call(lambda: client(api_key).Profiles.create_or_update_profile({"data": resource}))
+    return str(answer.data.id)
+
+
+def add_to_list(api_key: str, list_id: str, profile_ids: list[str]) -> None:
+    body = {"data": [{"type": "profile", "id": profile_id} for profile_id in profile_ids]}
+    call(lambda: client(api_key).Lists.add_profiles_to_list(list_id, body))
+
+
+@dataclass(frozen=True)
+class BulkJob:
+    id: str
+    status: str
+    total: int
+    completed: int
+    failed: int
+
+
+def bulk_import(api_key: str, profiles: list[dict[str, Any]], list_id: str | None) -> str:
+    """Starts one of Klaviyo's bulk profile import jobs (≤ MAX_BULK_PROFILES); returns its id."""
+    body: dict[str, Any] = {
+        "data": {
+            "type": "profile-bulk-import-job",
+            "attributes": {"profiles": {"data": [{"type": "profile", "attributes": p} for p in profiles]}},
+        }
+    }
+    if list_id:
+        body["data"]["relationships"] = {"lists": {"data": [{"type": "list", "id": list_id}]}}
+    answer = call(lambda: client(api_key).Profiles.bulk_import_profiles(body))
+    return str(answer.data.id)
+
+
+def bulk_job(api_key: str, job_id: str) -> BulkJob:
+    answer = call(lambda: client(api_key).Profiles.get_bulk_import_profiles_job(job_id))
+    attributes = answer.data.attributes
+    return BulkJob(
+        id=job_id,
+        status=str(attributes.status),
+        total=int(attributes.total_count or 0),
+        completed=int(attributes.completed_count or 0),
+        failed=int(attributes.failed_count or 0),
+    )
+
+
+def request_deletion(api_key: str, email: str | None, phone: str | None, profile_id: str | None) -> None:
+    """Klaviyo's data-privacy deletion of one profile (by its id, else its email or phone)."""
+    profile_data: dict[str, Any] = {"type": "profile", "attributes": {}}
+    if profile_id:
+        profile_data["id"] = profile_id
+    elif email:
+        profile_data["attributes"] = {"email": email}
+    elif phone:
+        profile_data["attributes"] = {"phone_number": phone}
+    else:
+        return
+    body = {"data": {"type": "data-privacy-deletion-job", "attributes": {"profile": {"data": profile_data}}}}
+    call(lambda: client(api_key).Data_Privacy.request_profile_deletion(body))

@@ -1,0 +1,246 @@
+"""Consumers to Klaviyo (seed 000 "Klaviyo Sync"): each change from the stream, or the whole tenant
+in bulk (resync).
+
+A consumer's syncStatus moves not_synced -> syncing -> synced (syncedAt, klaviyoProfileId) or
+error (syncError). Those moves are consumer writes too, and come back on the stream; they change
+nothing Klaviyo sees, so `needs_sync` lets them pass without a sync, and no write triggers itself.
+A consumer already synced since its last change is not sent again (a record delivered twice, or
+two changes that one sync covered). Only tenants with the integration enabled are synced.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from clientele.consumers import store as consumer_store
+from clientele.consumers.listing import ListRequest, consumer_source
+from clientele.consumers.models import Consumer, SyncStatus
+from clientele.consumers.service import retrying
+from clientele.core import clock
+from clientele.core.store import dynamo
+from clientele.core.store.pages import every_item
+from clientele.core.tenancy import Tenant
+from clientele.integrations import klaviyo
+from clientele.integrations import store as integration_store
+from clientele.integrations.models import KlaviyoResync, ResyncStatus
+
+logger = Logger(child=True)
+
+JOB_POLL_SECONDS = 2.0
+RESYNC_SECONDS = 780.0  # the function's 900 s, less time to record how it ended
+MARKING_THREADS = 8
+
+
+@dataclass(frozen=True)
+class Connection:
+    api_key: str
+    list_id: str | None
+
+
+_KEYS: dict[tuple[Tenant, str], str] = {}  # (tenant, settings updatedAt) -> the key: a new key is read at once
+
+
+def connection(tenant: Tenant) -> Connection | None:
+    """The tenant's key and list when its sync is enabled, else None. The settings are read every
+    time (one consistent GetItem: turning the sync on or changing the key applies at once); the
+    secret is cached for as long as the settings stay the same."""
+    item = integration_store.get(tenant, consistent=True)
+    if item is None or not item.get("enabled") or "keyHint" not in item:
+        return None
+    cache_key = (tenant, str(item["updatedAt"]))
+    if cache_key not in _KEYS:
+        _KEYS[cache_key] = integration_store.read_key(tenant)
+    return Connection(_KEYS[cache_key], item.get("listId"))
+
+
+# ---------------------------------------------------------------- one consumer at a time
+
+
+def needs_sync(old_item: dict[str, Any] | None, new_item: dict[str, Any]) -> bool:
+    """Whether a stream record changes what Klaviyo holds: a new consumer, or a change of the profile
+    Klaviyo would get (not of totals, activity, or the sync fields themselves)."""
+    if old_item is None:
+        return True
+    before = consumer_store.ConsumerRecord.from_item(old_item)
+    after = consumer_store.ConsumerRecord.from_item(new_item)
+    return klaviyo.profile(before) != klaviyo.profile(after)
+
+
+class Outcome(StrEnum):
+    SYNCED = "synced"
+    DISABLED = "disabled"  # the tenant has no Klaviyo sync on
+    CURRENT = "current"  # already synced since its last change
+    GONE = "gone"  # deleted since
+    OVERTAKEN = "overtaken"  # changed during the sync: its own record syncs it again
+
+
+def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
+    """Upserts the consumer as it is now. A Klaviyo failure marks it `error` and is raised, so the
+    stream retries the record (and finally parks it in the failure queue)."""
+    setup = connection(tenant)
+    if setup is None:
+        return Outcome.DISABLED
+    consumer = consumer_store.get(tenant, consumer_id)
+    if consumer is None:
+        return Outcome.GONE
+    if consumer.sync_status is SyncStatus.SYNCED and consumer.synced_version == consumer.version:
+        return Outcome.CURRENT
+    syncing = retrying(lambda: _mark(tenant, consumer_id, None, sync_status=SyncStatus.SYNCING))
+    if syncing is None:
+        return Outcome.GONE
+    sent = klaviyo.profile(syncing)
+    try:
+        profile_id = klaviyo.upsert(setup.api_key, syncing)
+        if setup.list_id:
+            klaviyo.add_to_list(setup.api_key, setup.list_id, [profile_id])  # idempotent: the list may be new
+    except klaviyo.KlaviyoFailed as failed:
+        why = str(failed)
+        retrying(lambda: _mark(tenant, consumer_id, sent, sync_status=SyncStatus.ERROR, sync_error=why))
+        raise
+    fields = {"sync_status": SyncStatus.SYNCED, "synced_at": clock.now(), "klaviyo_profile_id": profile_id}
+    synced = retrying(lambda: _mark(tenant, consumer_id, sent, synced=True, sync_error=None, **fields))
+    return Outcome.SYNCED if synced is not None else Outcome.OVERTAKEN
+
+
+def _mark(
+    tenant: Tenant, consumer_id: str, sent: dict[str, Any] | None, *, synced: bool = False, **fields: Any
+) -> Consumer | None:
+    """Sets sync fields on the consumer as it is now, if the profile Klaviyo got (`sent`) is still its
+    profile: a change Klaviyo does not hold (an order) may have come in between, a profile change
+    is left to its own record's sync. None if it is gone or its profile moved on. The version
+    moves, so an edit that read the consumer before cannot write an old sync state back."""
+    consumer = consumer_store.get(tenant, consumer_id)
+    if consumer is None or (sent is not None and klaviyo.profile(consumer) != sent):
+        return None
+    version = consumer.version + 1
+    after = consumer.model_copy(update={**fields, "version": version} | ({"synced_version": version} if synced else {}))
+    consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
+    return after
+
+
+def _mark_if_unchanged(tenant: Tenant, consumer: Consumer, **fields: Any) -> bool:
+    """Sets sync fields if nobody changed the consumer since `consumer` was read."""
+    version = consumer.version + 1
+    after = consumer.model_copy(update={**fields, "version": version, "synced_version": version})
+    try:
+        consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
+    except consumer_store.ConsumerChanged:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- the whole tenant
+
+
+def run_resync(tenant: Tenant, resync_id: str) -> KlaviyoResync | None:
+    """Sends every consumer through Klaviyo's bulk profile import jobs (MAX_BULK_PROFILES a job),
+    waits for the jobs, and marks the consumers of fully imported jobs synced. None if this resync
+    is not pending (a record delivered again)."""
+    item = integration_store.get(tenant)
+    stored = (item or {}).get("resync")
+    if not stored or stored["id"] != resync_id or stored["status"] != ResyncStatus.PENDING:
+        return None
+    resync = KlaviyoResync.model_validate(stored)
+    running = resync.model_copy(update={"status": ResyncStatus.RUNNING})
+    if not integration_store.move_resync(tenant, resync_id, ResyncStatus.PENDING, running):
+        return None
+    try:
+        setup = connection(tenant)
+        if setup is None:
+            raise klaviyo.KlaviyoFailed(None, "Klaviyo sync was turned off before the resync ran")
+        done = _backfill(tenant, setup, running, time.monotonic() + RESYNC_SECONDS)
+    except Exception as error:  # whatever stops it, the resync ends failed: a new one may be asked for
+        logger.exception("Resync failed", extra={"resyncId": resync_id})
+        message = (
+            str(error) if isinstance(error, klaviyo.KlaviyoFailed) else f"The resync stopped ({type(error).__name__})"
+        )
+        latest = KlaviyoResync.model_validate((integration_store.get(tenant) or {}).get("resync") or running.to_api())
+        failed = latest.model_copy(
+            update={"status": ResyncStatus.FAILED, "error": message, "completed_at": clock.now()}
+        )
+        integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, failed)
+        return failed
+    integration_store.move_resync(tenant, resync_id, ResyncStatus.RUNNING, done)
+    return done
+
+
+def _batches(tenant: Tenant) -> Iterator[list[Consumer]]:
+    """Every consumer, oldest first, in batches Klaviyo takes in one bulk job."""
+    source, _ = consumer_source(tenant, ListRequest(sort_dir="asc"))
+    batch: list[Consumer] = []
+    size = 0
+    for item in every_item(source):
+        consumer = consumer_store.ConsumerRecord.from_item(item)
+        batch.append(consumer)
+        size += len(json.dumps(klaviyo.profile(consumer)))
+        if len(batch) == klaviyo.MAX_BULK_PROFILES or size >= klaviyo.MAX_BULK_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _backfill(tenant: Tenant, setup: Connection, resync: KlaviyoResync, deadline: float) -> KlaviyoResync:
+    """One bulk job at a time: sent, waited for, its consumers marked; memory holds one batch."""
+    for batch in _batches(tenant):
+        if time.monotonic() > deadline:
+            raise klaviyo.KlaviyoFailed(None, f"Out of time after {resync.profiles} profiles; ask for a resync again")
+        job_id = klaviyo.bulk_import(setup.api_key, [klaviyo.profile(consumer) for consumer in batch], setup.list_id)
+        job = _finished(setup, job_id, deadline)
+        unfinished = len(batch) if job.status != "complete" else 0  # still running, cancelled or failed
+        if job.status == "complete" and job.failed == 0:
+            _mark_synced(tenant, batch, clock.now())
+        resync = resync.model_copy(
+            update={
+                "profiles": resync.profiles + len(batch),
+                "jobs": [*resync.jobs, job_id],
+                "failed": resync.failed + max(job.failed, unfinished),
+            }
+        )
+        integration_store.move_resync(tenant, resync.id, ResyncStatus.RUNNING, resync)  # progress
+    return resync.model_copy(update={"status": ResyncStatus.SUCCEEDED, "completed_at": clock.now()})
+
+
+def _finished(setup: Connection, job_id: str, deadline: float) -> klaviyo.BulkJob:
+    while True:
+        job = klaviyo.bulk_job(setup.api_key, job_id)
+        if job.status in ("complete", "cancelled", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(JOB_POLL_SECONDS)
+
+
+def _mark_synced(tenant: Tenant, consumers: list[Consumer], at: str) -> None:
+    """Marks the consumers synced as they were sent; one changed since keeps its own state (its
+    change is on the stream, and syncs on its own)."""
+
+    def mark(consumer: Consumer) -> bool:
+        return _mark_if_unchanged(tenant, consumer, sync_status=SyncStatus.SYNCED, synced_at=at, sync_error=None)
+
+    with ThreadPoolExecutor(MARKING_THREADS) as pool:
+        marked = sum(pool.map(mark, consumers))
+    logger.info("Resync marked consumers synced", extra={"marked": marked, "sent": len(consumers)})
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def forget(tenant: Tenant, item: dict[str, Any]) -> bool:
+    """Asks Klaviyo to delete an erased consumer's profile (data-privacy deletion), then drops the
+    request item, the last one holding the consumer's email. The key is used even if the sync has
+    been switched off since: erasure is owed either way. False if the item is already gone."""
+    stored = dynamo.get_item({"pk": item["pk"], "sk": item["sk"]}, consistent=True)
+    if stored is None:
+        return False
+    klaviyo.request_deletion(
+        integration_store.read_key(tenant), stored.get("email"), stored.get("phone"), stored.get("profileId")
+    )
+    dynamo.batch_write(puts=[], deletes=[{"pk": item["pk"], "sk": item["sk"]}])
+    return True

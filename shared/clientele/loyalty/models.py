@@ -1,0 +1,267 @@
+"""Loyalty programs, their rules, points and the summary of a consumer's standing, on the wire."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from clientele.core.models import (
+    ApiModel,
+    Page,
+    Reason,
+    Resource,
+)
+
+# ---------------------------------------------------------------- loyalty
+
+
+class RuleType(StrEnum):
+    DEFAULT = "default"  # the program's rule
+    IMMEDIATE = "immediate"  # start rules only
+    UNLIMITED = "unlimited"  # expiry rules only
+    RELATIVE = "relative"
+    ABSOLUTE = "absolute"
+
+
+class RuleUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class RuleRound(StrEnum):
+    NONE = "none"
+    START_OF_DAY = "start_of_day"
+    END_OF_DAY = "end_of_day"
+    END_OF_WEEK = "end_of_week"  # Sunday 23:59:59
+    END_OF_MONTH = "end_of_month"  # the month's last day, 23:59:59
+
+
+class PointsRule(ApiModel):
+    """When points start or expire: `{type}`; relative rules add `amount` `unit`s and may `round`;
+    absolute rules give the instant `at`."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+    type: RuleType
+    amount: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    unit: RuleUnit = RuleUnit.DAYS
+    round: RuleRound = RuleRound.NONE
+    at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PointsRule:
+        if self.type is RuleType.RELATIVE and self.amount is None:
+            raise ValueError("a relative rule needs amount (and unit)")
+        if self.type is RuleType.ABSOLUTE and self.at is None:
+            raise ValueError("an absolute rule needs at (an ISO 8601 instant)")
+        if self.type not in (RuleType.RELATIVE, RuleType.ABSOLUTE) and (self.amount is not None or self.at):
+            raise ValueError(f"a {self.type} rule takes no amount or at")
+        return self
+
+
+IMMEDIATE = PointsRule(type=RuleType.IMMEDIATE)
+UNLIMITED = PointsRule(type=RuleType.UNLIMITED)
+DEFAULT_RULE = PointsRule(type=RuleType.DEFAULT)
+
+
+def _start_rule(rule: PointsRule) -> PointsRule:
+    if rule.type is RuleType.UNLIMITED:
+        raise ValueError("a start rule is default, immediate, relative or absolute")
+    return rule
+
+
+def _expiry_rule(rule: PointsRule) -> PointsRule:
+    if rule.type is RuleType.IMMEDIATE:
+        raise ValueError("an expiry rule is default, unlimited, relative or absolute")
+    return rule
+
+
+def _no_default(rule: PointsRule) -> PointsRule:
+    if rule.type is RuleType.DEFAULT:
+        raise ValueError("a program's own rule cannot be 'default'")
+    return rule
+
+
+StartRule = Annotated[PointsRule, AfterValidator(_start_rule)]
+ExpiryRule = Annotated[PointsRule, AfterValidator(_expiry_rule)]
+ProgramStartRule = Annotated[PointsRule, AfterValidator(_start_rule), AfterValidator(_no_default)]
+ProgramExpiryRule = Annotated[PointsRule, AfterValidator(_expiry_rule), AfterValidator(_no_default)]
+
+
+def _timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA timezone such as Europe/Lisbon") from None
+    return value
+
+
+Timezone = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_timezone)
+]
+
+
+class TierBasis(StrEnum):
+    ACTIVE = "active"  # tiers follow the points one can spend now
+    LIFETIME = "lifetime"  # tiers follow every point ever activated
+
+
+class Tier(ApiModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    min_points: Annotated[int, Field(ge=0, le=10**12)]
+
+
+class EarningRule(ApiModel):
+    """Points an order earns: `pointsPerUnit` per currency unit paid (rounded down), pending by
+    `start` (a return window) and expiring by the program's default expiry."""
+
+    points_per_unit: Annotated[Decimal, Field(gt=0, le=10_000, allow_inf_nan=False)]
+    start: StartRule = DEFAULT_RULE
+
+
+def _tiers(tiers: list[Tier]) -> list[Tier]:
+    ordered = sorted(tiers, key=lambda tier: tier.min_points)
+    names = [tier.name for tier in ordered]
+    if len(set(names)) != len(names):
+        raise ValueError("tier names must be unique")
+    if len({tier.min_points for tier in ordered}) != len(ordered):
+        raise ValueError("two tiers cannot start at the same points")
+    return ordered
+
+
+Tiers = Annotated[list[Tier], Field(max_length=20), AfterValidator(_tiers)]
+
+
+class LoyaltyProgramCreate(ApiModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    timezone: Timezone = "UTC"
+    default_start: ProgramStartRule = IMMEDIATE
+    default_expiry: ProgramExpiryRule = UNLIMITED
+    earning: EarningRule | None = None
+    tiers: Tiers = Field(default_factory=list)
+    tier_basis: TierBasis = TierBasis.ACTIVE
+
+
+class LoyaltyProgramUpdate(ApiModel):
+    """Body of `PUT /loyalty-programs/{id}`: the fields present change (points already given keep
+    their dates); `earning: null` stops orders earning."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    timezone: Timezone | None = None
+    default_start: ProgramStartRule | None = None
+    default_expiry: ProgramExpiryRule | None = None
+    earning: EarningRule | None = None
+    tiers: Tiers | None = None
+    tier_basis: TierBasis | None = None
+
+    @model_validator(mode="after")
+    def _required_not_cleared(self) -> LoyaltyProgramUpdate:
+        required = ("name", "timezone", "default_start", "default_expiry", "tiers", "tier_basis")
+        cleared = [name for name in required if name in self.model_fields_set and getattr(self, name) is None]
+        if cleared:
+            raise ValueError(f"{', '.join(to_camel(name) for name in cleared)} cannot be null")
+        return self
+
+
+class LoyaltyProgram(Resource):
+    id: str
+    name: str
+    timezone: str
+    default_start: PointsRule
+    default_expiry: PointsRule
+    earning: EarningRule | None
+    tiers: list[Tier]
+    tier_basis: TierBasis
+    primary: bool  # the organization's first program: its points and tier show on the consumer
+    created_at: str
+    updated_at: str
+    version: int
+
+
+LoyaltyProgramPage = Page[LoyaltyProgram]
+
+
+LedgerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Points = Annotated[int, Field(ge=1, le=10**9)]
+MAIN_LEDGER = "main"
+
+
+class PointsAdd(ApiModel):
+    """Body of `POST /consumers/{id}/loyalty/points`: a new ledger id creates that sub-ledger."""
+
+    program_id: Annotated[str, StringConstraints(max_length=40)]
+    ledger: LedgerId = MAIN_LEDGER
+    points: Points
+    reason: Reason
+    start: StartRule = DEFAULT_RULE
+    expiry: ExpiryRule = DEFAULT_RULE
+
+
+class PointsDeduct(ApiModel):
+    """Body of `POST /consumers/{id}/loyalty/deductions`: spends active points, earliest expiry first."""
+
+    program_id: Annotated[str, StringConstraints(max_length=40)]
+    ledger: LedgerId = MAIN_LEDGER
+    points: Points
+    reason: Reason
+
+
+class PointsTransactionKind(StrEnum):
+    ADDED = "added"
+    DEDUCTED = "deducted"
+    EARNED = "earned"  # by an order
+    TAKEN_BACK = "taken_back"  # by a refund
+
+
+class PointsTransaction(Resource):
+    id: str
+    consumer_id: str
+    program_id: str
+    ledger: str
+    kind: PointsTransactionKind
+    points: int  # added (> 0) or deducted (< 0)
+    reason: str
+    active_on: str | None  # credits: when they become (became) spendable
+    expires_on: str | None  # credits: when what is left of them expires; null: never
+    order_id: str | None  # null: a manual transaction
+    created_at: str
+
+
+PointsTransactionPage = Page[PointsTransaction]
+
+
+class LedgerBalance(ApiModel):
+    """A ledger (or all of a program's ledgers) at one instant."""
+
+    program_id: str
+    ledger: str | None  # null: all ledgers of the program
+    tier: str | None
+    active_points: int
+    pending_points: int
+    expired_points: int
+    spent_points: int
+    lifetime_points: int
+    next_expiry: str | None  # when the next active points expire
+    next_expiring_points: int
+
+
+class LoyaltySummary(Resource):
+    consumer_id: str
+    as_of: str
+    programs: list[LedgerBalance]  # per program: all ledgers, then each ledger

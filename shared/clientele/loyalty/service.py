@@ -1,0 +1,496 @@
+"""Loyalty: programs, adding and deducting points, what orders earn and refunds take back, balances.
+
+Each points change is one transaction: the consumer's wallet for the program (on condition of the
+version read), the transaction log entry, a timeline event, and the consumer itself (lastActivityAt,
+and for the primary program its points, tier and when they next change by themselves). Balances
+are computed at read time for the current instant; a scheduled function (refresh_due) only brings
+the consumer's sortable summary up to date when pending points activate or active points expire.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
+
+from clientele.consumers import store as consumer_store
+from clientele.consumers import timeline
+from clientele.consumers.models import Consumer, Loyalty, TimelineEventType
+from clientele.consumers.service import commit_or_reread, get_consumer, replace_write, retrying
+from clientele.core import clock
+from clientele.core.errors import InsufficientPoints, LoyaltyProgramNotFound, ValidationFailed
+from clientele.core.paging import PageRequest, paged
+from clientele.core.store import dynamo
+from clientele.core.store.keys import tenant_of
+from clientele.core.store.pages import Segment, Source
+from clientele.core.tenancy import Tenant
+from clientele.loyalty import store
+from clientele.loyalty.models import (
+    DEFAULT_RULE,
+    MAIN_LEDGER,
+    LoyaltyProgram,
+    LoyaltyProgramCreate,
+    LoyaltyProgramUpdate,
+    LoyaltySummary,
+    PointsAdd,
+    PointsDeduct,
+    PointsRule,
+    PointsTransaction,
+    PointsTransactionKind,
+)
+from clientele.loyalty.rules import expiry_of, start_of
+from clientele.loyalty.wallet import Lot, Wallet
+
+if TYPE_CHECKING:  # loyalty earns on orders, but the orders domain builds on loyalty, not the reverse
+    from clientele.orders.models import Order
+
+logger = Logger(child=True)
+
+PROGRAM_PREFIX = "lp"
+TRANSACTION_PREFIX = "ptx"
+MAX_LOTS_PER_WALLET = 1500  # unspent grants of all ledgers: keeps a wallet far below DynamoDB's 400 KB
+
+
+# ---------------------------------------------------------------- programs
+
+
+def create_program(tenant: Tenant, request: LoyaltyProgramCreate) -> LoyaltyProgram:
+    def attempt() -> LoyaltyProgram:
+        now = clock.now()
+        primary = dynamo.get_item(store.primary_key(tenant), consistent=True) is None
+        program = LoyaltyProgram(
+            id=clock.new_id(PROGRAM_PREFIX),
+            **request.model_dump(),
+            primary=primary,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        commit_or_reread(store.insert_program(tenant, program))  # two first programs at once: one is primary
+        return program
+
+    return retrying(attempt)
+
+
+def get_program(tenant: Tenant, program_id: str, field: str | None = None) -> LoyaltyProgram:
+    program = store.get_program(tenant, program_id) if program_id.startswith(f"{PROGRAM_PREFIX}_") else None
+    if program is None:
+        details = [{"field": field, "message": "no loyalty program has this id"}] if field else None
+        raise LoyaltyProgramNotFound(details=details)
+    return program
+
+
+def update_program(tenant: Tenant, program_id: str, update: LoyaltyProgramUpdate) -> LoyaltyProgram:
+    def attempt() -> LoyaltyProgram:
+        program = get_program(tenant, program_id)
+        changes = {name: getattr(update, name) for name in update.model_fields_set}
+        after = program.model_copy(update={**changes, "updated_at": clock.now(), "version": program.version + 1})
+        after = LoyaltyProgram.model_validate(after.model_dump())  # nested models re-validated
+        commit_or_reread([store.replace_program(tenant, program, after)])
+        return after
+
+    return retrying(attempt)
+
+
+def list_programs(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
+    source = Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=store.programs_partition(tenant),
+        range_attribute="sk",
+        segments=(Segment(f"{PROGRAM_PREFIX}_", f"{PROGRAM_PREFIX}_~", True),),
+        consistent=True,
+    )
+    render = lambda items: [store.program_from_item(item).to_api() for item in items]  # noqa: E731
+    return paged(tenant, source, {"programs": True}, page, render)
+
+
+# ---------------------------------------------------------------- points
+
+
+@dataclass
+class _Change:
+    """A consumer's points change being assembled: its wallets before and after, and the log."""
+
+    consumer: Consumer
+    now: datetime
+    wallets: dict[str, tuple[int, Wallet]]  # program id -> (version read, wallet being changed)
+    transactions: list[PointsTransaction]
+
+    @property
+    def instant(self) -> str:
+        return clock.format_instant(self.now)
+
+    def wallet(self, program: LoyaltyProgram) -> Wallet:
+        if program.id not in self.wallets:
+            self.wallets[program.id] = (0, Wallet(program_id=program.id))
+        wallet = self.wallets[program.id][1]
+        wallet.fold(self.instant)
+        return wallet
+
+    def credit(
+        self,
+        program: LoyaltyProgram,
+        ledger: str,
+        points: int,
+        reason: str,
+        kind: PointsTransactionKind,
+        start: PointsRule = DEFAULT_RULE,
+        expiry: PointsRule = DEFAULT_RULE,
+        order: Order | None = None,
+    ) -> PointsTransaction:
+        zone = ZoneInfo(program.timezone)
+        base = clock.parse(order.placed_at) if order is not None else self.now
+        active_on = start_of(start, program.default_start, base, zone)
+        expires_on = expiry_of(expiry, program.default_expiry, active_on, zone)
+        if expires_on is not None and expires_on <= active_on:
+            raise ValidationFailed(
+                details=[{"field": "expiry", "message": "the points would expire before they start"}]
+            )
+        transaction = self._log(program, ledger, kind, points, reason, order)
+        transaction.active_on = clock.format_instant(active_on)
+        transaction.expires_on = clock.format_instant(expires_on) if expires_on else None
+        wallet = self.wallet(program)
+        if sum(len(ledger.lots) for ledger in wallet.ledgers.values()) >= MAX_LOTS_PER_WALLET:
+            message = f"the consumer holds {MAX_LOTS_PER_WALLET} grants of this program that differ in start or expiry"
+            raise ValidationFailed(details=[{"field": "points", "message": message}])
+        wallet.ledger(ledger).lots.append(
+            Lot(
+                id=transaction.id,
+                points=points,
+                remaining=points,
+                active_on=transaction.active_on,
+                expires_on=transaction.expires_on,
+                order_id=order.id if order else None,
+            )
+        )
+        return transaction
+
+    def debit(self, program: LoyaltyProgram, ledger_id: str, points: int, reason: str) -> PointsTransaction:
+        ledger = self.wallet(program).ledgers.get(ledger_id)
+        available = ledger.active(self.instant) if ledger else 0
+        if ledger is None or points > available:
+            raise InsufficientPoints(
+                details=[{"field": "points", "message": f"only {available} active points in ledger {ledger_id}"}]
+            )
+        ledger.spend(points, self.instant)
+        return self._log(program, ledger_id, PointsTransactionKind.DEDUCTED, -points, reason, None)
+
+    def take_back(self, program: LoyaltyProgram, order: Order, points: int, reason: str) -> int:
+        taken = self.wallet(program).ledger(MAIN_LEDGER).take_back(order.id, points, self.instant)
+        if taken:
+            self._log(program, MAIN_LEDGER, PointsTransactionKind.TAKEN_BACK, -taken, reason, order)
+        return taken
+
+    def _log(
+        self,
+        program: LoyaltyProgram,
+        ledger: str,
+        kind: PointsTransactionKind,
+        points: int,
+        reason: str,
+        order: Order | None,
+    ) -> PointsTransaction:
+        transaction = PointsTransaction(
+            id=clock.new_id(TRANSACTION_PREFIX),
+            consumer_id=self.consumer.id,
+            program_id=program.id,
+            ledger=ledger,
+            kind=kind,
+            points=points,
+            reason=reason,
+            active_on=None,
+            expires_on=None,
+            order_id=order.id if order else None,
+            created_at=self.instant,
+        )
+        self.transactions.append(transaction)
+        return transaction
+
+    def consumer_after(self, consumer: Consumer, programs: dict[str, LoyaltyProgram]) -> Consumer:
+        """`consumer` with the primary program's standing as the changed wallets now have it."""
+        for program_id, (_, wallet) in self.wallets.items():
+            program = programs[program_id]
+            if program.primary:
+                consumer = consumer.model_copy(update={"loyalty": summary_of(wallet, program, self.instant)})
+        return consumer
+
+    def operations(self, tenant: Tenant) -> list[dict[str, Any]]:
+        """The wallet writes (conditional on the versions read), log entries and timeline events."""
+        operations = []
+        for before_version, wallet in self.wallets.values():
+            wallet.version = before_version + 1
+            operations.append(store.wallet_put(tenant, self.consumer.id, before_version, wallet))
+        for transaction in self.transactions:
+            operations.append(store.transaction_put(tenant, transaction))
+            kind = TimelineEventType.POINTS_ADDED if transaction.points > 0 else TimelineEventType.POINTS_DEDUCTED
+            details = {
+                "transactionId": transaction.id,
+                "programId": transaction.program_id,
+                "ledger": transaction.ledger,
+                "points": transaction.points,
+                "reason": transaction.reason,
+            }
+            event = timeline.event(kind, transaction.created_at, details)
+            operations.append(timeline.put(tenant, self.consumer.id, event))
+        return operations
+
+
+def summary_of(wallet: Wallet, program: LoyaltyProgram, now: str) -> Loyalty:
+    total = wallet.balances(now, program.tiers, program.tier_basis)[0]
+    return Loyalty(
+        points=total.active_points,
+        tier=total.tier,
+        pending_points=total.pending_points,
+        next_change_at=wallet.next_change(now),
+    )
+
+
+def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> _Change:
+    """Starts a change of the consumer's points in those programs, reading their wallets."""
+    keys = {program_id: store.wallet_key(tenant, consumer.id, program_id) for program_id in program_ids}
+    found = dynamo.get_named(keys) if keys else {}
+    wallets = {program_id: (int(item["version"]), store.wallet_from_item(item)) for program_id, item in found.items()}
+    return _Change(consumer=consumer, now=datetime.now(UTC), wallets=wallets, transactions=[])
+
+
+def _points_write(tenant: Tenant, change: _Change, program: LoyaltyProgram) -> PointsTransaction:
+    consumer = change.consumer
+    after = change.consumer_after(consumer, {program.id: program})
+    after = after.model_copy(
+        update={
+            "last_activity_at": max(consumer.last_activity_at or "", change.instant),
+            "updated_at": change.instant,
+            "version": consumer.version + 1,
+        }
+    )
+    write = replace_write(tenant, consumer, after)
+    for operation in change.operations(tenant):
+        write.add(operation, consumer_store.ConsumerChanged)
+    consumer_store.commit(write)
+    return change.transactions[-1]
+
+
+def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTransaction:
+    def attempt() -> PointsTransaction:
+        consumer = get_consumer(tenant, consumer_id)
+        program = get_program(tenant, request.program_id, field="programId")
+        change = begin(tenant, consumer, [program.id])
+        change.credit(
+            program,
+            request.ledger,
+            request.points,
+            request.reason,
+            PointsTransactionKind.ADDED,
+            request.start,
+            request.expiry,
+        )
+        return _points_write(tenant, change, program)
+
+    return retrying(attempt)
+
+
+def deduct_points(tenant: Tenant, consumer_id: str, request: PointsDeduct) -> PointsTransaction:
+    def attempt() -> PointsTransaction:
+        consumer = get_consumer(tenant, consumer_id)
+        program = get_program(tenant, request.program_id, field="programId")
+        change = begin(tenant, consumer, [program.id])
+        change.debit(program, request.ledger, request.points, request.reason)
+        return _points_write(tenant, change, program)
+
+    return retrying(attempt)
+
+
+# ---------------------------------------------------------------- orders
+
+
+def earned(order: Order, program: LoyaltyProgram) -> int:
+    """Points the order's paid amount earns in the program (rounded down)."""
+    if program.earning is None:
+        return 0
+    return int((order.net_amount * program.earning.points_per_unit).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def earn(change: _Change, programs: list[LoyaltyProgram], order: Order) -> dict[str, int]:
+    """Credits what the order earns in each program, pending through the program's earning start."""
+    points: dict[str, int] = {}
+    for program in programs:
+        if (amount := earned(order, program)) and program.earning is not None:
+            reason = f"Order {order.external_id or order.id}"
+            try:
+                change.credit(
+                    program,
+                    MAIN_LEDGER,
+                    amount,
+                    reason,
+                    PointsTransactionKind.EARNED,
+                    start=program.earning.start,
+                    order=order,
+                )
+            except ValidationFailed as refused:
+                # A program's rules (a fixed expiry already past) never stop the order itself.
+                logger.warning("Order earned no points", extra={"programId": program.id, "why": refused.details})
+                continue
+            points[program.id] = amount
+    return points
+
+
+def take_back(change: _Change, programs: list[LoyaltyProgram], order: Order, refunded: Decimal) -> dict[str, int]:
+    """Takes back the share of each program's points that `refunded` (of the paid amount, in all)
+    stands for; refunding everything takes back exactly what was earned."""
+    taken: dict[str, int] = {}
+    for program in programs:
+        earned_points = order.points_earned.get(program.id, 0)
+        if not earned_points:
+            continue
+        share = earned_points if refunded >= order.net_amount else int(earned_points * refunded / order.net_amount)
+        due = share - order.points_taken_back.get(program.id, 0)
+        if due > 0:
+            reason = f"Refund of order {order.external_id or order.id}"
+            taken[program.id] = order.points_taken_back.get(program.id, 0) + change.take_back(
+                program, order, due, reason
+            )
+    return taken
+
+
+def earning_programs(tenant: Tenant) -> list[LoyaltyProgram]:
+    return [program for program in store.programs(tenant) if program.earning is not None]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def loyalty_summary(
+    tenant: Tenant, consumer_id: str, program_id: str | None = None, ledger: str | None = None
+) -> LoyaltySummary:
+    """Per program: all ledgers together, then each ledger (or just the ledger asked for)."""
+    now = clock.now()
+    programs = {program.id: program for program in store.programs(tenant)}
+    if program_id is not None and program_id not in programs:
+        raise LoyaltyProgramNotFound(details=[{"field": "programId", "message": "no loyalty program has this id"}])
+    get_consumer(tenant, consumer_id)  # a deleted consumer's ledgers stay for the books, not for reading
+    wallets = store.wallets(tenant, consumer_id)
+    balances = []
+    for program in programs.values():
+        if program_id is not None and program.id != program_id:
+            continue
+        wallet = wallets.get(program.id, Wallet(program_id=program.id))
+        for balance in wallet.balances(now, program.tiers, program.tier_basis):
+            if ledger is None or balance.ledger == ledger:
+                balances.append(balance)
+    return LoyaltySummary(consumer_id=consumer_id, as_of=now, programs=balances)
+
+
+@dataclass(frozen=True)
+class TransactionsRequest:
+    program_id: str | None = None
+    ledger: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def transactions(tenant: Tenant, consumer_id: str, request: TransactionsRequest, page: PageRequest) -> dict[str, Any]:
+    """The consumer's points transactions, newest first; the date range is a key range."""
+    if (
+        request.created_after
+        and request.created_before
+        and _aware(request.created_after) >= _aware(request.created_before)
+    ):
+        raise ValidationFailed(details=[{"field": "createdBefore", "message": "must be later than createdAfter"}])
+    return paged(
+        tenant,
+        transactions_source(tenant, consumer_id, request),
+        {"points": consumer_id, "request": request.__dict__},
+        page,
+        lambda items: [store.transaction_from_item(item).to_api() for item in items],
+        owner=lambda: consumer_store.existing(tenant, consumer_id),
+    )
+
+
+def transactions_source(
+    tenant: Tenant, consumer_id: str, request: TransactionsRequest, forward: bool = False
+) -> Source:
+    low = store.TRANSACTION_PREFIX + (
+        clock.id_bound(TRANSACTION_PREFIX, _aware(request.created_after), upper=False)
+        if request.created_after
+        else f"{TRANSACTION_PREFIX}_"
+    )
+    high = store.TRANSACTION_PREFIX + (
+        clock.id_bound(TRANSACTION_PREFIX, _aware(request.created_before), upper=False)
+        if request.created_before
+        else f"{TRANSACTION_PREFIX}_~"
+    )
+    conditions, names, values = [], {}, {}
+    if request.program_id is not None:
+        conditions.append("#program = :program")
+        names["#program"], values[":program"] = "programId", request.program_id
+    if request.ledger is not None:
+        conditions.append("#ledger = :ledger")
+        names["#ledger"], values[":ledger"] = "ledger", request.ledger
+    return Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=consumer_store.ConsumerRecord.key(tenant, consumer_id)["pk"],
+        range_attribute="sk",
+        segments=(Segment(low, high, forward),),
+        filter_expression=" AND ".join(conditions) or None,
+        filter_names=names,
+        filter_values=values,
+        consistent=True,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- the scheduled refresh
+
+
+def refresh_due(now: datetime, budget: int = 1000) -> int:
+    """Brings the loyalty summary of consumers whose points changed by themselves (pending points
+    activated, active ones expired) up to date: one Query per shard of the byDue index for entries
+    due by `now`, at most `budget` consumers a run. Returns how many were refreshed."""
+    due = clock.format_instant(now)
+    refreshed = 0
+    for shard in range(consumer_store.DUE_SHARDS):
+        entries = dynamo.query(
+            index="byDue",
+            key_condition="dueShard = :shard AND dueAt <= :now",
+            values={":shard": f"DUE#{shard}", ":now": due},
+            limit=budget - refreshed,
+        )
+        for entry in entries[: budget - refreshed]:
+            tenant = tenant_of(entry)
+            consumer_id = entry["pk"].rsplit("#", 1)[1]
+            try:
+                retrying(functools.partial(_refresh, tenant, consumer_id))
+            except Exception:  # one consumer must not hold up every other one behind it
+                logger.exception("Loyalty refresh failed", extra={"consumerId": consumer_id})
+                continue
+            refreshed += 1
+        if refreshed >= budget:
+            break
+    return refreshed
+
+
+def _refresh(tenant: Tenant, consumer_id: str) -> None:
+    consumer = consumer_store.get(tenant, consumer_id)
+    if consumer is None:
+        return
+    program = next((program for program in store.programs(tenant) if program.primary), None)
+    now = clock.now()
+    if program is None:
+        summary = consumer.loyalty.model_copy(update={"next_change_at": None})
+    else:
+        wallet = store.wallets(tenant, consumer_id).get(program.id, Wallet(program_id=program.id))
+        summary = summary_of(wallet, program, now)
+    if summary == consumer.loyalty:
+        return
+    after = consumer.model_copy(update={"loyalty": summary, "version": consumer.version + 1})
+    consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))

@@ -1,0 +1,166 @@
+"""A consumer's points in one loyalty program: its ledgers and the lots of points they hold.
+
+Every credit is a lot: its points, what is left of them, when they become active and when they
+expire. Whether points are pending, active or expired depends only on the clock, so balances are
+computed at read time for any instant and nothing needs to run when points activate or expire.
+A write first folds what is over (spent or expired lots) into counters, so a wallet stays small.
+
+Pure: no I/O. Instants are the API's fixed-width UTC strings, which compare in time order.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from clientele.loyalty.models import LedgerBalance, Tier, TierBasis
+
+
+class Lot(BaseModel):
+    id: str  # the transaction that credited it
+    points: int  # credited, less what refunds took back
+    remaining: int  # not yet spent (or taken back)
+    active_on: str
+    expires_on: str | None
+    order_id: str | None = None
+
+    def active(self, now: str) -> bool:
+        return self.active_on <= now and not self.expired(now)
+
+    def expired(self, now: str) -> bool:
+        return self.expires_on is not None and self.expires_on <= now
+
+
+class Ledger(BaseModel):
+    lots: list[Lot] = Field(default_factory=list)
+    spent: int = 0
+    expired: int = 0  # folded from expired lots
+    lifetime: int = 0  # activated points of folded lots
+
+    def fold(self, now: str) -> None:
+        """Moves lots that are over (expired, or active and spent out) into the counters, and merges
+        active lots that expire together: once active, points with one expiry are interchangeable."""
+        kept: list[Lot] = []
+        active: dict[str | None, Lot] = {}
+        for lot in self.lots:
+            if lot.expired(now):
+                self.expired += lot.remaining
+                self.lifetime += lot.points
+            elif lot.remaining == 0 and (lot.active_on <= now or lot.points == 0):
+                self.lifetime += lot.points
+            elif lot.active_on <= now and lot.expires_on in active:
+                merged = active[lot.expires_on]
+                merged.points += lot.points
+                merged.remaining += lot.remaining
+                merged.active_on = min(merged.active_on, lot.active_on)
+                merged.order_id = None  # no longer one order's points alone
+            else:
+                kept.append(lot)
+                if lot.active_on <= now:
+                    active[lot.expires_on] = lot
+        self.lots = kept
+
+    def active(self, now: str) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.active(now))
+
+    def pending(self, now: str) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.active_on > now)
+
+    def spendable(self, now: str) -> list[Lot]:
+        """Active lots, earliest expiry first (never-expiring last), then oldest."""
+        lots = [lot for lot in self.lots if lot.active(now) and lot.remaining > 0]
+        return sorted(lots, key=lambda lot: (lot.expires_on is None, lot.expires_on or "", lot.active_on, lot.id))
+
+    def spend(self, points: int, now: str) -> None:
+        """Spends active points, earliest expiry first. The caller checks `active` covers them."""
+        assert points <= self.active(now)
+        left = points
+        for lot in self.spendable(now):
+            taken = min(lot.remaining, left)
+            lot.remaining -= taken
+            left -= taken
+            if left == 0:
+                break
+        self.spent += points
+
+    def take_back(self, order_id: str, points: int, now: str) -> int:
+        """Takes back up to `points` an order earned: from the order's own lot first (pending or
+        not), then from other active points; never below zero. Returns what it took."""
+        left = points
+        own = [lot for lot in self.lots if lot.order_id == order_id and not lot.expired(now)]
+        for lot in [*own, *[lot for lot in self.spendable(now) if lot not in own]]:
+            taken = min(lot.remaining, left)
+            lot.remaining -= taken
+            lot.points -= taken
+            left -= taken
+            if left == 0:
+                break
+        return points - left
+
+    def balance(self, now: str) -> dict[str, int]:
+        return {
+            "active": self.active(now),
+            "pending": self.pending(now),
+            "expired": self.expired + sum(lot.remaining for lot in self.lots if lot.expired(now)),
+            "spent": self.spent,
+            "lifetime": self.lifetime + sum(lot.points for lot in self.lots if lot.active_on <= now),
+        }
+
+    def next_change(self, now: str) -> str | None:
+        """The next instant at which a balance of this ledger moves by itself."""
+        moments = [lot.active_on for lot in self.lots if lot.active_on > now and lot.remaining > 0]
+        moments += [lot.expires_on for lot in self.lots if lot.expires_on and lot.expires_on > now and lot.remaining]
+        return min(moments, default=None)
+
+
+class Wallet(BaseModel):
+    """All of a consumer's ledgers in one program; `version` guards every write."""
+
+    program_id: str
+    ledgers: dict[str, Ledger] = Field(default_factory=dict)
+    version: int = 0
+
+    def ledger(self, ledger_id: str) -> Ledger:
+        return self.ledgers.setdefault(ledger_id, Ledger())
+
+    def fold(self, now: str) -> None:
+        for ledger in self.ledgers.values():
+            ledger.fold(now)
+
+    def next_change(self, now: str) -> str | None:
+        return min(filter(None, (ledger.next_change(now) for ledger in self.ledgers.values())), default=None)
+
+    def balances(self, now: str, tiers: list[Tier], basis: TierBasis) -> list[LedgerBalance]:
+        """All ledgers together first, then each ledger."""
+        per_ledger = {ledger_id: ledger.balance(now) for ledger_id, ledger in sorted(self.ledgers.items())}
+        total = {name: sum(balance[name] for balance in per_ledger.values()) for name in _FIGURES}
+        views = [self._view(None, total, now, tiers, basis)]
+        views += [self._view(ledger_id, figures, now, tiers, basis) for ledger_id, figures in per_ledger.items()]
+        return views
+
+    def _view(
+        self, ledger_id: str | None, figures: dict[str, int], now: str, tiers: list[Tier], basis: TierBasis
+    ) -> LedgerBalance:
+        ledgers = list(self.ledgers.values()) if ledger_id is None else [self.ledgers[ledger_id]]
+        expiring = [lot for ledger in ledgers for lot in ledger.spendable(now) if lot.expires_on]
+        next_expiry = min((lot.expires_on for lot in expiring if lot.expires_on), default=None)
+        return LedgerBalance(
+            program_id=self.program_id,
+            ledger=ledger_id,
+            tier=tier_for(figures["active" if basis is TierBasis.ACTIVE else "lifetime"], tiers),
+            active_points=figures["active"],
+            pending_points=figures["pending"],
+            expired_points=figures["expired"],
+            spent_points=figures["spent"],
+            lifetime_points=figures["lifetime"],
+            next_expiry=next_expiry,
+            next_expiring_points=sum(lot.remaining for lot in expiring if lot.expires_on == next_expiry),
+        )
+
+
+_FIGURES = ("active", "pending", "expired", "spent", "lifetime")
+
+
+def tier_for(points: int, tiers: list[Tier]) -> str | None:
+    """The highest tier whose minimum the points reach (tiers are kept in ascending order)."""
+    reached = [tier.name for tier in tiers if points >= tier.min_points]
+    return reached[-1] if reached else None

@@ -1,0 +1,101 @@
+"""Orders, the claims that keep an order's externalId unique, and the environment's currency.
+
+Keys (tenant prefix `<environment>#<organization>`):
+  order            pk=<tenant>#ORDER#<id>                 sk=ORDER
+                   gsi1pk=<tenant>#CONSUMER#<consumerId>#ORDERS   gsi1sk=<placedAt>#<id>  (newest first)
+  order claim      pk=<tenant>#ORDEREXTERNALID#<externalId> sk=UNIQUE  -> orderId (a re-sent order is found)
+  currency         pk=<tenant>#SETTINGS                   sk=CURRENCY  (fixed by the first money movement)
+  balance adjustment  pk=<tenant>#CONSUMER#<consumerId>  sk=BALANCE#<adjustment id>  (ULIDs: time order),
+                   in the consumer's partition, written in the transaction that moves the balance
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientele.consumers.store import ConsumerRecord
+from clientele.core.store import dynamo
+from clientele.core.tenancy import Tenant
+from clientele.orders.models import BalanceAdjustment, Order
+
+ENTITY = "Order"
+BALANCE_PREFIX = "BALANCE#"
+
+
+class OrderRecord:
+    @staticmethod
+    def key(tenant: Tenant, order_id: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#ORDER#{order_id}", "sk": "ORDER"}
+
+    @staticmethod
+    def consumer_orders(tenant: Tenant, consumer_id: str) -> str:
+        """The gsi1 partition holding one consumer's orders, ordered by placedAt."""
+        return f"{tenant.key_prefix}#CONSUMER#{consumer_id}#ORDERS"
+
+    @staticmethod
+    def to_item(tenant: Tenant, order: Order) -> dict[str, Any]:
+        return {
+            **OrderRecord.key(tenant, order.id),
+            "gsi1pk": OrderRecord.consumer_orders(tenant, order.consumer_id),
+            "gsi1sk": f"{order.placed_at}#{order.id}",
+            "entity": ENTITY,
+            **order.model_dump(mode="python", by_alias=True),
+        }
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> Order:
+        return dynamo.with_nulls(Order, {name: value for name, value in item.items() if name not in _KEYS})
+
+
+_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "entity"})
+
+
+def claim_key(tenant: Tenant, external_id: str) -> dict[str, str]:
+    return {"pk": f"{tenant.key_prefix}#ORDEREXTERNALID#{external_id}", "sk": "UNIQUE"}
+
+
+def currency_key(tenant: Tenant) -> dict[str, str]:
+    return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "CURRENCY"}
+
+
+def insert(tenant: Tenant, order: Order) -> list[dict[str, Any]]:
+    """The operations that store a new order and claim its externalId (the claim fails if taken)."""
+    operations = [dynamo.put(OrderRecord.to_item(tenant, order), condition="attribute_not_exists(pk)")]
+    if order.external_id is not None:
+        claim = {**claim_key(tenant, order.external_id), "entity": "Unique", "orderId": order.id}
+        operations.append(dynamo.put(claim, condition="attribute_not_exists(pk)"))
+    return operations
+
+
+def replace(tenant: Tenant, before: Order, after: Order) -> dict[str, Any]:
+    """Stores `after` if the order is still at `before`'s version."""
+    return dynamo.put(
+        OrderRecord.to_item(tenant, after),
+        condition="attribute_exists(pk) AND version = :version",
+        values={":version": before.version},
+    )
+
+
+def fix_currency(tenant: Tenant, currency: str) -> dict[str, Any]:
+    """Sets the environment's currency; fails if another request set one first."""
+    item = {**currency_key(tenant), "entity": "Settings", "currency": currency}
+    return dynamo.put(item, condition="attribute_not_exists(pk)")
+
+
+def get(tenant: Tenant, order_id: str) -> Order | None:
+    item = dynamo.get_item(OrderRecord.key(tenant, order_id), consistent=True)
+    return OrderRecord.from_item(item) if item else None
+
+
+def adjustment_put(tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, Any]:
+    item = {
+        "pk": ConsumerRecord.key(tenant, adjustment.consumer_id)["pk"],
+        "sk": f"{BALANCE_PREFIX}{adjustment.id}",
+        "entity": "BalanceAdjustment",
+        **adjustment.model_dump(mode="python", by_alias=True),
+    }
+    return dynamo.put(item)
+
+
+def adjustment_from_item(item: dict[str, Any]) -> BalanceAdjustment:
+    return dynamo.with_nulls(BalanceAdjustment, item)

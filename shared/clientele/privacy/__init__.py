@@ -1,0 +1,5 @@
+"""Privacy: erasure of a consumer (personal data removed everywhere, an audit entry without it) and the
+consumer's data export."""
+
+# Erasure reaches every domain that may hold a person's data.
+BUILDS_ON: tuple[str, ...] = ("consumers", "audiences", "orders", "loyalty", "jobs", "integrations")

@@ -1,0 +1,251 @@
+"""A data subject's rights (seed 000 "Privacy Compliance"): everything held about a consumer, in one
+document; and erasure, after which no item of the tenant holds the consumer's id, email, phone or
+name.
+
+Erasure keeps what accounting needs and nothing personal:
+  - orders keep their amounts, lines and refunds, under an anonymous id; checkout URLs and refund
+    reasons (free text) are dropped;
+  - points transactions and balance adjustments move to the anonymous id's own partition, their
+    free-text reasons dropped;
+  - the profile, its unique values, phone entry, audience memberships, wallets and timeline go (the
+    search entries follow on the stream);
+  - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
+    hold the consumer are removed or scrubbed;
+  - a synced consumer's deletion is asked of Klaviyo (functions/forget_klaviyo, from the stream);
+  - an audit entry records who erased whom and when: the subject as a hash of tenant and id, never
+    the id itself, so an auditor who knows the id can check it without the log revealing it.
+The steps are idempotent and the profile is deleted last, so an erasure cut short is completed by
+sending it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from clientele.audiences import store as audience_store
+from clientele.consumers.activity import EVENT_PREFIX
+from clientele.consumers.models import Consumer, SyncStatus
+from clientele.consumers.service import delete_consumer, get_consumer
+from clientele.consumers.store import ConsumerRecord
+from clientele.core import clock, idempotency
+from clientele.core.store import dynamo
+from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, newest_first
+from clientele.core.tenancy import Tenant
+from clientele.integrations import store as integrations
+from clientele.jobs import export_store, import_store
+from clientele.loyalty.store import TRANSACTION_PREFIX, WALLET_PREFIX, transaction_from_item
+from clientele.orders.store import BALANCE_PREFIX, OrderRecord, adjustment_from_item
+from clientele.privacy.models import Erasure
+
+ERASED_PREFIX = "erased"
+FORGET_ENTITY = "KlaviyoForget"
+FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
+
+
+def subject_of(tenant: Tenant, consumer_id: str) -> str:
+    """The erased consumer's pseudonym: a hash an auditor can recompute from the id, not reverse."""
+    return hashlib.sha256(f"{tenant.key_prefix}#{consumer_id}".encode()).hexdigest()[:32]
+
+
+def _partition(hash_value: str, prefix: str = "", index: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every item of a table partition (or of a gsi1 partition) whose range key starts with `prefix`."""
+    if index is not None:
+        return every_item(newest_first(hash_value))
+    source = Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=hash_value,
+        range_attribute="sk",
+        segments=(Segment(prefix or "\u0001", prefix + HIGHEST, True),),  # a key is never empty
+        consistent=True,
+    )
+    return every_item(source)
+
+
+# ---------------------------------------------------------------- data-subject export
+
+
+def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
+    """Everything held about the consumer: profile, orders, loyalty ledger, balance history,
+    audiences and sync state, as one JSON document."""
+    consumer = get_consumer(tenant, consumer_id)
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    transactions, adjustments = [], []
+    for item in _partition(partition):
+        if item["sk"].startswith(TRANSACTION_PREFIX):
+            transactions.append(transaction_from_item(item).to_api())
+        elif item["sk"].startswith(BALANCE_PREFIX):
+            adjustments.append(adjustment_from_item(item).to_api())
+    orders = [
+        OrderRecord.from_item(item).to_api()
+        for item in _partition(OrderRecord.consumer_orders(tenant, consumer_id), index="gsi1")
+    ]
+    audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
+    return {
+        "exportedAt": clock.now(),
+        "consumer": consumer.to_api(),
+        "orders": orders,
+        "loyalty": {"summary": consumer.loyalty.model_dump(mode="json", by_alias=True), "transactions": transactions},
+        "balanceAdjustments": adjustments,
+        "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
+        "sync": {
+            "status": str(consumer.sync_status),
+            "syncedAt": consumer.synced_at,
+            "klaviyoProfileId": consumer.klaviyo_profile_id,
+            "error": consumer.sync_error,
+        },
+    }
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
+    consumer = get_consumer(tenant, consumer_id)
+    subject = subject_of(tenant, consumer_id)
+    anonymous = f"{ERASED_PREFIX}_{subject}"
+    needles = [value for value in (consumer.id, consumer.email, consumer.phone, consumer.external_id) if value]
+    counts = {
+        "orders": _anonymize_orders(tenant, consumer_id, anonymous),
+        "ledgerEntries": _move_ledger(tenant, consumer_id, anonymous),
+        "idempotencyRecords": _forget_answers(tenant, needles),
+        "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
+        "importRows": _drop_import_rows(tenant, needles),
+    }
+    klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
+    erasure = Erasure(
+        subject=subject,
+        erased_at=clock.now(),
+        erased_by=erased_by,
+        klaviyo_deletion="requested" if klaviyo else "not_synced",
+        anonymized={"orders": counts["orders"], "ledgerEntries": counts["ledgerEntries"]},
+        removed={name: count for name, count in counts.items() if name not in ("orders", "ledgerEntries")},
+    )
+    audit = {"pk": f"{tenant.key_prefix}#AUDIT", "sk": f"ERASURE#{subject}", "entity": "Erasure"}
+    dynamo.batch_write(puts=[{**audit, **erasure.model_dump(mode="json", by_alias=True)}], deletes=[])
+    delete_consumer(tenant, consumer_id)  # last: until here, sending the erasure again completes it
+    _drop_partition(tenant, consumer_id)
+    return erasure
+
+
+def _anonymize_orders(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
+    """Orders keep their money under the anonymous id; free text that may be personal goes."""
+    orders = [
+        OrderRecord.from_item(item)
+        for item in _partition(OrderRecord.consumer_orders(tenant, consumer_id), index="gsi1")
+    ]
+    puts = []
+    for order in orders:
+        kept = order.model_copy(
+            update={
+                "consumer_id": anonymous,
+                "checkout_url": None,
+                "refunds": [refund.model_copy(update={"reason": None}) for refund in order.refunds],
+            }
+        )
+        puts.append(OrderRecord.to_item(tenant, kept))
+    dynamo.batch_write(puts=puts, deletes=[])
+    return len(puts)
+
+
+def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
+    """Points transactions and balance adjustments, reasons dropped, to the anonymous partition."""
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    target = f"{tenant.key_prefix}#ERASED#{anonymous}"
+    puts, deletes = [], []
+    for item in _partition(partition):
+        sk = item["sk"]
+        if not sk.startswith((TRANSACTION_PREFIX, BALANCE_PREFIX)):
+            continue
+        entry = {name: value for name, value in item.items() if name not in ("pk", "sk")}
+        puts.append({**entry, "pk": target, "sk": sk, "consumerId": anonymous, "reason": "(erased)"})
+        deletes.append({"pk": partition, "sk": sk})
+    dynamo.batch_write(puts=puts, deletes=[])
+    dynamo.batch_write(puts=[], deletes=deletes)  # after the copies: a cut-short move loses nothing
+    return len(puts)
+
+
+def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
+    """What is left in the consumer's partition: wallets and timeline events."""
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    leftovers = [
+        {"pk": item["pk"], "sk": item["sk"]}
+        for item in _partition(partition)
+        if item["sk"].startswith((WALLET_PREFIX, EVENT_PREFIX))
+    ]
+    dynamo.batch_write(puts=[], deletes=leftovers)
+
+
+def _holds(text: str, needles: list[str]) -> bool:
+    lowered = text.lower()
+    return any(needle.lower() in lowered for needle in needles)
+
+
+def _forget_answers(tenant: Tenant, needles: list[str]) -> int:
+    """Answers kept for Idempotency-Key replays (gzipped, 24 hours) that hold the consumer."""
+    stale = [
+        {"pk": item["pk"], "sk": item["sk"]}
+        for item in _partition(idempotency.partition(tenant))
+        if _holds(idempotency.stored_text(item), needles)
+    ]
+    dynamo.batch_write(puts=[], deletes=stale)
+    return len(stale)
+
+
+def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
+    """Export jobs that named the consumer (export selected, a points log): the anonymous id instead."""
+    changed = 0
+    for item in _partition(export_store.list_key(tenant), index="gsi1"):
+        parameters = item.get("parameters") or {}
+        ids = parameters.get("consumerIds") or []
+        if consumer_id not in ids and parameters.get("consumerId") != consumer_id:
+            continue
+        scrubbed = dict(parameters)
+        if consumer_id in ids:
+            scrubbed["consumerIds"] = [anonymous if value == consumer_id else value for value in ids]
+        if parameters.get("consumerId") == consumer_id:
+            scrubbed["consumerId"] = anonymous
+        job = dynamo.get_item(export_store.key(tenant, item["id"]), consistent=True)
+        if job is not None:
+            dynamo.batch_write(puts=[{**job, "parameters": scrubbed}], deletes=[])
+            changed += 1
+    return changed
+
+
+def _drop_import_rows(tenant: Tenant, needles: list[str]) -> int:
+    """Failed import rows (kept for the report) that hold the consumer's email, phone or id."""
+    dropped = 0
+    for job in _partition(import_store.list_key(tenant), index="gsi1"):
+        partition = import_store.key(tenant, job["id"])["pk"]
+        rows = [
+            {"pk": item["pk"], "sk": item["sk"]}
+            for item in _partition(partition, import_store.FAILURE)
+            if _holds(" ".join(item.get("cells") or []), needles)
+        ]
+        dynamo.batch_write(puts=[], deletes=rows)
+        dropped += len(rows)
+    return dropped
+
+
+def _ask_klaviyo_to_forget(tenant: Tenant, consumer: Consumer, subject: str) -> bool:
+    """Queues Klaviyo's data-privacy deletion when the consumer may be there. The request item is the
+    only one that briefly holds the email; the stream function deletes it once Klaviyo has it."""
+    setup = integrations.get(tenant)
+    if setup is None or "keyHint" not in setup:
+        return False
+    if consumer.sync_status is SyncStatus.NOT_SYNCED and consumer.klaviyo_profile_id is None:
+        return False
+    item = {
+        "pk": f"{tenant.key_prefix}#KLAVIYOFORGET#{subject}",
+        "sk": "FORGET",
+        "entity": FORGET_ENTITY,
+        "subject": subject,
+        "profileId": consumer.klaviyo_profile_id,
+        "email": consumer.email,
+        "phone": consumer.phone,
+        "expiration": int(clock.parse(clock.now()).timestamp()) + FORGET_SECONDS,
+    }
+    dynamo.batch_write(puts=[{name: value for name, value in item.items() if value is not None}], deletes=[])
+    return True

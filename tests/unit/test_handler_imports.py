@@ -1,0 +1,90 @@
+"""What a function's cold start imports: never the X-Ray SDK, and no domain beyond its own and those it
+builds on (each domain package declares BUILDS_ON). Checked on `sys.modules` after importing each
+app.py in a fresh interpreter, with the layer on sys.path as on Lambda; not a timed test (the times
+are `make bench`'s)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+import pytest
+
+from tests.conftest import ROOT
+
+FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
+DOMAINS = sorted(
+    path.parent.name for path in (ROOT / "shared" / "clientele").glob("*/__init__.py") if path.parent.name != "core"
+)
+PROBE = (
+    "import json, sys\n"
+    "sys.path[:0] = sys.argv[1:]\n"
+    "import app\n"
+    "print(json.dumps(sorted(name for name in sys.modules if name.startswith(('clientele', 'aws_xray_sdk')))))\n"
+)
+
+
+def builds_on(domain: str) -> set[str]:
+    """The domain and every domain it builds on, directly or through another."""
+    reached, todo = set(), [domain]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo += importlib.import_module(f"clientele.{name}").BUILDS_ON
+    return reached
+
+
+def own_domain(function: str) -> set[str]:
+    """The domains a function's app.py imports directly: a thin handler calls into exactly one."""
+    tree = ast.parse((ROOT / "functions" / function / "app.py").read_text())
+    modules = [node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module]
+    return {module.split(".")[1] for module in modules if module.startswith("clientele.") and ".core" not in module}
+
+
+@cache
+def imported() -> dict[str, list[str]]:
+    def probe(function: str) -> list[str]:
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        paths = [str(ROOT / "functions" / function), str(ROOT / "shared")]
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, *paths], capture_output=True, text=True, check=True, env=env, timeout=120
+        )
+        return list(json.loads(result.stdout))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return dict(zip(FUNCTIONS, pool.map(probe, FUNCTIONS), strict=True))
+
+
+def domains_in(modules: list[str]) -> set[str]:
+    return {name.split(".")[1] for name in modules if name.startswith("clientele.") and name.split(".")[1] in DOMAINS}
+
+
+def test_every_domain_declares_what_it_builds_on() -> None:
+    assert DOMAINS, "no domain packages found"
+    for domain in DOMAINS:
+        assert set(builds_on(domain)) <= set(DOMAINS), domain
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_function_imports_no_xray_sdk_and_no_other_domain(function: str) -> None:
+    modules = imported()[function]
+    assert "clientele" in modules, f"{function} did not import the layer at all"
+    assert not [name for name in modules if name.startswith("aws_xray_sdk")], f"{function} imports the X-Ray SDK"
+    own = own_domain(function)
+    assert len(own) == 1, f"{function}'s app.py calls into {sorted(own) or 'no domain'}; a handler calls one"
+    (domain,) = own
+    strays = domains_in(modules) - builds_on(domain)
+    assert not strays, f"{function} ({domain}) imports {sorted(strays)}, which {domain} does not build on"
+
+
+def test_the_check_sees_a_stray_domain() -> None:
+    """The check itself: a consumer route that pulled in orders would be caught."""
+    stray = ["clientele", "clientele.consumers.service", "clientele.orders.service"]
+    assert domains_in(stray) - builds_on("consumers") == {"orders"}
