@@ -22,8 +22,8 @@ from bench.dynamo_meter import Meter
 from clientele.consumers import store as consumer_store
 from clientele.consumers.models import ConsumerCreate
 from clientele.consumers.service import new_consumer
-from clientele.core import aws
-from clientele.core.store import dynamo, files
+from clientele.core import aws, settings
+from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Tenant
 from clientele.jobs import exports, import_store, imports
 from clientele.jobs.models import ConsumerExportCreate, ImportCreate, ImportJob, OnDuplicate
@@ -257,5 +257,5 @@ def bulk_rows(meter: Meter, raw: Any, tenants: dict[str, str]) -> list[dict[str,
     """The export rows ({size name: organization} of loaded tenants), then the import row."""
     aws.s3().create_bucket(Bucket=BUCKET)
     os.environ["EXPORTS_BUCKET"] = BUCKET
-    files.bucket.cache_clear()
+    settings.reset()
     return [*export_rows(meter, raw, tenants), import_row(meter, raw)]

@@ -72,7 +72,7 @@ def main() -> None:
         )
         secret = boto3.client("secretsmanager").create_secret(Name="cursor", SecretString="bench-cursor-key")
         os.environ["CURSOR_SECRET_ARN"] = secret["ARN"]
-        settings.cursor_key.cache_clear()
+        settings.reset()
         aws.reset()
         table_properties = template.resolve(template.properties("Table"))
         raw = boto3.client("dynamodb")  # its own session: the meter does not count the floor's calls

@@ -2,11 +2,15 @@
 
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.access.authorizer import authorize
 from clientele.core.errors import AuthenticationRequired
-from clientele.core.http import logger
+
+# Its own Logger: the authorizer is no REST route, so it keeps the HTTP glue (and its validation
+# machinery) out of the cold start every uncached request waits for.
+logger = Logger()
 
 
 @logger.inject_lambda_context

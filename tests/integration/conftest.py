@@ -13,7 +13,6 @@ from moto import mock_aws
 
 from clientele.access import keys
 from clientele.core import aws, settings
-from clientele.core.store import files
 from clientele.core.tenancy import Environment
 from clientele.integrations import klaviyo, sync
 from clientele_local.atomic import make_moto_dynamodb_atomic
@@ -34,7 +33,7 @@ make_moto_dynamodb_atomic()
 def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh moto table with template.yaml's own keys, indexes and stream."""
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
-    settings.table_name.cache_clear()
+    settings.reset()
     aws.reset()
     with mock_aws():
         template = Template.load(ROOT / "template.yaml")
@@ -42,15 +41,12 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         boto3.client("dynamodb").create_table(**table_request(properties, TABLE_NAME))
         secret = boto3.client("secretsmanager").create_secret(Name="cursor", SecretString="test-cursor-key")
         monkeypatch.setenv("CURSOR_SECRET_ARN", secret["ARN"])
-        settings.cursor_key.cache_clear()
         boto3.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
         monkeypatch.setenv("EXPORTS_BUCKET", EXPORTS_BUCKET)
-        files.bucket.cache_clear()
+        settings.reset()
         yield TABLE_NAME
     aws.reset()
-    settings.table_name.cache_clear()
-    settings.cursor_key.cache_clear()
-    files.bucket.cache_clear()
+    settings.reset()
 
 
 Invoke = Callable[..., dict[str, Any]]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clientele.core import aws
+from clientele.core import aws, settings
 from clientele.core.store import files
 
 MiB = 1024 * 1024
@@ -46,9 +46,9 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[_S3]:
     sink = _S3()
     monkeypatch.setattr(aws, "s3", lambda: sink)
     monkeypatch.setenv("EXPORTS_BUCKET", "files-test")
-    files.bucket.cache_clear()
+    settings.reset()
     yield sink
-    files.bucket.cache_clear()  # the bucket name is cached: it leaves with the setting
+    settings.reset()  # the bucket name is cached: it leaves with the setting
 
 
 def test_a_file_of_many_parts_is_sent_in_order_while_memory_stays_small(s3: _S3) -> None:

@@ -33,7 +33,7 @@ from clientele.audiences.models import Audience
 from clientele.consumers import activity, search_index
 from clientele.consumers import store as consumer_store
 from clientele.consumers.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
-from clientele.core import idempotency
+from clientele.core import idempotency, settings
 from clientele.core.tenancy import Environment, Principal, Tenant, valid_organization
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
@@ -303,6 +303,7 @@ def test_the_secrets_the_code_names_are_inside_the_granted_pattern(monkeypatch: 
     assert template.raw["Globals"]["Function"]["Environment"]["Variables"]["STAGE"] == {"Ref": "Stage"}
     for stage, tpl in templates.items():
         monkeypatch.setenv("STAGE", stage)
+        settings.reset()  # settings are read once per process; this test changes the stage under them
         granted = allowed_resources(tpl)
         pattern = next(arn for arn, service in granted.items() if service == "secretsmanager" and arn.endswith("*"))
         name = integrations.secret_name(Tenant("acme", Environment.LIVE))
@@ -313,6 +314,7 @@ def test_the_secrets_the_code_names_are_inside_the_granted_pattern(monkeypatch: 
         assert not fnmatch.fnmatchcase(
             f"arn:aws:secretsmanager:us-east-1:123456789012:secret:clientele/{other_stage}/x", pattern
         )
+    settings.reset()
 
 
 def test_the_file_keys_the_code_builds_are_under_granted_prefixes() -> None:

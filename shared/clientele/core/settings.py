@@ -1,8 +1,14 @@
-"""Process configuration, read from the environment template.yaml gives each function."""
+"""Every environment variable the layer reads, in one typed object read once per process.
+
+template.yaml gives each function the variables it needs; a setting a function uses but lacks is
+a MissingSetting naming it. Tests change the environment and call `reset()`.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 from clientele.core import aws
@@ -12,18 +18,54 @@ class MissingSetting(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class Settings:
+    table_name: str | None  # TABLE_NAME: the single table (every function)
+    cursor_secret_arn: str | None  # CURSOR_SECRET_ARN: the secret that signs list cursors (list functions)
+    exports_bucket: str | None  # EXPORTS_BUCKET: exports, imports and their reports (bulk functions)
+    stage: str  # STAGE: dev or prod; names the stage's secrets
+    klaviyo_base_url: str  # KLAVIYO_BASE_URL: empty for Klaviyo itself; the stand-in's URL locally
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Settings:
+        return cls(
+            table_name=environ.get("TABLE_NAME") or None,
+            cursor_secret_arn=environ.get("CURSOR_SECRET_ARN") or None,
+            exports_bucket=environ.get("EXPORTS_BUCKET") or None,
+            stage=environ.get("STAGE") or "dev",
+            klaviyo_base_url=(environ.get("KLAVIYO_BASE_URL") or "").rstrip("/"),
+        )
+
+
 @cache
+def current() -> Settings:
+    return Settings.from_environment(os.environ)
+
+
+def _required(value: str | None, variable: str, why: str) -> str:
+    if not value:
+        raise MissingSetting(f"{variable} is not set: {why}")
+    return value
+
+
 def table_name() -> str:
-    name = os.environ.get("TABLE_NAME")
-    if not name:
-        raise MissingSetting("TABLE_NAME is not set: the function needs the single table's name")
-    return name
+    return _required(current().table_name, "TABLE_NAME", "the function needs the single table's name")
+
+
+def exports_bucket() -> str:
+    return _required(current().exports_bucket, "EXPORTS_BUCKET", "the function needs the exports bucket's name")
 
 
 @cache
 def cursor_key() -> bytes:
     """The key that signs list cursors, from the secret template.yaml generates (read once per process)."""
-    arn = os.environ.get("CURSOR_SECRET_ARN")
-    if not arn:
-        raise MissingSetting("CURSOR_SECRET_ARN is not set: listing functions need the cursor-signing secret")
+    arn = _required(
+        current().cursor_secret_arn, "CURSOR_SECRET_ARN", "listing functions need the cursor-signing secret"
+    )
     return str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]).encode()
+
+
+def reset() -> None:
+    """Forget what was read from the environment (tests change it); AWS clients have `aws.reset()`."""
+    current.cache_clear()
+    cursor_key.cache_clear()

@@ -9,7 +9,6 @@ use a stand-in server).
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from clientele.consumers.models import Consumer
+from clientele.core import settings
 
 MAX_ATTEMPTS = 6
 MAX_WAIT = 10.0  # seconds: the longest single wait, whatever Retry-After asks
@@ -42,7 +42,7 @@ def _client(api_key: str) -> Any:
     from klaviyo_api import KlaviyoAPI  # imported on first use: only the sync functions load the SDK
     from openapi_client import rest
 
-    klaviyo = KlaviyoAPI(api_key, max_retries=0, test_host=os.environ.get("KLAVIYO_BASE_URL", "").rstrip("/"))
+    klaviyo = KlaviyoAPI(api_key, max_retries=0, test_host=settings.current().klaviyo_base_url)
     # Connection errors are still retried by urllib3; statuses come back to `call` (which decides).
     klaviyo.configuration.retries = urllib3.util.Retry(total=2, status=0, respect_retry_after_header=False)
     klaviyo.api_client.rest_client = rest.RESTClientObject(klaviyo.configuration)

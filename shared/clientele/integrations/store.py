@@ -8,12 +8,11 @@ The table never holds the key: only its last four characters, to show which key 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from clientele.core import aws
+from clientele.core import aws, settings
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Tenant
 from clientele.integrations.models import KlaviyoResync, ResyncStatus
@@ -26,7 +25,7 @@ def key(tenant: Tenant) -> dict[str, str]:
 
 
 def secret_name(tenant: Tenant) -> str:
-    return f"clientele/{os.environ.get('STAGE', 'dev')}/{tenant.environment}/{tenant.organization}/klaviyo"
+    return f"clientele/{settings.current().stage}/{tenant.environment}/{tenant.organization}/klaviyo"
 
 
 def store_key(tenant: Tenant, api_key: str) -> None:

@@ -8,31 +8,21 @@ Lambda's /tmp) once it outgrows SPOOL_SIZE, so memory stays flat however big the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from clientele.core import aws, clock
-from clientele.core.settings import MissingSetting
+from clientele.core.settings import exports_bucket as bucket
 
 PART_SIZE = 5 * 1024 * 1024  # the least S3 takes for a part (but the last)
 SPOOL_SIZE = 256 * 1024
 DOWNLOAD_SECONDS = 15 * 60
 UPLOAD_SECONDS = 60 * 60  # a big file on a slow line takes a while
 READ_SIZE = 1024 * 1024
-
-
-@cache
-def bucket() -> str:
-    name = os.environ.get("EXPORTS_BUCKET")
-    if not name:
-        raise MissingSetting("EXPORTS_BUCKET is not set: the function needs the exports bucket's name")
-    return name
 
 
 class Upload:
@@ -62,7 +52,11 @@ class Upload:
             self.upload_id = created["UploadId"]
         number = len(self.parts) + 1
         answer = s3.upload_part(
-            Bucket=bucket(), Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self._body()
+            Bucket=bucket(),
+            Key=self.key,
+            UploadId=self.upload_id,
+            PartNumber=number,
+            Body=self._body(),
         )
         self.parts.append({"PartNumber": number, "ETag": answer["ETag"]})
         self.buffer.close()
@@ -91,7 +85,10 @@ class Upload:
         if self.buffer.tell():
             self._flush_part()
         s3.complete_multipart_upload(
-            Bucket=bucket(), Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+            Bucket=bucket(),
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": self.parts},
         )
 
 
@@ -103,7 +100,11 @@ def download_url(key: str, filename: str) -> tuple[str, str]:
     """(a presigned GET URL valid DOWNLOAD_SECONDS, when it expires)."""
     url = aws.s3().generate_presigned_url(
         "get_object",
-        Params={"Bucket": bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        Params={
+            "Bucket": bucket(),
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+        },
         ExpiresIn=DOWNLOAD_SECONDS,
     )
     return str(url), clock.format_instant(datetime.now(UTC) + timedelta(seconds=DOWNLOAD_SECONDS))
