@@ -138,7 +138,7 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
         return read
 
     consumer_pk = ConsumerRecord.key(tenant, buyer["id"])["pk"]
-    audience_pk = audiences.partition(tenant, audience["id"])
+    audience_pk = audiences.AudienceMember.partition(tenant, audience["id"])
     for n in range(max(iterations + 1, 21)):  # one refund per timed call and the warm-up; a full page
         placed.append(order(n)["id"])
     rows = [
@@ -159,19 +159,21 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
         timed_row(
             "GET /consumers?audienceId= (page of 20)",
             page("list_consumers", {}, {"audienceId": audience["id"]}),
-            raw_page(audience_pk, audiences.MEMBER_PREFIX),
+            raw_page(audience_pk, audiences.AudienceMember.PREFIX),
             20,
         ),
         timed_row(
             "GET /consumers/{id}/orders (page of 20)",
             page("list_consumer_orders", points_path),
-            raw_page(orders.OrderRecord.consumer_orders(tenant, buyer["id"]), "2", "gsi1", "gsi1pk", "gsi1sk"),
+            raw_page(
+                orders.OrderRecord.consumer_orders_partition(tenant, buyer["id"]), "2", "gsi1", "gsi1pk", "gsi1sk"
+            ),
             20,
         ),
         timed_row(
             "GET /consumers/{id}/timeline (page of 20)",
             page("consumer_timeline", points_path),
-            raw_page(consumer_pk, activity.EVENT_PREFIX),
+            raw_page(consumer_pk, activity.TimelineEventRecord.PREFIX),
             20,
         ),
     ]

@@ -194,7 +194,7 @@ def remove_deleted_audience(tenant: Tenant, audience_id: str) -> int:
     while True:
         members = dynamo.query(
             key_condition="pk = :pk AND begins_with(sk, :member)",
-            values={":pk": store.partition(tenant, audience_id), ":member": store.MEMBER_PREFIX},
+            values={":pk": store.AudienceMember.partition(tenant, audience_id), ":member": store.AudienceMember.PREFIX},
             limit=100,
         )
         if not members:

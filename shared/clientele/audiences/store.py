@@ -19,15 +19,15 @@ from typing import Any
 from clientele.audiences.models import Audience
 from clientele.consumers.models import Consumer
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 
-ENTITY = "Audience"
-MEMBER_ENTITY = "AudienceMember"
-MEMBER_PREFIX = "MEMBER#"
 MAX_AUDIENCES_PER_CONSUMER = 25
 
 
-class AudienceRecord:
+class AudienceRecord(Entity):
+    kind = "Audience"  # template.yaml's cleanup stream filter names this kind
+
     @staticmethod
     def key(tenant: Tenant, audience_id: str) -> dict[str, str]:
         return {"pk": f"{tenant.key_prefix}#AUDIENCE#{audience_id}", "sk": "AUDIENCE"}
@@ -36,44 +36,46 @@ class AudienceRecord:
     def list_key(tenant: Tenant) -> str:
         return f"{tenant.key_prefix}#AUDIENCES"
 
-    @staticmethod
-    def to_item(tenant: Tenant, audience: Audience) -> dict[str, Any]:
+    @classmethod
+    def to_item(cls, tenant: Tenant, audience: Audience) -> dict[str, Any]:
         fields = audience.model_dump(mode="python", by_alias=True)
         fields.pop("memberCount")  # kept by ADD in the members' own transactions, never overwritten
-        return {
-            **AudienceRecord.key(tenant, audience.id),
-            "gsi1pk": AudienceRecord.list_key(tenant),
+        keys = {
+            **cls.key(tenant, audience.id),
+            "gsi1pk": cls.list_key(tenant),
             "gsi1sk": f"{audience.created_at}#{audience.id}",
-            "entity": ENTITY,
-            **fields,
         }
+        return cls.item(keys, fields)
 
-    @staticmethod
-    def from_item(item: dict[str, Any]) -> Audience:
-        fields = {name: value for name, value in item.items() if name not in _KEYS}
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Audience:
+        fields = cls.fields(item)
         fields.setdefault("memberCount", 0)
         return dynamo.with_nulls(Audience, fields)
 
 
-_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "entity"})
+class AudienceMember(Entity):
+    """A whole copy of a member consumer in its audience's partition (see the module's docstring)."""
 
+    kind = "AudienceMember"
+    PREFIX = "MEMBER#"
 
-def partition(tenant: Tenant, audience_id: str) -> str:
-    return AudienceRecord.key(tenant, audience_id)["pk"]
+    @staticmethod
+    def partition(tenant: Tenant, audience_id: str) -> str:
+        return AudienceRecord.key(tenant, audience_id)["pk"]
 
-
-def member_key(tenant: Tenant, audience_id: str, consumer: Consumer) -> dict[str, str]:
-    return {"pk": partition(tenant, audience_id), "sk": f"{MEMBER_PREFIX}{consumer.created_at}#{consumer.id}"}
+    @classmethod
+    def key(cls, tenant: Tenant, audience_id: str, consumer: Consumer) -> dict[str, str]:
+        return {"pk": cls.partition(tenant, audience_id), "sk": f"{cls.PREFIX}{consumer.created_at}#{consumer.id}"}
 
 
 def member_put(tenant: Tenant, audience_id: str, consumer_fields: dict[str, Any], consumer: Consumer) -> dict[str, Any]:
     """Stores the member copy: `consumer_fields` are the consumer's stored fields without its index keys."""
-    item = {**member_key(tenant, audience_id, consumer), "entity": MEMBER_ENTITY, **consumer_fields}
-    return dynamo.put(item)
+    return dynamo.put(AudienceMember.item(AudienceMember.key(tenant, audience_id, consumer), consumer_fields))
 
 
 def member_delete(tenant: Tenant, audience_id: str, consumer: Consumer) -> dict[str, Any]:
-    return dynamo.delete(member_key(tenant, audience_id, consumer))
+    return dynamo.delete(AudienceMember.key(tenant, audience_id, consumer))
 
 
 def count_change(tenant: Tenant, audience_id: str, change: int) -> dict[str, Any]:

@@ -13,24 +13,30 @@ from typing import Any
 from clientele.consumers.models import TimelineEvent
 from clientele.consumers.store import ConsumerRecord, instant_key
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 
-EVENT_PREFIX = "EVENT#"
 
+class TimelineEventRecord(Entity):
+    kind = "Event"
+    PREFIX = "EVENT#"
 
-def partition(tenant: Tenant, consumer_id: str) -> str:
-    return ConsumerRecord.key(tenant, consumer_id)["pk"]
+    @staticmethod
+    def partition(tenant: Tenant, consumer_id: str) -> str:
+        return ConsumerRecord.key(tenant, consumer_id)["pk"]
+
+    @classmethod
+    def key(cls, tenant: Tenant, consumer_id: str, event: TimelineEvent) -> dict[str, str]:
+        return {
+            "pk": cls.partition(tenant, consumer_id),
+            "sk": f"{cls.PREFIX}{instant_key(event.occurred_at)}#{event.id}",
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> TimelineEvent:
+        return dynamo.with_nulls(TimelineEvent, cls.fields(item))
 
 
 def event_put(tenant: Tenant, consumer_id: str, event: TimelineEvent) -> dict[str, Any]:
-    item = {
-        "pk": partition(tenant, consumer_id),
-        "sk": f"{EVENT_PREFIX}{instant_key(event.occurred_at)}#{event.id}",
-        "entity": "Event",
-        **event.model_dump(mode="python", by_alias=True),
-    }
-    return dynamo.put(item)
-
-
-def event_from_item(item: dict[str, Any]) -> TimelineEvent:
-    return dynamo.with_nulls(TimelineEvent, item)
+    keys = TimelineEventRecord.key(tenant, consumer_id, event)
+    return dynamo.put(TimelineEventRecord.item(keys, event.model_dump(mode="python", by_alias=True)))

@@ -134,7 +134,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
     created = (_instant(request.created_after), _instant(request.created_before))
     activity = (_instant(request.last_activity_after), _instant(request.last_activity_before))
     conditions = _Conditions()
-    equals = {name: store.filter_key(tenant, name, value) for name, value in request.equals.items()}
+    equals = {name: store.ConsumerRecord.filter_key(tenant, name, value) for name, value in request.equals.items()}
     forward = request.sort_dir == "asc"
     audience_id, verified = request.audience_id, request.verified
     # Tests on the fetched consumers, for what the entries read cannot answer.
@@ -154,7 +154,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         return conditions.source(
             index=None,
             hash_attribute="pk",
-            hash_value=search_index.partition(tenant, primary),
+            hash_value=search_index.SearchEntry.partition(tenant, primary),
             range_attribute="sk",
             segments=(Segment(primary, primary + HIGHEST, True),),
             keep_entry=lambda entry: _first_appearance(entry, terms),
@@ -169,11 +169,11 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         if verified is not None:
             conditions.add("verified", "=", verified)
         conditions.add_range("lastActivityAt", activity)
-        prefix = audience_store.MEMBER_PREFIX
+        prefix = audience_store.AudienceMember.PREFIX
         return conditions.source(
             index=None,
             hash_attribute="pk",
-            hash_value=audience_store.partition(tenant, audience_id),
+            hash_value=audience_store.AudienceMember.partition(tenant, audience_id),
             range_attribute="sk",
             segments=(Segment(prefix + (created[0] or "0"), prefix + (created[1] or "9"), forward),),
         )
@@ -221,7 +221,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         hash_value=store.ConsumerRecord.list_key(tenant),
         range_attribute=sort.attribute,
         segments=segments,
-        fetch=_fetcher(tenant, lambda entry: entry["pk"].rsplit("#", 1)[1], consistent=False),
+        fetch=_fetcher(tenant, store.ConsumerRecord.id_of, consistent=False),
         keep_item=_all(item_tests),
     )
 

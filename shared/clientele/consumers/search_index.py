@@ -16,14 +16,20 @@ from clientele.consumers import search
 from clientele.consumers.models import Consumer
 from clientele.consumers.store import FILTER_INDEXES, SEPARATOR, ConsumerRecord
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 
-ENTITY = "SearchEntry"
 MAX_WORDS = 24  # bounds what one consumer costs the index; names and addresses rarely come close
 
 
-def partition(tenant: Tenant, term: str) -> str:
-    return f"{tenant.key_prefix}#SEARCH#{term[:2]}"
+class SearchEntry(Entity):
+    """One word of one consumer, in the partition of the word's first two letters."""
+
+    kind = "SearchEntry"
+
+    @staticmethod
+    def partition(tenant: Tenant, term: str) -> str:
+        return f"{tenant.key_prefix}#SEARCH#{term[:2]}"
 
 
 def _newest_first(created_at: str) -> str:
@@ -35,7 +41,7 @@ def entries(tenant: Tenant, consumer: Consumer) -> dict[tuple[str, str], dict[st
     words = sorted(search.words(consumer), key=lambda word: (len(word), word))[:MAX_WORDS]
     item = ConsumerRecord.to_item(tenant, consumer)
     shared = {
-        "entity": ENTITY,
+        "entity": SearchEntry.kind,
         "consumerId": consumer.id,
         "words": sorted(words),
         "createdAt": consumer.created_at,
@@ -43,7 +49,10 @@ def entries(tenant: Tenant, consumer: Consumer) -> dict[tuple[str, str], dict[st
     }
     found = {}
     for word in words:
-        key = (partition(tenant, word), f"{word}{SEPARATOR}{_newest_first(consumer.created_at)}{consumer.id}")
+        key = (
+            SearchEntry.partition(tenant, word),
+            f"{word}{SEPARATOR}{_newest_first(consumer.created_at)}{consumer.id}",
+        )
         found[key] = {"pk": key[0], "sk": key[1], **shared}
     return found
 

@@ -26,9 +26,10 @@ from clientele.consumers.models import Consumer
 from clientele.core import normalize
 from clientele.core.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
+from clientele.core.store.keys import tenant_of
 from clientele.core.tenancy import Tenant
 
-ENTITY = "Consumer"
 ID_PREFIX = "cons"
 
 
@@ -93,20 +94,32 @@ FILTER_INDEXES = {
 }
 
 
-def filter_key(tenant: Tenant, name: str, value: str) -> str:
-    return f"{tenant.key_prefix}#{name.upper()}#{value}"
-
-
 def _filter_values(consumer: Consumer) -> dict[str, str | None]:
     return {"status": consumer.status, "membership": consumer.membership, "tier": consumer.loyalty.tier}
 
 
-class ConsumerRecord:
+class ConsumerRecord(Entity):
     """How a Consumer is stored: it builds its own keys and converts to and from items."""
+
+    kind = "Consumer"  # template.yaml's stream filters name this kind
+    index_attributes = frozenset(
+        {"dueShard", "dueAt"}
+        | {index.attribute for index in SORT_INDEXES.values()}
+        | {attribute for _, attribute in FILTER_INDEXES.values()}
+    )
 
     @staticmethod
     def key(tenant: Tenant, consumer_id: str) -> dict[str, str]:
         return {"pk": f"{tenant.key_prefix}#CONSUMER#{consumer_id}", "sk": "PROFILE"}
+
+    @staticmethod
+    def id_of(keys: dict[str, Any]) -> str:
+        """The consumer a consumer item's keys name (entries of a KEYS_ONLY index carry only keys)."""
+        return str(keys["pk"]).rsplit("#", 1)[1]
+
+    @staticmethod
+    def filter_key(tenant: Tenant, name: str, value: str) -> str:
+        return f"{tenant.key_prefix}#{name.upper()}#{value}"
 
     @staticmethod
     def list_key(tenant: Tenant) -> str:
@@ -117,15 +130,15 @@ class ConsumerRecord:
     def created_key(consumer: Consumer) -> str:
         return f"{consumer.created_at}#{consumer.id}"
 
-    @staticmethod
-    def to_item(tenant: Tenant, consumer: Consumer) -> dict[str, Any]:
+    @classmethod
+    def to_item(cls, tenant: Tenant, consumer: Consumer) -> dict[str, Any]:
         # Fields at their default (a new consumer's zero totals, no audiences) are left out: every
         # write pays for the item's size once per index that holds it; from_item restores them.
         fields = consumer.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         # Arbitrary JSON (floats, nesting) is kept as text: DynamoDB numbers would change its types.
         fields["metadata"] = None if consumer.metadata is None else json.dumps(consumer.metadata)
         filters = {
-            attribute: filter_key(tenant, name, value)
+            attribute: ConsumerRecord.filter_key(tenant, name, value)
             for name, (_, attribute) in FILTER_INDEXES.items()
             if (value := _filter_values(consumer)[name]) is not None
         }
@@ -136,7 +149,7 @@ class ConsumerRecord:
             **{index.attribute: index.key(consumer) for index in SORT_INDEXES.values()},
             **filters,
             **ConsumerRecord.due_keys(consumer),
-            "entity": ENTITY,
+            "entity": cls.kind,
             **fields,
         }
 
@@ -149,9 +162,9 @@ class ConsumerRecord:
             return {}
         return {"dueShard": due_shard(consumer.id), "dueAt": due_at}
 
-    @staticmethod
-    def from_item(item: dict[str, Any]) -> Consumer:
-        fields = {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Consumer:
+        fields = cls.fields(item)
         if fields.get("metadata") is not None:
             fields["metadata"] = json.loads(fields["metadata"])
         for name in _COUNTS:
@@ -166,24 +179,35 @@ DUE_SHARDS = 8
 
 
 def due_shard(consumer_id: str) -> str:
-    return f"DUE#{zlib.crc32(consumer_id.encode()) % DUE_SHARDS}"
+    return _due_shard(zlib.crc32(consumer_id.encode()) % DUE_SHARDS)
 
 
-_KEY_ATTRIBUTES = frozenset(
-    {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "dueShard", "dueAt"}
-    | {index.attribute for index in SORT_INDEXES.values()}
-    | {attribute for _, attribute in FILTER_INDEXES.values()}
-)
+def _due_shard(number: int) -> str:
+    return f"DUE#{number}"
+
+
+def due_consumers(shard: int, until: str, limit: int) -> list[tuple[Tenant, str]]:
+    """(tenant, consumer id) of up to `limit` consumers of one byDue shard whose points change by `until`,
+    of every tenant: the scheduled refresh's one cross-tenant read (index byDue, KEYS_ONLY)."""
+    entries = dynamo.query(
+        index="byDue",
+        key_condition="dueShard = :shard AND dueAt <= :now",
+        values={":shard": _due_shard(shard), ":now": until},
+        limit=limit,
+    )
+    return [(tenant_of(entry), ConsumerRecord.id_of(entry)) for entry in entries[:limit]]
 
 
 def member_fields(item: dict[str, Any]) -> dict[str, Any]:
     """A stored consumer's fields without its keys and index attributes: what an audience member copies."""
-    return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+    return ConsumerRecord.fields(item)
 
 
-class PhoneEntry:
+class PhoneEntry(Entity):
     """One consumer holding one phone number: phones are not unique, so the number is the partition
     and each holder a row. Written in the consumer's own transactions, so lookups read their writes."""
+
+    kind = "Phone"
 
     @staticmethod
     def partition(tenant: Tenant, phone: str) -> str:
@@ -191,19 +215,21 @@ class PhoneEntry:
 
     @staticmethod
     def put(tenant: Tenant, phone: str, consumer_id: str) -> dict[str, Any]:
-        return dynamo.put({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id, "entity": "Phone"})
+        return dynamo.put(PhoneEntry.item({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id}, {}))
 
     @staticmethod
     def delete(tenant: Tenant, phone: str, consumer_id: str) -> dict[str, Any]:
         return dynamo.delete({"pk": PhoneEntry.partition(tenant, phone), "sk": consumer_id})
 
 
-class UniqueValue:
+class UniqueValue(Entity):
     """Claims one identifying value (email, externalId) of a tenant for one consumer."""
 
+    kind = "Unique"
+
     @staticmethod
-    def key(tenant: Tenant, kind: str, value: str) -> dict[str, str]:
-        return {"pk": f"{tenant.key_prefix}#{kind}#{value}", "sk": "UNIQUE"}
+    def key(tenant: Tenant, what: str, value: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#{what}#{value}", "sk": "UNIQUE"}
 
     @staticmethod
     def email_key(tenant: Tenant, email: str) -> dict[str, str]:
@@ -214,8 +240,8 @@ class UniqueValue:
         return UniqueValue.key(tenant, "EXTERNALID", external_id)
 
     @staticmethod
-    def claim(tenant: Tenant, kind: str, value: str, consumer_id: str) -> dict[str, Any]:
-        item = {**UniqueValue.key(tenant, kind, value), "entity": "Unique", "consumerId": consumer_id}
+    def claim(tenant: Tenant, what: str, value: str, consumer_id: str) -> dict[str, Any]:
+        item = UniqueValue.item(UniqueValue.key(tenant, what, value), {"consumerId": consumer_id})
         return dynamo.put(item, condition="attribute_not_exists(pk)")
 
 

@@ -48,7 +48,11 @@ def profile_events(before: Consumer, after: Consumer) -> list[TimelineEvent]:
 def consumer_timeline(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:
     """The consumer's events, newest first."""
     return history(
-        tenant, consumer_id, activity.EVENT_PREFIX, page, lambda item: activity.event_from_item(item).to_api()
+        tenant,
+        consumer_id,
+        activity.TimelineEventRecord.PREFIX,
+        page,
+        lambda item: activity.TimelineEventRecord.from_item(item).to_api(),
     )
 
 
@@ -60,7 +64,7 @@ def history(
     source = Source(
         index=None,
         hash_attribute="pk",
-        hash_value=activity.partition(tenant, consumer_id),
+        hash_value=activity.TimelineEventRecord.partition(tenant, consumer_id),
         range_attribute="sk",
         segments=(Segment(prefix, prefix + HIGHEST, False),),
     )

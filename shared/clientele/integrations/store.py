@@ -14,14 +14,17 @@ from botocore.exceptions import ClientError
 
 from clientele.core import aws, settings
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 from clientele.integrations.models import KlaviyoResync, ResyncStatus
 
-ENTITY = "KlaviyoIntegration"
 
+class KlaviyoSettingsRecord(Entity):
+    kind = "KlaviyoIntegration"  # template.yaml's resync stream filter names this kind
 
-def key(tenant: Tenant) -> dict[str, str]:
-    return {"pk": f"{tenant.key_prefix}#INTEGRATION#klaviyo", "sk": "INTEGRATION"}
+    @staticmethod
+    def key(tenant: Tenant) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#INTEGRATION#klaviyo", "sk": "INTEGRATION"}
 
 
 def secret_name(tenant: Tenant) -> str:
@@ -48,21 +51,21 @@ def read_key(tenant: Tenant) -> str:
 
 
 def get(tenant: Tenant, *, consistent: bool = True) -> dict[str, Any] | None:
-    return dynamo.get_item(key(tenant), consistent=consistent)
+    return dynamo.get_item(KlaviyoSettingsRecord.key(tenant), consistent=consistent)
 
 
 def put_settings(tenant: Tenant, enabled: bool, list_id: str | None, key_hint: str | None, updated_at: str) -> None:
     """The settings, keeping the latest resync (and the key's hint when no new key was given)."""
-    fields = {"entity": ENTITY, "enabled": enabled, "listId": list_id, "updatedAt": updated_at}
+    fields = {"entity": KlaviyoSettingsRecord.kind, "enabled": enabled, "listId": list_id, "updatedAt": updated_at}
     if key_hint is not None:
         fields["keyHint"] = key_hint
-    dynamo.transact([dynamo.set_fields(key(tenant), fields)])
+    dynamo.transact([dynamo.set_fields(KlaviyoSettingsRecord.key(tenant), fields)])
 
 
 def request_resync(tenant: Tenant, resync: KlaviyoResync) -> bool:
     """Records a new resync, unless one is pending or running. Its MODIFY starts the backfill."""
     operation = dynamo.set_fields(
-        key(tenant),
+        KlaviyoSettingsRecord.key(tenant),
         {"resync": resync.model_dump(mode="json", by_alias=True, exclude_none=True)},
         condition=(
             "attribute_exists(pk) AND (attribute_not_exists(#resync) OR NOT #resync.#status IN (:pending, :running))"
@@ -80,7 +83,7 @@ def request_resync(tenant: Tenant, resync: KlaviyoResync) -> bool:
 def move_resync(tenant: Tenant, resync_id: str, expected: ResyncStatus, resync: KlaviyoResync) -> bool:
     """Replaces the resync `resync_id` if it is still `expected` (one runner per resync)."""
     operation = dynamo.set_fields(
-        key(tenant),
+        KlaviyoSettingsRecord.key(tenant),
         {"resync": resync.model_dump(mode="json", by_alias=True, exclude_none=True)},
         condition="#resync.#id = :id AND #resync.#status = :expected",
         values={":id": resync_id, ":expected": str(expected)},

@@ -10,18 +10,31 @@ import contextlib
 from typing import Any
 
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 from clientele.jobs.models import ExportJob, ExportStatus
 
-ENTITY = "Export"
 
+class ExportRecord(Entity):
+    kind = "Export"  # template.yaml's stream filters name this kind
 
-def key(tenant: Tenant, export_id: str) -> dict[str, str]:
-    return {"pk": f"{tenant.key_prefix}#EXPORT#{export_id}", "sk": "EXPORT"}
+    @staticmethod
+    def key(tenant: Tenant, job_id: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#EXPORT#{job_id}", "sk": "EXPORT"}
 
+    @staticmethod
+    def list_key(tenant: Tenant) -> str:
+        """The gsi1 partition of the tenant's jobs, by createdAt."""
+        return f"{tenant.key_prefix}#EXPORTS"
 
-def list_key(tenant: Tenant) -> str:
-    return f"{tenant.key_prefix}#EXPORTS"
+    @classmethod
+    def to_item(cls, tenant: Tenant, job: ExportJob) -> dict[str, Any]:
+        keys = {**cls.key(tenant, job.id), "gsi1pk": cls.list_key(tenant), "gsi1sk": f"{job.created_at}#{job.id}"}
+        return cls.item(keys, job.model_dump(mode="json", by_alias=True, exclude={"download_url", "expires_at"}))
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> ExportJob:
+        return dynamo.with_nulls(ExportJob, cls.fields(item))
 
 
 def object_key(tenant: Tenant, job: ExportJob) -> str:
@@ -29,24 +42,13 @@ def object_key(tenant: Tenant, job: ExportJob) -> str:
 
 
 def insert(tenant: Tenant, job: ExportJob) -> None:
-    item = {
-        **key(tenant, job.id),
-        "gsi1pk": list_key(tenant),
-        "gsi1sk": f"{job.created_at}#{job.id}",
-        "entity": ENTITY,
-        **job.model_dump(mode="json", by_alias=True, exclude={"download_url", "expires_at"}),
-    }
+    item = ExportRecord.to_item(tenant, job)
     dynamo.transact([dynamo.put(item, condition="attribute_not_exists(pk)")])
 
 
-def from_item(item: dict[str, Any]) -> ExportJob:
-    fields = {name: value for name, value in item.items() if name not in ("pk", "sk", "gsi1pk", "gsi1sk", "entity")}
-    return dynamo.with_nulls(ExportJob, fields)
-
-
 def get(tenant: Tenant, export_id: str) -> ExportJob | None:
-    item = dynamo.get_item(key(tenant, export_id), consistent=True)
-    return from_item(item) if item else None
+    item = dynamo.get_item(ExportRecord.key(tenant, export_id), consistent=True)
+    return ExportRecord.from_item(item) if item else None
 
 
 def start(tenant: Tenant, export_id: str, now: str) -> int | None:
@@ -54,7 +56,7 @@ def start(tenant: Tenant, export_id: str, now: str) -> int | None:
     this is (1 for the first delivery of the job's record, 2 for the stream's first retry, ...), or
     None when the job has already succeeded (a late duplicate delivery)."""
     operation = dynamo.update(
-        key(tenant, export_id),
+        ExportRecord.key(tenant, export_id),
         expression="SET #status = :running, processedRows = :none, startedAt = :now ADD runs :one",
         condition="attribute_exists(pk) AND #status <> :done",
         values={
@@ -74,7 +76,7 @@ def move(tenant: Tenant, export_id: str, to: ExportStatus, **fields: Any) -> boo
     """Moves the job to `to` with `fields`; never out of succeeded (a finished job stays finished).
     False if it had already succeeded."""
     operation = dynamo.set_fields(
-        key(tenant, export_id),
+        ExportRecord.key(tenant, export_id),
         {"status": str(to), **fields},
         condition="attribute_exists(pk) AND #status <> :done",
         values={":done": str(ExportStatus.SUCCEEDED)},
@@ -89,7 +91,7 @@ def move(tenant: Tenant, export_id: str, to: ExportStatus, **fields: Any) -> boo
 def progress(tenant: Tenant, export_id: str, rows: int) -> None:
     """How many rows a running job has written (a retry that started over may lower it again)."""
     operation = dynamo.set_fields(
-        key(tenant, export_id),
+        ExportRecord.key(tenant, export_id),
         {"processedRows": rows},
         condition="#status = :running",
         values={":running": str(ExportStatus.RUNNING)},

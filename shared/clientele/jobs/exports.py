@@ -172,9 +172,13 @@ def _with_url(tenant: Tenant, job: ExportJob) -> ExportJob:
 
 def list_exports(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     """The tenant's export jobs, newest first (without download URLs: get one job for its URL)."""
-    source = newest_first(store.list_key(tenant))
+    source = newest_first(store.ExportRecord.list_key(tenant))
     return paged(
-        tenant, source, {"exports": True}, page, lambda items: [as_seen(store.from_item(i)).to_api() for i in items]
+        tenant,
+        source,
+        {"exports": True},
+        page,
+        lambda items: [as_seen(store.ExportRecord.from_item(i)).to_api() for i in items],
     )
 
 
@@ -383,7 +387,7 @@ def _points_rows(tenant: Tenant, parameters: dict[str, Any]) -> Iterator[list[Ce
         forward=True,
     )
     for item in every_item(source):
-        transaction = loyalty_store.transaction_from_item(item)
+        transaction = loyalty_store.PointsTransactionRecord.from_item(item)
         yield [
             when(transaction.created_at),
             transaction.points,
@@ -406,4 +410,4 @@ _ROWS: dict[ExportKind, Callable[[Tenant, dict[str, Any]], Iterator[list[Cell]]]
 
 def job_of(item: dict[str, Any]) -> tuple[Tenant, ExportJob]:
     """The tenant and job of a stored job item (the stream hands over items, not requests)."""
-    return tenant_of(item), store.from_item(item)
+    return tenant_of(item), store.ExportRecord.from_item(item)

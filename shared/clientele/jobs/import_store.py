@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.store.pages import HIGHEST, Segment, Source, every_item
 from clientele.core.tenancy import Environment, Tenant
 from clientele.jobs.models import ImportJob, ImportStatus, RowError
 
-ENTITY = "Import"
 UPLOADS = "imports/"  # the prefix whose new objects start an import (template.yaml's S3 event)
 REPORTS = "import-reports/"
 FAILURE = "FAILURE#"
@@ -44,12 +44,28 @@ class Failure:
     cells: list[str]
 
 
-def key(tenant: Tenant, import_id: str) -> dict[str, str]:
-    return {"pk": f"{tenant.key_prefix}#IMPORT#{import_id}", "sk": "IMPORT"}
+class ImportRecord(Entity):
+    kind = "Import"  # template.yaml's stream filters name this kind
 
+    @staticmethod
+    def key(tenant: Tenant, job_id: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#IMPORT#{job_id}", "sk": "IMPORT"}
 
-def list_key(tenant: Tenant) -> str:
-    return f"{tenant.key_prefix}#IMPORTS"
+    @staticmethod
+    def list_key(tenant: Tenant) -> str:
+        """The gsi1 partition of the tenant's jobs, by createdAt."""
+        return f"{tenant.key_prefix}#IMPORTS"
+
+    @classmethod
+    def to_item(cls, tenant: Tenant, job: ImportJob) -> dict[str, Any]:
+        keys = {**cls.key(tenant, job.id), "gsi1pk": cls.list_key(tenant), "gsi1sk": f"{job.created_at}#{job.id}"}
+        return cls.item(
+            keys, job.model_dump(mode="json", by_alias=True, exclude={"upload_url", "upload_expires_at", "report_url"})
+        )
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> ImportJob:
+        return dynamo.with_nulls(ImportJob, cls.fields(item))
 
 
 def upload_key(tenant: Tenant, import_id: str) -> str:
@@ -67,19 +83,8 @@ def of_upload(object_key: str) -> tuple[Tenant, str]:
 
 
 def insert(tenant: Tenant, job: ImportJob) -> None:
-    item = {
-        **key(tenant, job.id),
-        "gsi1pk": list_key(tenant),
-        "gsi1sk": f"{job.created_at}#{job.id}",
-        "entity": ENTITY,
-        **job.model_dump(mode="json", by_alias=True, exclude={"upload_url", "upload_expires_at", "report_url"}),
-    }
+    item = ImportRecord.to_item(tenant, job)
     dynamo.transact([dynamo.put(item, condition="attribute_not_exists(pk)")])
-
-
-def from_item(item: dict[str, Any]) -> ImportJob:
-    fields = {name: value for name, value in item.items() if name not in ("pk", "sk", "gsi1pk", "gsi1sk", "entity")}
-    return dynamo.with_nulls(ImportJob, fields)
 
 
 def checkpoint_of(item: dict[str, Any]) -> Checkpoint | None:
@@ -96,7 +101,7 @@ def checkpoint_of(item: dict[str, Any]) -> Checkpoint | None:
 
 
 def get_item(tenant: Tenant, import_id: str) -> dict[str, Any] | None:
-    return dynamo.get_item(key(tenant, import_id), consistent=True)
+    return dynamo.get_item(ImportRecord.key(tenant, import_id), consistent=True)
 
 
 def _moved(operation: dict[str, Any]) -> bool:
@@ -116,14 +121,14 @@ def start(tenant: Tenant, import_id: str, checkpoint: Checkpoint, total_rows: in
         "ignoredColumns": ignored,
     }
     condition = "#status = :waiting"
-    return _moved(dynamo.set_fields(key(tenant, import_id), fields, condition=condition, values=_WAITING))
+    return _moved(dynamo.set_fields(ImportRecord.key(tenant, import_id), fields, condition=condition, values=_WAITING))
 
 
 def refuse(tenant: Tenant, import_id: str, error: str, completed_at: str) -> bool:
     """Fails the whole import (a file it cannot read); never one that has finished."""
     fields = {"status": str(ImportStatus.FAILED), "error": error, "completedAt": completed_at}
     condition = "#status IN (:waiting, :processing)"
-    return _moved(dynamo.set_fields(key(tenant, import_id), fields, condition=condition, values=_OPEN))
+    return _moved(dynamo.set_fields(ImportRecord.key(tenant, import_id), fields, condition=condition, values=_OPEN))
 
 
 _WAITING = {":waiting": str(ImportStatus.AWAITING_UPLOAD)}
@@ -144,7 +149,7 @@ def advance(
     """Closes chunk `done.chunk`: the new checkpoint and `fields` (counts, errors, status) at once, on
     condition that nobody closed it first. False if it was already closed."""
     operation = dynamo.set_fields(
-        key(tenant, import_id),
+        ImportRecord.key(tenant, import_id),
         {**fields, "checkpoint": _stored(after)},
         condition="#status = :processing AND #checkpoint.#chunk = :chunk",
         values={":processing": str(ImportStatus.PROCESSING), ":chunk": done.chunk},
@@ -155,7 +160,7 @@ def advance(
 
 def put_failures(tenant: Tenant, import_id: str, failures: list[Failure]) -> None:
     """The failed rows, each under its row number: writing one again only replaces it."""
-    partition = key(tenant, import_id)["pk"]
+    partition = ImportRecord.key(tenant, import_id)["pk"]
     dynamo.batch_write(
         puts=[
             {
@@ -176,7 +181,7 @@ def failures(tenant: Tenant, import_id: str) -> Iterator[Failure]:
     source = Source(
         index=None,
         hash_attribute="pk",
-        hash_value=key(tenant, import_id)["pk"],
+        hash_value=ImportRecord.key(tenant, import_id)["pk"],
         range_attribute="sk",
         segments=(Segment(FAILURE, FAILURE + HIGHEST, True),),
         consistent=True,

@@ -88,7 +88,7 @@ def get_import(tenant: Tenant, import_id: str) -> ImportJob:
     item = store.get_item(tenant, import_id) if import_id.startswith(f"{IMPORT_ID_PREFIX}_") else None
     if item is None:
         raise ImportNotFound()
-    job = store.from_item(item)
+    job = store.ImportRecord.from_item(item)
     if job.status is ImportStatus.SUCCEEDED and job.failed:
         url, _ = files.download_url(store.report_key(tenant, job.id), f"import-{job.id}-failed-rows.csv")
         return job.model_copy(update={"report_url": url})
@@ -195,7 +195,7 @@ def start_import(tenant: Tenant, import_id: str, size: int, etag: str) -> bool:
     """The uploaded file: checked and counted, and the job moved to processing (its first chunk
     follows on the stream). False for a file of no waiting job (an event delivered twice)."""
     item = store.get_item(tenant, import_id)
-    if item is None or store.from_item(item).status is not ImportStatus.AWAITING_UPLOAD:
+    if item is None or store.ImportRecord.from_item(item).status is not ImportStatus.AWAITING_UPLOAD:
         return False
     try:
         if size > MAX_FILE_BYTES:
@@ -254,7 +254,7 @@ def run_chunk(tenant: Tenant, import_id: str, chunk: int) -> int | None:
     checkpoint = store.checkpoint_of(item) if item else None
     if item is None or checkpoint is None or checkpoint.chunk != chunk:
         return None
-    job = store.from_item(item)
+    job = store.ImportRecord.from_item(item)
     if job.status is not ImportStatus.PROCESSING:
         return None
     columns = Columns.of(checkpoint.header)

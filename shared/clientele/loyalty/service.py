@@ -26,7 +26,6 @@ from clientele.core import clock
 from clientele.core.errors import InsufficientPoints, LoyaltyProgramNotFound, ValidationFailed
 from clientele.core.paging import PageRequest, paged
 from clientele.core.store import dynamo
-from clientele.core.store.keys import tenant_of
 from clientele.core.store.pages import Segment, Source
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import store
@@ -62,7 +61,7 @@ MAX_LOTS_PER_WALLET = 1500  # unspent grants of all ledgers: keeps a wallet far 
 def create_program(tenant: Tenant, request: LoyaltyProgramCreate) -> LoyaltyProgram:
     def attempt() -> LoyaltyProgram:
         now = clock.now()
-        primary = dynamo.get_item(store.primary_key(tenant), consistent=True) is None
+        primary = dynamo.get_item(store.PrimaryProgram.key(tenant), consistent=True) is None
         program = LoyaltyProgram(
             id=clock.new_id(PROGRAM_PREFIX),
             **request.model_dump(),
@@ -101,12 +100,12 @@ def list_programs(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     source = Source(
         index=None,
         hash_attribute="pk",
-        hash_value=store.programs_partition(tenant),
+        hash_value=store.LoyaltyProgramRecord.programs_partition(tenant),
         range_attribute="sk",
         segments=(Segment(f"{PROGRAM_PREFIX}_", f"{PROGRAM_PREFIX}_~", True),),
         consistent=True,
     )
-    render = lambda items: [store.program_from_item(item).to_api() for item in items]  # noqa: E731
+    render = lambda items: [store.LoyaltyProgramRecord.from_item(item).to_api() for item in items]  # noqa: E731
     return paged(tenant, source, {"programs": True}, page, render)
 
 
@@ -253,9 +252,11 @@ def summary_of(wallet: Wallet, program: LoyaltyProgram, now: str) -> Loyalty:
 
 def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> _Change:
     """Starts a change of the consumer's points in those programs, reading their wallets."""
-    keys = {program_id: store.wallet_key(tenant, consumer.id, program_id) for program_id in program_ids}
+    keys = {program_id: store.WalletRecord.key(tenant, consumer.id, program_id) for program_id in program_ids}
     found = dynamo.get_named(keys) if keys else {}
-    wallets = {program_id: (int(item["version"]), store.wallet_from_item(item)) for program_id, item in found.items()}
+    wallets = {
+        program_id: (int(item["version"]), store.WalletRecord.from_item(item)) for program_id, item in found.items()
+    }
     return _Change(consumer=consumer, now=datetime.now(UTC), wallets=wallets, transactions=[])
 
 
@@ -407,7 +408,7 @@ def transactions(tenant: Tenant, consumer_id: str, request: TransactionsRequest,
         transactions_source(tenant, consumer_id, request),
         {"points": consumer_id, "request": request.__dict__},
         page,
-        lambda items: [store.transaction_from_item(item).to_api() for item in items],
+        lambda items: [store.PointsTransactionRecord.from_item(item).to_api() for item in items],
         owner=lambda: consumer_store.existing(tenant, consumer_id),
     )
 
@@ -415,12 +416,12 @@ def transactions(tenant: Tenant, consumer_id: str, request: TransactionsRequest,
 def transactions_source(
     tenant: Tenant, consumer_id: str, request: TransactionsRequest, forward: bool = False
 ) -> Source:
-    low = store.TRANSACTION_PREFIX + (
+    low = store.PointsTransactionRecord.PREFIX + (
         clock.id_bound(TRANSACTION_PREFIX, _aware(request.created_after), upper=False)
         if request.created_after
         else f"{TRANSACTION_PREFIX}_"
     )
-    high = store.TRANSACTION_PREFIX + (
+    high = store.PointsTransactionRecord.PREFIX + (
         clock.id_bound(TRANSACTION_PREFIX, _aware(request.created_before), upper=False)
         if request.created_before
         else f"{TRANSACTION_PREFIX}_~"
@@ -459,15 +460,7 @@ def refresh_due(now: datetime, budget: int = 1000) -> int:
     due = clock.format_instant(now)
     refreshed = 0
     for shard in range(consumer_store.DUE_SHARDS):
-        entries = dynamo.query(
-            index="byDue",
-            key_condition="dueShard = :shard AND dueAt <= :now",
-            values={":shard": f"DUE#{shard}", ":now": due},
-            limit=budget - refreshed,
-        )
-        for entry in entries[: budget - refreshed]:
-            tenant = tenant_of(entry)
-            consumer_id = entry["pk"].rsplit("#", 1)[1]
+        for tenant, consumer_id in consumer_store.due_consumers(shard, due, budget - refreshed):
             try:
                 retrying(functools.partial(_refresh, tenant, consumer_id))
             except Exception:  # one consumer must not hold up every other one behind it

@@ -13,76 +13,105 @@ from typing import Any
 
 from clientele.consumers.store import ConsumerRecord
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 from clientele.loyalty.models import LoyaltyProgram, PointsTransaction
 from clientele.loyalty.wallet import Wallet
 
-WALLET_PREFIX = "LOYALTY#"
-TRANSACTION_PREFIX = "POINTS#"
+
+class LoyaltyProgramRecord(Entity):
+    kind = "LoyaltyProgram"
+
+    @staticmethod
+    def programs_partition(tenant: Tenant) -> str:
+        return f"{tenant.key_prefix}#LOYALTYPROGRAMS"
+
+    @classmethod
+    def key(cls, tenant: Tenant, program_id: str) -> dict[str, str]:
+        return {"pk": cls.programs_partition(tenant), "sk": program_id}
+
+    @classmethod
+    def to_item(cls, tenant: Tenant, program: LoyaltyProgram) -> dict[str, Any]:
+        return cls.item(cls.key(tenant, program.id), program.to_api())
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> LoyaltyProgram:
+        return dynamo.with_nulls(LoyaltyProgram, cls.fields(item))
 
 
-def programs_partition(tenant: Tenant) -> str:
-    return f"{tenant.key_prefix}#LOYALTYPROGRAMS"
+class PrimaryProgram(Entity):
+    """Claimed by a tenant's first program: the one whose points show on a profile."""
+
+    kind = "PrimaryProgram"
+
+    @staticmethod
+    def key(tenant: Tenant) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "LOYALTY_PRIMARY"}
 
 
-def program_key(tenant: Tenant, program_id: str) -> dict[str, str]:
-    return {"pk": programs_partition(tenant), "sk": program_id}
+class WalletRecord(Entity):
+    kind = "Wallet"
+    PREFIX = "LOYALTY#"
+
+    @classmethod
+    def key(cls, tenant: Tenant, consumer_id: str, program_id: str) -> dict[str, str]:
+        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{program_id}"}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Wallet:
+        return Wallet.model_validate(cls.fields(item))
 
 
-def primary_key(tenant: Tenant) -> dict[str, str]:
-    return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "LOYALTY_PRIMARY"}
+class PointsTransactionRecord(Entity):
+    kind = "PointsTransaction"
+    PREFIX = "POINTS#"
 
+    @classmethod
+    def key(cls, tenant: Tenant, consumer_id: str, transaction_id: str) -> dict[str, str]:
+        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{transaction_id}"}
 
-def program_to_item(tenant: Tenant, program: LoyaltyProgram) -> dict[str, Any]:
-    return {
-        **program_key(tenant, program.id),
-        "entity": "LoyaltyProgram",
-        **program.to_api(),
-    }
+    @classmethod
+    def to_item(cls, tenant: Tenant, transaction: PointsTransaction) -> dict[str, Any]:
+        keys = cls.key(tenant, transaction.consumer_id, transaction.id)
+        return cls.item(keys, transaction.model_dump(by_alias=True))
 
-
-def program_from_item(item: dict[str, Any]) -> LoyaltyProgram:
-    return dynamo.with_nulls(LoyaltyProgram, {k: v for k, v in item.items() if k not in ("pk", "sk", "entity")})
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> PointsTransaction:
+        return dynamo.with_nulls(PointsTransaction, cls.fields(item))
 
 
 def insert_program(tenant: Tenant, program: LoyaltyProgram) -> list[dict[str, Any]]:
-    operations = [dynamo.put(program_to_item(tenant, program), condition="attribute_not_exists(pk)")]
+    operations = [dynamo.put(LoyaltyProgramRecord.to_item(tenant, program), condition="attribute_not_exists(pk)")]
     if program.primary:
-        claim = {**primary_key(tenant), "entity": "Settings", "programId": program.id}
+        claim = PrimaryProgram.item(PrimaryProgram.key(tenant), {"programId": program.id})
         operations.append(dynamo.put(claim, condition="attribute_not_exists(pk)"))
     return operations
 
 
 def replace_program(tenant: Tenant, before: LoyaltyProgram, after: LoyaltyProgram) -> dict[str, Any]:
     return dynamo.put(
-        program_to_item(tenant, after),
+        LoyaltyProgramRecord.to_item(tenant, after),
         condition="attribute_exists(pk) AND version = :version",
         values={":version": before.version},
     )
 
 
 def get_program(tenant: Tenant, program_id: str) -> LoyaltyProgram | None:
-    item = dynamo.get_item(program_key(tenant, program_id), consistent=True)
-    return program_from_item(item) if item else None
+    item = dynamo.get_item(LoyaltyProgramRecord.key(tenant, program_id), consistent=True)
+    return LoyaltyProgramRecord.from_item(item) if item else None
 
 
 def programs(tenant: Tenant) -> list[LoyaltyProgram]:
     """The tenant's programs, oldest first (a tenant has a handful)."""
-    items = dynamo.query(key_condition="pk = :pk", values={":pk": programs_partition(tenant)}, consistent=True)
-    return [program_from_item(item) for item in items]
-
-
-def wallet_key(tenant: Tenant, consumer_id: str, program_id: str) -> dict[str, str]:
-    return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{WALLET_PREFIX}{program_id}"}
-
-
-def wallet_from_item(item: dict[str, Any]) -> Wallet:
-    return Wallet.model_validate(item)
+    items = dynamo.query(
+        key_condition="pk = :pk", values={":pk": LoyaltyProgramRecord.programs_partition(tenant)}, consistent=True
+    )
+    return [LoyaltyProgramRecord.from_item(item) for item in items]
 
 
 def wallet_put(tenant: Tenant, consumer_id: str, before_version: int, wallet: Wallet) -> dict[str, Any]:
     """Stores the wallet if nobody else wrote it since it was read at `before_version` (0: new)."""
-    item = {**wallet_key(tenant, consumer_id, wallet.program_id), "entity": "Wallet", **wallet.model_dump()}
+    item = WalletRecord.item(WalletRecord.key(tenant, consumer_id, wallet.program_id), wallet.model_dump())
     if before_version == 0:
         return dynamo.put(item, condition="attribute_not_exists(pk)")
     return dynamo.put(item, condition="version = :version", values={":version": before_version})
@@ -92,21 +121,11 @@ def wallets(tenant: Tenant, consumer_id: str) -> dict[str, Wallet]:
     """{program id: wallet} of every program the consumer has points in: one Query."""
     items = dynamo.query(
         key_condition="pk = :pk AND begins_with(sk, :wallet)",
-        values={":pk": ConsumerRecord.key(tenant, consumer_id)["pk"], ":wallet": WALLET_PREFIX},
+        values={":pk": ConsumerRecord.key(tenant, consumer_id)["pk"], ":wallet": WalletRecord.PREFIX},
         consistent=True,
     )
-    return {wallet.program_id: wallet for wallet in map(wallet_from_item, items)}
+    return {wallet.program_id: wallet for wallet in map(WalletRecord.from_item, items)}
 
 
 def transaction_put(tenant: Tenant, transaction: PointsTransaction) -> dict[str, Any]:
-    item = {
-        "pk": ConsumerRecord.key(tenant, transaction.consumer_id)["pk"],
-        "sk": f"{TRANSACTION_PREFIX}{transaction.id}",
-        "entity": "PointsTransaction",
-        **transaction.model_dump(by_alias=True),
-    }
-    return dynamo.put(item)
-
-
-def transaction_from_item(item: dict[str, Any]) -> PointsTransaction:
-    return dynamo.with_nulls(PointsTransaction, {k: v for k, v in item.items() if k not in ("pk", "sk", "entity")})
+    return dynamo.put(PointsTransactionRecord.to_item(tenant, transaction))

@@ -28,7 +28,7 @@ ID_PREFIX = "badj"
 def adjust_balance(tenant: Tenant, consumer_id: str, request: BalanceAdjustmentCreate) -> BalanceAdjustment:
     def attempt() -> BalanceAdjustment:
         known = dynamo.get_named(
-            {"consumer": store.ConsumerRecord.key(tenant, consumer_id), "currency": order_store.currency_key(tenant)}
+            {"consumer": store.ConsumerRecord.key(tenant, consumer_id), "currency": order_store.Currency.key(tenant)}
         )
         if "consumer" not in known:
             raise ConsumerNotFound()
@@ -89,7 +89,7 @@ def balance_history(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict
     return timeline.history(
         tenant,
         consumer_id,
-        order_store.BALANCE_PREFIX,
+        order_store.BalanceAdjustmentRecord.PREFIX,
         page,
-        lambda item: order_store.adjustment_from_item(item).to_api(),
+        lambda item: order_store.BalanceAdjustmentRecord.from_item(item).to_api(),
     )

@@ -186,7 +186,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         return retrying(attempt)
     except _OrderExists:
         assert request.external_id is not None
-        claim = dynamo.get_item(store.claim_key(tenant, request.external_id), consistent=True)
+        claim = dynamo.get_item(store.OrderClaim.key(tenant, request.external_id), consistent=True)
         existing = store.get(tenant, claim["orderId"]) if claim else None
         if existing is None:  # claimed and gone again in between: vanishingly rare
             raise OrderChangedConcurrently() from None
@@ -198,9 +198,9 @@ def _guest(request: OrderCreate) -> ConsumerCreate:
 
 
 def _lookup_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, str]]:
-    keys = {"currency": store.currency_key(tenant)}
+    keys = {"currency": store.Currency.key(tenant)}
     if request.external_id is not None:
-        keys["order"] = store.claim_key(tenant, request.external_id)
+        keys["order"] = store.OrderClaim.key(tenant, request.external_id)
     if request.consumer_id is not None:
         keys["consumer"] = consumer_store.ConsumerRecord.key(tenant, request.consumer_id)
     elif request.email is not None:
@@ -321,7 +321,7 @@ def get_order(tenant: Tenant, order_id: str) -> Order:
 
 def consumer_orders(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:
     """A consumer's orders, newest first (by placedAt). 404 for an unknown consumer."""
-    source = newest_first(store.OrderRecord.consumer_orders(tenant, consumer_id))
+    source = newest_first(store.OrderRecord.consumer_orders_partition(tenant, consumer_id))
 
     def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [store.OrderRecord.from_item(item).to_api() for item in items]
@@ -341,7 +341,7 @@ def newest_orders(tenant: Tenant, consumer_id: str) -> list[dict[str, Any]]:
     items = dynamo.query(
         index="gsi1",
         key_condition="gsi1pk = :pk",
-        values={":pk": store.OrderRecord.consumer_orders(tenant, consumer_id)},
+        values={":pk": store.OrderRecord.consumer_orders_partition(tenant, consumer_id)},
         forward=False,
         limit=ORDERS_INCLUDED,
     )

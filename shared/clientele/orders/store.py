@@ -15,54 +15,80 @@ from typing import Any
 
 from clientele.consumers.store import ConsumerRecord
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 from clientele.orders.models import BalanceAdjustment, Order
 
-ENTITY = "Order"
-BALANCE_PREFIX = "BALANCE#"
 
+class OrderRecord(Entity):
+    kind = "Order"
 
-class OrderRecord:
     @staticmethod
     def key(tenant: Tenant, order_id: str) -> dict[str, str]:
         return {"pk": f"{tenant.key_prefix}#ORDER#{order_id}", "sk": "ORDER"}
 
     @staticmethod
-    def consumer_orders(tenant: Tenant, consumer_id: str) -> str:
+    def consumer_orders_partition(tenant: Tenant, consumer_id: str) -> str:
         """The gsi1 partition holding one consumer's orders, ordered by placedAt."""
         return f"{tenant.key_prefix}#CONSUMER#{consumer_id}#ORDERS"
 
-    @staticmethod
-    def to_item(tenant: Tenant, order: Order) -> dict[str, Any]:
-        return {
-            **OrderRecord.key(tenant, order.id),
-            "gsi1pk": OrderRecord.consumer_orders(tenant, order.consumer_id),
+    @classmethod
+    def to_item(cls, tenant: Tenant, order: Order) -> dict[str, Any]:
+        keys = {
+            **cls.key(tenant, order.id),
+            "gsi1pk": cls.consumer_orders_partition(tenant, order.consumer_id),
             "gsi1sk": f"{order.placed_at}#{order.id}",
-            "entity": ENTITY,
-            **order.model_dump(mode="python", by_alias=True),
         }
+        return cls.item(keys, order.model_dump(mode="python", by_alias=True))
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Order:
+        return dynamo.with_nulls(Order, cls.fields(item))
+
+
+class OrderClaim(Entity):
+    """Keeps an order's externalId unique in its tenant: a re-sent order finds the first one."""
+
+    kind = "OrderClaim"
 
     @staticmethod
-    def from_item(item: dict[str, Any]) -> Order:
-        return dynamo.with_nulls(Order, {name: value for name, value in item.items() if name not in _KEYS})
+    def key(tenant: Tenant, external_id: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#ORDEREXTERNALID#{external_id}", "sk": "UNIQUE"}
 
 
-_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "entity"})
+class Currency(Entity):
+    """The environment's currency, fixed by its first money movement."""
+
+    kind = "Currency"
+
+    @staticmethod
+    def key(tenant: Tenant) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "CURRENCY"}
 
 
-def claim_key(tenant: Tenant, external_id: str) -> dict[str, str]:
-    return {"pk": f"{tenant.key_prefix}#ORDEREXTERNALID#{external_id}", "sk": "UNIQUE"}
+class BalanceAdjustmentRecord(Entity):
+    kind = "BalanceAdjustment"
+    PREFIX = "BALANCE#"
 
+    @classmethod
+    def key(cls, tenant: Tenant, consumer_id: str, adjustment_id: str) -> dict[str, str]:
+        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{adjustment_id}"}
 
-def currency_key(tenant: Tenant) -> dict[str, str]:
-    return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "CURRENCY"}
+    @classmethod
+    def to_item(cls, tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, Any]:
+        keys = cls.key(tenant, adjustment.consumer_id, adjustment.id)
+        return cls.item(keys, adjustment.model_dump(mode="python", by_alias=True))
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> BalanceAdjustment:
+        return dynamo.with_nulls(BalanceAdjustment, cls.fields(item))
 
 
 def insert(tenant: Tenant, order: Order) -> list[dict[str, Any]]:
     """The operations that store a new order and claim its externalId (the claim fails if taken)."""
     operations = [dynamo.put(OrderRecord.to_item(tenant, order), condition="attribute_not_exists(pk)")]
     if order.external_id is not None:
-        claim = {**claim_key(tenant, order.external_id), "entity": "Unique", "orderId": order.id}
+        claim = OrderClaim.item(OrderClaim.key(tenant, order.external_id), {"orderId": order.id})
         operations.append(dynamo.put(claim, condition="attribute_not_exists(pk)"))
     return operations
 
@@ -78,7 +104,7 @@ def replace(tenant: Tenant, before: Order, after: Order) -> dict[str, Any]:
 
 def fix_currency(tenant: Tenant, currency: str) -> dict[str, Any]:
     """Sets the environment's currency; fails if another request set one first."""
-    item = {**currency_key(tenant), "entity": "Settings", "currency": currency}
+    item = Currency.item(Currency.key(tenant), {"currency": currency})
     return dynamo.put(item, condition="attribute_not_exists(pk)")
 
 
@@ -88,14 +114,4 @@ def get(tenant: Tenant, order_id: str) -> Order | None:
 
 
 def adjustment_put(tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, Any]:
-    item = {
-        "pk": ConsumerRecord.key(tenant, adjustment.consumer_id)["pk"],
-        "sk": f"{BALANCE_PREFIX}{adjustment.id}",
-        "entity": "BalanceAdjustment",
-        **adjustment.model_dump(mode="python", by_alias=True),
-    }
-    return dynamo.put(item)
-
-
-def adjustment_from_item(item: dict[str, Any]) -> BalanceAdjustment:
-    return dynamo.with_nulls(BalanceAdjustment, item)
+    return dynamo.put(BalanceAdjustmentRecord.to_item(tenant, adjustment))

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clientele.audiences import store as audience_store
-from clientele.consumers.activity import EVENT_PREFIX
+from clientele.consumers.activity import TimelineEventRecord
 from clientele.consumers.models import Consumer, SyncStatus
 from clientele.consumers.service import delete_consumer, get_consumer
 from clientele.consumers.store import ConsumerRecord
@@ -35,12 +35,12 @@ from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, new
 from clientele.core.tenancy import Tenant
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
-from clientele.loyalty.store import TRANSACTION_PREFIX, WALLET_PREFIX, transaction_from_item
-from clientele.orders.store import BALANCE_PREFIX, OrderRecord, adjustment_from_item
+from clientele.loyalty.store import PointsTransactionRecord, WalletRecord
+from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
+from clientele.privacy import store
 from clientele.privacy.models import Erasure
 
 ERASED_PREFIX = "erased"
-FORGET_ENTITY = "KlaviyoForget"
 FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
 
 
@@ -74,13 +74,13 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     transactions, adjustments = [], []
     for item in _partition(partition):
-        if item["sk"].startswith(TRANSACTION_PREFIX):
-            transactions.append(transaction_from_item(item).to_api())
-        elif item["sk"].startswith(BALANCE_PREFIX):
-            adjustments.append(adjustment_from_item(item).to_api())
+        if item.get("entity") == PointsTransactionRecord.kind:
+            transactions.append(PointsTransactionRecord.from_item(item).to_api())
+        elif item.get("entity") == BalanceAdjustmentRecord.kind:
+            adjustments.append(BalanceAdjustmentRecord.from_item(item).to_api())
     orders = [
         OrderRecord.from_item(item).to_api()
-        for item in _partition(OrderRecord.consumer_orders(tenant, consumer_id), index="gsi1")
+        for item in _partition(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
     ]
     audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
     return {
@@ -123,8 +123,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         anonymized={"orders": counts["orders"], "ledgerEntries": counts["ledgerEntries"]},
         removed={name: count for name, count in counts.items() if name not in ("orders", "ledgerEntries")},
     )
-    audit = {"pk": f"{tenant.key_prefix}#AUDIT", "sk": f"ERASURE#{subject}", "entity": "Erasure"}
-    dynamo.batch_write(puts=[{**audit, **erasure.model_dump(mode="json", by_alias=True)}], deletes=[])
+    store.put_audit(tenant, erasure)
     delete_consumer(tenant, consumer_id)  # last: until here, sending the erasure again completes it
     _drop_partition(tenant, consumer_id)
     return erasure
@@ -134,7 +133,7 @@ def _anonymize_orders(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     """Orders keep their money under the anonymous id; free text that may be personal goes."""
     orders = [
         OrderRecord.from_item(item)
-        for item in _partition(OrderRecord.consumer_orders(tenant, consumer_id), index="gsi1")
+        for item in _partition(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
     ]
     puts = []
     for order in orders:
@@ -153,11 +152,11 @@ def _anonymize_orders(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
 def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     """Points transactions and balance adjustments, reasons dropped, to the anonymous partition."""
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
-    target = f"{tenant.key_prefix}#ERASED#{anonymous}"
+    target = store.ErasureAudit.ledger_partition(tenant, anonymous)
     puts, deletes = [], []
     for item in _partition(partition):
         sk = item["sk"]
-        if not sk.startswith((TRANSACTION_PREFIX, BALANCE_PREFIX)):
+        if item.get("entity") not in (PointsTransactionRecord.kind, BalanceAdjustmentRecord.kind):
             continue
         entry = {name: value for name, value in item.items() if name not in ("pk", "sk")}
         puts.append({**entry, "pk": target, "sk": sk, "consumerId": anonymous, "reason": "(erased)"})
@@ -173,7 +172,7 @@ def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
     leftovers = [
         {"pk": item["pk"], "sk": item["sk"]}
         for item in _partition(partition)
-        if item["sk"].startswith((WALLET_PREFIX, EVENT_PREFIX))
+        if item.get("entity") in (WalletRecord.kind, TimelineEventRecord.kind)
     ]
     dynamo.batch_write(puts=[], deletes=leftovers)
 
@@ -197,7 +196,7 @@ def _forget_answers(tenant: Tenant, needles: list[str]) -> int:
 def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     """Export jobs that named the consumer (export selected, a points log): the anonymous id instead."""
     changed = 0
-    for item in _partition(export_store.list_key(tenant), index="gsi1"):
+    for item in _partition(export_store.ExportRecord.list_key(tenant), index="gsi1"):
         parameters = item.get("parameters") or {}
         ids = parameters.get("consumerIds") or []
         if consumer_id not in ids and parameters.get("consumerId") != consumer_id:
@@ -207,7 +206,7 @@ def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
             scrubbed["consumerIds"] = [anonymous if value == consumer_id else value for value in ids]
         if parameters.get("consumerId") == consumer_id:
             scrubbed["consumerId"] = anonymous
-        job = dynamo.get_item(export_store.key(tenant, item["id"]), consistent=True)
+        job = dynamo.get_item(export_store.ExportRecord.key(tenant, item["id"]), consistent=True)
         if job is not None:
             dynamo.batch_write(puts=[{**job, "parameters": scrubbed}], deletes=[])
             changed += 1
@@ -217,8 +216,8 @@ def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
 def _drop_import_rows(tenant: Tenant, needles: list[str]) -> int:
     """Failed import rows (kept for the report) that hold the consumer's email, phone or id."""
     dropped = 0
-    for job in _partition(import_store.list_key(tenant), index="gsi1"):
-        partition = import_store.key(tenant, job["id"])["pk"]
+    for job in _partition(import_store.ImportRecord.list_key(tenant), index="gsi1"):
+        partition = import_store.ImportRecord.key(tenant, job["id"])["pk"]
         rows = [
             {"pk": item["pk"], "sk": item["sk"]}
             for item in _partition(partition, import_store.FAILURE)
@@ -237,15 +236,12 @@ def _ask_klaviyo_to_forget(tenant: Tenant, consumer: Consumer, subject: str) -> 
         return False
     if consumer.sync_status is SyncStatus.NOT_SYNCED and consumer.klaviyo_profile_id is None:
         return False
-    item = {
-        "pk": f"{tenant.key_prefix}#KLAVIYOFORGET#{subject}",
-        "sk": "FORGET",
-        "entity": FORGET_ENTITY,
+    fields = {
         "subject": subject,
         "profileId": consumer.klaviyo_profile_id,
         "email": consumer.email,
         "phone": consumer.phone,
         "expiration": int(clock.parse(clock.now()).timestamp()) + FORGET_SECONDS,
     }
-    dynamo.batch_write(puts=[{name: value for name, value in item.items() if value is not None}], deletes=[])
+    store.put_forget(tenant, subject, fields)
     return True
