@@ -52,9 +52,18 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-cfn: venv
+# checkov lives in its own environment (requirements-checkov.txt says why).
+CHECKOV := $(VENV)/checkov
+$(CHECKOV)/.installed: requirements-checkov.txt | $(VENV)/.installed
+	test -x $(CHECKOV)/bin/python || $(BIN)/python -m venv $(CHECKOV)
+	$(CHECKOV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+cfn: venv $(CHECKOV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template template.yaml
+	$(CHECKOV)/bin/checkov -f template.yaml --framework cloudformation --compact --skip-download \
+		--check CKV_AWS_76,CKV_AWS_119,CKV_AWS_158,CKV_AWS_18
 
 # The layer's lock: every runtime package pinned with hashes (the command is also at the top of the lock).
 lock: venv
