@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv run test bench openapi lint cfn unit integration local e2e fuzz-smoke fuzz build deploy deploy-prod clean
+.PHONY: help venv run test bench openapi lint cfn lock unit integration local e2e fuzz-smoke fuzz build deploy deploy-prod clean
 
 help:
 	@echo "make run      start the local stack on 127.0.0.1:\$${PORT:-3000} (moto, gateway, streams)"
@@ -19,14 +19,18 @@ help:
 	@echo "make bench    DynamoDB requests, capacity and throughput per operation vs the raw store"
 	@echo "make fuzz     schemathesis (>= 1,000 cases, every operation) + tenant-isolation property, local stack"
 	@echo "make openapi  regenerate docs/openapi.json from the functions' code"
+	@echo "make lock     regenerate the layer's lock shared/requirements.txt from shared/requirements.in"
 	@echo "make build    sam build"
 	@echo "make deploy   sam build + sam deploy --config-env dev (deploy-prod for prod)"
 
+# The layer's lock and the dev pins go in two pip calls: the lock's hashes put a whole call in
+# require-hashes mode, which the dev pins (no hashes) would fail.
 $(VENV)/.installed: pyproject.toml shared/requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is required (pyenv install 3.13, or set PYTHON=/path/to/python3.13)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r shared/requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r shared/requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -48,9 +52,23 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-cfn: venv
+# checkov lives in its own environment (requirements-checkov.txt says why).
+CHECKOV := $(VENV)/checkov
+$(CHECKOV)/.installed: requirements-checkov.txt | $(VENV)/.installed
+	test -x $(CHECKOV)/bin/python || $(BIN)/python -m venv $(CHECKOV)
+	$(CHECKOV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+cfn: venv $(CHECKOV)/.installed
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template template.yaml
+	$(CHECKOV)/bin/checkov -f template.yaml --framework cloudformation --compact --skip-download \
+		--check CKV_AWS_76,CKV_AWS_119,CKV_AWS_158,CKV_AWS_18
+
+# The layer's lock: every runtime package pinned with hashes (the command is also at the top of the lock).
+lock: venv
+	$(BIN)/pip-compile --allow-unsafe --generate-hashes --no-emit-find-links --no-emit-index-url --strip-extras \
+		--output-file=shared/requirements.txt shared/requirements.in
 
 unit: venv
 	$(PYTEST) tests/unit -q

@@ -1,6 +1,9 @@
 """API Gateway (REST, Lambda proxy) emulation over the template's Api events.
 
-Routes, the authorizer, stage and gateway responses all come from template.yaml.
+Routes, the authorizer, stage, throttling, usage plans and gateway responses all come from
+template.yaml. With ApiKeySourceType AUTHORIZER the usage identifier is the authorizer's
+`usageIdentifierKey`; there is no API key registry here, so any identifier the authorizer returns
+is taken as a key of the plan (API Gateway answers 403 for one that is not).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from clientele_local import docs
 from clientele_local.template import ACCOUNT_ID, API, FUNCTION, REGION, Template, function_name_from_arn
+from clientele_local.throttling import MethodLimit, Throttles, UsagePlan, method_limits, usage_plan
 from clientele_local.workers import WorkerPool
 
 log = logging.getLogger("clientele_local")
@@ -36,8 +40,11 @@ DEFAULT_STATUS = {
     "BAD_REQUEST_BODY": 400,
     "INTEGRATION_FAILURE": 504,
     "INTEGRATION_TIMEOUT": 504,
+    "INVALID_API_KEY": 403,
     "MISSING_AUTHENTICATION_TOKEN": 403,
+    "QUOTA_EXCEEDED": 429,
     "REQUEST_TOO_LARGE": 413,
+    "THROTTLED": 429,
     "UNAUTHORIZED": 401,
     "DEFAULT_5XX": 502,
 }
@@ -67,6 +74,15 @@ class ApiConfig:
     gateway_responses: dict[str, dict[str, Any]]
     binary_media_types: list[str]
     stage_variables: dict[str, str] | None
+    method_limits: list[MethodLimit] = field(default_factory=list)
+    usage_plan: UsagePlan | None = None
+    api_key_source: str = "HEADER"  # or AUTHORIZER: the authorizer's usageIdentifierKey
+    api_key_required: bool = False  # the default of the API's methods
+
+    def method_limit(self, resource_path: str, http_method: str) -> MethodLimit | None:
+        """The most specific throttling setting for the method, if any."""
+        scored = [(s, m) for m in self.method_limits if (s := m.specificity(resource_path, http_method)) is not None]
+        return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class Route:
     path: str
     function: str
     authorizer: str | None  # None = no authorization
+    api_key_required: bool
     regex: re.Pattern[str] = field(compare=False)
     rank: tuple[tuple[int, ...], int] = field(compare=False)  # literal < {param} < {proxy+}; ANY last
 
@@ -126,6 +143,10 @@ def load_apis(tpl: Template) -> tuple[dict[str, ApiConfig], list[Route]]:
             gateway_responses=tpl.resolve(props.get("GatewayResponses") or {}),
             binary_media_types=[str(t).replace("~1", "/") for t in tpl.resolve(props.get("BinaryMediaTypes") or [])],
             stage_variables=tpl.resolve(props.get("Variables")) or None,
+            method_limits=method_limits(tpl.resolve(props.get("MethodSettings") or [])),
+            usage_plan=usage_plan(logical_id, tpl.resolve(auth.get("UsagePlan"))),
+            api_key_source=str(tpl.resolve(props.get("ApiKeySourceType", "HEADER"))).upper(),
+            api_key_required=bool(tpl.resolve(auth.get("ApiKeyRequired", False))),
         )
 
     routes: list[Route] = []
@@ -143,11 +164,21 @@ def load_apis(tpl: Template) -> tuple[dict[str, ApiConfig], list[Route]]:
             override = (props.get("Auth") or {}).get("Authorizer")
             if override is not None:
                 authorizer = None if override in ("NONE", "AWS_IAM") else str(override)
+            key_required = bool(tpl.resolve((props.get("Auth") or {}).get("ApiKeyRequired", api.api_key_required)))
             path = str(tpl.resolve(props["Path"]))
             regex, rank = _compile(path)
             method = str(tpl.resolve(props["Method"])).upper()
             routes.append(
-                Route(api_name, method, path, function, authorizer, regex, (rank, 1 if method == "ANY" else 0))
+                Route(
+                    api_name,
+                    method,
+                    path,
+                    function,
+                    authorizer,
+                    key_required,
+                    regex,
+                    (rank, 1 if method == "ANY" else 0),
+                )
             )
     return apis, routes
 
@@ -192,9 +223,12 @@ class AuthorizerError(Exception):
 
 
 class Gateway:
-    def __init__(self, tpl: Template, pool: WorkerPool, auth_cache: bool = True) -> None:
+    def __init__(
+        self, tpl: Template, pool: WorkerPool, auth_cache: bool = True, throttles: Throttles | None = None
+    ) -> None:
         self.project_root = tpl.root
         self.pool = pool
+        self.throttles = throttles or Throttles()
         self.apis, routes = load_apis(tpl)
         self.routes = sorted(routes, key=lambda r: r.rank)
         self.auth_cache_enabled = auth_cache
@@ -248,15 +282,26 @@ class Gateway:
                 api, "MISSING_AUTHENTICATION_TOKEN", request_id, "Missing Authentication Token"
             )
         api = self.apis[route.api]
+        # Stage throttling comes first: a flood is refused before it costs an authorizer call.
+        limit = api.method_limit(route.path, method)
+        if limit is not None and not self.throttles.take(("method", api.logical_id, route.path, method), limit.limit):
+            return self.gateway_response(api, "THROTTLED", request_id, "Too Many Requests")
         context = self._request_context(api, route, request, request_id)
         event = self._base_event(api, route, request, params)
 
         authorizer_context: dict[str, Any] | None = None
+        usage_identifier: str | None = None
         if route.authorizer is not None:
             try:
-                authorizer_context = self._authorize(api, route, request, event, context)
+                authorizer_context, usage_identifier = self._authorize(api, route, request, event, context)
             except AuthorizerError as exc:
                 return self.gateway_response(api, exc.response_type, request_id, exc.message)
+        if route.api_key_required:
+            if api.api_key_source != "AUTHORIZER":
+                usage_identifier = request.headers.get("x-api-key")
+            refusal = self._usage_refusal(api, usage_identifier)
+            if refusal is not None:
+                return self.gateway_response(api, refusal[0], request_id, refusal[1])
         context["authorizer"] = authorizer_context
         event["requestContext"] = context
         body, is_b64 = self._body(api, request)
@@ -272,6 +317,22 @@ class Gateway:
         except (TypeError, ValueError, KeyError) as exc:
             log.error("%s returned a malformed proxy response: %s", route.function, exc)
             return self.gateway_response(api, "DEFAULT_5XX", request_id, "Internal server error")
+
+    def _usage_refusal(self, api: ApiConfig, identifier: str | None) -> tuple[str, str] | None:
+        """(gateway response type, message) when the usage plan refuses the request, else None."""
+        if not identifier:
+            return "INVALID_API_KEY", "Forbidden"
+        plan = api.usage_plan
+        if plan is None:
+            return None
+        key = ("plan", plan.plan_id, identifier)
+        if plan.quota is not None and self.throttles.exhausted(key, plan.quota):
+            return "QUOTA_EXCEEDED", "Limit Exceeded"
+        if plan.throttle is not None and not self.throttles.take(key, plan.throttle):
+            return "THROTTLED", "Too Many Requests"
+        if plan.quota is not None:
+            self.throttles.count(key, plan.quota)
+        return None
 
     def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes:
@@ -344,7 +405,8 @@ class Gateway:
 
     def _authorize(
         self, api: ApiConfig, route: Route, request: Request, event: dict[str, Any], context: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], str | None]:
+        """(the context handed to the integration, the answer's usageIdentifierKey)."""
         authorizer = api.authorizers.get(route.authorizer or "")
         if authorizer is None:
             raise AuthorizerError("AUTHORIZER_CONFIGURATION_ERROR", "Internal server error")
@@ -389,7 +451,8 @@ class Gateway:
             # REST APIs hand context values to the integration as strings.
             out[key] = json.dumps(value) if isinstance(value, bool) else str(value)
         out["integrationLatency"] = 0
-        return out
+        usage = answer.get("usageIdentifierKey")
+        return out, (str(usage) if usage else None)
 
     def _cached(self, key: tuple[str, ...]) -> dict[str, Any] | None:
         with self._cache_lock:
@@ -454,6 +517,9 @@ def _error_type(response_type: str) -> str:
         "UNAUTHORIZED": "UnauthorizedException",
         "ACCESS_DENIED": "AccessDeniedException",
         "MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",
+        "THROTTLED": "TooManyRequestsException",
+        "QUOTA_EXCEEDED": "LimitExceededException",
+        "INVALID_API_KEY": "ForbiddenException",
     }.get(response_type, "InternalServerErrorException")
 
 

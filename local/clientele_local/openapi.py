@@ -42,6 +42,12 @@ ERROR_SCHEMA = {
 }
 
 
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying (API Gateway's THROTTLED and QUOTA_EXCEEDED answers)",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
 def _error_messages() -> dict[int, list[str]]:
     """Every domain error's message, by HTTP status: the documented answers come from the code."""
     found: dict[int, list[str]] = {}
@@ -58,8 +64,9 @@ ERROR_MESSAGES = _error_messages()
 
 
 def _statuses(path: str, method: str) -> list[int]:
-    """The error answers an operation can give: writes add 403 (read-only key) and 409."""
-    statuses = [400, 401, 503]
+    """The error answers an operation can give: writes add 403 (read-only key) and 409; API Gateway's
+    throttles and quota (template.yaml) may answer 429 on any."""
+    statuses = [400, 401, 429, 503]
     if method != "get":
         statuses += [403, 409]
     if "{" in path:
@@ -122,6 +129,7 @@ def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> d
     for status in _statuses(path, method):
         if str(status) not in responses:
             responses[str(status)] = {"description": "; ".join(ERROR_MESSAGES[status]), "content": error}
+    responses["429"]["headers"] = {"Retry-After": RETRY_AFTER}
     if method == "post":
         operation.setdefault("parameters", []).append(
             {

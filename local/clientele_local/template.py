@@ -218,6 +218,8 @@ class Template:
             raise TemplateError(f"{logical_id}.StreamArn is unknown until the table exists")
         if type_ == API and attr == "RootResourceId":
             return short_id(name, "/", length=6)
+        if type_ == API and attr == "Stage":  # SAM's ${Api.Stage}: the stage's name
+            return self.resolve(self.properties(logical_id).get("StageName", "Prod"))
         raise TemplateError(f"unsupported attribute {logical_id}.{attr}")
 
     # --------------------------------------------------------------- intrinsics

@@ -10,7 +10,9 @@ import boto3
 import pytest
 
 from clientele.access import keys
+from clientele.access import store as api_keys
 from clientele.core.errors import ApiKeyNotFound, AuthenticationRequired
+from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Scope
 from clientele_local.inprocess import Context, load_function, sample_event
 
@@ -113,3 +115,58 @@ def test_unknown_key_id_cannot_be_revoked(table: str) -> None:
 def test_organization_ids_are_validated(table: str) -> None:
     with pytest.raises(ValueError, match="organization"):
         keys.create_key("Acme#1", Environment.SANDBOX)
+
+
+# ---------------------------------------------------------------- usage plans (ApiKeySourceType AUTHORIZER)
+
+
+def test_without_a_usage_plan_the_organization_is_the_usage_identifier(table: str) -> None:
+    """The local stack's case: no API Gateway keys; its gateway limits by what the authorizer returns."""
+    new = keys.create_key("acme", Environment.SANDBOX)
+    assert authorize(f"Bearer {new.secret}")["usageIdentifierKey"] == "acme"
+
+
+@pytest.fixture
+def usage_plan(table: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    plan = boto3.client("apigateway").create_usage_plan(name="clientele-dev-organizations")["id"]
+    monkeypatch.setenv("CLIENTELE_USAGE_PLAN_ID", plan)
+    return plan
+
+
+def _plan_keys(plan: str) -> dict[str, str]:
+    """{API key id: value} of the usage plan's keys."""
+    gateway = boto3.client("apigateway")
+    ids = [key["id"] for key in gateway.get_usage_plan_keys(usagePlanId=plan)["items"]]
+    return {key_id: gateway.get_api_key(apiKey=key_id, includeValue=True)["value"] for key_id in ids}
+
+
+def test_each_organization_gets_one_api_gateway_key_in_the_plan_and_the_authorizer_returns_it(usage_plan: str) -> None:
+    acme_keys = [
+        keys.create_key("acme", Environment.SANDBOX),
+        keys.create_key("acme", Environment.LIVE, read_only=True),
+    ]
+    globex = keys.create_key("globex", Environment.SANDBOX)
+    plan_keys = _plan_keys(usage_plan)
+    assert len(plan_keys) == 2  # one per organization, whatever its number of Clientele keys
+    acme_identifiers = {authorize(f"Bearer {new.secret}", method="GET")["usageIdentifierKey"] for new in acme_keys}
+    globex_identifier = authorize(f"Bearer {globex.secret}")["usageIdentifierKey"]
+    assert len(acme_identifiers) == 1
+    assert acme_identifiers | {globex_identifier} == set(plan_keys.values())
+    assert "acme" not in acme_identifiers
+
+
+def test_two_first_keys_at_once_leave_one_api_gateway_key(usage_plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The creation that loses the race for the organization's usage key deletes the API Gateway key it
+    made and uses the stored one."""
+    first = api_keys.usage_key("acme", usage_plan)
+    real_get_item = dynamo.get_item
+    calls = []
+
+    def not_yet_stored(key: dict[str, str], *, consistent: bool = False) -> dict | None:
+        calls.append(key)
+        return None if len(calls) == 1 else real_get_item(key, consistent=consistent)  # the race's first read
+
+    monkeypatch.setattr(dynamo, "get_item", not_yet_stored)
+    assert api_keys.usage_key("acme", usage_plan) == first
+    assert list(_plan_keys(usage_plan).values()) == [first]
+    assert [key["name"] for key in boto3.client("apigateway").get_api_keys()["items"]] == ["clientele-acme"]

@@ -128,3 +128,25 @@ def test_after_erasure_no_item_of_the_tenant_holds_the_consumer(
     audience = call("get_audience", principal=acme, path_params={"id": life["audience"]["id"]})["body"]
     assert audience["memberCount"] == 0
     assert call("erase_consumer", principal=acme, path_params={"id": consumer_id})["status"] == 404
+
+
+def test_an_erasure_retried_with_its_idempotency_key_gets_the_first_answer_again(
+    call: Invoke, acme: dict[str, str]
+) -> None:
+    """The answer was lost (a timeout, a dropped connection): the retry with the same key must not be
+    a 404 that leaves the caller unsure whether the consumer was erased."""
+    body = {"email": EMAIL, "phone": PHONE, "fullName": NAME}
+    consumer_id = call("create_consumer", principal=acme, body=body)["body"]["id"]
+    path, headers = {"id": consumer_id}, {"Idempotency-Key": "erase-zq-1"}
+    first = call("erase_consumer", principal=acme, path_params=path, headers=headers)
+    assert first["status"] == 200, first
+    retried = call("erase_consumer", principal=acme, path_params=path, headers=headers)
+    assert retried["status"] == 200
+    assert retried["body"] == first["body"]
+    assert call("erase_consumer", principal=acme, path_params=path)["status"] == 404  # no key: erased is gone
+    other_key = {"Idempotency-Key": "erase-zq-2"}
+    assert call("erase_consumer", principal=acme, path_params=path, headers=other_key)["status"] == 404
+    # The kept answer and its record hold nothing of the consumer: not even the id, in the key.
+    after = json.dumps(_everything(), default=str).lower()
+    for personal in (consumer_id, EMAIL, PHONE, NAME):
+        assert personal.lower() not in after, personal

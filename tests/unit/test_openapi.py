@@ -70,3 +70,13 @@ def test_batch_bodies_are_described() -> None:
         assert schema["type"] == "array"
         assert schema["maxItems"] == 500
         assert schema["items"] == {"$ref": f"#/components/schemas/{model}"}
+
+
+def test_every_operation_documents_429_and_its_retry_after() -> None:
+    """API Gateway's throttles and quota (template.yaml) may refuse any operation before it runs."""
+    for path, operations in openapi.build()["paths"].items():
+        for method, operation in operations.items():
+            answer = operation["responses"]["429"]
+            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            assert answer["headers"]["Retry-After"]["schema"]["type"] == "integer", (path, method)
+            assert "Retry-After" in answer["description"], (path, method)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import hashlib
+import json
 import math
 import os
 import string
@@ -103,6 +104,7 @@ SAM_MANAGED = {
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
 }
 SAM_STREAM_MANAGED = "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"
+API_GATEWAY_LOGS = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
 def as_list(value: Any) -> list[Any]:
@@ -126,6 +128,7 @@ def allowed_resources(tpl: Template) -> dict[str, str]:
         bucket: "s3",
         **{f"{bucket}/{prefix}*": "s3" for prefix in FILE_PREFIXES},
         tpl.arn("StreamFailureQueue"): "sqs",
+        tpl.arn("ImportStartFailureQueue"): "sqs",  # StartImportFunction's on-failure destination
         str(tpl.resolve({"Ref": "CursorSecret"})): "secretsmanager",
         str(tpl.resolve({"Fn::Sub": secrets})): "secretsmanager",
     }
@@ -373,6 +376,8 @@ def _sam_roles() -> dict[str, Json]:
 
 def test_the_roles_sam_generates_add_only_the_known_managed_policies_and_our_own_statements() -> None:
     roles = _sam_roles()
+    # The one role not a function's: API Gateway's, for access logs (checked below).
+    roles.pop("ApiGatewayLoggingRole")
     streams = {
         name
         for name in FUNCTIONS
@@ -391,6 +396,20 @@ def test_the_roles_sam_generates_add_only_the_known_managed_policies_and_our_own
                     assert str(template.resolve(raw)) in allowed, (role_name, raw)
                 for action in as_list(statement["Action"]):
                     assert "*" not in str(action), (role_name, action)
+
+
+def test_the_api_gateway_logging_role_only_writes_logs() -> None:
+    """API Gateway's account-wide role for access logs: assumed by API Gateway alone, holding only the
+    AWS policy that writes CloudWatch Logs."""
+    properties = template.properties("ApiGatewayLoggingRole")
+    (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert [str(template.resolve(arn)) for arn in properties["ManagedPolicyArns"]] == [API_GATEWAY_LOGS]
+    assert "Policies" not in properties
+    assert template.properties("ApiGatewayAccount")["CloudWatchRoleArn"] == {
+        "Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]
+    }
 
 
 # ---------------------------------------------------------------- tenant isolation by key construction
@@ -549,8 +568,36 @@ def test_functions_log_no_events_and_no_debug() -> None:
         assert not guarded & set(own), f"{name} overrides {guarded & set(own)}"
 
 
+# What an access log line may say: who, which route (its template, never the path with its ids or the
+# query string with its cursors and searches), the outcome. Anything else fails until it is added here.
+ACCESS_LOG_VARIABLES = {
+    "$context.requestId",
+    "$context.requestTime",
+    "$context.identity.sourceIp",
+    "$context.httpMethod",
+    "$context.resourcePath",
+    "$context.status",
+    "$context.responseLength",
+    "$context.responseLatency",
+    "$context.authorizer.organization",
+    "$context.authorizer.environment",
+    "$context.authorizer.keyId",
+    "$context.error.responseType",
+}
+
+
 def test_api_gateway_does_not_log_request_bodies() -> None:
     api = template.properties("Api")
     for setting in api.get("MethodSettings") or []:
         assert setting.get("DataTraceEnabled") is not True
-    assert "AccessLogSetting" not in api  # none today; a format must never name $input or the query string
+        assert setting.get("LoggingLevel", "OFF") == "OFF"  # execution logs would hold requests
+
+
+def test_access_logs_name_routes_and_outcomes_never_paths_or_query_strings() -> None:
+    setting = template.properties("Api")["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(setting["Format"])  # one JSON object per request
+    assert set(line.values()) <= ACCESS_LOG_VARIABLES, set(line.values()) - ACCESS_LOG_VARIABLES
+    assert {"$context.resourcePath", "$context.status", "$context.authorizer.organization"} <= set(line.values())
+    for unsafe in ("$context.path", "$input", "requestOverride", "responseOverride", "$method.request"):
+        assert unsafe not in setting["Format"].replace("$context.resourcePath", "")

@@ -22,7 +22,7 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
     The policy depends only on the key (never on the route), so API Gateway may cache it per key:
     secret keys may call every route, read-only keys only GET, HEAD and OPTIONS.
     """
-    principal = keys.authenticate(keys.bearer_secret(authorization))
+    principal, usage_identifier = keys.identify(keys.bearer_secret(authorization))
     arn = parse_arn(method_arn)
     policy = APIGatewayAuthorizerResponse(
         principal_id=principal.key_id,
@@ -31,6 +31,7 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
         api_id=arn.api_id,
         stage=arn.stage,
         context=principal.as_context(),
+        usage_identifier_key=usage_identifier,  # the usage plan (ApiKeySourceType AUTHORIZER) limits by it
     )
     if principal.scope is Scope.WRITE:
         policy.allow_all_routes()

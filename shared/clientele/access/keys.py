@@ -8,6 +8,7 @@ slow hash), and a key is bound to one organization and one environment.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import string
@@ -55,9 +56,17 @@ def create_key(organization: str, environment: Environment | str, *, read_only: 
         hint=_hint(secret),
         secret_hash=_hash(secret),
         created_at=clock.now(),
+        usage_key=_usage_key(organization),
     )
     api_keys.insert(record)
     return NewKey(key_id=record.key_id, secret=secret, record=record)
+
+
+def _usage_key(organization: str) -> str | None:
+    """On AWS (CLIENTELE_USAGE_PLAN_ID: the stack's UsagePlanId output), the organization's key in the
+    API's usage plan. Without a plan (the local stack) none: the organization itself identifies it."""
+    plan = os.environ.get("CLIENTELE_USAGE_PLAN_ID")
+    return api_keys.usage_key(valid_organization(organization), plan) if plan else None
 
 
 def list_keys(organization: str) -> list[ApiKeyRecord]:
@@ -81,7 +90,12 @@ def bearer_secret(authorization: str | None) -> str:
 
 
 def authenticate(secret: str) -> Principal:
-    """Resolves a key to its principal; unknown, malformed and revoked keys all look the same."""
+    return identify(secret)[0]
+
+
+def identify(secret: str) -> tuple[Principal, str]:
+    """Resolves a key to its principal and its usage identifier (the organization's API Gateway key,
+    or the organization where keys have none); unknown, malformed and revoked keys all look the same."""
     if not _KEY_PATTERN.match(secret):
         raise AuthenticationRequired()
     # The lookup is by the hash of the whole key, prefix included: a key whose prefix was edited
@@ -89,8 +103,9 @@ def authenticate(secret: str) -> Principal:
     item = api_keys.find_by_hash(_hash(secret))
     if item is None:
         raise AuthenticationRequired()
-    return Principal(
+    principal = Principal(
         tenant=Tenant(organization=item["organization"], environment=Environment(item["environment"])),
         scope=Scope(item["scope"]),
         key_id=item["keyId"],
     )
+    return principal, str(item.get("usageKey") or item["organization"])

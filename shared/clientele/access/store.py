@@ -3,6 +3,7 @@ the one place where a partition key does not start with the tenant.
 
   key record   pk=ORG#<organization>        sk=APIKEY#<keyId>   gsi1pk=APIKEY#<keyId> gsi1sk=APIKEY
   key lookup   pk=APIKEYHASH#<sha256(key)>  sk=APIKEYHASH       (deleted on revocation)
+  usage key    pk=ORG#<organization>        sk=USAGEKEY         the organization's API Gateway key
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clientele.core import aws
 from clientele.core.errors import ApiKeyNotFound
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Scope
@@ -25,6 +27,7 @@ class ApiKeyRecord:
     secret_hash: str
     created_at: str
     revoked_at: str | None = None
+    usage_key: str | None = None  # the organization's API Gateway key value (usage plan identifier)
 
     @staticmethod
     def key(organization: str, key_id: str) -> dict[str, str]:
@@ -48,6 +51,7 @@ class ApiKeyRecord:
             "secretHash": self.secret_hash,
             "createdAt": self.created_at,
             "revokedAt": self.revoked_at,
+            **({"usageKey": self.usage_key} if self.usage_key else {}),
         }
 
     def to_lookup_item(self) -> dict[str, Any]:
@@ -59,6 +63,7 @@ class ApiKeyRecord:
             "environment": str(self.environment),
             "scope": str(self.scope),
             "secretHash": self.secret_hash,
+            **({"usageKey": self.usage_key} if self.usage_key else {}),  # the authorizer's one read
         }
 
     @classmethod
@@ -72,6 +77,7 @@ class ApiKeyRecord:
             secret_hash=item["secretHash"],
             created_at=item["createdAt"],
             revoked_at=item.get("revokedAt"),
+            usage_key=item.get("usageKey"),
         )
 
 
@@ -122,3 +128,27 @@ def revoke(record: ApiKeyRecord, revoked_at: str) -> None:
         )
     except dynamo.TransactionCancelled:
         raise ApiKeyNotFound("API key not found or already revoked") from None
+
+
+def usage_key(organization: str, usage_plan_id: str) -> str:
+    """The value of the organization's API Gateway key in the usage plan, which the authorizer returns
+    as usageIdentifierKey. Created, and added to the plan, the first time the organization gets a key."""
+    key = {"pk": f"ORG#{organization}", "sk": "USAGEKEY"}
+    item = dynamo.get_item(key, consistent=True)
+    if item is not None:
+        return str(item["value"])
+    gateway = aws.client("apigateway")
+    created = gateway.create_api_key(name=f"clientele-{organization}", enabled=True)
+    gateway.create_usage_plan_key(usagePlanId=usage_plan_id, keyId=created["id"], keyType="API_KEY")
+    stored = {**key, "entity": "UsageKey", "organization": organization, "apiKeyId": created["id"]}
+    stored["value"] = created["value"]
+    try:
+        dynamo.transact([dynamo.put(stored, condition="attribute_not_exists(pk)")])
+    except dynamo.TransactionCancelled:
+        # A concurrent first key won: drop this one from the plan and use the stored one.
+        gateway.delete_usage_plan_key(usagePlanId=usage_plan_id, keyId=created["id"])
+        gateway.delete_api_key(apiKey=created["id"])
+        winner = dynamo.get_item(key, consistent=True)
+        assert winner is not None
+        return str(winner["value"])
+    return str(created["value"])

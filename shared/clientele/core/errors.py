@@ -67,6 +67,23 @@ class PermissionDenied(ClienteleError):
     message = "This API key is read-only and cannot make changes"
 
 
+class TooManyRequests(ClienteleError):
+    """Raised by API Gateway itself (THROTTLED in template.yaml, with Retry-After) when a method's or an
+    organization's rate is exceeded; kept here, as PermissionDenied is, so the contract has one definition."""
+
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limited"
+    message = "Too many requests: wait the seconds Retry-After gives, then retry"
+
+
+class QuotaExceeded(TooManyRequests):
+    """API Gateway's QUOTA_EXCEEDED: the organization's daily request quota (template.yaml's usage plan)."""
+
+    code = "quota_exceeded"
+    message = "The organization has used its daily request quota; it renews at 00:00 UTC"
+
+
 class NotFound(ClienteleError):
     status = 404
     type = "invalid_request_error"
