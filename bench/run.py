@@ -46,7 +46,7 @@ from clientele.data.consumers import ConsumerRecord  # noqa: E402
 from clientele.data.dynamo import serialize  # noqa: E402
 from clientele.models import SortBy  # noqa: E402
 from clientele.tenancy import Environment, Principal  # noqa: E402
-from clientele_local.atomic import make_moto_dynamodb_atomic  # noqa: E402
+from clientele_local import moto_patches  # noqa: E402
 from clientele_local.resources import table_request  # noqa: E402
 from clientele_local.template import Template  # noqa: E402
 
@@ -84,7 +84,7 @@ def cold_start(function: str, runs: int = 5) -> float:
 
 
 def main() -> None:
-    make_moto_dynamodb_atomic()
+    moto_patches.apply()
     store.fast_responses()
     rows: list[dict[str, Any]] = []
     with mock_aws():

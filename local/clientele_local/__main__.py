@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from clientele_local.demo_key import ensure_demo_key
+from clientele_local.moto_patches import ClienteleLocalError
 from clientele_local.stack import LocalStack
 
 
@@ -99,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         persist=not args.no_persist,
     )
     try:
-        stack.start()
+        try:
+            stack.start()
+        except ClienteleLocalError as exc:  # e.g. another moto than the patches were written for
+            print(f"[local] {exc}", file=sys.stderr, flush=True)
+            return 1
         key = None if args.no_demo_key else ensure_demo_key(stack)
         _banner(stack, key)
         stack.write_stack_file()
