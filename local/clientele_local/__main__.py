@@ -53,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-demo-key", action="store_true", help="do not mint/print the sandbox demo key")
     parser.add_argument("--no-persist", action="store_true", help="neither reload nor save data")
     parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="bench only (what the journal costs): save writes at a graceful stop alone, so a crash loses them",
+    )
+    parser.add_argument(
         "--no-auth-cache", action="store_true", help="call the authorizer on every request (ignore ReauthorizeEvery)"
     )
     return parser.parse_args(argv)
@@ -98,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         parameters=parameters,
         auth_cache=not args.no_auth_cache,
         persist=not args.no_persist,
+        journaling=not args.no_journal,
     )
     try:
         try:

@@ -2,15 +2,15 @@
 
 The local store replaces a few of moto's methods: one lock around DynamoDB's reads and writes and
 transactions without whole-table copies (atomic.py), Queries that read one partition
-(partitions.py), and for the bench only, answers written without moto's serializer. Each
-replacement leans on moto's internals (method signatures, what calls what, attribute names), which
-any release may change without a word. So `apply` refuses another moto than MOTO_VERSION, naming
-what to re-check, before anything is patched or started; and tests/integration/test_moto_patches.py
-holds every patched path's answers beside moto's own.
+(partitions.py), every write on disk before its answer (journal.py), and for the bench only, answers
+written without moto's serializer. Each replacement leans on moto's internals (method signatures,
+what calls what, attribute names), which any release may change without a word. So `apply` refuses
+another moto than MOTO_VERSION, naming what to re-check, before anything is patched or started; and
+tests/integration/test_moto_patches.py holds every patched path's answers beside moto's own.
 
 To move to a new moto: pin it in requirements-dev.txt, re-read each target below in its source,
-run that test and tests/integration/test_local_store.py and test_partitions.py, then set
-MOTO_VERSION.
+run that test and tests/integration/test_local_store.py, test_partitions.py and test_journal.py,
+then set MOTO_VERSION.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoResult
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.s3.models import S3Backend
 
-from clientele_local import atomic, partitions
+from clientele_local import atomic, journal, partitions
 
 MOTO_VERSION = "5.2.5"  # the pin in requirements-dev.txt these patches were written and tested against
 
@@ -77,21 +79,29 @@ STORE: tuple[Patch, ...] = (
     Patch(Item, "__new__", _untracked, "atomic.py: items that moto's instance list does not keep alive"),
     Patch(ConditionExpressionParser, "parse", atomic.parsed_once, "atomic.py: each condition parsed once"),
     Patch(Table, "query", partitions.partitioned, "partitions.py: a Query reads its partition only"),
-    Patch(Table, "put_item", atomic.watched_put, "atomic.py: every put"),
-    Patch(Table, "delete_item", atomic.watched_delete, "atomic.py: every delete"),
+    Patch(Table, "put_item", _writes(atomic.watched_put, journal.noted_put), "atomic.py, journal.py: every put"),
+    Patch(Table, "delete_item", _writes(atomic.watched_delete, journal.noted_delete), "atomic.py, journal.py"),
     Patch(
         DynamoDBBackend,
         "update_item",
-        _writes(atomic.watched_update, atomic.locked),
-        "atomic.py: updates change the item in place",
+        _writes(atomic.watched_update, journal.noted_update, atomic.locked),
+        "atomic.py, journal.py: updates change the item in place",
     ),
     Patch(
         DynamoDBBackend,
         "transact_write_items",
-        _writes(atomic.journal_instead_of_snapshots, atomic.locked),
-        "atomic.py: rollback without table copies (it swaps moto.dynamodb.models.copy meanwhile)",
+        _writes(atomic.journal_instead_of_snapshots, journal.committed_only, atomic.locked),
+        "atomic.py: rollback without table copies (it swaps moto.dynamodb.models.copy meanwhile); journal.py",
     ),
     *(Patch(DynamoDBBackend, name, atomic.locked, "atomic.py: one lock") for name in _LOCKED_ONLY),
+    Patch(S3Backend, "put_object", journal.noted_put_object, "journal.py: Put/Copy/CompleteMultipartUpload"),
+    Patch(S3Backend, "delete_object", journal.noted_delete_object, "journal.py: DeleteObject(s)"),
+    Patch(
+        DomainDispatcherApplication,
+        "__call__",
+        journal.around_requests,
+        "journal.py: the server answers after the fsync",
+    ),
 )
 
 
@@ -125,7 +135,11 @@ BENCH: tuple[Patch, ...] = (
 )
 
 # Not replacements, but internals the local store reads or calls directly.
-INTERNALS = ("moto.dynamodbstreams.models.DynamoDBStreamsBackend.shard_iterators (streams.py: used iterators dropped)",)
+INTERNALS = (
+    "moto.dynamodbstreams.models.DynamoDBStreamsBackend.shard_iterators (streams.py: used iterators dropped)",
+    "moto.dynamodb.models.dynamodb_backends, moto.s3.models.s3_backends, FakeKey.metadata/set_metadata, "
+    "Item.attrs, DynamoType (journal.py: after-images read from, and replayed into, the backends)",
+)
 
 _MISSING = object()
 _ORIGINALS: dict[tuple[type, str], Any] = {}  # what each applied patch replaced, in order applied

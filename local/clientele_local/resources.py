@@ -63,7 +63,7 @@ class Moto:
     _session: boto3.Session | None = field(default=None, repr=False)
 
     def start(self) -> None:
-        # The server runs in this process: give it DynamoDB's atomicity (refuses another moto).
+        # The server runs in this process: DynamoDB's atomicity, and the journal (refuses another moto).
         moto_patches.apply()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()

@@ -16,7 +16,7 @@ from moto import mock_aws
 from clientele import aws, keys, klaviyo, settings, sync
 from clientele.data import files
 from clientele.tenancy import Environment
-from clientele_local import moto_patches
+from clientele_local import journal, moto_patches
 from clientele_local.filters import matches_any, parse_filters
 from clientele_local.inprocess import Context, api_event, load_function
 from clientele_local.klaviyo_standin import KlaviyoStandin
@@ -81,6 +81,7 @@ def served(moto_server: Moto) -> Iterator[Moto]:
     """The moto server, reset for the test (and after it, so tests with mock_aws start clean)."""
     reset(moto_server)
     yield moto_server
+    journal.activate(None)
     _empty(moto_server)
 
 

@@ -1,11 +1,11 @@
 """Every change the local store makes to moto (clientele_local/moto_patches.py) answers as moto does.
 
-The same operations, over HTTP against the local stack's moto server, once patched as `make run` is,
-once with the bench's serializer on top, and once with moto exactly as released: the
+The same operations, over HTTP against the local stack's moto server, once patched as `make run` is
+(journal on), once with the bench's serializer on top, and once with moto exactly as released: the
 answers must match. The operations go through every patched path: each DynamoDB read and write
 (conditions parsed once, Queries by partition, transactions committed and cancelled, items
 untracked), the stream read with its iterators forgotten, S3 puts, copies, deletes and multipart
-uploads. And another moto than the one the patches were written for is
+uploads, and the server's entry. And another moto than the one the patches were written for is
 refused before anything is patched.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 from typing import Any
 
 import moto
@@ -20,7 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.table import Table
 
-from clientele_local import moto_patches
+from clientele_local import journal, moto_patches
 from clientele_local.moto_patches import ClienteleLocalError
 from clientele_local.resources import Moto
 from clientele_local.template import ACCOUNT_ID, REGION
@@ -256,8 +257,14 @@ def _scenario(server: Moto, forget_iterators: bool) -> list[Any]:
     return answers
 
 
-def test_every_patched_path_answers_as_moto_does(served: Moto) -> None:
+def test_every_patched_path_answers_as_moto_does(served: Moto, tmp_path: Path) -> None:
+    log = journal.Journal(tmp_path / "journal")
+    log.open()
+    journal.activate(log)
     patched = _scenario(served, forget_iterators=True)
+    journal.activate(None)
+    log.close()
+    assert len(list((tmp_path / "journal").glob("*.jsonl"))) == 1  # the journal was on all along
 
     reset(served)
     moto_patches.apply(moto_patches.BENCH)
