@@ -36,7 +36,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench import population, store  # noqa: E402
+from bench import journal, population, store  # noqa: E402
 from bench.bulk import bulk_rows  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
@@ -244,6 +244,7 @@ def main() -> None:
     functions = sorted(path.name for path in (ROOT / "functions").iterdir() if (path / "app.py").is_file())
     cold = {name: round(cold_start(name) * 1000, 1) for name in functions}
     report(rows, reads, bulk, cold)
+    journal.run()  # the local store's journal: creates/s with and without it
 
 
 def timed_row(
