@@ -33,7 +33,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench import coldstart, population, store  # noqa: E402
+from bench import coldstart, journal, population, store  # noqa: E402
 from bench.bulk import bulk_rows  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
@@ -44,7 +44,7 @@ from clientele.consumers.store import ConsumerRecord  # noqa: E402
 from clientele.core import aws, settings  # noqa: E402
 from clientele.core.store.dynamo import serialize  # noqa: E402
 from clientele.core.tenancy import Environment, Principal  # noqa: E402
-from clientele_local.atomic import make_moto_dynamodb_atomic  # noqa: E402
+from clientele_local import moto_patches  # noqa: E402
 from clientele_local.resources import table_request  # noqa: E402
 from clientele_local.template import Template  # noqa: E402
 
@@ -62,7 +62,7 @@ def timed_pair(operation: Callable[[int], Any], floor: Callable[[int], Any]) -> 
 
 
 def main() -> None:
-    make_moto_dynamodb_atomic()
+    moto_patches.apply()
     store.fast_responses()
     rows: list[dict[str, Any]] = []
     with mock_aws():
@@ -220,6 +220,7 @@ def main() -> None:
         reads = read_rows(meter, raw)
         bulk = bulk_rows(meter, raw, {"10k": "small0", "100k": "big"})
     report(rows, reads, bulk, coldstart.rows())
+    journal.run()  # the local store's journal: creates/s with and without it
 
 
 def timed_row(

@@ -1,37 +1,29 @@
 """Bench-only help with moto at scale: loading items straight into the table, answers written out
-without moto's generic serializer, and the table's objects kept out of the garbage collector's way.
+without moto's generic serializer (patched in clientele_local/moto_patches.py, as every change to
+moto is), and the table's objects kept out of the garbage collector's way.
 (Queries that read one partition are the local store's own: clientele_local/partitions.py.)"""
 
 from __future__ import annotations
 
-import base64
 import gc
-import json
 from collections.abc import Iterable
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.responses import DynamoResult
 
-from clientele_local import partitions
-
-_ORIGINALS: dict[tuple[type, str], Any] = {}
+from clientele_local import moto_patches, partitions
 
 
-def _patch(owner: type, name: str) -> Any:
-    """The method to wrap, remembered so that `restore` can put it back."""
-    _ORIGINALS.setdefault((owner, name), getattr(owner, name))
-    return _ORIGINALS[(owner, name)]
+def fast_responses() -> None:
+    """moto's DynamoDB answers written out without its serializer (clientele_local/moto_patches.py's
+    BENCH patch, which says why)."""
+    moto_patches.apply(moto_patches.BENCH)
 
 
 def restore() -> None:
-    """Undoes every patch of this module (the tests use moto as it is)."""
-    for (owner, name), method in _ORIGINALS.items():
-        setattr(owner, name, method)
-    _ORIGINALS.clear()
+    """moto's own serializer again (the tests use it)."""
+    moto_patches.restore(moto_patches.BENCH)
 
 
 def load(table_name: str, region: str, items: Iterable[dict[str, Any]]) -> int:
@@ -59,28 +51,3 @@ def settle() -> None:
     only what was made since."""
     gc.collect()
     gc.freeze()
-
-
-def fast_responses() -> None:
-    """moto 5 builds each DynamoDB response through its generic, shape-driven serializer, at about
-    9 ms per item read: it would be most of every figure, for the service and its raw floor alike.
-    Results are already DynamoDB JSON (DynamoResult), so they are written out as JSON directly."""
-
-    def execute_result(self: DynamoResult, context: Any) -> Any:
-        if isinstance(self.result, Exception):
-            return original(self, context)
-        body = json.dumps(self.result, default=_json_default)
-        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
-
-    original = _patch(DynamoResult, "execute_result")
-    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    raise TypeError(f"{type(value).__name__} is not JSON")

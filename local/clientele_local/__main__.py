@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 
 from clientele_local.demo_key import ensure_demo_key
+from clientele_local.moto_patches import ClienteleLocalError
 from clientele_local.stack import LocalStack
 
 
@@ -51,6 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-demo-key", action="store_true", help="do not mint/print the sandbox demo key")
     parser.add_argument("--no-persist", action="store_true", help="neither reload nor save data")
+    parser.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="bench only (what the journal costs): save writes at a graceful stop alone, so a crash loses them",
+    )
     parser.add_argument(
         "--no-auth-cache", action="store_true", help="call the authorizer on every request (ignore ReauthorizeEvery)"
     )
@@ -97,9 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         parameters=parameters,
         auth_cache=not args.no_auth_cache,
         persist=not args.no_persist,
+        journaling=not args.no_journal,
     )
     try:
-        stack.start()
+        try:
+            stack.start()
+        except ClienteleLocalError as exc:  # e.g. another moto than the patches were written for
+            print(f"[local] {exc}", file=sys.stderr, flush=True)
+            return 1
         key = None if args.no_demo_key else ensure_demo_key(stack)
         _banner(stack, key)
         stack.write_stack_file()

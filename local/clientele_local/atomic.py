@@ -24,7 +24,7 @@ Query and GetItem hands out included: a long-running stack or bench grew by ever
 read. Items are created untracked, so a copy lives as long as the request that needed it.
 
 Queries read only their partition (clientele_local/partitions.py), and a rolled-back transaction
-puts its items back there too.
+puts its items back there too. The wrappers here are installed by clientele_local/moto_patches.py.
 """
 
 from __future__ import annotations
@@ -38,15 +38,13 @@ from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
 from clientele_local import partitions
 
-_LOCK = threading.RLock()
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
-_READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
+LOCK = threading.RLock()  # also held by journal.py while it reads what a request wrote
+WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+READS = ("get_item", "batch_get_item", "query", "scan", "transact_get_items")
 
 
 # Items a running transaction changed, as they were before, in the order it first changed them:
@@ -100,36 +98,49 @@ def _key(table: Table, attributes: dict[str, Any]) -> tuple[Any, Any]:
     return hash_key, DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
 
 
-def _watched_writes() -> None:
-    """Every write moto makes, alone or in a transaction, ends in one of these three: each notes its
-    item in the running transaction's journal first, and moves it in the Query partitions after."""
-    put, delete, update = Table.put_item, Table.delete_item, DynamoDBBackend.update_item
+def watched_put(put: Any) -> Any:
+    """Table.put_item: every write moto makes, alone or in a transaction, ends in this one, in
+    `watched_delete` or in `watched_update`. Each notes its item in the running transaction's journal
+    first, and moves it in the Query partitions after."""
 
+    @functools.wraps(put)
     def put_item(self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         where = _before_write(self, *_key(self, item_attrs))
         item = put(self, item_attrs, *args, **kwargs)
         partitions.move(self, where, item)
         return item
 
+    return put_item
+
+
+def watched_delete(delete: Any) -> Any:
+    """Table.delete_item, as `watched_put`."""
+
+    @functools.wraps(delete)
     def delete_item(self: Table, hash_key: Any, range_key: Any) -> Any:
         where = _before_write(self, hash_key, range_key)
         item = delete(self, hash_key, range_key)
         partitions.move(self, where, None)
         return item
 
+    return delete_item
+
+
+def watched_update(update: Any) -> Any:
+    """DynamoDBBackend.update_item, as `watched_put` (moto changes the item in place: read it before)."""
+
+    @functools.wraps(update)
     def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         table = self.get_table(table_name)
-        where = _before_write(table, *_key(table, key))  # read before moto changes the item in place
+        where = _before_write(table, *_key(table, key))
         item = update(self, table_name, key, *args, **kwargs)
         partitions.move(table, where, item)
         return item
 
-    Table.put_item = put_item  # type: ignore[method-assign]
-    Table.delete_item = delete_item  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    return update_item
 
 
-def _journal_instead_of_snapshots(method: Any) -> Any:
+def journal_instead_of_snapshots(method: Any) -> Any:
     """moto copies each table a transaction touches, to roll back to it on failure: at a hundred
     thousand items that copy is seconds and hundreds of megabytes per transaction. Here moto gets
     the live table as its "copy" (so its rollback changes nothing) and the transaction keeps a
@@ -167,7 +178,7 @@ _PARSED: dict[tuple[str, str, str], tuple[Any, list[str], list[str]]] = {}
 _MAX_PARSED = 10_000
 
 
-def _parsed_once(parse: Any) -> Any:
+def parsed_once(parse: Any) -> Any:
     @functools.wraps(parse)
     def parse_once(self: ConditionExpressionParser) -> Any:
         if not self.condition_expression:
@@ -187,34 +198,20 @@ def _parsed_once(parse: Any) -> Any:
             self.expr_attr_values_found.extend(parsed[2])
         return parsed[0]
 
-    parse_once._clientele_once = True  # type: ignore[attr-defined]
     return parse_once
 
 
-def _untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
+def untracked(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """Item.__new__: an Item that moto's class-wide instance list does not keep alive."""
     return object.__new__(cls)
 
 
-def make_moto_dynamodb_atomic() -> None:
-    Item.__new__ = staticmethod(_untracked)  # type: ignore[method-assign]
-    Item.instances_tracked = []  # type: ignore[attr-defined]
-    if not getattr(ConditionExpressionParser.parse, "_clientele_once", False):
-        ConditionExpressionParser.parse = _parsed_once(ConditionExpressionParser.parse)  # type: ignore[method-assign]
-    partitions.partitioned_queries()
-    if not getattr(Table.put_item, "_clientele_watched", False):
-        _watched_writes()
-        Table.put_item._clientele_watched = True  # type: ignore[attr-defined]
-    for name in (*_WRITES, *_READS):
-        method = getattr(DynamoDBBackend, name)
-        if getattr(method, "_clientele_atomic", False):
-            continue
-        if name == "transact_write_items":
-            method = _journal_instead_of_snapshots(method)
+def locked(method: Any) -> Any:
+    """A DynamoDBBackend read or write (WRITES, READS), one at a time under the store's lock."""
 
-        @functools.wraps(method)
-        def locked(self: Any, *args: Any, __method: Any = method, **kwargs: Any) -> Any:
-            with _LOCK:
-                return __method(self, *args, **kwargs)
+    @functools.wraps(method)
+    def under_lock(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with LOCK:
+            return method(self, *args, **kwargs)
 
-        locked._clientele_atomic = True  # type: ignore[attr-defined]
-        setattr(DynamoDBBackend, name, locked)
+    return under_lock

@@ -28,7 +28,7 @@ Partitions = dict[Any, tuple[list[Any], list[Any]]]
 Positions = dict[str | None, tuple[Any, tuple[Any, ...]] | None]
 # table -> index name (None: the table itself) -> (hash attribute, range attribute, partitions)
 _GROUPS: weakref.WeakKeyDictionary[Table, dict[str | None, tuple[str, str, Partitions]]] = weakref.WeakKeyDictionary()
-_ORIGINAL_QUERY = Table.query
+_ORIGINAL_QUERY: Any = Table.query  # moto's own; `partitioned` is handed the one it wraps
 
 
 def _keys_of(table: Table, index_name: str | None) -> tuple[str, str] | None:
@@ -116,6 +116,12 @@ def forget(table: Table) -> None:
 _SIGNATURE = inspect.signature(_ORIGINAL_QUERY)
 
 
+def forget_all() -> None:
+    """Drops every grouping: moto_patches does as it installs the Query again, after writes that may
+    not have kept them in step (moto's own write paths, while a test compares with moto)."""
+    _GROUPS.clear()
+
+
 def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
     bound = _SIGNATURE.bind(self, *args, **kwargs)
     arguments = bound.arguments
@@ -163,7 +169,10 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
         del self.sorted_items
 
 
-def partitioned_queries() -> None:
-    """Installs the partitioned Query. The local store's write paths (clientele_local/atomic.py, which
-    installs it) keep the partitions in step through `positions` and `move`."""
-    Table.query = _query  # type: ignore[method-assign]
+def partitioned(query: Any) -> Any:
+    """Table.query over moto's own `query`: the partitioned Query (clientele_local/moto_patches.py
+    installs it). The local store's write paths (clientele_local/atomic.py) keep the partitions in
+    step through `positions` and `move`."""
+    global _ORIGINAL_QUERY, _SIGNATURE
+    _ORIGINAL_QUERY, _SIGNATURE = query, inspect.signature(query)
+    return _query

@@ -2,17 +2,21 @@
 
 Layout under <state>/data/: <TableLogicalId>.jsonl (DynamoDB JSON, one item a line),
 s3/<BucketLogicalId>/<key> (object bytes) and s3/<BucketLogicalId>.index.jsonl (key,
-content type, metadata). The whole data/ folder is replaced atomically.
+content type, metadata). The whole data/ folder is replaced atomically, and is on disk (fsync'd)
+before dump returns: the journal (journal.py) that it folds in is deleted after it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import os
 import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from clientele_local.journal import binary_as_bytes
 from clientele_local.resources import Moto
 from clientele_local.template import BUCKET, TABLE, Template
 
@@ -40,7 +44,7 @@ def dump(tpl: Template, moto: Moto, state_dir: Path) -> None:
             # A Scan is fine here: local tooling, never the request path.
             for page in ddb.get_paginator("scan").paginate(TableName=name):
                 for item in page["Items"]:
-                    fh.write(json.dumps(item, separators=(",", ":")) + "\n")
+                    fh.write(json.dumps(item, separators=(",", ":"), default=_base64) + "\n")
                     n += 1
         counts.append(f"{logical_id}: {n} items")
 
@@ -72,18 +76,54 @@ def dump(tpl: Template, moto: Moto, state_dir: Path) -> None:
                     n += 1
         counts.append(f"{logical_id}: {n} objects")
 
+    _fsync_tree(tmp)
     old = state_dir / "data.old"
     shutil.rmtree(old, ignore_errors=True)
     if data.exists():
         data.rename(old)
     tmp.rename(data)
+    _fsync(state_dir)
     shutil.rmtree(old, ignore_errors=True)
     log.info("state saved to %s (%s)", data, ", ".join(counts) or "nothing")
 
 
+def _base64(value: Any) -> str:
+    """A binary attribute's bytes, as DynamoDB JSON writes them."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Every file, then every folder, of a snapshot on disk: a power cut must not leave it half there."""
+    folders = []
+    for walked, _, files in os.walk(root):
+        folders.append(Path(walked))
+        for name in files:
+            _fsync(Path(walked) / name)
+    for folder in reversed(folders):
+        _fsync(folder)
+
+
+def _snapshot(state_dir: Path) -> Path | None:
+    """data/, or data.old/ if a dump was cut between its two renames (the journal since then is kept)."""
+    for name in ("data", "data.old"):
+        if (state_dir / name).is_dir():
+            return state_dir / name
+    return None
+
+
 def load(tpl: Template, moto: Moto, state_dir: Path) -> None:
-    data = state_dir / "data"
-    if not data.is_dir():
+    data = _snapshot(state_dir)
+    if data is None:
         return
     ddb, s3 = moto.client("dynamodb"), moto.client("s3")
     counts: list[str] = []
@@ -92,7 +132,8 @@ def load(tpl: Template, moto: Moto, state_dir: Path) -> None:
         if not source.exists():
             continue
         name = tpl.physical_name(logical_id)
-        items = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line]
+        lines = source.read_text(encoding="utf-8").splitlines()
+        items = [binary_as_bytes(json.loads(line)) for line in lines if line]
         for start in range(0, len(items), 25):
             _batch_write(ddb, name, items[start : start + 25])
         counts.append(f"{logical_id}: {len(items)} items")

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from clientele_local.atomic import make_moto_dynamodb_atomic
+from clientele_local import moto_patches
 from clientele_local.template import BUCKET, QUEUE, REGION, SECRET, TABLE, Template
 
 log = logging.getLogger("clientele_local")
@@ -63,7 +63,8 @@ class Moto:
     _session: boto3.Session | None = field(default=None, repr=False)
 
     def start(self) -> None:
-        make_moto_dynamodb_atomic()  # the server runs in this process: give it DynamoDB's write atomicity
+        # The server runs in this process: DynamoDB's atomicity, and the journal (refuses another moto).
+        moto_patches.apply()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
         host, port = self.server.get_host_and_port()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from clientele_local import moto_patches
 from clientele_local.filters import matches_any, parse_filters
 from clientele_local.polling import Poller
 from clientele_local.resources import Moto
@@ -194,12 +196,8 @@ def _iso(epoch: Any) -> str | None:
 
 def _forget_moto_iterator(iterator: str) -> None:
     """moto keeps every shard iterator it ever issued; drop the ones we are done with."""
-    try:
-        from moto.dynamodbstreams.models import dynamodbstreams_backends
-
-        dynamodbstreams_backends[ACCOUNT_ID][REGION].shard_iterators.pop(iterator, None)
-    except Exception:  # noqa: S110 - best effort housekeeping
-        pass
+    with contextlib.suppress(Exception):  # best effort housekeeping
+        moto_patches.forget_shard_iterator(ACCOUNT_ID, REGION, iterator)
 
 
 def start_pollers(tpl: Template, moto: Moto, pool: WorkerPool, stop: threading.Event) -> list[StreamPoller]:

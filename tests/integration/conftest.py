@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import urllib.request
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -15,18 +17,18 @@ from clientele.access import keys
 from clientele.core import aws, settings
 from clientele.core.tenancy import Environment
 from clientele.integrations import klaviyo, sync
-from clientele_local.atomic import make_moto_dynamodb_atomic
+from clientele_local import journal, moto_patches
 from clientele_local.filters import matches_any, parse_filters
 from clientele_local.inprocess import Context, api_event, load_function
 from clientele_local.klaviyo_standin import KlaviyoStandin
-from clientele_local.resources import table_request
+from clientele_local.resources import Moto, table_request
 from clientele_local.template import Template
 from tests.conftest import ROOT
 
 TABLE_NAME = "clientele-test"
 EXPORTS_BUCKET = "clientele-exports-test"
 
-make_moto_dynamodb_atomic()
+moto_patches.apply()
 
 
 @pytest.fixture
@@ -47,6 +49,38 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield TABLE_NAME
     aws.reset()
     settings.reset()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Moto]:
+    """The local stack's moto server (patched as `make run`'s is), in this process, over HTTP."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
+    server = Moto()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _empty(server: Moto) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{server.url}/moto-api/reset", method="POST"), timeout=30).close()
+
+
+def reset(server: Moto) -> None:
+    """An empty moto again, with template.yaml's table and the exports bucket in it."""
+    _empty(server)
+    template = Template.load(ROOT / "template.yaml")
+    properties = template.resolve(template.properties("Table"))
+    server.client("dynamodb").create_table(**table_request(properties, TABLE_NAME))
+    server.client("s3").create_bucket(Bucket=EXPORTS_BUCKET)
+
+
+@pytest.fixture
+def served(moto_server: Moto) -> Iterator[Moto]:
+    """The moto server, reset for the test (and after it, so tests with mock_aws start clean)."""
+    reset(moto_server)
+    yield moto_server
+    journal.activate(None)
+    _empty(moto_server)
 
 
 Invoke = Callable[..., dict[str, Any]]

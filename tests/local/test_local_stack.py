@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import uuid
 from pathlib import Path
@@ -208,3 +210,72 @@ def test_data_survives_restart(tmp_path: Path) -> None:
         assert obj["ContentType"] == "text/csv"
         time.sleep(0.6)  # reloaded items must not be replayed to the stream function
         assert read_jsonl(out / "stream.jsonl") == []
+
+
+def _objects(stack: RunningStack) -> dict[str, tuple[bytes, str, dict[str, str]]]:
+    s3 = aws(stack, "s3")
+    listed = s3.list_objects_v2(Bucket="clientele-local-bucket").get("Contents", [])
+    found = {}
+    for entry in listed:
+        got = s3.get_object(Bucket="clientele-local-bucket", Key=entry["Key"])
+        found[entry["Key"]] = (got["Body"].read(), got["ContentType"], got["Metadata"])
+    return found
+
+
+def test_acknowledged_writes_survive_a_sigkill(tmp_path: Path) -> None:
+    """The journal (clientele_local/journal.py): what moto answered before the crash is there after it."""
+    state, args = tmp_path / "state", ["-P", f"OutputDir={tmp_path / 'out'}"]
+    kept = {"pk": {"S": "THING#kept"}, "sk": {"S": "x"}, "n": {"N": "2"}, "raw": {"B": b"\x00\x01"}}
+    with running_stack(state_dir=state, template=TEMPLATE, demo_key=False, extra_args=args) as first:
+        ddb, s3 = aws(first, "dynamodb"), aws(first, "s3")
+        ddb.put_item(TableName="clientele-local-Table", Item={**kept, "n": {"N": "1"}})
+        ddb.update_item(
+            TableName="clientele-local-Table",
+            Key={"pk": kept["pk"], "sk": kept["sk"]},
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        ddb.put_item(TableName="clientele-local-Table", Item={"pk": {"S": "THING#gone"}, "sk": {"S": "x"}})
+        ddb.delete_item(TableName="clientele-local-Table", Key={"pk": {"S": "THING#gone"}, "sk": {"S": "x"}})
+        s3.put_object(
+            Bucket="clientele-local-bucket",
+            Key="exports/a.csv",
+            Body=b"a,b\n1,2\n",
+            ContentType="text/csv",
+            Metadata={"job": "j1"},
+        )
+        s3.copy_object(
+            Bucket="clientele-local-bucket",
+            Key="exports/copy.csv",
+            CopySource={"Bucket": "clientele-local-bucket", "Key": "exports/a.csv"},
+        )
+        s3.put_object(Bucket="clientele-local-bucket", Key="exports/gone.csv", Body=b"x")
+        s3.delete_object(Bucket="clientele-local-bucket", Key="exports/gone.csv")
+        before = _objects(first)
+        os.killpg(first.process.pid, signal.SIGKILL)  # the stack and its workers, no graceful stop
+        first.process.wait(30)
+    assert first.process.returncode == -signal.SIGKILL
+    assert not (state / "data").exists()  # nothing was saved but the journal
+
+    with running_stack(state_dir=state, template=TEMPLATE, demo_key=False, extra_args=args) as second:
+        assert second.wait_for_output("journal: replayed")
+        items = aws(second, "dynamodb").scan(TableName="clientele-local-Table")["Items"]
+        assert items == [kept]
+        assert _objects(second) == before
+        assert before["exports/a.csv"] == (b"a,b\n1,2\n", "text/csv", {"job": "j1"})
+        assert set(before) == {"exports/a.csv", "exports/copy.csv"}
+        # The replay was folded into a snapshot at once, and the journal started afresh.
+        assert [json.loads(line) for line in (state / "data" / "Table.jsonl").read_text().splitlines()] != []
+        assert [segment.stat().st_size for segment in (state / "journal").glob("*.jsonl")] == [0]
+
+
+def test_a_graceful_stop_folds_the_journal_into_the_snapshot(tmp_path: Path) -> None:
+    state, args = tmp_path / "state", ["-P", f"OutputDir={tmp_path / 'out'}"]
+    item = {"pk": {"S": "THING#folded"}, "sk": {"S": "x"}}
+    with running_stack(state_dir=state, template=TEMPLATE, demo_key=False, extra_args=args) as stack:
+        aws(stack, "dynamodb").put_item(TableName="clientele-local-Table", Item=item)
+        (segment,) = (state / "journal").glob("*.jsonl")
+        assert b"THING#folded" in segment.read_bytes()  # on disk as soon as moto answered
+    assert stack.process.returncode == 0
+    assert not list((state / "journal").glob("*.jsonl"))  # emptied: the snapshot holds it now
+    assert [json.loads(line) for line in (state / "data" / "Table.jsonl").read_text().splitlines()] == [item]
