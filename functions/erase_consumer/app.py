@@ -7,7 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from clientele.core import http as api
 from clientele.core import idempotency
 from clientele.privacy.models import Erasure
-from clientele.privacy.service import erase, subject_of
+from clientele.privacy.service import erase
+from clientele.privacy.store import subject_of
 
 app = api.resolver()
 

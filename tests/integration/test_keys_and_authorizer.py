@@ -11,6 +11,7 @@ import pytest
 
 from clientele.access import keys
 from clientele.access import store as api_keys
+from clientele.core import settings
 from clientele.core.errors import ApiKeyNotFound, AuthenticationRequired
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Scope
@@ -130,6 +131,7 @@ def test_without_a_usage_plan_the_organization_is_the_usage_identifier(table: st
 def usage_plan(table: str, monkeypatch: pytest.MonkeyPatch) -> str:
     plan = boto3.client("apigateway").create_usage_plan(name="clientele-dev-organizations")["id"]
     monkeypatch.setenv("CLIENTELE_USAGE_PLAN_ID", plan)
+    settings.reset()  # read once per process, as on Lambda
     return plan
 
 

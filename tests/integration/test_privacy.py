@@ -10,7 +10,7 @@ import boto3
 
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Tenant
-from clientele.privacy import service as privacy
+from clientele.privacy import store as privacy_store
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from tests.integration.conftest import TABLE_NAME, Invoke, stream_delivery
 from tests.integration.test_imports import _start, _upload
@@ -98,7 +98,7 @@ def test_after_erasure_no_item_of_the_tenant_holds_the_consumer(
     assert erased["status"] == 200, erased
     receipt = erased["body"]
     tenant = Tenant(organization="acme", environment=Environment.SANDBOX)
-    assert receipt["subject"] == privacy.subject_of(tenant, consumer_id)
+    assert receipt["subject"] == privacy_store.subject_of(tenant, consumer_id)
     assert receipt["erasedBy"] == acme["keyId"]
     assert receipt["klaviyoDeletion"] == "requested"
     assert receipt["anonymized"] == {"orders": 1, "ledgerEntries": 2}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -31,16 +32,24 @@ from clientele.access import keys
 from clientele.access import store as api_key_store
 from clientele.audiences import store as audience_store
 from clientele.audiences.models import Audience
-from clientele.consumers import activity, search_index
+from clientele.consumers import search_index
 from clientele.consumers import store as consumer_store
-from clientele.consumers.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
-from clientele.core import idempotency, settings
+from clientele.consumers.models import (
+    Consumer,
+    Loyalty,
+    Membership,
+    Source,
+    Status,
+    SyncStatus,
+    TimelineEvent,
+    TimelineEventType,
+)
+from clientele.core import settings
+from clientele.core.store.entity import Entity, registered
 from clientele.core.tenancy import Environment, Principal, Tenant, valid_organization
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
 from clientele.jobs.models import ExportFormat, ExportJob, ExportKind, ExportStatus
-from clientele.loyalty import store as loyalty_store
-from clientele.orders import store as order_store
 from clientele_local.template import Template
 from tests.conftest import ROOT
 
@@ -484,38 +493,72 @@ def test_every_stored_item_is_partitioned_under_its_tenant() -> None:
     assert consumer_store.ConsumerRecord.to_item(TENANT, consumer)["dueShard"].startswith("DUE#")
 
 
-def test_every_key_the_data_layer_builds_starts_with_the_tenant() -> None:
-    consumer = _consumer()
-    keys: list[Any] = [
-        consumer_store.ConsumerRecord.key(TENANT, "cons_1"),
-        consumer_store.ConsumerRecord.list_key(TENANT),
-        consumer_store.ConsumerRecord.filter_key(TENANT, "status", "active"),
-        consumer_store.PhoneEntry.partition(TENANT, "+14155552671"),
-        consumer_store.UniqueValue.email_key(TENANT, "Ana@Example.com"),
-        consumer_store.UniqueValue.key(TENANT, "EXTERNALID", "ext-1"),
-        search_index.SearchEntry.partition(TENANT, "an"),
-        audience_store.AudienceRecord.key(TENANT, "aud_1"),
-        audience_store.AudienceRecord.list_key(TENANT),
-        audience_store.AudienceMember.key(TENANT, "aud_1", consumer),
-        order_store.OrderRecord.key(TENANT, "ord_1"),
-        order_store.OrderRecord.consumer_orders_partition(TENANT, "cons_1"),
-        order_store.OrderClaim.key(TENANT, "shop-1"),
-        order_store.Currency.key(TENANT),
-        activity.TimelineEventRecord.partition(TENANT, "cons_1"),
-        loyalty_store.LoyaltyProgramRecord.programs_partition(TENANT),
-        loyalty_store.LoyaltyProgramRecord.key(TENANT, "lp_1"),
-        loyalty_store.PrimaryProgram.key(TENANT),
-        loyalty_store.WalletRecord.key(TENANT, "cons_1", "lp_1"),
-        export_store.ExportRecord.key(TENANT, "exp_1"),
-        export_store.ExportRecord.list_key(TENANT),
-        import_store.ImportRecord.key(TENANT, "imp_1"),
-        import_store.ImportRecord.list_key(TENANT),
-        integrations.KlaviyoSettingsRecord.key(TENANT),
-        idempotency.partition(TENANT),
+def _key_builders(entity: type[Entity]) -> list[str]:
+    """The entity's methods that build keys, by the naming rule core.store.entity states."""
+    return [
+        name
+        for name in dir(entity)
+        if not name.startswith("_")
+        and (name in ("key", "partition") or name.endswith(("_key", "_partition")))
+        and callable(getattr(entity, name))
     ]
-    for key in keys:
-        partition = key["pk"] if isinstance(key, dict) else key
-        assert partition.startswith(PREFIX), partition
+
+
+def _sample(parameter: inspect.Parameter) -> Any:
+    """A value for a key builder's parameter, by its annotation."""
+    samples = {"Tenant": TENANT, "Consumer": _consumer(), "str": "x_1", "TimelineEvent": _event()}
+    return samples[str(parameter.annotation)]
+
+
+def _event() -> TimelineEvent:
+    return TimelineEvent(
+        id="evt_1", type=TimelineEventType.ORDER_PLACED, occurred_at="2024-01-01T00:00:00.000Z", details={}
+    )
+
+
+def _partitions(key: Any) -> list[str]:
+    """A built key's partition values: a string, or every *pk attribute of a key dict."""
+    return [key] if isinstance(key, str) else [str(value) for name, value in key.items() if name.endswith("pk")]
+
+
+def test_every_key_the_data_layer_builds_starts_with_the_tenant() -> None:
+    """Walks every registered entity (core.store.entity) and calls each of its key builders."""
+    entities = registered()
+    assert {"Consumer", "Order", "Audience", "AudienceMember", "LoyaltyProgram", "Wallet", "Export", "Import"} <= set(
+        entities
+    )
+    checked = 0
+    for kind, entity in sorted(entities.items()):
+        builders = _key_builders(entity)
+        assert builders, f"{kind} builds no key"
+        for name in builders:
+            builder = getattr(entity, name)
+            arguments = [_sample(parameter) for parameter in inspect.signature(builder).parameters.values()]
+            for partition in _partitions(builder(*arguments)):
+                checked += 1
+                if entity.tenant_scoped:
+                    assert partition.startswith(PREFIX), (kind, name, partition)
+                else:
+                    assert TENANT.key_prefix not in partition, (kind, name, partition)
+    assert checked >= 30
+
+
+def test_the_walk_sees_a_key_that_forgets_its_tenant() -> None:
+    """The check itself: an entity registered with a key outside the tenant is caught."""
+
+    class Leaky(Entity):
+        kind = "LeakyForTest"
+
+        @staticmethod
+        def key(tenant: Tenant, thing_id: str) -> dict[str, str]:
+            return {"pk": f"THING#{thing_id}", "sk": "THING"}
+
+    try:
+        assert "LeakyForTest" in registered()
+        with pytest.raises(AssertionError, match="LeakyForTest"):
+            test_every_key_the_data_layer_builds_starts_with_the_tenant()
+    finally:
+        Entity.registry.pop("LeakyForTest", None)
 
 
 def test_api_keys_are_the_one_documented_exception() -> None:

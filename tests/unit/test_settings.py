@@ -12,7 +12,12 @@ from tests.conftest import ROOT
 def test_the_environment_becomes_typed_settings_with_defaults() -> None:
     read = Settings.from_environment({"TABLE_NAME": "t", "KLAVIYO_BASE_URL": "http://127.0.0.1:9/", "STAGE": ""})
     assert read == Settings(
-        table_name="t", cursor_secret_arn=None, exports_bucket=None, stage="dev", klaviyo_base_url="http://127.0.0.1:9"
+        table_name="t",
+        cursor_secret_arn=None,
+        exports_bucket=None,
+        stage="dev",
+        klaviyo_base_url="http://127.0.0.1:9",
+        usage_plan_id=None,
     )
 
 

@@ -8,7 +8,6 @@ slow hash), and a key is bound to one organization and one environment.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import string
@@ -16,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from clientele.access import store as api_keys
 from clientele.access.store import ApiKeyRecord
-from clientele.core import clock
+from clientele.core import clock, settings
 from clientele.core.errors import AuthenticationRequired
 from clientele.core.tenancy import Environment, Principal, Scope, Tenant, valid_organization
 
@@ -65,7 +64,7 @@ def create_key(organization: str, environment: Environment | str, *, read_only: 
 def _usage_key(organization: str) -> str | None:
     """On AWS (CLIENTELE_USAGE_PLAN_ID: the stack's UsagePlanId output), the organization's key in the
     API's usage plan. Without a plan (the local stack) none: the organization itself identifies it."""
-    plan = os.environ.get("CLIENTELE_USAGE_PLAN_ID")
+    plan = settings.current().usage_plan_id
     return api_keys.usage_key(valid_organization(organization), plan) if plan else None
 
 

@@ -14,11 +14,34 @@ from typing import Any
 from clientele.core import aws
 from clientele.core.errors import ApiKeyNotFound
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Environment, Scope
 
 
+class ApiKeyLookup(Entity):
+    """A key's hash, pointing at its record: what the authorizer reads (deleted on revocation)."""
+
+    kind = "ApiKeyLookup"
+    tenant_scoped = False
+
+    @staticmethod
+    def key(secret_hash: str) -> dict[str, str]:
+        return {"pk": f"APIKEYHASH#{secret_hash}", "sk": "APIKEYHASH"}
+
+
+class UsageKey(Entity):
+    """The organization's API Gateway key in the usage plan (its usage identifier)."""
+
+    kind = "UsageKey"
+    tenant_scoped = False
+
+    @staticmethod
+    def key(organization: str) -> dict[str, str]:
+        return {"pk": ApiKeyRecord.organization_partition(organization), "sk": "USAGEKEY"}
+
+
 @dataclass(frozen=True, slots=True)
-class ApiKeyRecord:
+class ApiKeyRecord(Entity):
     key_id: str
     organization: str
     environment: Environment
@@ -29,20 +52,30 @@ class ApiKeyRecord:
     revoked_at: str | None = None
     usage_key: str | None = None  # the organization's API Gateway key value (usage plan identifier)
 
-    @staticmethod
-    def key(organization: str, key_id: str) -> dict[str, str]:
-        return {"pk": f"ORG#{organization}", "sk": f"APIKEY#{key_id}"}
+    kind = "ApiKey"
+    tenant_scoped = False
+    PREFIX = "APIKEY#"
 
     @staticmethod
-    def lookup_key(secret_hash: str) -> dict[str, str]:
-        return {"pk": f"APIKEYHASH#{secret_hash}", "sk": "APIKEYHASH"}
+    def organization_partition(organization: str) -> str:
+        return f"ORG#{organization}"
+
+    @classmethod
+    def key(cls, organization: str, key_id: str) -> dict[str, str]:
+        return {"pk": cls.organization_partition(organization), "sk": f"{cls.PREFIX}{key_id}"}
+
+    @classmethod
+    def id_key(cls, key_id: str) -> dict[str, str]:
+        """gsi1: a key record found by its id alone (revocation names only the id)."""
+        return {"gsi1pk": f"{cls.PREFIX}{key_id}", "gsi1sk": "APIKEY"}
+
+    lookup_key = staticmethod(ApiKeyLookup.key)
 
     def to_item(self) -> dict[str, Any]:
         return {
             **self.key(self.organization, self.key_id),
-            "gsi1pk": f"APIKEY#{self.key_id}",
-            "gsi1sk": "APIKEY",
-            "entity": "ApiKey",
+            **self.id_key(self.key_id),
+            "entity": self.kind,
             "keyId": self.key_id,
             "organization": self.organization,
             "environment": str(self.environment),
@@ -56,8 +89,8 @@ class ApiKeyRecord:
 
     def to_lookup_item(self) -> dict[str, Any]:
         return {
-            **self.lookup_key(self.secret_hash),
-            "entity": "ApiKeyLookup",
+            **ApiKeyLookup.key(self.secret_hash),
+            "entity": ApiKeyLookup.kind,
             "keyId": self.key_id,
             "organization": self.organization,
             "environment": str(self.environment),
@@ -98,14 +131,17 @@ def find_by_hash(secret_hash: str) -> dict[str, Any] | None:
 def list_for(organization: str) -> list[ApiKeyRecord]:
     items = dynamo.query(
         key_condition="pk = :pk AND begins_with(sk, :prefix)",
-        values={":pk": f"ORG#{organization}", ":prefix": "APIKEY#"},
+        values={":pk": ApiKeyRecord.organization_partition(organization), ":prefix": ApiKeyRecord.PREFIX},
     )
     return [ApiKeyRecord.from_item(item) for item in items]
 
 
 def find(key_id: str) -> ApiKeyRecord:
+    gsi1 = ApiKeyRecord.id_key(key_id)
     items = dynamo.query(
-        index="gsi1", key_condition="gsi1pk = :pk AND gsi1sk = :sk", values={":pk": f"APIKEY#{key_id}", ":sk": "APIKEY"}
+        index="gsi1",
+        key_condition="gsi1pk = :pk AND gsi1sk = :sk",
+        values={":pk": gsi1["gsi1pk"], ":sk": gsi1["gsi1sk"]},
     )
     if not items:
         raise ApiKeyNotFound()
@@ -133,14 +169,14 @@ def revoke(record: ApiKeyRecord, revoked_at: str) -> None:
 def usage_key(organization: str, usage_plan_id: str) -> str:
     """The value of the organization's API Gateway key in the usage plan, which the authorizer returns
     as usageIdentifierKey. Created, and added to the plan, the first time the organization gets a key."""
-    key = {"pk": f"ORG#{organization}", "sk": "USAGEKEY"}
+    key = UsageKey.key(organization)
     item = dynamo.get_item(key, consistent=True)
     if item is not None:
         return str(item["value"])
     gateway = aws.client("apigateway")
     created = gateway.create_api_key(name=f"clientele-{organization}", enabled=True)
     gateway.create_usage_plan_key(usagePlanId=usage_plan_id, keyId=created["id"], keyType="API_KEY")
-    stored = {**key, "entity": "UsageKey", "organization": organization, "apiKeyId": created["id"]}
+    stored = UsageKey.item(key, {"organization": organization, "apiKeyId": created["id"]})
     stored["value"] = created["value"]
     try:
         dynamo.transact([dynamo.put(stored, condition="attribute_not_exists(pk)")])

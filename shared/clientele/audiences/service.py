@@ -37,7 +37,7 @@ def create_audience(tenant: Tenant, request: AudienceCreate) -> Audience:
         updated_at=now,
         version=1,
     )
-    dynamo.transact([store.insert(tenant, audience)])
+    store.create(tenant, audience)
     return audience
 
 
@@ -192,11 +192,7 @@ def remove_deleted_audience(tenant: Tenant, audience_id: str) -> int:
     copies. Idempotent (a retried stream record finds less to do). Returns how many consumers left."""
     left = 0
     while True:
-        members = dynamo.query(
-            key_condition="pk = :pk AND begins_with(sk, :member)",
-            values={":pk": store.AudienceMember.partition(tenant, audience_id), ":member": store.AudienceMember.PREFIX},
-            limit=100,
-        )
+        members = store.some_members(tenant, audience_id, 100)
         if not members:
             return left
         consumers = consumer_store.get_many(tenant, [member["id"] for member in members])
@@ -204,12 +200,12 @@ def remove_deleted_audience(tenant: Tenant, audience_id: str) -> int:
         for member in members:
             consumer = consumers.get(member["id"])
             if consumer is None or audience_id not in consumer.audience_ids:
-                orphans.append({"pk": member["pk"], "sk": member["sk"]})
+                orphans.append(member)
                 continue
             remaining = [other for other in consumer.audience_ids if other != audience_id]
             after = consumer.model_copy(update={"audience_ids": remaining, "version": consumer.version + 1})
             writes.append(consumer_store.replace_write(tenant, consumer, after))
-        dynamo.batch_write(puts=[], deletes=orphans)
+        store.drop_members(orphans)
         try:
             consumer_store.commit_all(writes)
             left += len(writes)

@@ -121,3 +121,20 @@ def get_many(tenant: Tenant, audience_ids: list[str], *, consistent: bool = Fals
     keys = [AudienceRecord.key(tenant, audience_id) for audience_id in dict.fromkeys(audience_ids)]
     items = dynamo.batch_get(keys, consistent=consistent)
     return {audience.id: audience for audience in map(AudienceRecord.from_item, items)}
+
+
+def create(tenant: Tenant, audience: Audience) -> None:
+    dynamo.transact([insert(tenant, audience)])
+
+
+def some_members(tenant: Tenant, audience_id: str, count: int) -> list[dict[str, Any]]:
+    """Up to `count` member copies of the audience (items, keys included), oldest consumer first."""
+    return dynamo.query(
+        key_condition="pk = :pk AND begins_with(sk, :member)",
+        values={":pk": AudienceMember.partition(tenant, audience_id), ":member": AudienceMember.PREFIX},
+        limit=count,
+    )
+
+
+def drop_members(members: list[dict[str, Any]]) -> None:
+    dynamo.batch_write(puts=[], deletes=[{"pk": member["pk"], "sk": member["sk"]} for member in members])

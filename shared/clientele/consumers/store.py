@@ -127,7 +127,8 @@ class ConsumerRecord(Entity):
         return f"{tenant.key_prefix}#CONSUMERS"
 
     @staticmethod
-    def created_key(consumer: Consumer) -> str:
+    def created_sort(consumer: Consumer) -> str:
+        """gsi1's range key: the list's default order (createdAt, ties by id)."""
         return f"{consumer.created_at}#{consumer.id}"
 
     @classmethod
@@ -145,7 +146,7 @@ class ConsumerRecord(Entity):
         return {
             **ConsumerRecord.key(tenant, consumer.id),
             "gsi1pk": ConsumerRecord.list_key(tenant),
-            "gsi1sk": ConsumerRecord.created_key(consumer),
+            "gsi1sk": ConsumerRecord.created_sort(consumer),
             **{index.attribute: index.key(consumer) for index in SORT_INDEXES.values()},
             **filters,
             **ConsumerRecord.due_keys(consumer),

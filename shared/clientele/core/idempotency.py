@@ -1,10 +1,10 @@
 """`Idempotency-Key` for POSTs, through Powertools Idempotency on the single table.
 
-Records live in the caller's tenant (pk=<tenant>#IDEMPOTENCY, sk=<operation>#<hash of key>) and
-expire through the table's TTL. The same key with the same body returns the first answer; with
-another body it is a 409. Failures that wrote nothing (validation, duplicates) are not stored, as
-with Stripe, so a corrected retry may reuse the key; a failure after some writes (a batch cut
-short) is stored and replayed, so a retry cannot write the same items twice.
+Records live in the caller's tenant (core.store.idempotency_store) and expire through the table's
+TTL. The same key with the same body returns the first answer; with another body it is a 409.
+Failures that wrote nothing (validation, duplicates) are not stored, as with Stripe, so a corrected
+retry may reuse the key; a failure after some writes (a batch cut short) is stored and replayed, so a
+retry cannot write the same items twice.
 """
 
 from __future__ import annotations
@@ -17,11 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
@@ -30,8 +26,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.core import aws, http, settings
+from clientele.core import http
 from clientele.core.errors import ClienteleError, IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
+from clientele.core.store import idempotency_store
 from clientele.core.tenancy import Tenant
 
 logger = Logger(child=True)
@@ -50,10 +47,6 @@ def _pack(data: Any) -> str:
 
 def _unpack(packed: str) -> Any:
     return json.loads(gzip.decompress(base64.b64decode(packed)))
-
-
-def partition(tenant: Tenant) -> str:
-    return f"{tenant.key_prefix}#IDEMPOTENCY"
 
 
 def stored_text(item: dict[str, Any]) -> str:
@@ -113,13 +106,7 @@ def once(
         return work()
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(details=[{"field": HEADER, "message": f"must be 1-{MAX_KEY_LENGTH} characters"}])
-    store = DynamoDBPersistenceLayer(
-        table_name=settings.table_name(),
-        key_attr="pk",
-        sort_key_attr="sk",
-        static_pk_value=partition(tenant),
-        boto3_client=aws.dynamodb(),
-    )
+    store = idempotency_store.persistence_layer(tenant)
     outcome: dict[str, Any] = {}
 
     @idempotent_function(

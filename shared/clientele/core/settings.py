@@ -25,6 +25,7 @@ class Settings:
     exports_bucket: str | None  # EXPORTS_BUCKET: exports, imports and their reports (bulk functions)
     stage: str  # STAGE: dev or prod; names the stage's secrets
     klaviyo_base_url: str  # KLAVIYO_BASE_URL: empty for Klaviyo itself; the stand-in's URL locally
+    usage_plan_id: str | None  # CLIENTELE_USAGE_PLAN_ID: the API's usage plan (the CLI's key creation on AWS)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -34,6 +35,7 @@ class Settings:
             exports_bucket=environ.get("EXPORTS_BUCKET") or None,
             stage=environ.get("STAGE") or "dev",
             klaviyo_base_url=(environ.get("KLAVIYO_BASE_URL") or "").rstrip("/"),
+            usage_plan_id=environ.get("CLIENTELE_USAGE_PLAN_ID") or None,
         )
 
 

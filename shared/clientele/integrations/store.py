@@ -94,3 +94,13 @@ def move_resync(tenant: Tenant, resync_id: str, expected: ResyncStatus, resync: 
     except dynamo.TransactionCancelled:
         return False
     return True
+
+
+def forget_request(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored erasure request (a KlaviyoForget item, see privacy.store) a stream record names, if
+    it is still there: a redelivered record finds it gone once Klaviyo has it."""
+    return dynamo.get_item({"pk": item["pk"], "sk": item["sk"]}, consistent=True)
+
+
+def drop_forget_request(item: dict[str, Any]) -> None:
+    dynamo.batch_write(puts=[], deletes=[{"pk": item["pk"], "sk": item["sk"]}])

@@ -25,7 +25,6 @@ from clientele.consumers.listing import ListRequest, consumer_source
 from clientele.consumers.models import Consumer, SyncStatus
 from clientele.consumers.service import retrying
 from clientele.core import clock
-from clientele.core.store import dynamo
 from clientele.core.store.pages import every_item
 from clientele.core.tenancy import Tenant
 from clientele.integrations import klaviyo
@@ -236,11 +235,11 @@ def forget(tenant: Tenant, item: dict[str, Any]) -> bool:
     """Asks Klaviyo to delete an erased consumer's profile (data-privacy deletion), then drops the
     request item, the last one holding the consumer's email. The key is used even if the sync has
     been switched off since: erasure is owed either way. False if the item is already gone."""
-    stored = dynamo.get_item({"pk": item["pk"], "sk": item["sk"]}, consistent=True)
+    stored = integration_store.forget_request(item)
     if stored is None:
         return False
     klaviyo.request_deletion(
         integration_store.read_key(tenant), stored.get("email"), stored.get("phone"), stored.get("profileId")
     )
-    dynamo.batch_write(puts=[], deletes=[{"pk": item["pk"], "sk": item["sk"]}])
+    integration_store.drop_forget_request(item)
     return True

@@ -99,3 +99,11 @@ def progress(tenant: Tenant, export_id: str, rows: int) -> None:
     )
     with contextlib.suppress(dynamo.TransactionCancelled):  # the job has moved on: nothing to report
         dynamo.transact([operation])
+
+
+def set_parameters(tenant: Tenant, export_id: str, parameters: dict[str, Any]) -> bool:
+    """Replaces a job's parameters (an erasure scrubs a consumer's id out of them); False if the job is gone."""
+    key = ExportRecord.key(tenant, export_id)
+    return (
+        dynamo.updated(dynamo.set_fields(key, {"parameters": parameters}, condition="attribute_exists(pk)")) is not None
+    )

@@ -25,7 +25,6 @@ from clientele.consumers.service import commit_or_reread, get_consumer, replace_
 from clientele.core import clock
 from clientele.core.errors import InsufficientPoints, LoyaltyProgramNotFound, ValidationFailed
 from clientele.core.paging import PageRequest, paged
-from clientele.core.store import dynamo
 from clientele.core.store.pages import Segment, Source
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import store
@@ -61,7 +60,7 @@ MAX_LOTS_PER_WALLET = 1500  # unspent grants of all ledgers: keeps a wallet far 
 def create_program(tenant: Tenant, request: LoyaltyProgramCreate) -> LoyaltyProgram:
     def attempt() -> LoyaltyProgram:
         now = clock.now()
-        primary = dynamo.get_item(store.PrimaryProgram.key(tenant), consistent=True) is None
+        primary = not store.has_primary(tenant)
         program = LoyaltyProgram(
             id=clock.new_id(PROGRAM_PREFIX),
             **request.model_dump(),
@@ -252,11 +251,7 @@ def summary_of(wallet: Wallet, program: LoyaltyProgram, now: str) -> Loyalty:
 
 def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> _Change:
     """Starts a change of the consumer's points in those programs, reading their wallets."""
-    keys = {program_id: store.WalletRecord.key(tenant, consumer.id, program_id) for program_id in program_ids}
-    found = dynamo.get_named(keys) if keys else {}
-    wallets = {
-        program_id: (int(item["version"]), store.WalletRecord.from_item(item)) for program_id, item in found.items()
-    }
+    wallets = store.read_wallets(tenant, consumer.id, program_ids)
     return _Change(consumer=consumer, now=datetime.now(UTC), wallets=wallets, transactions=[])
 
 

@@ -129,3 +129,14 @@ def wallets(tenant: Tenant, consumer_id: str) -> dict[str, Wallet]:
 
 def transaction_put(tenant: Tenant, transaction: PointsTransaction) -> dict[str, Any]:
     return dynamo.put(PointsTransactionRecord.to_item(tenant, transaction))
+
+
+def has_primary(tenant: Tenant) -> bool:
+    return dynamo.get_item(PrimaryProgram.key(tenant), consistent=True) is not None
+
+
+def read_wallets(tenant: Tenant, consumer_id: str, program_ids: list[str]) -> dict[str, tuple[int, Wallet]]:
+    """{program id: (version read, wallet)} of those programs' wallets the consumer has: one BatchGetItem."""
+    keys = {program_id: WalletRecord.key(tenant, consumer_id, program_id) for program_id in program_ids}
+    found = dynamo.get_named(keys) if keys else {}
+    return {program_id: (int(item["version"]), WalletRecord.from_item(item)) for program_id, item in found.items()}

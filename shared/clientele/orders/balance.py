@@ -16,7 +16,6 @@ from clientele.core import clock
 from clientele.core.errors import ConsumerNotFound, InsufficientBalance, ValidationFailed
 from clientele.core.models import in_currency
 from clientele.core.paging import PageRequest
-from clientele.core.store import dynamo
 from clientele.core.tenancy import Tenant
 from clientele.orders import store as order_store
 from clientele.orders.models import BalanceAdjustment, BalanceAdjustmentCreate
@@ -27,9 +26,7 @@ ID_PREFIX = "badj"
 
 def adjust_balance(tenant: Tenant, consumer_id: str, request: BalanceAdjustmentCreate) -> BalanceAdjustment:
     def attempt() -> BalanceAdjustment:
-        known = dynamo.get_named(
-            {"consumer": store.ConsumerRecord.key(tenant, consumer_id), "currency": order_store.Currency.key(tenant)}
-        )
+        known = order_store.consumer_and_currency(tenant, consumer_id)
         if "consumer" not in known:
             raise ConsumerNotFound()
         consumer = store.ConsumerRecord.from_item(known["consumer"])

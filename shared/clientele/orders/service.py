@@ -34,7 +34,6 @@ from clientele.core.errors import (
 )
 from clientele.core.models import minor_units
 from clientele.core.paging import PageRequest, paged
-from clientele.core.store import dynamo
 from clientele.core.store.pages import newest_first
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import service as loyalty
@@ -153,7 +152,11 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         raise ValidationFailed(details=[{"field": "placedAt", "message": "is in the future"}])
 
     def attempt() -> tuple[Order, bool]:
-        known = dynamo.get_named(_lookup_keys(tenant, request))
+        known = store.read_before_order(
+            tenant,
+            external_id=request.external_id,
+            consumer_keys=_consumer_keys(tenant, request),
+        )
         if "order" in known:
             raise _OrderExists()
         check_currency(known.get("currency"), request.currency)
@@ -186,8 +189,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         return retrying(attempt)
     except _OrderExists:
         assert request.external_id is not None
-        claim = dynamo.get_item(store.OrderClaim.key(tenant, request.external_id), consistent=True)
-        existing = store.get(tenant, claim["orderId"]) if claim else None
+        order_id = store.claimed_order_id(tenant, request.external_id)
+        existing = store.get(tenant, order_id) if order_id else None
         if existing is None:  # claimed and gone again in between: vanishingly rare
             raise OrderChangedConcurrently() from None
         return existing, False
@@ -197,17 +200,15 @@ def _guest(request: OrderCreate) -> ConsumerCreate:
     return ConsumerCreate(email=request.email, membership=Membership.GUEST, source=ConsumerSource.API)
 
 
-def _lookup_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, str]]:
-    keys = {"currency": store.Currency.key(tenant)}
-    if request.external_id is not None:
-        keys["order"] = store.OrderClaim.key(tenant, request.external_id)
+def _consumer_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, str]]:
+    """The consumer item the order names by id, or the claim of its email or externalId."""
     if request.consumer_id is not None:
-        keys["consumer"] = consumer_store.ConsumerRecord.key(tenant, request.consumer_id)
-    elif request.email is not None:
-        keys["claim"] = consumer_store.UniqueValue.email_key(tenant, request.email)
-    elif request.consumer_external_id is not None:
-        keys["claim"] = consumer_store.UniqueValue.external_id_key(tenant, request.consumer_external_id)
-    return keys
+        return {"consumer": consumer_store.ConsumerRecord.key(tenant, request.consumer_id)}
+    if request.email is not None:
+        return {"claim": consumer_store.UniqueValue.email_key(tenant, request.email)}
+    if request.consumer_external_id is not None:
+        return {"claim": consumer_store.UniqueValue.external_id_key(tenant, request.consumer_external_id)}
+    return {}
 
 
 def _consumer_for(tenant: Tenant, request: OrderCreate, known: dict[str, dict[str, Any]]) -> Consumer | None:
@@ -338,11 +339,4 @@ def consumer_orders(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict
 
 def newest_orders(tenant: Tenant, consumer_id: str) -> list[dict[str, Any]]:
     """The consumer's newest orders, for `include=orders`."""
-    items = dynamo.query(
-        index="gsi1",
-        key_condition="gsi1pk = :pk",
-        values={":pk": store.OrderRecord.consumer_orders_partition(tenant, consumer_id)},
-        forward=False,
-        limit=ORDERS_INCLUDED,
-    )
-    return [store.OrderRecord.from_item(item).to_api() for item in items[:ORDERS_INCLUDED]]
+    return [order.to_api() for order in store.newest(tenant, consumer_id, ORDERS_INCLUDED)]

@@ -115,3 +115,36 @@ def get(tenant: Tenant, order_id: str) -> Order | None:
 
 def adjustment_put(tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, Any]:
     return dynamo.put(BalanceAdjustmentRecord.to_item(tenant, adjustment))
+
+
+def read_before_order(
+    tenant: Tenant, *, external_id: str | None, consumer_keys: dict[str, dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """What placing an order must know, in one BatchGetItem: the environment's `currency`, the `order`
+    claim of its externalId (if taken), and the named consumer's items (`consumer_keys`, by name)."""
+    keys = {"currency": Currency.key(tenant), **consumer_keys}
+    if external_id is not None:
+        keys["order"] = OrderClaim.key(tenant, external_id)
+    return dynamo.get_named(keys)
+
+
+def claimed_order_id(tenant: Tenant, external_id: str) -> str | None:
+    claim = dynamo.get_item(OrderClaim.key(tenant, external_id), consistent=True)
+    return str(claim["orderId"]) if claim else None
+
+
+def newest(tenant: Tenant, consumer_id: str, count: int) -> list[Order]:
+    """The consumer's `count` newest orders: one Query of gsi1."""
+    items = dynamo.query(
+        index="gsi1",
+        key_condition="gsi1pk = :pk",
+        values={":pk": OrderRecord.consumer_orders_partition(tenant, consumer_id)},
+        forward=False,
+        limit=count,
+    )
+    return [OrderRecord.from_item(item) for item in items[:count]]
+
+
+def consumer_and_currency(tenant: Tenant, consumer_id: str) -> dict[str, dict[str, Any]]:
+    """The consumer's item (`consumer`) and the environment's `currency`, in one BatchGetItem."""
+    return dynamo.get_named({"consumer": ConsumerRecord.key(tenant, consumer_id), "currency": Currency.key(tenant)})

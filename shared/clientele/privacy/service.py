@@ -20,7 +20,6 @@ sending it again.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +29,7 @@ from clientele.consumers.models import Consumer, SyncStatus
 from clientele.consumers.service import delete_consumer, get_consumer
 from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock, idempotency
-from clientele.core.store import dynamo
+from clientele.core.store.idempotency_store import IdempotencyRecord
 from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, newest_first
 from clientele.core.tenancy import Tenant
 from clientele.integrations import store as integrations
@@ -42,11 +41,6 @@ from clientele.privacy.models import Erasure
 
 ERASED_PREFIX = "erased"
 FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
-
-
-def subject_of(tenant: Tenant, consumer_id: str) -> str:
-    """The erased consumer's pseudonym: a hash an auditor can recompute from the id, not reverse."""
-    return hashlib.sha256(f"{tenant.key_prefix}#{consumer_id}".encode()).hexdigest()[:32]
 
 
 def _partition(hash_value: str, prefix: str = "", index: str | None = None) -> Iterator[dict[str, Any]]:
@@ -104,7 +98,7 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
 
 def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
     consumer = get_consumer(tenant, consumer_id)
-    subject = subject_of(tenant, consumer_id)
+    subject = store.subject_of(tenant, consumer_id)
     anonymous = f"{ERASED_PREFIX}_{subject}"
     needles = [value for value in (consumer.id, consumer.email, consumer.phone, consumer.external_id) if value]
     counts = {
@@ -145,7 +139,7 @@ def _anonymize_orders(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
             }
         )
         puts.append(OrderRecord.to_item(tenant, kept))
-    dynamo.batch_write(puts=puts, deletes=[])
+    store.put_items(puts)
     return len(puts)
 
 
@@ -161,8 +155,8 @@ def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
         entry = {name: value for name, value in item.items() if name not in ("pk", "sk")}
         puts.append({**entry, "pk": target, "sk": sk, "consumerId": anonymous, "reason": "(erased)"})
         deletes.append({"pk": partition, "sk": sk})
-    dynamo.batch_write(puts=puts, deletes=[])
-    dynamo.batch_write(puts=[], deletes=deletes)  # after the copies: a cut-short move loses nothing
+    store.put_items(puts)
+    store.delete_items(deletes)  # after the copies: a cut-short move loses nothing
     return len(puts)
 
 
@@ -174,7 +168,7 @@ def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
         for item in _partition(partition)
         if item.get("entity") in (WalletRecord.kind, TimelineEventRecord.kind)
     ]
-    dynamo.batch_write(puts=[], deletes=leftovers)
+    store.delete_items(leftovers)
 
 
 def _holds(text: str, needles: list[str]) -> bool:
@@ -186,10 +180,10 @@ def _forget_answers(tenant: Tenant, needles: list[str]) -> int:
     """Answers kept for Idempotency-Key replays (gzipped, 24 hours) that hold the consumer."""
     stale = [
         {"pk": item["pk"], "sk": item["sk"]}
-        for item in _partition(idempotency.partition(tenant))
+        for item in _partition(IdempotencyRecord.partition(tenant))
         if _holds(idempotency.stored_text(item), needles)
     ]
-    dynamo.batch_write(puts=[], deletes=stale)
+    store.delete_items(stale)
     return len(stale)
 
 
@@ -206,9 +200,7 @@ def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
             scrubbed["consumerIds"] = [anonymous if value == consumer_id else value for value in ids]
         if parameters.get("consumerId") == consumer_id:
             scrubbed["consumerId"] = anonymous
-        job = dynamo.get_item(export_store.ExportRecord.key(tenant, item["id"]), consistent=True)
-        if job is not None:
-            dynamo.batch_write(puts=[{**job, "parameters": scrubbed}], deletes=[])
+        if export_store.set_parameters(tenant, item["id"], scrubbed):
             changed += 1
     return changed
 
@@ -223,7 +215,7 @@ def _drop_import_rows(tenant: Tenant, needles: list[str]) -> int:
             for item in _partition(partition, import_store.FAILURE)
             if _holds(" ".join(item.get("cells") or []), needles)
         ]
-        dynamo.batch_write(puts=[], deletes=rows)
+        store.delete_items(rows)
         dropped += len(rows)
     return dropped
 

@@ -9,12 +9,18 @@ Keys (tenant prefix `<environment>#<organization>`):
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 from clientele.privacy.models import Erasure
+
+
+def subject_of(tenant: Tenant, consumer_id: str) -> str:
+    """The erased consumer's pseudonym: a hash an auditor can recompute from the id, not reverse."""
+    return hashlib.sha256(f"{tenant.key_prefix}#{consumer_id}".encode()).hexdigest()[:32]
 
 
 class ErasureAudit(Entity):
@@ -49,3 +55,13 @@ def put_audit(tenant: Tenant, erasure: Erasure) -> None:
 def put_forget(tenant: Tenant, subject: str, fields: dict[str, Any]) -> None:
     item = KlaviyoForget.item(KlaviyoForget.key(tenant, subject), fields)
     dynamo.batch_write(puts=[{name: value for name, value in item.items() if value is not None}], deletes=[])
+
+
+def put_items(items: list[dict[str, Any]]) -> None:
+    """Writes whole items of any domain (an erasure rewrites them without what is personal)."""
+    dynamo.batch_write(puts=items, deletes=[])
+
+
+def delete_items(items: list[dict[str, Any]]) -> None:
+    """Deletes the items of any domain that these (items or keys) name."""
+    dynamo.batch_write(puts=[], deletes=[{"pk": item["pk"], "sk": item["sk"]} for item in items])
