@@ -114,13 +114,32 @@ def main(argv: list[str] | None = None) -> int:
         key = None if args.no_demo_key else ensure_demo_key(stack)
         _banner(stack, key)
         stack.write_stack_file()
+        watched = int(os.environ.get(EXIT_WITH_ENV) or 0)
         while not stopping.wait(0.5):
-            pass
+            if watched and not _alive(watched):
+                print(f"[local] the process that started the stack ({watched}) is gone", flush=True)
+                break
         print("[local] stopping…", flush=True)
     finally:
         stack.stop()
     print("[local] stopped", flush=True)
     return 0
+
+
+# A test session starts the stack in a session of its own (so Ctrl-C reaches it only through the
+# session's graceful stop) and names itself here: if the session is killed outright (a timeout, an
+# OOM kill), the stack stops by itself instead of living on with its workers.
+EXIT_WITH_ENV = "CLIENTELE_EXIT_WITH_PID"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _banner(stack: LocalStack, key: str | None) -> None:

@@ -102,7 +102,8 @@ def running_stack(
         stderr=subprocess.STDOUT,
         text=True,
         cwd=cwd,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        # The stack stops by itself if this process dies without stopping it (CLIENTELE_EXIT_WITH_PID).
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CLIENTELE_EXIT_WITH_PID": str(os.getpid()), **(env or {})},
         start_new_session=True,  # a Ctrl-C on pytest must not skip the graceful stop below
     )
     output: list[str] = []

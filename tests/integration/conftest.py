@@ -180,6 +180,7 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[KlaviyoStandin]:
     """A Klaviyo stand-in the sync functions talk to (KLAVIYO_BASE_URL), with fresh client caches."""
     with KlaviyoStandin() as running:
         monkeypatch.setenv("KLAVIYO_BASE_URL", running.base_url)
+        settings.reset()  # settings are read once per process, as on Lambda
         klaviyo._CLIENTS.clear()
         sync._KEYS.clear()
         yield running

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -279,3 +281,39 @@ def test_a_graceful_stop_folds_the_journal_into_the_snapshot(tmp_path: Path) -> 
     assert stack.process.returncode == 0
     assert not list((state / "journal").glob("*.jsonl"))  # emptied: the snapshot holds it now
     assert [json.loads(line) for line in (state / "data" / "Table.jsonl").read_text().splitlines()] == [item]
+
+
+def test_a_stack_stops_when_the_session_that_started_it_is_killed(tmp_path: Path) -> None:
+    """A test session killed outright (a timeout, an OOM kill) never runs its graceful stop: the stack,
+    in a session of its own, notices its starter is gone and stops itself (CLIENTELE_EXIT_WITH_PID)."""
+    state = tmp_path / "state"
+    starter = (
+        "import sys, time\n"
+        "from clientele_local.testing import running_stack\n"
+        f"with running_stack(state_dir={str(state)!r}, template={str(TEMPLATE)!r}, demo_key=False):\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    session = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True)
+    try:
+        assert session.stdout is not None
+        assert session.stdout.readline().strip() == "ready"
+        stack_pid = json.loads((state / "stack.json").read_text())["pid"]
+        session.kill()  # SIGKILL: no finally, no graceful stop from the session
+        session.wait(10)
+        wait_until(lambda: not _running(stack_pid), timeout=30)
+    finally:
+        if session.poll() is None:
+            session.kill()
+        if stack_pid and _running(stack_pid):  # the check failed: leave no stack behind
+            os.killpg(stack_pid, signal.SIGKILL)
+    assert (state / "data" / "Table.jsonl").exists()  # it stopped gracefully: its data was saved
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie, already exited but not yet reaped, counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return status != "Z"
