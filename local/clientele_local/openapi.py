@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.event_handler.openapi.models import Schema
 from pydantic import TypeAdapter
 
 from clientele.core.errors import ClienteleError
@@ -72,6 +73,7 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
     os.environ.setdefault("TABLE_NAME", "openapi")  # modules never touch the store at import
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
+    origins: dict[str, str] = {}  # schema name -> the function that first described it
     for name, resource in template.resources(FUNCTION).items():
         events = (resource.get("Properties") or {}).get("Events") or {}
         if not any(event.get("Type") == "Api" for event in events.values()):
@@ -83,12 +85,15 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
             for method, operation in operations.items():
                 if "requestBody" not in operation and hasattr(module, "REQUEST_BODY"):
                     # A function that parses its own body (to report per item) declares its shape.
-                    operation["requestBody"] = _body(module.REQUEST_BODY, schemas)
-                paths.setdefault(path, {})[method] = _with_shared_answers(operation, path, method)
-        schemas.update(document.get("components", {}).get("schemas", {}))
+                    operation["requestBody"], defs = _body(module.REQUEST_BODY)
+                    _add_schemas(schemas, origins, defs, code)
+                operation = _with_shared_answers(operation, path, method)
+                paths.setdefault(path, {})[method] = _identified(operation, code, path, method)
+        _add_schemas(schemas, origins, document.get("components", {}).get("schemas", {}), code)
     for unused in RESOLVER_ONLY_SCHEMAS:
         schemas.pop(unused, None)
     schemas["Error"] = ERROR_SCHEMA
+    _check_titles(schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -99,6 +104,7 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
         },
         "servers": [{"url": "http://127.0.0.1:3000", "description": "make run"}],
         "security": [{"apiKey": []}],
+        "tags": [{"name": name, "description": description} for name, description in TAGS.items()],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
@@ -107,10 +113,17 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
     }
 
 
-def _body(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
+def _body(shape: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request body a shape describes, and the schemas it refers to."""
     schema = TypeAdapter(shape).json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-    schemas.update(schema.pop("$defs", {}))
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    defs = {name: _as_resolver_writes(definition) for name, definition in schema.pop("$defs", {}).items()}
+    return {"required": True, "content": {"application/json": {"schema": _as_resolver_writes(schema)}}}, defs
+
+
+def _as_resolver_writes(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema as the resolvers' documents write it (through Powertools' model, Nones dropped), so the
+    same model described here and by a resolver compares equal."""
+    return Schema.model_validate(schema).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> dict[str, Any]:
@@ -132,7 +145,64 @@ def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> d
                 "schema": {"type": "string", "maxLength": 255},
             }
         )
-    return {**operation, "tags": ["Consumers"], "responses": dict(sorted(responses.items()))}
+    return {**operation, "responses": dict(sorted(responses.items()))}
+
+
+# ---------------------------------------------------------------- names, tags and schemas
+# What makes the merged document one that client generators accept: every schema name means one thing,
+# every title is one schema's, every operation has a stable name and one tag.
+
+# Every operation has exactly one of these (its route's `tags=`); generators group operations by tag.
+TAGS = {
+    "Consumers": "Profiles: create, read, update, delete, list, search, batches and the timeline.",
+    "Orders": "Orders, refunds and the consumer's stored balance.",
+    "Loyalty": "Loyalty programs, points added and deducted, and each consumer's standing.",
+    "Audiences": "Named groups of consumers and their members.",
+    "Exports": "CSV and Excel exports of consumers and of points transaction logs, run in the background.",
+    "Imports": "Consumers from a CSV file, uploaded to a presigned URL and imported in the background.",
+    "Integrations": "The Klaviyo profile sync: its settings and full resyncs.",
+    "Privacy": "Data-subject requests: everything held about a consumer, and erasure.",
+}
+
+
+class SchemaConflict(ValueError):
+    """Two functions describe one schema name differently: a merge would keep one and lose the other."""
+
+
+def operation_id(function: str) -> str:
+    """The operation's name, from its function's folder (unique in template.yaml): `list_consumers` ->
+    `listConsumers`. Stable across code changes, unlike the framework's default (handler + path)."""
+    first, *rest = function.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _identified(operation: dict[str, Any], function: str, path: str, method: str) -> dict[str, Any]:
+    tags = operation.get("tags") or []
+    if len(tags) != 1 or tags[0] not in TAGS:
+        raise ValueError(f"{method.upper()} {path} ({function}): tags={tags}; give its route one of {list(TAGS)}")
+    return {**operation, "operationId": operation_id(function)}
+
+
+def _add_schemas(schemas: dict[str, Any], origins: dict[str, str], found: dict[str, Any], function: str) -> None:
+    """Adds a function's schemas; a name another function describes differently is an error, not an overwrite."""
+    for name, schema in found.items():
+        if name in schemas and schemas[name] != schema:
+            raise SchemaConflict(
+                f"schema {name!r} differs between functions {origins[name]} and {function}: "
+                "give the model one JSON schema for validation and serialization (see core/models.py: Money)"
+            )
+        schemas.setdefault(name, schema)
+        origins.setdefault(name, function)
+
+
+def _check_titles(schemas: dict[str, Any]) -> None:
+    """Generators name classes by title: two schemas with one title would become one class."""
+    names: dict[str, str] = {}
+    for name, schema in schemas.items():
+        title = schema.get("title", name)
+        if title in names:
+            raise SchemaConflict(f"schemas {names[title]!r} and {name!r} share the title {title!r}")
+        names[title] = name
 
 
 def render(document: dict[str, Any]) -> str:
