@@ -1,16 +1,22 @@
-"""`python -m clientele_local.openapi [--check]`: the OpenAPI document of every routed function.
+"""`python -m clientele_local.openapi [--check | --accept REASON]`: the OpenAPI document of every routed function.
 
 Each function's Powertools resolver describes its own route from the code (models, parameters,
 success answer); this merges them, in template.yaml's order, into docs/openapi.json and adds what
 the resolvers cannot know: the Bearer key scheme and the error answers every route shares (the
 resolvers would say 422 for validation; Clientele answers 400).
+
+The committed document is what clients are built against: a new one that would break them (see
+clientele_local.apidiff) is written only with `--accept REASON` (`make openapi ACCEPT="why"`), which
+records the breaks in docs/api-changes.md; `--check` lists them beside "stale".
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.models import Schema
 from pydantic import TypeAdapter
 
 from clientele.core.errors import ClienteleError
+from clientele_local import apidiff
 from clientele_local.inprocess import ROOT, load_function
 from clientele_local.template import FUNCTION, Template
 
@@ -209,14 +216,58 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+# ---------------------------------------------------------------- breaking changes
+# The committed document is the contract clients were built against: a change that breaks them is
+# written only when accepted, and then recorded.
+
+CHANGES = ROOT / "docs" / "api-changes.md"
+
+
+def breaks_against_committed(document: dict[str, Any]) -> list[apidiff.Break]:
+    if not DOCUMENT.exists():
+        return []
+    return apidiff.breaking_changes(json.loads(DOCUMENT.read_text(encoding="utf-8")), document)
+
+
+def explain(breaks: list[apidiff.Break]) -> str:
+    lines = [f"{len(breaks)} change(s) break clients of the committed {DOCUMENT.relative_to(ROOT)}:"]
+    lines += [f"  - {change}" for change in breaks]
+    lines.append(
+        f'If deliberate: `make openapi ACCEPT="why"` records them in {CHANGES.relative_to(ROOT)} and writes '
+        "the document; commit both."
+    )
+    return "\n".join(lines)
+
+
+def record(breaks: list[apidiff.Break], reason: str) -> None:
+    """Appends an entry for an accepted break to docs/api-changes.md."""
+    entry = [f"## {datetime.now(UTC).date().isoformat()}: {reason.strip()}", ""]
+    entry += [f"- `{change.where}`: {change.what}" for change in breaks]
+    text = CHANGES.read_text(encoding="utf-8").rstrip("\n") + "\n\n" if CHANGES.exists() else ""
+    CHANGES.write_text(text + "\n".join(entry) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
-    check = "--check" in (argv if argv is not None else sys.argv[1:])
-    text = render(build())
-    if check:
+    parser = argparse.ArgumentParser(prog="python -m clientele_local.openapi", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if docs/openapi.json is not what the code says")
+    parser.add_argument("--accept", metavar="REASON", help="write it even if it breaks clients, recording why")
+    args = parser.parse_args(argv)
+    document = build()
+    text = render(document)
+    breaks = breaks_against_committed(document)
+    if args.check:
         if not DOCUMENT.exists() or DOCUMENT.read_text(encoding="utf-8") != text:
             print(f"{DOCUMENT.relative_to(ROOT)} is stale: run `make openapi`", file=sys.stderr)
+            if breaks:
+                print(explain(breaks), file=sys.stderr)
             return 1
         return 0
+    if breaks and not (args.accept or "").strip():
+        print(explain(breaks), file=sys.stderr)
+        return 1
+    if breaks:
+        record(breaks, args.accept)
+        print(f"recorded {len(breaks)} breaking change(s) in {CHANGES.relative_to(ROOT)}")
     DOCUMENT.write_text(text, encoding="utf-8")
     print(f"wrote {DOCUMENT.relative_to(ROOT)}")
     return 0
