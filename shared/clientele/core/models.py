@@ -29,7 +29,9 @@ def json_number(value: Decimal | int) -> int | float:
 # One documented type for every amount, asked or answered. Without WithJsonSchema pydantic documents a
 # Decimal one way for validation (number | string) and another for serialization (integer | number), so
 # a model holding one and used both ways (OrderLine) came out twice, as OrderLine-Input and -Output
-# under one title. Bounds are checked, not documented; inputs may still be decimal strings ("60.00").
+# under one title. (json_schema_mode_override on the models instead left a dangling $ref in pydantic 2.13
+# for a model reached from both modes.) Bounds are checked, not documented; decimal strings ("60.00")
+# are still accepted.
 MONEY_SCHEMA = {
     "type": "number",
     "description": "A decimal amount in the currency's units, exact to its minor unit (2 decimals for EUR, 0 for JPY).",
