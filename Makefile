@@ -18,7 +18,7 @@ help:
 	@echo "make test     lint, template checks, unit, integration, local-stack, e2e and fuzz-smoke tests"
 	@echo "make bench    DynamoDB requests, capacity and throughput per operation vs the raw store"
 	@echo "make fuzz     schemathesis (>= 1,000 cases, every operation) + tenant-isolation property, local stack"
-	@echo "make openapi  regenerate docs/openapi.json from the functions' code"
+	@echo "make openapi  regenerate docs/openapi.json from the functions' code (ACCEPT=\"why\" for a breaking change)"
 	@echo "make lock     regenerate the layer's lock shared/requirements.txt from shared/requirements.in"
 	@echo "make build    sam build"
 	@echo "make deploy   sam build + sam deploy --config-env dev (deploy-prod for prod)"
@@ -44,13 +44,16 @@ test: lint cfn unit integration local e2e fuzz-smoke
 bench: venv
 	$(BIN)/python -m bench.run
 
+# A document that breaks clients of the committed one is refused, with the list of breaks. Deliberate:
+# make openapi ACCEPT="why" writes it and records the breaks and the reason in docs/api-changes.md.
 openapi: venv
-	$(BIN)/python -m clientele_local.openapi
+	$(BIN)/python -m clientele_local.openapi $(if $(ACCEPT),--accept "$(ACCEPT)")
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m clientele_local.openapi --check
 
 # checkov lives in its own environment (requirements-checkov.txt says why).
 CHECKOV := $(VENV)/checkov

@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/audiences/<id>/members",
+    tags=["Audiences"],
     summary="Add consumers to an audience",
     description="At most 500 `consumerIds`; those already members are left as they are. An unknown id is a 400.",
     responses=api.documented(200, MembersChanged, "Who was added (`changed`) and who already was (`unchanged`)"),

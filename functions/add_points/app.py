@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers/<id>/loyalty/points",
+    tags=["Loyalty"],
     summary="Add loyalty points",
     description=(
         "To a ledger of a program (`main` unless named; a new name creates that sub-ledger), with a start rule "

@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers/<id>/balance-adjustments",
+    tags=["Orders"],
     summary="Credit or debit a consumer's balance",
     description="A positive `amount` credits, a negative one debits; the balance never goes below zero.",
     responses=api.documented(201, BalanceAdjustment, "The adjustment, with the balance after it"),

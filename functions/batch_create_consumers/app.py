@@ -18,6 +18,7 @@ REQUEST_BODY = Annotated[list[ConsumerCreate], Field(min_length=1, max_length=MA
 
 @app.post(
     "/api/v1/consumers/batch",
+    tags=["Consumers"],
     summary="Create up to 500 consumers",
     description="Body: an array of CreateConsumer objects. Every item is validated before any is written.",
     responses=api.documented(201, list[Consumer], "The created consumers, in the order given"),

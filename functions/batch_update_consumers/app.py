@@ -17,6 +17,7 @@ REQUEST_BODY = Annotated[list[ConsumerBatchUpdate], Field(min_length=1, max_leng
 
 @app.put(
     "/api/v1/consumers/batch",
+    tags=["Consumers"],
     summary="Update up to 500 consumers",
     description="Body: an array of `{id, ...fields}`. Every item is validated before any is written.",
     responses=api.documented(200, list[Consumer], "The updated consumers, in the order given"),

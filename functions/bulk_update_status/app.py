@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers/bulk-status",
+    tags=["Consumers"],
     summary="Set the status of many consumers",
     description="At most 500 `consumerIds`, all validated before any is changed; an unknown id is a 400.",
     responses=api.documented(200, list[Consumer], "The updated consumers"),

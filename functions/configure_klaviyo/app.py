@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.put(
     "/api/v1/integrations/klaviyo",
+    tags=["Integrations"],
     summary="Set up the Klaviyo sync",
     description=(
         "`apiKey` (a Klaviyo private key; kept in AWS Secrets Manager, shown masked), `enabled`, and an optional "

@@ -12,6 +12,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>/data-export",
+    tags=["Privacy"],
     summary="Everything held about a consumer (data-subject access)",
     description=(
         "One JSON document: the profile, every order, the loyalty summary and points transactions, the balance "

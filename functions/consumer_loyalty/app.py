@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>/loyalty",
+    tags=["Loyalty"],
     summary="A consumer's loyalty points",
     description=(
         "Per program, all ledgers together (`ledger: null`) then each ledger: tier, active, pending, expired, "

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>/timeline",
+    tags=["Consumers"],
     summary="A consumer's timeline",
     description=(
         "Orders, refunds, point transactions, balance adjustments, status, membership and verification "

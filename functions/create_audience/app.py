@@ -12,7 +12,12 @@ from clientele.core import idempotency
 app = api.resolver()
 
 
-@app.post("/api/v1/audiences", summary="Create an audience", responses=api.documented(201, Audience, "The audience"))
+@app.post(
+    "/api/v1/audiences",
+    tags=["Audiences"],
+    summary="Create an audience",
+    responses=api.documented(201, Audience, "The audience"),
+)
 def create(request: AudienceCreate) -> Response[dict[str, Any]]:
     audience = idempotency.remembered(app, "create_audience", lambda tenant: create_audience(tenant, request).to_api())
     return api.json_response(201, audience)

@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers",
+    tags=["Consumers"],
     summary="Create a consumer",
     responses=api.documented(201, Consumer, "The created consumer"),
 )

@@ -15,6 +15,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/exports",
+    tags=["Exports"],
     summary="Export consumers as CSV or Excel",
     description=(
         "The consumers the list shows for `filters` (its filter names, `search`, `sortBy`/`sortDir`), or exactly "

@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/imports",
+    tags=["Imports"],
     summary="Import consumers from a CSV file",
     description=(
         "Returns the job with `uploadUrl`: PUT the CSV (UTF-8, with or without BOM) there within the hour. "

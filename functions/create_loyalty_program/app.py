@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/loyalty-programs",
+    tags=["Loyalty"],
     summary="Create a loyalty program",
     description=(
         "Timezone, default start and expiry rules, the earning rule for orders and the tiers. The organization's "

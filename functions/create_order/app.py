@@ -16,6 +16,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/orders",
+    tags=["Orders"],
     summary="Record an order",
     description=(
         "Names the consumer by exactly one of `consumerId`, `email` (an unknown email creates a guest consumer) "

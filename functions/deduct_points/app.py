@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers/<id>/loyalty/deductions",
+    tags=["Loyalty"],
     summary="Deduct loyalty points",
     description="Spends active points of the ledger, earliest expiry first; more than are active is a 400.",
     responses=api.documented(201, PointsTransaction, "The transaction"),

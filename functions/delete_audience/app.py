@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.delete(
     "/api/v1/audiences/<id>",
+    tags=["Audiences"],
     summary="Delete an audience",
     description="Gone at once; its members leave it in the background (their `audienceIds` follow within seconds).",
     responses=api.documented(200, Audience, "The deleted audience"),

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.delete(
     "/api/v1/consumers/<id>",
+    tags=["Consumers"],
     summary="Delete a consumer",
     responses=api.documented(200, Consumer, "The deleted consumer"),
 )

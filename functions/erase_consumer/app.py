@@ -15,6 +15,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers/<id>/erase",
+    tags=["Privacy"],
     summary="Erase a consumer (right to be forgotten)",
     description=(
         "Removes the profile, its unique values, search entries, memberships, wallets and timeline. Orders, points "

@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/consumers/<id>/loyalty/transactions/exports",
+    tags=["Exports"],
     summary="Export a consumer's points transaction log",
     description=(
         "A CSV of the transactions created from `after` (and before `before`), timestamps in UTC written as "

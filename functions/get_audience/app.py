@@ -11,7 +11,12 @@ from clientele.core import http as api
 app = api.resolver()
 
 
-@app.get("/api/v1/audiences/<id>", summary="Get an audience", responses=api.documented(200, Audience, "The audience"))
+@app.get(
+    "/api/v1/audiences/<id>",
+    tags=["Audiences"],
+    summary="Get an audience",
+    responses=api.documented(200, Audience, "The audience"),
+)
 def get(id: str) -> Response[dict[str, Any]]:
     return api.json_response(200, get_audience(api.principal(app).tenant, id).to_api())
 

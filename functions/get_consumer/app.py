@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>",
+    tags=["Consumers"],
     summary="Get a consumer",
     description="`include=audiences,orders` adds those relations as lists. The `ETag` header is its version.",
     responses=api.documented(200, Consumer, "The consumer"),

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/exports/<id>",
+    tags=["Exports"],
     summary="Get an export",
     description="Status, rowCount and timestamps (UTC); once succeeded, a `downloadUrl` valid 15 minutes.",
     responses=api.documented(200, ExportJob, "The export job"),

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/imports/<id>",
+    tags=["Imports"],
     summary="Get an import",
     description=(
         "Status (awaiting_upload, processing, succeeded, failed), totalRows, processedRows, the created, updated, "

@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/integrations/klaviyo",
+    tags=["Integrations"],
     summary="Get the Klaviyo sync settings",
     description="Whether the sync is on, its list, the key masked, and the latest resync with its progress.",
     responses={

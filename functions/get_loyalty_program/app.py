@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/loyalty-programs/<id>",
+    tags=["Loyalty"],
     summary="Get a loyalty program",
     responses=api.documented(200, LoyaltyProgram, "The program"),
 )

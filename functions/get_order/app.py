@@ -11,7 +11,9 @@ from clientele.orders.service import get_order
 app = api.resolver()
 
 
-@app.get("/api/v1/orders/<id>", summary="Get an order", responses=api.documented(200, Order, "The order"))
+@app.get(
+    "/api/v1/orders/<id>", tags=["Orders"], summary="Get an order", responses=api.documented(200, Order, "The order")
+)
 def get(id: str) -> Response[dict[str, Any]]:
     return api.json_response(200, get_order(api.principal(app).tenant, id).to_api())
 

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/audiences/<id>/members",
+    tags=["Audiences"],
     summary="List an audience's members",
     description="The consumers in the audience, newest first; the same as `GET /consumers?audienceId=`.",
     responses=api.documented(200, ConsumerPage, "A page of consumers"),

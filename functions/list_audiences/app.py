@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/audiences",
+    tags=["Audiences"],
     summary="List audiences",
     description="Newest first, paged like the consumer list.",
     responses=api.documented(200, AudiencePage, "A page of audiences"),

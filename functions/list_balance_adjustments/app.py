@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>/balance-adjustments",
+    tags=["Orders"],
     summary="A consumer's balance history",
     description="Newest first, paged like the consumer list.",
     responses=api.documented(200, BalanceAdjustmentPage, "A page of balance adjustments"),

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>/orders",
+    tags=["Orders"],
     summary="List a consumer's orders",
     description="Newest first (by placedAt), paged like the consumer list.",
     responses=api.documented(200, OrderPage, "A page of orders"),

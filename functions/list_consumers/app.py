@@ -20,6 +20,7 @@ Instant = datetime | None
 
 @app.get(
     "/api/v1/consumers",
+    tags=["Consumers"],
     summary="List consumers",
     description=(
         f"Pages of `first` (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}) after the `after` cursor, or "

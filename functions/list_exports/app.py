@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/exports",
+    tags=["Exports"],
     summary="List exports",
     description="The organization's export jobs in this environment, newest first.",
     responses=api.documented(200, ExportPage, "A page of export jobs"),

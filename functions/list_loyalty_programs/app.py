@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/loyalty-programs",
+    tags=["Loyalty"],
     summary="List loyalty programs",
     description="Oldest first, paged like the consumer list.",
     responses=api.documented(200, LoyaltyProgramPage, "A page of programs"),

@@ -15,6 +15,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/<id>/loyalty/transactions",
+    tags=["Loyalty"],
     summary="A consumer's points transactions",
     description=(
         "Newest first, paged like the consumer list; `createdAfter` (included) and `createdBefore` (excluded) "

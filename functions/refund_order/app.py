@@ -14,6 +14,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/orders/<id>/refunds",
+    tags=["Orders"],
     summary="Refund an order",
     description=(
         "Gives back `amount` of what the consumer paid (default: all that is left) and takes back the same "

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.delete(
     "/api/v1/audiences/<id>/members",
+    tags=["Audiences"],
     summary="Remove consumers from an audience",
     description="At most 500 `consumerIds`; ids that are not members are left as they are.",
     responses=api.documented(200, MembersChanged, "Who was removed (`changed`) and who was not a member"),

@@ -15,6 +15,7 @@ app = api.resolver()
 
 @app.post(
     "/api/v1/integrations/klaviyo/resync",
+    tags=["Integrations"],
     summary="Resync every consumer to Klaviyo",
     description=(
         "Backfills the whole organization (this environment) through Klaviyo's bulk profile import jobs, at most "

@@ -15,6 +15,7 @@ app = api.resolver()
 
 @app.get(
     "/api/v1/consumers/search",
+    tags=["Consumers"],
     summary="Search consumers",
     description=(
         "Exact `email`, `phone` (any format with its country code) or `externalId`: these see every write "

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.put(
     "/api/v1/audiences/<id>",
+    tags=["Audiences"],
     summary="Rename or describe an audience",
     description="Fields present in the body change; `null` clears the description.",
     responses=api.documented(200, Audience, "The updated audience"),

@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.put(
     "/api/v1/consumers/<id>",
+    tags=["Consumers"],
     summary="Update a consumer",
     description=(
         "Fields present in the body change; `null` clears a field. With `If-Match` (the `ETag` a read gave), the "

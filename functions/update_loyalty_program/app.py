@@ -13,6 +13,7 @@ app = api.resolver()
 
 @app.put(
     "/api/v1/loyalty-programs/<id>",
+    tags=["Loyalty"],
     summary="Change a loyalty program",
     description="Fields present change; points already given keep their dates. `earning: null` stops orders earning.",
     responses=api.documented(200, LoyaltyProgram, "The updated program"),

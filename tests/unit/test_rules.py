@@ -159,3 +159,11 @@ def test_utc_instants_sort_as_strings() -> None:
     earlier = clock.format_instant(datetime(2024, 1, 1, 23, 59, 59, 999000, tzinfo=UTC))
     later = clock.format_instant(datetime(2024, 1, 2, tzinfo=UTC))
     assert earlier < later
+
+
+def test_early_years_are_written_in_four_digits() -> None:
+    # An order may be placed at any instant; the document promises a date-time, and strings sort by time.
+    assert clock.format_instant(datetime(1, 1, 2, tzinfo=UTC)) == "0001-01-02T00:00:00.000Z"
+    assert clock.format_instant(datetime(999, 12, 31, tzinfo=UTC)) < clock.format_instant(
+        datetime(1000, 1, 1, tzinfo=UTC)
+    )

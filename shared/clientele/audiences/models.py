@@ -14,6 +14,7 @@ from clientele.core.models import (
     ApiModel,
     Page,
     Resource,
+    Timestamp,
 )
 
 # ---------------------------------------------------------------- audiences
@@ -46,8 +47,8 @@ class Audience(Resource):
     name: str
     description: str | None
     member_count: int
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
 
 

@@ -25,6 +25,7 @@ from clientele.core.models import (
     Resource,
     Tag,
     Text,
+    Timestamp,
     json_number,
 )
 
@@ -90,7 +91,7 @@ class Loyalty(ApiModel):
     points: int = 0  # active points
     tier: str | None = None
     pending_points: int = 0
-    next_change_at: str | None = None  # when pending points activate or active points expire next
+    next_change_at: Timestamp | None = None  # when pending points activate or active points expire next
 
 
 def _check_metadata(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -199,19 +200,19 @@ class Consumer(Resource):
     status: Status
     membership: Membership
     verified: bool
-    verified_at: str | None
+    verified_at: Timestamp | None
     tags: list[str]
     address: Address | None
     source: Source
     sync_status: SyncStatus
-    synced_at: str | None = None  # when Klaviyo last took the profile as it is
+    synced_at: Timestamp | None = None  # when Klaviyo last took the profile as it is
     synced_version: int | None = None  # the version Klaviyo has: synced and current while it is `version`
     klaviyo_profile_id: str | None = None
     sync_error: str | None = None  # why the last sync failed (syncStatus error)
     loyalty: Loyalty
     total_orders: int
     total_order_value: Money  # what the orders were worth before discounts, less what was refunded
-    last_order_at: str | None
+    last_order_at: Timestamp | None
     average_order_value: Money = Decimal(0)  # totalOrderValue / totalOrders
     discounted_orders: int = 0
     undiscounted_orders: int = 0
@@ -219,9 +220,9 @@ class Consumer(Resource):
     net_revenue: Money = Decimal(0)  # totalOrderValue - accruedDiscounts: what the consumer paid, net of refunds
     balance: Money = Decimal(0)  # stored credit; never below zero
     audience_ids: list[str] = Field(default_factory=list)
-    last_activity_at: str | None
-    created_at: str
-    updated_at: str
+    last_activity_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int  # increases with every change; writes are conditional on the version they read
 
 
@@ -246,7 +247,7 @@ class TimelineEvent(Resource):
 
     id: str
     type: TimelineEventType
-    occurred_at: str
+    occurred_at: Timestamp
     details: dict[str, Any]
 
     @field_serializer("details", when_used="json")

@@ -22,7 +22,8 @@ def format_instant(moment: datetime) -> str:
     Fixed width, so stored timestamps sort as strings in time order.
     """
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # The year padded by hand: strftime's %Y writes year 1 as "1" here, which is no ISO 8601 (nor date-time).
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def now() -> str:

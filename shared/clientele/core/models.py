@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
 
@@ -25,7 +26,26 @@ def json_number(value: Decimal | int) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-Money = Annotated[Decimal, PlainSerializer(json_number, return_type=int | float, when_used="json")]
+# One documented type for every amount, asked or answered. Without WithJsonSchema pydantic documents a
+# Decimal one way for validation (number | string) and another for serialization (integer | number), so
+# a model holding one and used both ways (OrderLine) came out twice, as OrderLine-Input and -Output
+# under one title. (json_schema_mode_override on the models instead left a dangling $ref in pydantic 2.13
+# for a model reached from both modes.) Bounds are checked, not documented; decimal strings ("60.00")
+# are still accepted.
+MONEY_SCHEMA = {
+    "type": "number",
+    "description": "A decimal amount in the currency's units, exact to its minor unit (2 decimals for EUR, 0 for JPY).",
+}
+Money = Annotated[
+    Decimal,
+    PlainSerializer(json_number, return_type=int | float, when_used="json"),
+    WithJsonSchema(MONEY_SCHEMA),
+]
+
+# An instant as the API writes it (clock.format_instant): `2024-11-01T10:00:00.000Z`. The schema says
+# so (format date-time) for generated clients; validation stays that of a str.
+TIMESTAMP_SCHEMA = {"type": "string", "format": "date-time"}
+Timestamp = Annotated[str, WithJsonSchema(TIMESTAMP_SCHEMA)]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(normalize.email)]

@@ -13,6 +13,7 @@ from pydantic import (
 from clientele.core.models import (
     ApiModel,
     Resource,
+    Timestamp,
 )
 
 # ---------------------------------------------------------------- integrations
@@ -43,13 +44,13 @@ class KlaviyoResync(Resource):
     jobs: list[str] = Field(default_factory=list)  # Klaviyo's bulk import job ids
     failed: int = 0  # profiles Klaviyo's jobs refused
     error: str | None = None
-    requested_at: str
-    completed_at: str | None = None
+    requested_at: Timestamp
+    completed_at: Timestamp | None = None
 
 
 class KlaviyoIntegration(Resource):
     enabled: bool
     list_id: str | None
     api_key: str  # masked: only its last four characters are shown
-    updated_at: str
+    updated_at: Timestamp
     resync: KlaviyoResync | None = None  # the latest backfill

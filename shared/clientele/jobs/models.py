@@ -19,6 +19,7 @@ from clientele.core.models import (
     ApiModel,
     Page,
     Resource,
+    Timestamp,
 )
 from clientele.loyalty.models import LedgerId
 
@@ -127,11 +128,11 @@ class ExportJob(Resource):
     row_count: int | None
     processed_rows: int = 0  # rows written so far, while it runs
     error: str | None
-    created_at: str
-    started_at: str | None = None  # when its latest run began
-    completed_at: str | None
+    created_at: Timestamp
+    started_at: Timestamp | None = None  # when its latest run began
+    completed_at: Timestamp | None
     download_url: str | None = None  # once succeeded: valid 15 minutes
-    expires_at: str | None = None
+    expires_at: Timestamp | None = None
 
 
 ExportPage = Page[ExportJob]
@@ -183,10 +184,10 @@ class ImportJob(Resource):
     errors: list[RowError] = Field(default_factory=list)  # the first MAX_IMPORT_ERRORS_SHOWN
     ignored_columns: list[str] = Field(default_factory=list)  # headers that name no field
     error: str | None = None  # why the whole file was refused
-    created_at: str
-    completed_at: str | None = None
+    created_at: Timestamp
+    completed_at: Timestamp | None = None
     upload_url: str | None = None  # on creation: PUT the CSV here (presigned)
-    upload_expires_at: str | None = None
+    upload_expires_at: Timestamp | None = None
     report_url: str | None = None  # once finished with failed rows: a CSV of each, valid 15 minutes
 
 

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -21,6 +22,7 @@ from clientele.core.models import (
     Page,
     Reason,
     Resource,
+    Timestamp,
 )
 
 # ---------------------------------------------------------------- loyalty
@@ -127,11 +129,23 @@ class Tier(ApiModel):
     min_points: Annotated[int, Field(ge=0, le=10**12)]
 
 
+# A rate, not money: taken as a number or a decimal string, answered as a decimal string ("1.5"). One
+# schema for both ways (WithJsonSchema), so EarningRule, asked and answered, is one schema.
+POINTS_PER_UNIT_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 10_000},
+        {"type": "string", "pattern": r"^(?!^[-+.]*$)[+-]?0*\d*\.?\d*$"},
+    ],
+    "description": 'Points per currency unit paid: a number or a decimal string; answers give a string ("1.5").',
+}
+PointsPerUnit = Annotated[Decimal, Field(gt=0, le=10_000, allow_inf_nan=False), WithJsonSchema(POINTS_PER_UNIT_SCHEMA)]
+
+
 class EarningRule(ApiModel):
     """Points an order earns: `pointsPerUnit` per currency unit paid (rounded down), pending by
     `start` (a return window) and expiring by the program's default expiry."""
 
-    points_per_unit: Annotated[Decimal, Field(gt=0, le=10_000, allow_inf_nan=False)]
+    points_per_unit: PointsPerUnit
     start: StartRule = DEFAULT_RULE
 
 
@@ -189,8 +203,8 @@ class LoyaltyProgram(Resource):
     tiers: list[Tier]
     tier_basis: TierBasis
     primary: bool  # the organization's first program: its points and tier show on the consumer
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
 
 
@@ -237,10 +251,10 @@ class PointsTransaction(Resource):
     kind: PointsTransactionKind
     points: int  # added (> 0) or deducted (< 0)
     reason: str
-    active_on: str | None  # credits: when they become (became) spendable
-    expires_on: str | None  # credits: when what is left of them expires; null: never
+    active_on: Timestamp | None  # credits: when they become (became) spendable
+    expires_on: Timestamp | None  # credits: when what is left of them expires; null: never
     order_id: str | None  # null: a manual transaction
-    created_at: str
+    created_at: Timestamp
 
 
 PointsTransactionPage = Page[PointsTransaction]
@@ -257,11 +271,11 @@ class LedgerBalance(ApiModel):
     expired_points: int
     spent_points: int
     lifetime_points: int
-    next_expiry: str | None  # when the next active points expire
+    next_expiry: Timestamp | None  # when the next active points expire
     next_expiring_points: int
 
 
 class LoyaltySummary(Resource):
     consumer_id: str
-    as_of: str
+    as_of: Timestamp
     programs: list[LedgerBalance]  # per program: all ledgers, then each ledger

@@ -27,6 +27,7 @@ from clientele.core.models import (
     Reason,
     Resource,
     Text,
+    Timestamp,
     in_currency,
 )
 
@@ -61,7 +62,7 @@ class OrderCreate(ApiModel):
     consumer_external_id: ExternalId | None = None
     external_id: ExternalId | None = None
     amount: Amount  # the order's value before discounts
-    discount_amount: Amount = Decimal(0)
+    discount_amount: Amount = Field(default=Decimal(0), json_schema_extra={"default": 0})  # not "0"
     currency: Currency
     items: Annotated[list[OrderLine], Field(max_length=MAX_ORDER_LINES)] = Field(default_factory=list)
     placed_at: AwareDatetime | None = None  # default: now
@@ -95,7 +96,7 @@ class Refund(ApiModel):
     id: str
     amount: Money
     reason: str | None
-    created_at: str
+    created_at: Timestamp
 
 
 class Order(Resource):
@@ -109,14 +110,14 @@ class Order(Resource):
     refunded_amount: Money
     currency: str
     items: list[OrderLine]
-    placed_at: str
+    placed_at: Timestamp
     channel: str | None
     checkout_url: str | None
     refunds: list[Refund]
     points_earned: dict[str, int] = Field(default_factory=dict)  # {loyalty program id: points}
     points_taken_back: dict[str, int] = Field(default_factory=dict)  # by refunds, per program
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
 
 
@@ -126,7 +127,7 @@ class Order(Resource):
 class BalanceAdjustmentCreate(ApiModel):
     """Body of `POST /consumers/{id}/balance-adjustments`: a credit (> 0) or a debit (< 0)."""
 
-    amount: Annotated[Decimal, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+    amount: Annotated[Money, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]  # Money: one documented type
     reason: Reason
     currency: Currency | None = None  # the environment's currency; required for its first money movement
 
@@ -144,7 +145,7 @@ class BalanceAdjustment(Resource):
     balance_after: Money
     currency: str
     reason: str
-    created_at: str
+    created_at: Timestamp
 
 
 OrderPage = Page[Order]

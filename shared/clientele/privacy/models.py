@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clientele.core.models import (
     Resource,
+    Timestamp,
 )
 
 # ---------------------------------------------------------------- privacy
@@ -13,7 +14,7 @@ class Erasure(Resource):
     """What `POST /consumers/{id}/erase` did; also the audit entry it leaves (no personal data)."""
 
     subject: str  # sha256 of the tenant and the consumer id (hex, 32): recomputable, not reversible
-    erased_at: str
+    erased_at: Timestamp
     erased_by: str  # the API key that asked
     klaviyo_deletion: str  # requested | not_synced
     anonymized: dict[str, int]  # kept for accounting, without personal fields: orders, ledgerEntries
