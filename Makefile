@@ -39,7 +39,9 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/python -m clientele_local
 
-test: lint cfn unit integration local e2e fuzz-smoke
+# Two workers where a tier allows it (this machine and CI have 2 cores); e2e carries the fuzz smoke in the
+# same session, so one local stack serves both.
+test: lint cfn unit integration local e2e
 
 bench: venv
 	$(BIN)/python -m bench.run
@@ -74,22 +76,25 @@ lock: venv
 		--output-file=shared/requirements.txt shared/requirements.in
 
 unit: venv
-	$(PYTEST) tests/unit -q
+	$(PYTEST) tests/unit -q -n 2
 
 integration: venv
-	$(PYTEST) tests/integration -q
+	$(PYTEST) tests/integration -q -n 2
 
 local: venv
-	$(PYTEST) tests/local -q
+	$(PYTEST) tests/local -q -n 2
 
+# e2e and the fuzz smoke (below) in one session: tests on the session stack run on one worker, tests
+# with stacks of their own on the other (tests/e2e/conftest.py groups them), --durations shows the slowest.
 e2e: venv
-	$(PYTEST) tests/e2e -q
+	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --dist loadgroup --durations=10
 
 # Fuzz tier (tests/fuzz) on its own local stack: schemathesis against docs/openapi.json, every operation,
 # and the tenant-isolation property. Seeded, so a run is repeatable; the summary prints the figures.
-# fuzz-smoke (part of `make test`): 2 schema-following + 1 schema-breaking case per operation, 6 short sequences.
+# fuzz-smoke (part of `make test`, in the e2e session): 2 schema-following + 1 schema-breaking case per operation, 6 short sequences.
+FUZZ_SMOKE := FUZZ_POSITIVE=2 FUZZ_NEGATIVE=1 FUZZ_MIN_CASES=0 ISOLATION_EXAMPLES=6 ISOLATION_STEPS=25
 fuzz-smoke: venv
-	FUZZ_POSITIVE=2 FUZZ_NEGATIVE=1 FUZZ_MIN_CASES=0 ISOLATION_EXAMPLES=6 ISOLATION_STEPS=25 $(PYTEST) tests/fuzz -q
+	$(FUZZ_SMOKE) $(PYTEST) tests/fuzz -q
 
 # make fuzz: 20 + 10 cases per operation (>= 1,000 in all), 25 sequences of up to 30 steps.
 # Override any of them: make fuzz FUZZ_POSITIVE=50 FUZZ_SEED=7

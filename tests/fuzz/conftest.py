@@ -29,8 +29,25 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+_FROM_WORKERS: dict[str, list[str]] = {}  # summary lines the xdist workers sent back (make e2e runs two)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints the summary
+        workeroutput["fuzz summary"] = FUZZ.lines()
+        workeroutput["isolation summary"] = ISOLATION.lines()
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    for title, lines in getattr(node, "workeroutput", {}).items():
+        if title.endswith(" summary") and lines:
+            _FROM_WORKERS.setdefault(title, []).extend(lines)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for title, lines in (("fuzz summary", FUZZ.lines()), ("isolation summary", ISOLATION.lines())):
+        lines = lines or _FROM_WORKERS.get(title, [])
         if lines:
             terminalreporter.write_sep("=", title)
             for line in lines:
