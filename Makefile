@@ -39,8 +39,8 @@ venv: $(VENV)/.installed
 run: venv
 	$(BIN)/python -m clientele_local
 
-# Two workers where a tier allows it (this machine and CI have 2 cores); e2e carries the fuzz smoke in the
-# same session, so one local stack serves both.
+# Two workers where a tier gains from them (integration, local, e2e: 2 cores here and on CI; unit is
+# faster alone); e2e carries the fuzz smoke in the same session, so one local stack serves both.
 test: lint cfn unit integration local e2e
 
 bench: venv
@@ -76,7 +76,7 @@ lock: venv
 		--output-file=shared/requirements.txt shared/requirements.in
 
 unit: venv
-	$(PYTEST) tests/unit -q -n 2
+	$(PYTEST) tests/unit -q
 
 integration: venv
 	$(PYTEST) tests/integration -q -n 2
@@ -84,10 +84,10 @@ integration: venv
 local: venv
 	$(PYTEST) tests/local -q -n 2
 
-# e2e and the fuzz smoke (below) in one session: tests on the session stack run on one worker, tests
-# with stacks of their own on the other (tests/e2e/conftest.py groups them), --durations shows the slowest.
+# e2e and the fuzz smoke (below) in one session, on two workers: each worker starts the session stack
+# once, for its share of both tiers (the bulk tests, the heaviest, land on both). --durations: the slowest.
 e2e: venv
-	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --dist loadgroup --durations=10
+	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --durations=10
 
 # Fuzz tier (tests/fuzz) on its own local stack: schemathesis against docs/openapi.json, every operation,
 # and the tenant-isolation property. Seeded, so a run is repeatable; the summary prints the figures.

@@ -83,12 +83,3 @@ def wait_for[Value](check: Callable[[], Value | None], timeout: float = 120.0, i
             return value
         time.sleep(interval)
     raise AssertionError(f"not reached within {timeout} s")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n 2 --dist loadgroup` (make e2e): every test on the session stack (the fuzz tier's
-    too) runs on one worker, so there is one such stack; tests that start stacks of their own (bulk
-    work, crashes, tight limits) run beside them on the other, a group per file."""
-    for item in items:
-        group = "session-stack" if "stack" in getattr(item, "fixturenames", ()) else item.path.stem
-        item.add_marker(pytest.mark.xdist_group(group))
