@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from clientele.audiences import store as audiences
 from clientele.consumers.models import Consumer
@@ -202,6 +202,17 @@ def due_consumers(shard: int, until: str, limit: int) -> list[tuple[Tenant, str]
 def member_fields(item: dict[str, Any]) -> dict[str, Any]:
     """A stored consumer's fields without its keys and index attributes: what an audience member copies."""
     return ConsumerRecord.fields(item)
+
+
+class InConsumerPartition(Entity):
+    """A kind kept in its consumer's own partition, beside the profile: one item per `PREFIX` + id, so one
+    Query of the prefix reads them all (a subclass names its kind and its PREFIX)."""
+
+    PREFIX: ClassVar[str]
+
+    @classmethod
+    def key(cls, tenant: Tenant, consumer_id: str, item_id: str) -> dict[str, str]:
+        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{item_id}"}
 
 
 class PhoneEntry(Entity):

@@ -10,27 +10,15 @@ import contextlib
 from typing import Any
 
 from clientele.core.store import dynamo
-from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
+from clientele.jobs.job_store import JobRecord
 from clientele.jobs.models import ExportJob, ExportStatus
 
 
-class ExportRecord(Entity):
+class ExportRecord(JobRecord):
     kind = "Export"  # template.yaml's stream filters name this kind
-
-    @staticmethod
-    def key(tenant: Tenant, job_id: str) -> dict[str, str]:
-        return {"pk": f"{tenant.key_prefix}#EXPORT#{job_id}", "sk": "EXPORT"}
-
-    @staticmethod
-    def list_key(tenant: Tenant) -> str:
-        """The gsi1 partition of the tenant's jobs, by createdAt."""
-        return f"{tenant.key_prefix}#EXPORTS"
-
-    @classmethod
-    def to_item(cls, tenant: Tenant, job: ExportJob) -> dict[str, Any]:
-        keys = {**cls.key(tenant, job.id), "gsi1pk": cls.list_key(tenant), "gsi1sk": f"{job.created_at}#{job.id}"}
-        return cls.item(keys, job.model_dump(mode="json", by_alias=True, exclude={"download_url", "expires_at"}))
+    word = "EXPORT"
+    answered_only = frozenset({"download_url", "expires_at"})
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ExportJob:

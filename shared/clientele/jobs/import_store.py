@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from clientele.core.store import dynamo
-from clientele.core.store.entity import Entity
 from clientele.core.store.pages import HIGHEST, Segment, Source, every_item
 from clientele.core.tenancy import Environment, Tenant
+from clientele.jobs.job_store import JobRecord
 from clientele.jobs.models import ImportJob, ImportStatus, RowError
 
 UPLOADS = "imports/"  # the prefix whose new objects start an import (template.yaml's S3 event)
@@ -44,24 +44,10 @@ class Failure:
     cells: list[str]
 
 
-class ImportRecord(Entity):
+class ImportRecord(JobRecord):
     kind = "Import"  # template.yaml's stream filters name this kind
-
-    @staticmethod
-    def key(tenant: Tenant, job_id: str) -> dict[str, str]:
-        return {"pk": f"{tenant.key_prefix}#IMPORT#{job_id}", "sk": "IMPORT"}
-
-    @staticmethod
-    def list_key(tenant: Tenant) -> str:
-        """The gsi1 partition of the tenant's jobs, by createdAt."""
-        return f"{tenant.key_prefix}#IMPORTS"
-
-    @classmethod
-    def to_item(cls, tenant: Tenant, job: ImportJob) -> dict[str, Any]:
-        keys = {**cls.key(tenant, job.id), "gsi1pk": cls.list_key(tenant), "gsi1sk": f"{job.created_at}#{job.id}"}
-        return cls.item(
-            keys, job.model_dump(mode="json", by_alias=True, exclude={"upload_url", "upload_expires_at", "report_url"})
-        )
+    word = "IMPORT"
+    answered_only = frozenset({"upload_url", "upload_expires_at", "report_url"})
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ImportJob:

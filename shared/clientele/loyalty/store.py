@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele.consumers.store import ConsumerRecord
+from clientele.consumers.store import ConsumerRecord, InConsumerPartition
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
@@ -49,26 +49,18 @@ class PrimaryProgram(Entity):
         return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "LOYALTY_PRIMARY"}
 
 
-class WalletRecord(Entity):
+class WalletRecord(InConsumerPartition):
     kind = "Wallet"
     PREFIX = "LOYALTY#"
-
-    @classmethod
-    def key(cls, tenant: Tenant, consumer_id: str, program_id: str) -> dict[str, str]:
-        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{program_id}"}
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Wallet:
         return Wallet.model_validate(cls.fields(item))
 
 
-class PointsTransactionRecord(Entity):
+class PointsTransactionRecord(InConsumerPartition):
     kind = "PointsTransaction"
     PREFIX = "POINTS#"
-
-    @classmethod
-    def key(cls, tenant: Tenant, consumer_id: str, transaction_id: str) -> dict[str, str]:
-        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{transaction_id}"}
 
     @classmethod
     def to_item(cls, tenant: Tenant, transaction: PointsTransaction) -> dict[str, Any]:

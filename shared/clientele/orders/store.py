@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele.consumers.store import ConsumerRecord
+from clientele.consumers.store import ConsumerRecord, InConsumerPartition
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
@@ -66,13 +66,9 @@ class Currency(Entity):
         return {"pk": f"{tenant.key_prefix}#SETTINGS", "sk": "CURRENCY"}
 
 
-class BalanceAdjustmentRecord(Entity):
+class BalanceAdjustmentRecord(InConsumerPartition):
     kind = "BalanceAdjustment"
     PREFIX = "BALANCE#"
-
-    @classmethod
-    def key(cls, tenant: Tenant, consumer_id: str, adjustment_id: str) -> dict[str, str]:
-        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{adjustment_id}"}
 
     @classmethod
     def to_item(cls, tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, Any]:
