@@ -506,7 +506,7 @@ def _key_builders(entity: type[Entity]) -> list[str]:
 
 def _sample(parameter: inspect.Parameter) -> Any:
     """A value for a key builder's parameter, by its annotation."""
-    samples = {"Tenant": TENANT, "Consumer": _consumer(), "str": "x_1", "TimelineEvent": _event()}
+    samples = {"Tenant": TENANT, "Consumer": _consumer(), "str": "x_1", "int": 1, "TimelineEvent": _event()}
     return samples[str(parameter.annotation)]
 
 

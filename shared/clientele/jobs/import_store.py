@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
 from clientele.core.store.pages import HIGHEST, Segment, Source, every_item
 from clientele.core.tenancy import Environment, Tenant
 from clientele.jobs.job_store import JobRecord
@@ -24,7 +25,6 @@ from clientele.jobs.models import ImportJob, ImportStatus, RowError
 
 UPLOADS = "imports/"  # the prefix whose new objects start an import (template.yaml's S3 event)
 REPORTS = "import-reports/"
-FAILURE = "FAILURE#"
 COUNTS = ("created", "updated", "skipped", "failed")
 
 
@@ -52,6 +52,17 @@ class ImportRecord(JobRecord):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ImportJob:
         return dynamo.with_nulls(ImportJob, cls.fields(item))
+
+
+class ImportFailureRecord(Entity):
+    """One failed row of an import, in the import's partition, kept for the report."""
+
+    kind = "ImportFailure"
+    PREFIX = "FAILURE#"
+
+    @classmethod
+    def key(cls, tenant: Tenant, import_id: str, row: int) -> dict[str, str]:
+        return {"pk": ImportRecord.key(tenant, import_id)["pk"], "sk": f"{cls.PREFIX}{row:010d}"}
 
 
 def upload_key(tenant: Tenant, import_id: str) -> str:
@@ -146,20 +157,14 @@ def advance(
 
 def put_failures(tenant: Tenant, import_id: str, failures: list[Failure]) -> None:
     """The failed rows, each under its row number: writing one again only replaces it."""
-    partition = ImportRecord.key(tenant, import_id)["pk"]
-    dynamo.batch_write(
-        puts=[
-            {
-                "pk": partition,
-                "sk": f"{FAILURE}{failure.row:010d}",
-                "row": failure.row,
-                "errors": [error.to_api() for error in failure.errors],
-                "cells": failure.cells,
-            }
-            for failure in failures
-        ],
-        deletes=[],
-    )
+    puts = [
+        ImportFailureRecord.item(
+            ImportFailureRecord.key(tenant, import_id, failure.row),
+            {"row": failure.row, "errors": [error.to_api() for error in failure.errors], "cells": failure.cells},
+        )
+        for failure in failures
+    ]
+    dynamo.batch_write(puts=puts, deletes=[])
 
 
 def failures(tenant: Tenant, import_id: str) -> Iterator[Failure]:
@@ -169,7 +174,7 @@ def failures(tenant: Tenant, import_id: str) -> Iterator[Failure]:
         hash_attribute="pk",
         hash_value=ImportRecord.key(tenant, import_id)["pk"],
         range_attribute="sk",
-        segments=(Segment(FAILURE, FAILURE + HIGHEST, True),),
+        segments=(Segment(ImportFailureRecord.PREFIX, ImportFailureRecord.PREFIX + HIGHEST, True),),
         consistent=True,
     )
     for item in every_item(source):

@@ -212,7 +212,7 @@ def _drop_import_rows(tenant: Tenant, needles: list[str]) -> int:
         partition = import_store.ImportRecord.key(tenant, job["id"])["pk"]
         rows = [
             {"pk": item["pk"], "sk": item["sk"]}
-            for item in _partition(partition, import_store.FAILURE)
+            for item in _partition(partition, import_store.ImportFailureRecord.PREFIX)
             if _holds(" ".join(item.get("cells") or []), needles)
         ]
         store.delete_items(rows)
