@@ -22,9 +22,11 @@ class Entity:
     index_attributes: ClassVar[frozenset[str]] = frozenset()  # index keys beyond pk/sk/gsi1 (sEmail, fStatus, …)
 
     registry: ClassVar[dict[str, type[Entity]]] = {}
+    _stripped: ClassVar[frozenset[str]] = KEY_ATTRIBUTES  # what fields() leaves out, set once per class
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._stripped = KEY_ATTRIBUTES | cls.index_attributes
         if "kind" in vars(cls):
             known = Entity.registry.setdefault(cls.kind, cls)
             if known is not cls and known.__qualname__ != cls.__qualname__:  # a reload is the same kind
@@ -38,7 +40,7 @@ class Entity:
     @classmethod
     def fields(cls, item: dict[str, Any]) -> dict[str, Any]:
         """The item without its keys and index keys: what the model is built from."""
-        return {name: value for name, value in item.items() if name not in KEY_ATTRIBUTES | cls.index_attributes}
+        return {name: value for name, value in item.items() if name not in cls._stripped}
 
 
 STORE_MODULES = ("store", "activity", "search_index")  # beside every module whose name ends in _store
