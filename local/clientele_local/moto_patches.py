@@ -136,7 +136,7 @@ BENCH: tuple[Patch, ...] = (
 
 # Not replacements, but internals the local store reads or calls directly.
 INTERNALS = (
-    "moto.dynamodbstreams.models.DynamoDBStreamsBackend.shard_iterators (streams.py: used iterators dropped)",
+    "moto.dynamodb.models.table.StreamShard.items/id, StreamRecord.to_json (StreamReader: the pollers' reads)",
     "moto.dynamodb.models.dynamodb_backends, moto.s3.models.s3_backends, FakeKey.metadata/set_metadata, "
     "Item.attrs, DynamoType (journal.py: after-images read from, and replayed into, the backends)",
 )
@@ -204,8 +204,30 @@ def unpatched() -> Iterator[None]:
             apply((patch,))
 
 
-def forget_shard_iterator(account_id: str, region: str, iterator: str) -> None:
-    """moto keeps every shard iterator it ever issued; drop one the caller is done with."""
-    from moto.dynamodbstreams.models import dynamodbstreams_backends
+class StreamReader:
+    """A table's stream read in this process, from where it ends when the reader is made: the local
+    stack's pollers share the process with moto, and GetRecords over HTTP spent about half of the
+    stack's CPU in moto's response serializer, once per poller and record. Reads take the store's
+    lock, so they never see a write of a transaction that may still roll back. (moto gives a table one
+    shard, numbered from its starting sequence number.)"""
 
-    dynamodbstreams_backends[account_id][region].shard_iterators.pop(iterator, None)
+    def __init__(self, account_id: str, region: str, stream_arn: str, limit: int = 1000) -> None:
+        from moto.dynamodb.models import dynamodb_backends
+
+        self._backend = dynamodb_backends[account_id][region]
+        self._table = stream_arn.split(":", 5)[5].split("/")[1]  # arn:…:table/<name>/stream/<label>
+        self._limit = limit
+        with atomic.LOCK:
+            shard = self._shard()
+            self.shard_id: str = shard.id
+            self._next: int = len(shard.items)  # the position of the next record in the shard's list
+
+    def _shard(self) -> Any:
+        return self._backend.get_table(self._table).stream_shard
+
+    def read(self) -> list[dict[str, Any]]:
+        """The records written since the last read (at most `limit`), as DynamoDB JSON."""
+        with atomic.LOCK:
+            records = [record.to_json() for record in self._shard().items[self._next : self._next + self._limit]]
+        self._next += len(records)
+        return records

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -67,8 +66,8 @@ def stream_sources(tpl: Template) -> list[StreamSource]:
 def _lambda_record(raw: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     dynamodb = dict(raw["dynamodb"])
     created = dynamodb.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    if isinstance(created, datetime):  # moto's, naive in UTC
+        dynamodb["ApproximateCreationDateTime"] = int(created.replace(tzinfo=UTC).timestamp())
     return {
         "eventID": raw["eventID"],
         "eventName": raw["eventName"],
@@ -87,32 +86,17 @@ class StreamPoller(Poller):
         self.moto = moto
         self.pool = pool
         self.ready = threading.Event()
-        self._streams = moto.client("dynamodbstreams")
         self._sqs = moto.client("sqs")
-        self._iterators: dict[str, str] = {}
-        self._init_iterators(latest=True)
-
-    def _init_iterators(self, latest: bool) -> None:
-        desc = self._streams.describe_stream(StreamArn=self.source.stream_arn)["StreamDescription"]
-        for shard in desc["Shards"]:
-            if shard["ShardId"] in self._iterators:
-                continue
-            kind = "LATEST" if latest else "TRIM_HORIZON"  # shards born later are read from the start
-            self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
-                StreamArn=self.source.stream_arn, ShardId=shard["ShardId"], ShardIteratorType=kind
-            )["ShardIterator"]
+        self._stream = moto_patches.StreamReader(ACCOUNT_ID, REGION, source.stream_arn)  # from now on
 
     def _poll_once(self) -> None:
-        for shard_id, iterator in list(self._iterators.items()):
-            resp = self._streams.get_records(ShardIterator=iterator, Limit=1000)
-            self._iterators[shard_id] = resp["NextShardIterator"]
-            _forget_moto_iterator(iterator)
-            records = [_lambda_record(r, self.source.stream_arn) for r in resp["Records"]]
-            records = [r for r in records if matches_any(self.source.filters, r)]
-            for start in range(0, len(records), self.source.batch_size):
-                if self.stop_event.is_set():
-                    return
-                self._deliver(shard_id, records[start : start + self.source.batch_size], attempt=0)
+        records = self._stream.read()
+        batch = [_lambda_record(r, self.source.stream_arn) for r in records]
+        batch = [r for r in batch if matches_any(self.source.filters, r)]
+        for start in range(0, len(batch), self.source.batch_size):
+            if self.stop_event.is_set():
+                return
+            self._deliver(self._stream.shard_id, batch[start : start + self.source.batch_size], attempt=0)
 
     def _deliver(self, shard_id: str, batch: list[dict[str, Any]], attempt: int) -> None:
         while batch and not self.stop_event.is_set():
@@ -192,12 +176,6 @@ def _iso(epoch: Any) -> str | None:
     if epoch is None:
         return None
     return datetime.fromtimestamp(float(epoch), UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _forget_moto_iterator(iterator: str) -> None:
-    """moto keeps every shard iterator it ever issued; drop the ones we are done with."""
-    with contextlib.suppress(Exception):  # best effort housekeeping
-        moto_patches.forget_shard_iterator(ACCOUNT_ID, REGION, iterator)
 
 
 def start_pollers(tpl: Template, moto: Moto, pool: WorkerPool, stop: threading.Event) -> list[StreamPoller]:
