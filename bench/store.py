@@ -17,13 +17,13 @@ from clientele_local import moto_patches, partitions
 
 def fast_responses() -> None:
     """moto's DynamoDB answers written out without its serializer (clientele_local/moto_patches.py's
-    BENCH patch, which says why)."""
-    moto_patches.apply(moto_patches.BENCH)
+    FAST_ANSWERS patch, which says why)."""
+    moto_patches.apply(moto_patches.FAST_ANSWERS)
 
 
 def restore() -> None:
     """moto's own serializer again (the tests use it)."""
-    moto_patches.restore(moto_patches.BENCH)
+    moto_patches.restore(moto_patches.FAST_ANSWERS)
 
 
 def load(table_name: str, region: str, items: Iterable[dict[str, Any]]) -> int:

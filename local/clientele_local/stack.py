@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clientele_local import journal, persistence, s3events, schedules, streams
+from clientele_local import journal, moto_patches, persistence, s3events, schedules, streams
 from clientele_local.gateway import Gateway
 from clientele_local.resources import AWS_ENV, Moto, create_resources
 from clientele_local.template import ACCOUNT_ID, REGION, TABLE, Template
@@ -49,6 +49,7 @@ class LocalStack:
         self.tpl = Template.load(self.template_path, self.parameters)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.moto.start()
+        moto_patches.apply(moto_patches.FAST_ANSWERS)
         self.resources = create_resources(self.tpl, self.moto)
         if self.persist:
             persistence.load(self.tpl, self.moto, self.state_dir)  # before pollers start at LATEST

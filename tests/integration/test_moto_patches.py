@@ -1,10 +1,10 @@
 """Every change the local store makes to moto (clientele_local/moto_patches.py) answers as moto does.
 
-The same operations, over HTTP against the local stack's moto server, once patched as `make run` is
-(journal on), once with the bench's serializer on top, and once with moto exactly as released: the
-answers must match. The operations go through every patched path: each DynamoDB read and write
-(conditions parsed once, Queries by partition, transactions committed and cancelled, items
-untracked), the stream read with its iterators forgotten, S3 puts, copies, deletes and multipart
+The same operations, over HTTP against the local stack's moto server, once patched as the integration
+tests are (journal on), once with FAST_ANSWERS on top as `make run` and the bench are, and once with
+moto exactly as released: the answers must match. The operations go through every patched path: each
+DynamoDB read and write (conditions parsed once, Queries by partition, transactions committed and
+cancelled, items untracked), the stream read in process as the pollers read it, S3 puts, copies, deletes and multipart
 uploads, and the server's entry. And another moto than the one the patches were written for is
 refused before anything is patched.
 """
@@ -270,11 +270,11 @@ def test_every_patched_path_answers_as_moto_does(served: Moto, tmp_path: Path) -
     assert len(list((tmp_path / "journal").glob("*.jsonl"))) == 1  # the journal was on all along
 
     reset(served)
-    moto_patches.apply(moto_patches.BENCH)
+    moto_patches.apply(moto_patches.FAST_ANSWERS)
     try:
         fast = _scenario(served, pollers_read=True)
     finally:
-        moto_patches.restore(moto_patches.BENCH)
+        moto_patches.restore(moto_patches.FAST_ANSWERS)
 
     reset(served)
     with moto_patches.unpatched():
@@ -286,7 +286,7 @@ def test_every_patched_path_answers_as_moto_does(served: Moto, tmp_path: Path) -
     for number, (ours, theirs) in enumerate(zip(patched, own, strict=True)):
         assert ours == theirs, f"answer {number}"
     for number, (ours, theirs) in enumerate(zip(fast, own, strict=True)):
-        assert ours == theirs, f"answer {number} (bench serializer)"
+        assert ours == theirs, f"answer {number} (FAST_ANSWERS)"
 
 
 def test_unpatched_gives_moto_back_and_takes_it_again() -> None:
@@ -310,7 +310,7 @@ def test_another_moto_is_refused_before_anything_is_patched(monkeypatch: pytest.
     message = str(refused.value)
     assert "moto 5.3.0 is installed" in message
     assert "written for moto 5.2.5" in message
-    for patch in (*moto_patches.STORE, *moto_patches.BENCH):
+    for patch in (*moto_patches.STORE, *moto_patches.FAST_ANSWERS):
         assert patch.target in message  # each patch to re-check, by name
     assert "Table.query" in message
     assert "partitions.py" in message
