@@ -213,9 +213,12 @@ class WorkerPool:
             return worker
 
     def stop(self) -> None:
-        for workers in self.workers.values():
-            for worker in workers:
-                worker.stop()
+        """Every worker at once: one by one, a stack that ran fifty functions took 20 s to stop."""
+        stopping = [threading.Thread(target=worker.stop) for workers in self.workers.values() for worker in workers]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
 
 
 # ----------------------------------------------------------------------------- child side
