@@ -85,9 +85,11 @@ local: venv
 	$(PYTEST) tests/local -q -n 2
 
 # e2e and the fuzz smoke (below) in one session, on two workers: each worker starts the session stack
-# once, for its share of both tiers (the bulk tests, the heaviest, land on both). --durations: the slowest.
+# once, for its share of both tiers (a stack's moto is one process, bound by its GIL: one per worker is
+# what lets two run side by side). loadgroup keeps test_bulk.py on one worker, so its own stack for the
+# large imports starts once. --durations: the slowest.
 e2e: venv
-	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --durations=10
+	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --dist loadgroup --durations=10
 
 # Fuzz tier (tests/fuzz) on its own local stack: schemathesis against docs/openapi.json, every operation,
 # and the tenant-isolation property. Seeded, so a run is repeatable; the summary prints the figures.

@@ -4,7 +4,8 @@ the CLI drives both.
 
 The two large imports run on a stack of their own (`bulk_stack`, started for this module and thrown
 away without saving its state): one of them kills a worker process, and neither leaves 10,000 consumers
-in the session's stack for the tests that come after.
+in the session's stack for the tests that come after. With parallel workers (`make e2e`: --dist
+loadgroup) the module's tests all run on one of them, so that stack starts once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from tests.e2e.test_api import auth
 BOM = "\ufeff"
 PAGE = 100  # the list's largest page
 TERMINAL = ("succeeded", "failed")
+pytestmark = pytest.mark.xdist_group("bulk")
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
 EMAIL_NO_AT = "not a valid email address: An email address must have an @-sign."
 EMAIL_NO_DOMAIN = "not a valid email address: There must be something after the @-sign."
