@@ -43,9 +43,10 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from clientele.audiences.models import Audience, AudiencePage, MembersChanged
-from clientele.consumers.models import Consumer, ConsumerPage, TimelinePage
-from clientele.orders.models import BalanceAdjustment, BalanceAdjustmentPage, Order, OrderPage
+from clientele.audiences.models import Audience, MembersChanged
+from clientele.consumers.models import Consumer, TimelineEvent
+from clientele.core.models import Page
+from clientele.orders.models import BalanceAdjustment, Order
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
@@ -54,6 +55,13 @@ TRANSFER_CHUNK = 64 * 1024  # bytes read, sent or written at a time by uploads a
 
 Job = dict[str, Any]  # an import or export job as the API answers it (camelCase keys)
 ProgressCallback = Callable[[int, int | None], None]  # (bytes done so far, total bytes or None when unknown)
+# The list pages as the API answers them (the layer's models modules do not parametrize Page, which
+# builds Page's validator: a cold start that lists nothing would pay for it).
+AudiencePage = Page[Audience]
+ConsumerPage = Page[Consumer]
+TimelinePage = Page[TimelineEvent]
+BalanceAdjustmentPage = Page[BalanceAdjustment]
+OrderPage = Page[Order]
 
 
 class ApiError(Exception):

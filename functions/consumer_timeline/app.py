@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.consumers.models import TimelinePage
+from clientele.consumers.models import TimelineEvent
 from clientele.consumers.timeline import consumer_timeline
 from clientele.core import http as api
+from clientele.core.models import Page
 
 app = api.resolver()
 
@@ -19,7 +20,7 @@ app = api.resolver()
         "Orders, refunds, point transactions, balance adjustments, status, membership and verification "
         "changes and audience joins, newest first, paged like the consumer list."
     ),
-    responses=api.documented(200, TimelinePage, "A page of events"),
+    responses=api.documented(200, Page[TimelineEvent], "A page of events"),
 )
 def timeline(
     id: str, first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None

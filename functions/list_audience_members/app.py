@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.consumers.listing import ListRequest, list_consumers
-from clientele.consumers.models import ConsumerPage
+from clientele.consumers.models import Consumer
 from clientele.core import http as api
+from clientele.core.models import Page
 
 app = api.resolver()
 
@@ -16,7 +17,7 @@ app = api.resolver()
     tags=["Audiences"],
     summary="List an audience's members",
     description="The consumers in the audience, newest first; the same as `GET /consumers?audienceId=`.",
-    responses=api.documented(200, ConsumerPage, "A page of consumers"),
+    responses=api.documented(200, Page[Consumer], "A page of consumers"),
 )
 def members(
     id: str,

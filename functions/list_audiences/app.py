@@ -4,9 +4,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.audiences.models import AudiencePage
+from clientele.audiences.models import Audience
 from clientele.audiences.service import list_audiences
 from clientele.core import http as api
+from clientele.core.models import Page
 
 app = api.resolver()
 
@@ -16,7 +17,7 @@ app = api.resolver()
     tags=["Audiences"],
     summary="List audiences",
     description="Newest first, paged like the consumer list.",
-    responses=api.documented(200, AudiencePage, "A page of audiences"),
+    responses=api.documented(200, Page[Audience], "A page of audiences"),
 )
 def list_(
     first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None

@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
+from clientele.core.models import Page
 from clientele.orders.balance import balance_history
-from clientele.orders.models import BalanceAdjustmentPage
+from clientele.orders.models import BalanceAdjustment
 
 app = api.resolver()
 
@@ -16,7 +17,7 @@ app = api.resolver()
     tags=["Orders"],
     summary="A consumer's balance history",
     description="Newest first, paged like the consumer list.",
-    responses=api.documented(200, BalanceAdjustmentPage, "A page of balance adjustments"),
+    responses=api.documented(200, Page[BalanceAdjustment], "A page of balance adjustments"),
 )
 def list_(
     id: str, first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None

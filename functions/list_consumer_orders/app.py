@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
-from clientele.orders.models import OrderPage
+from clientele.core.models import Page
+from clientele.orders.models import Order
 from clientele.orders.service import consumer_orders
 
 app = api.resolver()
@@ -16,7 +17,7 @@ app = api.resolver()
     tags=["Orders"],
     summary="List a consumer's orders",
     description="Newest first (by placedAt), paged like the consumer list.",
-    responses=api.documented(200, OrderPage, "A page of orders"),
+    responses=api.documented(200, Page[Order], "A page of orders"),
 )
 def list_(
     id: str, first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None

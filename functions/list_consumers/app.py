@@ -7,9 +7,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.consumers.listing import ListRequest, list_consumers
-from clientele.consumers.models import ConsumerPage, Membership, SortBy, SortDir, Status
+from clientele.consumers.models import Consumer, Membership, SortBy, SortDir, Status
 from clientele.core import http as api
 from clientele.core.errors import AudienceNotFound
+from clientele.core.models import Page
 from clientele.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 app = api.resolver()
@@ -31,7 +32,7 @@ Instant = datetime | None
         "word of the name, the email address or its domain, or the phone digits; its results are ordered by the "
         "matching word, newest first."
     ),
-    responses={**api.documented(200, ConsumerPage, "A page of consumers"), **api.also_answers(AudienceNotFound)},
+    responses={**api.documented(200, Page[Consumer], "A page of consumers"), **api.also_answers(AudienceNotFound)},
 )
 def list_(
     first: PageSize = None,

@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
+from clientele.core.models import Page
 from clientele.jobs.exports import list_exports
-from clientele.jobs.models import ExportPage
+from clientele.jobs.models import ExportJob
 
 app = api.resolver()
 
@@ -16,7 +17,7 @@ app = api.resolver()
     tags=["Exports"],
     summary="List exports",
     description="The organization's export jobs in this environment, newest first.",
-    responses=api.documented(200, ExportPage, "A page of export jobs"),
+    responses=api.documented(200, Page[ExportJob], "A page of export jobs"),
 )
 def list_(
     first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None

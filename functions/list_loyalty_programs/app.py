@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
-from clientele.loyalty.models import LoyaltyProgramPage
+from clientele.core.models import Page
+from clientele.loyalty.models import LoyaltyProgram
 from clientele.loyalty.service import list_programs
 
 app = api.resolver()
@@ -16,7 +17,7 @@ app = api.resolver()
     tags=["Loyalty"],
     summary="List loyalty programs",
     description="Oldest first, paged like the consumer list.",
-    responses=api.documented(200, LoyaltyProgramPage, "A page of programs"),
+    responses=api.documented(200, Page[LoyaltyProgram], "A page of programs"),
 )
 def list_(
     first: api.PageSize = None, last: api.PageSize = None, after: str | None = None, before: str | None = None

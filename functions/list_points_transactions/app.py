@@ -7,7 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.core import http as api
-from clientele.loyalty.models import PointsTransactionPage
+from clientele.core.models import Page
+from clientele.loyalty.models import PointsTransaction
 from clientele.loyalty.service import TransactionsRequest, transactions
 
 app = api.resolver()
@@ -21,7 +22,7 @@ app = api.resolver()
         "Newest first, paged like the consumer list; `createdAfter` (included) and `createdBefore` (excluded) "
         "bound them, `programId` and `ledger` narrow them. `orderId` null marks a manual transaction."
     ),
-    responses=api.documented(200, PointsTransactionPage, "A page of transactions"),
+    responses=api.documented(200, Page[PointsTransaction], "A page of transactions"),
 )
 def list_(
     id: str,

@@ -6,8 +6,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from clientele.consumers.listing import ExactRequest, search_consumers
-from clientele.consumers.models import ConsumerPage
+from clientele.consumers.models import Consumer
 from clientele.core import http as api
+from clientele.core.models import Page
 from clientele.core.paging import MAX_PAGE_SIZE
 
 app = api.resolver()
@@ -22,7 +23,7 @@ app = api.resolver()
         "at once. Otherwise `q` (at least 2 characters) matches like the list's `search`. Given together, all must "
         "match."
     ),
-    responses=api.documented(200, ConsumerPage, "A page of matching consumers"),
+    responses=api.documented(200, Page[Consumer], "A page of matching consumers"),
 )
 def search(
     q: Annotated[str | None, Query(max_length=100)] = None,

@@ -22,11 +22,12 @@ FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app
 DOMAINS = sorted(
     path.parent.name for path in (ROOT / "shared" / "clientele").glob("*/__init__.py") if path.parent.name != "core"
 )
+WATCHED = ("clientele", "aws_xray_sdk", "ulid", "pydantic.main")  # the modules the tests below look for
 PROBE = (
     "import json, sys\n"
-    "sys.path[:0] = sys.argv[1:]\n"
+    "sys.path[:0] = sys.argv[2:]\n"
     "import app\n"
-    "print(json.dumps(sorted(name for name in sys.modules if name.startswith(('clientele', 'aws_xray_sdk')))))\n"
+    "print(json.dumps(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[1].split(','))))))\n"
 )
 
 
@@ -53,9 +54,8 @@ def imported() -> dict[str, list[str]]:
     def probe(function: str) -> list[str]:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
         paths = [str(ROOT / "functions" / function), str(ROOT / "shared")]
-        result = subprocess.run(
-            [sys.executable, "-c", PROBE, *paths], capture_output=True, text=True, check=True, env=env, timeout=120
-        )
+        command = [sys.executable, "-c", PROBE, ",".join(WATCHED), *paths]
+        result = subprocess.run(command, capture_output=True, text=True, check=True, env=env, timeout=120)
         return list(json.loads(result.stdout))
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
@@ -82,6 +82,18 @@ def test_a_function_imports_no_xray_sdk_and_no_other_domain(function: str) -> No
     (domain,) = own
     strays = domains_in(modules) - builds_on(domain)
     assert not strays, f"{function} ({domain}) imports {sorted(strays)}, which {domain} does not build on"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_function_imports_no_ulid_package(function: str) -> None:
+    """Ids come from core.clock's own ULID generator; python-ulid read its package metadata at import."""
+    assert "ulid" not in imported()[function]
+
+
+def test_the_authorizer_imports_no_pydantic_models() -> None:
+    """Every uncached API request waits for the authorizer's cold start: it stores no models, so
+    pydantic's model machinery (pydantic.main and what it imports) stays out of it."""
+    assert "pydantic.main" not in imported()["authorizer"]
 
 
 def test_the_check_sees_a_stray_domain() -> None:

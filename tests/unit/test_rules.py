@@ -167,3 +167,12 @@ def test_early_years_are_written_in_four_digits() -> None:
     assert clock.format_instant(datetime(999, 12, 31, tzinfo=UTC)) < clock.format_instant(
         datetime(1000, 1, 1, tzinfo=UTC)
     )
+
+
+def test_ulids_are_crockford_base32_of_time_and_randomness_and_sort_in_the_order_made() -> None:
+    assert clock.ulid(0, 0) == "0" * 26
+    assert clock.ulid(2**48 - 1, 2**80 - 1) == "7" + "Z" * 25
+    assert clock.ulid(1469922850259, 0x5E7C_A1B2_C3D4_E5F6_0718) == "01ARZ3NDEKBSYA3CP3TKJZC1RR"
+    made = [clock.new_id("cons") for _ in range(1000)]
+    assert made == sorted(made)
+    assert len(set(made)) == 1000

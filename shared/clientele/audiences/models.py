@@ -12,7 +12,6 @@ from pydantic import (
 from clientele.consumers.models import MAX_IDS_PER_REQUEST, ConsumerSelection
 from clientele.core.models import (
     ApiModel,
-    Page,
     Resource,
     Timestamp,
 )
@@ -50,9 +49,6 @@ class Audience(Resource):
     created_at: Timestamp
     updated_at: Timestamp
     version: int
-
-
-AudiencePage = Page[Audience]
 
 
 class MembersChange(ConsumerSelection):

@@ -20,7 +20,6 @@ from clientele.core.models import (
     Email,
     ExternalId,
     Money,
-    Page,
     Phone,
     Resource,
     Tag,
@@ -226,9 +225,6 @@ class Consumer(Resource):
     version: int  # increases with every change; writes are conditional on the version they read
 
 
-ConsumerPage = Page[Consumer]
-
-
 class TimelineEventType(StrEnum):
     ORDER_PLACED = "order_placed"
     ORDER_REFUNDED = "order_refunded"
@@ -253,9 +249,6 @@ class TimelineEvent(Resource):
     @field_serializer("details", when_used="json")
     def _numbers(self, details: dict[str, Any]) -> dict[str, Any]:
         return {name: json_number(value) if isinstance(value, Decimal) else value for name, value in details.items()}
-
-
-TimelinePage = Page[TimelineEvent]
 
 
 MAX_IDS_PER_REQUEST = 500

@@ -27,7 +27,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
-from ulid import ULID
 
 from clientele.consumers import store as consumer_store
 from clientele.consumers.models import Consumer, ConsumerCreate, ConsumerUpdate, Source
@@ -327,7 +326,7 @@ def _row_id(job: ImportJob, number: int) -> str:
     import's creation time and a hash of the import and row)."""
     milliseconds = int(clock.parse(job.created_at).timestamp() * 1000)
     randomness = hashlib.sha256(f"{job.id}#{number}".encode()).digest()[:10]
-    return f"{ID_PREFIX}_{ULID.from_bytes(milliseconds.to_bytes(6, 'big') + randomness)}"
+    return f"{ID_PREFIX}_{clock.ulid(milliseconds, int.from_bytes(randomness))}"
 
 
 def _round(tenant: Tenant, job: ImportJob, rows: list[_Row], outcome: Outcome, now: str) -> list[_Row]:

@@ -17,7 +17,6 @@ from pydantic import (
 from clientele.consumers.models import Membership, SortBy, SortDir, Status
 from clientele.core.models import (
     ApiModel,
-    Page,
     Resource,
     Timestamp,
 )
@@ -135,9 +134,6 @@ class ExportJob(Resource):
     expires_at: Timestamp | None = None
 
 
-ExportPage = Page[ExportJob]
-
-
 # ---------------------------------------------------------------- imports
 
 
@@ -189,6 +185,3 @@ class ImportJob(Resource):
     upload_url: str | None = None  # on creation: PUT the CSV here (presigned)
     upload_expires_at: Timestamp | None = None
     report_url: str | None = None  # once finished with failed rows: a CSV of each, valid 15 minutes
-
-
-ImportPage = Page[ImportJob]

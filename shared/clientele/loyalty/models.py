@@ -19,7 +19,6 @@ from pydantic.alias_generators import to_camel
 
 from clientele.core.models import (
     ApiModel,
-    Page,
     Reason,
     Resource,
     Timestamp,
@@ -208,9 +207,6 @@ class LoyaltyProgram(Resource):
     version: int
 
 
-LoyaltyProgramPage = Page[LoyaltyProgram]
-
-
 LedgerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Points = Annotated[int, Field(ge=1, le=10**9)]
 MAIN_LEDGER = "main"
@@ -255,9 +251,6 @@ class PointsTransaction(Resource):
     expires_on: Timestamp | None  # credits: when what is left of them expires; null: never
     order_id: str | None  # null: a manual transaction
     created_at: Timestamp
-
-
-PointsTransactionPage = Page[PointsTransaction]
 
 
 class LedgerBalance(ApiModel):

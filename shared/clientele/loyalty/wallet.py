@@ -10,12 +10,18 @@ Pure: no I/O. Instants are the API's fixed-width UTC strings, which compare in t
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.loyalty.models import LedgerBalance, Tier, TierBasis
 
 
-class Lot(BaseModel):
+class _Model(BaseModel):
+    # Built on first use, like the wire models (core.models.ApiModel): a route that never opens a
+    # wallet does not build these at import.
+    model_config = ConfigDict(defer_build=True)
+
+
+class Lot(_Model):
     id: str  # the transaction that credited it
     points: int  # credited, less what refunds took back
     remaining: int  # not yet spent (or taken back)
@@ -30,7 +36,7 @@ class Lot(BaseModel):
         return self.expires_on is not None and self.expires_on <= now
 
 
-class Ledger(BaseModel):
+class Ledger(_Model):
     lots: list[Lot] = Field(default_factory=list)
     spent: int = 0
     expired: int = 0  # folded from expired lots
@@ -112,7 +118,7 @@ class Ledger(BaseModel):
         return min(moments, default=None)
 
 
-class Wallet(BaseModel):
+class Wallet(_Model):
     """All of a consumer's ledgers in one program; `version` guards every write."""
 
     program_id: str

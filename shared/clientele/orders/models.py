@@ -23,7 +23,6 @@ from clientele.core.models import (
     Email,
     ExternalId,
     Money,
-    Page,
     Reason,
     Resource,
     Text,
@@ -146,9 +145,3 @@ class BalanceAdjustment(Resource):
     currency: str
     reason: str
     created_at: Timestamp
-
-
-OrderPage = Page[Order]
-
-
-BalanceAdjustmentPage = Page[BalanceAdjustment]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from clientele.core import aws, settings
 from clientele.core.errors import ClienteleError, Conflict, StoreBusy
+
+if TYPE_CHECKING:  # the authorizer uses the store without any model: pydantic stays out of its cold start
+    from pydantic import BaseModel
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
