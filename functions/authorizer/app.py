@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.access.authorizer import authorize
+from clientele.core.coldstart import initialized
 from clientele.core.errors import AuthenticationRequired
 
 # Its own Logger: the authorizer is no REST route, so it keeps the HTTP glue (and its validation
@@ -21,3 +22,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except AuthenticationRequired:
         # API Gateway's contract: exactly this message means 401 (our UNAUTHORIZED gateway response).
         raise Exception("Unauthorized") from None
+
+
+initialized()  # the end of init (core/coldstart.py)

@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from clientele.core.coldstart import initialized
 from clientele.loyalty.service import refresh_due
 
 logger = Logger()
@@ -20,3 +21,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     refreshed = refresh_due(datetime.now(UTC))
     metrics.add_metric(name="LoyaltySummariesRefreshed", unit=MetricUnit.Count, value=refreshed)
     return {"refreshed": refreshed}
+
+
+initialized()  # the end of init (core/coldstart.py)

@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from clientele.core.coldstart import initialized
 from clientele.jobs.import_store import of_upload
 from clientele.jobs.imports import start_import
 
@@ -25,3 +26,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         else:
             logger.info("Upload ignored: its import is not awaiting a file", extra={"importId": import_id})
     return {"started": started}
+
+
+initialized()  # the end of init (core/coldstart.py)

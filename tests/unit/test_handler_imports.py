@@ -13,6 +13,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,11 @@ DOMAINS = sorted(
 )
 WATCHED = ("clientele", "aws_xray_sdk", "ulid", "pydantic.main")  # the modules the tests below look for
 PROBE = (
-    "import json, sys\n"
+    "import gc, json, sys\n"
     "sys.path[:0] = sys.argv[2:]\n"
     "import app\n"
-    "print(json.dumps(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[1].split(','))))))\n"
+    "modules = sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[1].split(','))))\n"
+    "print(json.dumps({'modules': modules, 'collector': gc.isenabled(), 'frozen': gc.get_freeze_count()}))\n"
 )
 
 
@@ -50,16 +52,24 @@ def own_domain(function: str) -> set[str]:
 
 
 @cache
-def imported() -> dict[str, list[str]]:
-    def probe(function: str) -> list[str]:
+def probed() -> dict[str, dict[str, Any]]:
+    """What each app.py's import leaves, in a fresh interpreter as Lambda runs it: the modules, and the
+    garbage collector's state."""
+
+    def probe(function: str) -> dict[str, Any]:
         env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        env["AWS_LAMBDA_FUNCTION_NAME"] = function
         paths = [str(ROOT / "functions" / function), str(ROOT / "shared")]
         command = [sys.executable, "-c", PROBE, ",".join(WATCHED), *paths]
         result = subprocess.run(command, capture_output=True, text=True, check=True, env=env, timeout=120)
-        return list(json.loads(result.stdout))
+        return dict(json.loads(result.stdout))
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         return dict(zip(FUNCTIONS, pool.map(probe, FUNCTIONS), strict=True))
+
+
+def imported() -> dict[str, list[str]]:
+    return {function: list(state["modules"]) for function, state in probed().items()}
 
 
 def domains_in(modules: list[str]) -> set[str]:
@@ -94,6 +104,30 @@ def test_the_authorizer_imports_no_pydantic_models() -> None:
     """Every uncached API request waits for the authorizer's cold start: it stores no models, so
     pydantic's model machinery (pydantic.main and what it imports) stays out of it."""
     assert "pydantic.main" not in imported()["authorizer"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_function_ends_its_init_with_the_collector_on_and_init_frozen(function: str) -> None:
+    """The layer pauses the garbage collector for init (core/coldstart.py); every function must end it,
+    or the collector would stay off for the life of the execution environment."""
+    state = probed()[function]
+    assert state["collector"] is True, f"{function}'s init leaves the garbage collector off"
+    assert state["frozen"] > 10_000, f"{function}'s init did not freeze what it made ({state['frozen']} objects)"
+
+
+def test_outside_lambda_the_layer_leaves_the_collector_alone() -> None:
+    """Tests and tools import the layer too: there the collector is never paused, nor anything frozen."""
+    code = "import gc, clientele.core.coldstart as c; c.pause_collector(); print(gc.isenabled(), gc.get_freeze_count())"
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "AWS_LAMBDA_FUNCTION_NAME")}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path[:0] = [{str(ROOT / 'shared')!r}]\n{code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", "0"]
 
 
 def test_the_check_sees_a_stray_domain() -> None:

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.core import clock
+from clientele.core import clock, coldstart
 from clientele.core.errors import (
     AuthenticationRequired,
     ClienteleError,
@@ -197,4 +197,5 @@ def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaCont
         with clock.answering_within(context.get_remaining_time_in_millis() / 1000):
             return refused_body(event) or app.resolve(event, context)
 
+    coldstart.initialized()
     return lambda_handler

@@ -44,6 +44,11 @@ def current() -> Settings:
     return Settings.from_environment(os.environ)
 
 
+def in_lambda() -> bool:
+    """A Lambda execution environment, or the local stack's worker standing in for one."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
 def _required(value: str | None, variable: str, why: str) -> str:
     if not value:
         raise MissingSetting(f"{variable} is not set: {why}")

@@ -13,6 +13,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from clientele.core import coldstart
+
 logger = Logger()
 metrics = Metrics()
 
@@ -59,4 +61,5 @@ def handler(work: RecordWork) -> LambdaHandler:
         )
         return dict(response)
 
+    coldstart.initialized()
     return lambda_handler
