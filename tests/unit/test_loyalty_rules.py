@@ -9,9 +9,6 @@ import pytest
 from pydantic import ValidationError
 
 from clientele.loyalty.models import (
-    DEFAULT_RULE,
-    IMMEDIATE,
-    UNLIMITED,
     LoyaltyProgramCreate,
     PointsAdd,
     PointsRule,
@@ -21,6 +18,9 @@ from clientele.loyalty.models import (
 from clientele.loyalty.rules import expiry_of, relative, start_of
 
 UTC_ZONE = ZoneInfo("UTC")
+DEFAULT_RULE = PointsRule(type="default")
+IMMEDIATE = PointsRule(type="immediate")
+UNLIMITED = PointsRule(type="unlimited")
 SESSION = datetime(2024, 10, 12, 7, 20, 50, tzinfo=UTC)  # "the customer session closes on 12 October 2024, 07:20:50"
 
 # (amount, unit, rounding, expected) - the seed's rows; its "17 October 2023" is a misprint of 2024.
@@ -111,3 +111,16 @@ def test_rules_fit_their_place() -> None:
         {"name": "P", "tiers": [{"name": "Gold", "minPoints": 1000}, {"name": "Silver", "minPoints": 100}]}
     )
     assert [tier.name for tier in program.tiers] == ["Silver", "Gold"]
+
+
+def test_an_omitted_rule_is_its_documented_default_as_a_model() -> None:
+    """The defaults are JSON validated on use (not models built at import): each becomes a fresh PointsRule."""
+    added = PointsAdd.model_validate({"programId": "lp_x", "points": 1, "reason": "r"})
+    assert (added.start, added.expiry) == (DEFAULT_RULE, DEFAULT_RULE)
+    program = LoyaltyProgramCreate.model_validate({"name": "P"})
+    assert (program.default_start, program.default_expiry) == (IMMEDIATE, UNLIMITED)
+    assert isinstance(program.default_start, PointsRule)
+    with pytest.raises(ValidationError, match="frozen"):
+        added.start.type = "immediate"  # type: ignore[assignment,misc]  # a shared default cannot change
+    schema = PointsAdd.model_json_schema(by_alias=True)["properties"]["start"]
+    assert schema["default"] == {"type": "default", "amount": None, "unit": "days", "round": "none", "at": None}

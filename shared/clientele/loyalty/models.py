@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -53,7 +53,10 @@ class RuleRound(StrEnum):
 
 class PointsRule(ApiModel):
     """When points start or expire: `{type}`; relative rules add `amount` `unit`s and may `round`;
-    absolute rules give the instant `at`."""
+    absolute rules give the instant `at`. A value: frozen, since a default rule is one instance that
+    every model without the field shares (`rule_default`)."""
+
+    model_config = ConfigDict(frozen=True)
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
@@ -74,9 +77,18 @@ class PointsRule(ApiModel):
         return self
 
 
-IMMEDIATE = PointsRule(type=RuleType.IMMEDIATE)
-UNLIMITED = PointsRule(type=RuleType.UNLIMITED)
-DEFAULT_RULE = PointsRule(type=RuleType.DEFAULT)
+def rule_default(rule_type: RuleType) -> Any:
+    """A rule field's default as the JSON a caller would send, validated into a PointsRule where it is
+    used (validate_default): a default built here would build PointsRule's validator at import, in
+    every function that loads the loyalty models (about 8 ms of their cold start)."""
+    rule = {
+        "type": rule_type.value,
+        "amount": None,
+        "unit": RuleUnit.DAYS.value,
+        "round": RuleRound.NONE.value,
+        "at": None,
+    }
+    return Field(default=rule, validate_default=True)
 
 
 def _start_rule(rule: PointsRule) -> PointsRule:
@@ -145,7 +157,7 @@ class EarningRule(ApiModel):
     `start` (a return window) and expiring by the program's default expiry."""
 
     points_per_unit: PointsPerUnit
-    start: StartRule = DEFAULT_RULE
+    start: StartRule = rule_default(RuleType.DEFAULT)
 
 
 def _tiers(tiers: list[Tier]) -> list[Tier]:
@@ -164,8 +176,8 @@ Tiers = Annotated[list[Tier], Field(max_length=20), AfterValidator(_tiers)]
 class LoyaltyProgramCreate(ApiModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     timezone: Timezone = "UTC"
-    default_start: ProgramStartRule = IMMEDIATE
-    default_expiry: ProgramExpiryRule = UNLIMITED
+    default_start: ProgramStartRule = rule_default(RuleType.IMMEDIATE)
+    default_expiry: ProgramExpiryRule = rule_default(RuleType.UNLIMITED)
     earning: EarningRule | None = None
     tiers: Tiers = Field(default_factory=list)
     tier_basis: TierBasis = TierBasis.ACTIVE
@@ -219,8 +231,8 @@ class PointsAdd(ApiModel):
     ledger: LedgerId = MAIN_LEDGER
     points: Points
     reason: Reason
-    start: StartRule = DEFAULT_RULE
-    expiry: ExpiryRule = DEFAULT_RULE
+    start: StartRule = rule_default(RuleType.DEFAULT)
+    expiry: ExpiryRule = rule_default(RuleType.DEFAULT)
 
 
 class PointsDeduct(ApiModel):

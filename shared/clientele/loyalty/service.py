@@ -29,7 +29,6 @@ from clientele.core.store.pages import Segment, Source
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import store
 from clientele.loyalty.models import (
-    DEFAULT_RULE,
     MAIN_LEDGER,
     LoyaltyProgram,
     LoyaltyProgramCreate,
@@ -40,6 +39,7 @@ from clientele.loyalty.models import (
     PointsRule,
     PointsTransaction,
     PointsTransactionKind,
+    RuleType,
 )
 from clientele.loyalty.rules import expiry_of, start_of
 from clientele.loyalty.wallet import Lot, Wallet
@@ -138,10 +138,12 @@ class _Change:
         points: int,
         reason: str,
         kind: PointsTransactionKind,
-        start: PointsRule = DEFAULT_RULE,
-        expiry: PointsRule = DEFAULT_RULE,
+        start: PointsRule | None = None,  # None: the program's default
+        expiry: PointsRule | None = None,
         order: Order | None = None,
     ) -> PointsTransaction:
+        start = start or PointsRule(type=RuleType.DEFAULT)
+        expiry = expiry or PointsRule(type=RuleType.DEFAULT)
         zone = ZoneInfo(program.timezone)
         base = clock.parse(order.placed_at) if order is not None else self.now
         active_on = start_of(start, program.default_start, base, zone)
