@@ -3,13 +3,12 @@ values), turned into exactly the items the service itself stores for them."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-from ulid import ULID
 
 from clientele.consumers import search_index
 from clientele.consumers.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
@@ -38,7 +37,7 @@ def consumers(count: int, seed: int) -> Iterator[Consumer]:
         points = rng.randrange(5000) if rng.random() < 0.6 else 0
         active_since = created + (NOW - created) * rng.random()
         yield Consumer(
-            id=f"cons_{ULID.from_datetime(created)}",
+            id=f"cons_{clock.ulid(int(created.timestamp() * 1000), int.from_bytes(os.urandom(10)))}",
             email=f"{first}.{last}{index}@{rng.choice(DOMAINS)}" if rng.random() < 0.95 else None,
             phone=f"+1415{rng.randrange(2_000_000, 9_999_999)}" if rng.random() < 0.6 else None,
             full_name=f"{first.title()} {last.title()}" if rng.random() < 0.9 else None,

@@ -1,7 +1,5 @@
 """Audiences and their members on the wire."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import (
@@ -35,7 +33,7 @@ class AudienceUpdate(ApiModel):
     description: Description | None = None
 
     @model_validator(mode="after")
-    def _name_not_cleared(self) -> AudienceUpdate:
+    def _name_not_cleared(self) -> "AudienceUpdate":
         if "name" in self.model_fields_set and self.name is None:
             raise ValueError("name cannot be null")
         return self

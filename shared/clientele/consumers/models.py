@@ -1,7 +1,5 @@
 """The consumer's shapes on the wire: what callers send and what they get back, and its timeline."""
 
-from __future__ import annotations
-
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -143,7 +141,7 @@ class ConsumerCreate(ProfileFields):
     source: Source = Source.API
 
     @model_validator(mode="after")
-    def _identified(self) -> ConsumerCreate:
+    def _identified(self) -> "ConsumerCreate":
         if self.email is None and self.phone is None and self.external_id is None:
             raise ValueError(NEEDS_IDENTIFIER)
         return self
@@ -162,7 +160,7 @@ class ConsumerUpdate(ProfileFields):
     tags: Tags | None = None  # null clears: no tags
 
     @model_validator(mode="after")
-    def _required_fields_not_cleared(self) -> ConsumerUpdate:
+    def _required_fields_not_cleared(self) -> "ConsumerUpdate":
         sent = self.changes()
         cleared = [name for name in ("status", "membership", "verified") if name in sent and sent[name] is None]
         if cleared:
@@ -261,7 +259,7 @@ class ConsumerSelection(ApiModel):
     consumer_ids: ConsumerIds
 
     @model_validator(mode="after")
-    def _bounded(self) -> ConsumerSelection:
+    def _bounded(self) -> "ConsumerSelection":
         if len(self.consumer_ids) > MAX_IDS_PER_REQUEST:
             raise ValueError(f"at most {MAX_IDS_PER_REQUEST} consumerIds")
         self.consumer_ids = list(dict.fromkeys(self.consumer_ids))

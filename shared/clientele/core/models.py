@@ -1,8 +1,6 @@
 """The wire basics every domain's models build on: the camelCase base models, a page of any list,
 money, and the string types shared by several domains."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """The Klaviyo integration's settings and backfills on the wire."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Export and import jobs on the wire."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -87,7 +85,7 @@ class ConsumerExportCreate(ApiModel):
     )
 
     @model_validator(mode="after")
-    def _one_selection(self) -> ConsumerExportCreate:
+    def _one_selection(self) -> "ConsumerExportCreate":
         if self.consumer_ids is not None and self.filters.model_fields_set:
             raise ValueError("give filters or consumerIds, not both")
         return self
@@ -112,7 +110,7 @@ class PointsExportCreate(ApiModel):
     ledger: LedgerId | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> PointsExportCreate:
+    def _ordered(self) -> "PointsExportCreate":
         if self.before is not None and self.before <= self.after:
             raise ValueError("before must be later than after")
         return self

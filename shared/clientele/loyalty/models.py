@@ -1,7 +1,5 @@
 """Loyalty programs, their rules, points and the summary of a consumer's standing, on the wire."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -53,9 +51,10 @@ class RuleRound(StrEnum):
 
 class PointsRule(ApiModel):
     """When points start or expire: `{type}`; relative rules add `amount` `unit`s and may `round`;
-    absolute rules give the instant `at`. A value: frozen, since a default rule is one instance that
-    every model without the field shares (`rule_default`)."""
+    absolute rules give the instant `at`."""
 
+    # A value: frozen, since a default rule is one instance that every model without the field
+    # shares (`rule_default`).
     model_config = ConfigDict(frozen=True)
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
@@ -67,7 +66,7 @@ class PointsRule(ApiModel):
     at: AwareDatetime | None = None
 
     @model_validator(mode="after")
-    def _complete(self) -> PointsRule:
+    def _complete(self) -> "PointsRule":
         if self.type is RuleType.RELATIVE and self.amount is None:
             raise ValueError("a relative rule needs amount (and unit)")
         if self.type is RuleType.ABSOLUTE and self.at is None:
@@ -196,7 +195,7 @@ class LoyaltyProgramUpdate(ApiModel):
     tier_basis: TierBasis | None = None
 
     @model_validator(mode="after")
-    def _required_not_cleared(self) -> LoyaltyProgramUpdate:
+    def _required_not_cleared(self) -> "LoyaltyProgramUpdate":
         required = ("name", "timezone", "default_start", "default_expiry", "tiers", "tier_basis")
         cleared = [name for name in required if name in self.model_fields_set and getattr(self, name) is None]
         if cleared:

@@ -8,8 +8,6 @@ A write first folds what is over (spent or expired lots) into counters, so a wal
 Pure: no I/O. Instants are the API's fixed-width UTC strings, which compare in time order.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.loyalty.models import LedgerBalance, Tier, TierBasis

@@ -1,7 +1,5 @@
 """Orders, refunds and the stored balance on the wire."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -69,7 +67,7 @@ class OrderCreate(ApiModel):
     checkout_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> OrderCreate:
+    def _consistent(self) -> "OrderCreate":
         named = [self.consumer_id, self.email, self.consumer_external_id]
         if sum(value is not None for value in named) != 1:
             raise ValueError("name the consumer with exactly one of consumerId, email or consumerExternalId")
@@ -131,7 +129,7 @@ class BalanceAdjustmentCreate(ApiModel):
     currency: Currency | None = None  # the environment's currency; required for its first money movement
 
     @model_validator(mode="after")
-    def _not_zero(self) -> BalanceAdjustmentCreate:
+    def _not_zero(self) -> "BalanceAdjustmentCreate":
         if self.amount == 0:
             raise ValueError("amount must not be 0")
         return self

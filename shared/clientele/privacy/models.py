@@ -1,7 +1,5 @@
 """What an erasure did, on the wire."""
 
-from __future__ import annotations
-
 from clientele.core.models import (
     Resource,
     Timestamp,
