@@ -17,7 +17,7 @@ from clientele.core.errors import (
 )
 from clientele.core.http import error_body
 from clientele.jobs import exports
-from clientele_local.template import Template
+from clientele_local.template import Template, load_yaml
 from tests.conftest import ROOT
 
 template = Template.load(ROOT / "template.yaml")
@@ -224,3 +224,21 @@ def test_the_files_bucket_logs_its_access() -> None:
     logging = template.properties("ExportsBucket")["LoggingConfiguration"]
     assert logging["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
     assert all(template.properties("AccessLogsBucket")["PublicAccessBlockConfiguration"].values())
+
+
+def test_the_layer_is_built_by_its_makefile_into_bytecode_from_the_lock() -> None:
+    """sam build runs shared/Makefile's build-<LogicalId> target for a makefile layer: the lock's
+    packages with their hashes, and everything compiled (Lambda's /opt is read-only, so a layer
+    without .pyc files compiles its modules again at every cold start)."""
+    (layer,) = template.resources("AWS::Serverless::LayerVersion")
+    resource = template.resources("AWS::Serverless::LayerVersion")[layer]
+    assert resource["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "x86_64"}
+    assert resource["Properties"]["ContentUri"] == "shared/"
+    makefile = (ROOT / "shared" / "Makefile").read_text()
+    recipe = makefile.split(f"build-{layer}:\n", 1)[1].split("\n\n", 1)[0]
+    assert "--require-hashes" in recipe
+    assert "-r requirements.txt" in recipe
+    assert "--platform manylinux2014_x86_64" in recipe  # the functions' Architectures
+    assert "compileall" in recipe
+    assert "--invalidation-mode unchecked-hash" in recipe
+    assert load_yaml(ROOT / "template.yaml")["Globals"]["Function"]["Architectures"] == ["x86_64"]
