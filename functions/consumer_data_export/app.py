@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
-from clientele.privacy.service import data_export
+from clientele.privacy.data_export import data_export
 
 app = api.resolver()
 

@@ -130,6 +130,15 @@ def test_outside_lambda_the_layer_leaves_the_collector_alone() -> None:
     assert result.stdout.split() == ["True", "0"]
 
 
+def test_the_data_export_loads_none_of_erasures_machinery() -> None:
+    """A read of everything about a person needs every domain's store, but not erasure's rules, nor the
+    idempotency, export-job and import-job modules that erasure cleans up."""
+    modules = set(imported()["consumer_data_export"])
+    assert "clientele.privacy.data_export" in modules
+    for unneeded in ("clientele.privacy.service", "clientele.core.idempotency", "clientele.jobs.export_store"):
+        assert unneeded not in modules
+
+
 def test_the_check_sees_a_stray_domain() -> None:
     """The check itself: a consumer route that pulled in orders would be caught."""
     stray = ["clientele", "clientele.consumers.service", "clientele.orders.service"]

@@ -1,6 +1,6 @@
-"""A data subject's rights (seed 000 "Privacy Compliance"): everything held about a consumer, in one
-document; and erasure, after which no item of the tenant holds the consumer's id, email, phone or
-name.
+"""A data subject's erasure (seed 000 "Privacy Compliance"): after it, no item of the tenant holds the
+consumer's id, email, phone or name. (Everything held about a consumer, in one document, is
+privacy/data_export.py.)
 
 Erasure keeps what accounting needs and nothing personal:
   - orders keep their amounts, lines and refunds, under an anonymous id; checkout URLs and refund
@@ -20,17 +20,12 @@ sending it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-from clientele.audiences import store as audience_store
 from clientele.consumers.activity import TimelineEventRecord
 from clientele.consumers.models import Consumer, SyncStatus
 from clientele.consumers.service import delete_consumer, get_consumer
 from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock, idempotency
 from clientele.core.store.idempotency_store import IdempotencyRecord
-from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, newest_first
 from clientele.core.tenancy import Tenant
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
@@ -41,59 +36,6 @@ from clientele.privacy.models import Erasure
 
 ERASED_PREFIX = "erased"
 FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
-
-
-def _partition(hash_value: str, prefix: str = "", index: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every item of a table partition (or of a gsi1 partition) whose range key starts with `prefix`."""
-    if index is not None:
-        return every_item(newest_first(hash_value))
-    source = Source(
-        index=None,
-        hash_attribute="pk",
-        hash_value=hash_value,
-        range_attribute="sk",
-        segments=(Segment(prefix or "\u0001", prefix + HIGHEST, True),),  # a key is never empty
-        consistent=True,
-    )
-    return every_item(source)
-
-
-# ---------------------------------------------------------------- data-subject export
-
-
-def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
-    """Everything held about the consumer: profile, orders, loyalty ledger, balance history,
-    audiences and sync state, as one JSON document."""
-    consumer = get_consumer(tenant, consumer_id)
-    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
-    transactions, adjustments = [], []
-    for item in _partition(partition):
-        if item.get("entity") == PointsTransactionRecord.kind:
-            transactions.append(PointsTransactionRecord.from_item(item).to_api())
-        elif item.get("entity") == BalanceAdjustmentRecord.kind:
-            adjustments.append(BalanceAdjustmentRecord.from_item(item).to_api())
-    orders = [
-        OrderRecord.from_item(item).to_api()
-        for item in _partition(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
-    ]
-    audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
-    return {
-        "exportedAt": clock.now(),
-        "consumer": consumer.to_api(),
-        "orders": orders,
-        "loyalty": {"summary": consumer.loyalty.model_dump(mode="json", by_alias=True), "transactions": transactions},
-        "balanceAdjustments": adjustments,
-        "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
-        "sync": {
-            "status": str(consumer.sync_status),
-            "syncedAt": consumer.synced_at,
-            "klaviyoProfileId": consumer.klaviyo_profile_id,
-            "error": consumer.sync_error,
-        },
-    }
-
-
-# ---------------------------------------------------------------- erasure
 
 
 def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
@@ -127,7 +69,7 @@ def _anonymize_orders(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     """Orders keep their money under the anonymous id; free text that may be personal goes."""
     orders = [
         OrderRecord.from_item(item)
-        for item in _partition(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
+        for item in store.partition_items(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
     ]
     puts = []
     for order in orders:
@@ -148,7 +90,7 @@ def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     target = store.ErasureAudit.ledger_partition(tenant, anonymous)
     puts, deletes = [], []
-    for item in _partition(partition):
+    for item in store.partition_items(partition):
         sk = item["sk"]
         if item.get("entity") not in (PointsTransactionRecord.kind, BalanceAdjustmentRecord.kind):
             continue
@@ -165,7 +107,7 @@ def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     leftovers = [
         {"pk": item["pk"], "sk": item["sk"]}
-        for item in _partition(partition)
+        for item in store.partition_items(partition)
         if item.get("entity") in (WalletRecord.kind, TimelineEventRecord.kind)
     ]
     store.delete_items(leftovers)
@@ -180,7 +122,7 @@ def _forget_answers(tenant: Tenant, needles: list[str]) -> int:
     """Answers kept for Idempotency-Key replays (gzipped, 24 hours) that hold the consumer."""
     stale = [
         {"pk": item["pk"], "sk": item["sk"]}
-        for item in _partition(IdempotencyRecord.partition(tenant))
+        for item in store.partition_items(IdempotencyRecord.partition(tenant))
         if _holds(idempotency.stored_text(item), needles)
     ]
     store.delete_items(stale)
@@ -190,7 +132,7 @@ def _forget_answers(tenant: Tenant, needles: list[str]) -> int:
 def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     """Export jobs that named the consumer (export selected, a points log): the anonymous id instead."""
     changed = 0
-    for item in _partition(export_store.ExportRecord.list_key(tenant), index="gsi1"):
+    for item in store.partition_items(export_store.ExportRecord.list_key(tenant), index="gsi1"):
         parameters = item.get("parameters") or {}
         ids = parameters.get("consumerIds") or []
         if consumer_id not in ids and parameters.get("consumerId") != consumer_id:
@@ -208,11 +150,11 @@ def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
 def _drop_import_rows(tenant: Tenant, needles: list[str]) -> int:
     """Failed import rows (kept for the report) that hold the consumer's email, phone or id."""
     dropped = 0
-    for job in _partition(import_store.ImportRecord.list_key(tenant), index="gsi1"):
+    for job in store.partition_items(import_store.ImportRecord.list_key(tenant), index="gsi1"):
         partition = import_store.ImportRecord.key(tenant, job["id"])["pk"]
         rows = [
             {"pk": item["pk"], "sk": item["sk"]}
-            for item in _partition(partition, import_store.ImportFailureRecord.PREFIX)
+            for item in store.partition_items(partition, import_store.ImportFailureRecord.PREFIX)
             if _holds(" ".join(item.get("cells") or []), needles)
         ]
         store.delete_items(rows)

@@ -10,10 +10,12 @@ Keys (tenant prefix `<environment>#<organization>`):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, newest_first
 from clientele.core.tenancy import Tenant
 from clientele.privacy.models import Erasure
 
@@ -65,3 +67,18 @@ def put_items(items: list[dict[str, Any]]) -> None:
 def delete_items(items: list[dict[str, Any]]) -> None:
     """Deletes the items of any domain that these (items or keys) name."""
     dynamo.batch_write(puts=[], deletes=[{"pk": item["pk"], "sk": item["sk"]} for item in items])
+
+
+def partition_items(hash_value: str, prefix: str = "", index: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every item of a table partition (or of a gsi1 partition) whose range key starts with `prefix`."""
+    if index is not None:
+        return every_item(newest_first(hash_value))
+    source = Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=hash_value,
+        range_attribute="sk",
+        segments=(Segment(prefix or "\u0001", prefix + HIGHEST, True),),  # a key is never empty
+        consistent=True,
+    )
+    return every_item(source)

@@ -1,0 +1,47 @@
+"""A data subject's access (seed 000 "Privacy Compliance"): everything held about a consumer, in one
+document. Read-only: it loads none of erasure's machinery (privacy/service.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientele.audiences import store as audience_store
+from clientele.consumers.service import get_consumer
+from clientele.consumers.store import ConsumerRecord
+from clientele.core import clock
+from clientele.core.tenancy import Tenant
+from clientele.loyalty.store import PointsTransactionRecord
+from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
+from clientele.privacy import store
+
+
+def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
+    """Everything held about the consumer: profile, orders, loyalty ledger, balance history,
+    audiences and sync state, as one JSON document."""
+    consumer = get_consumer(tenant, consumer_id)
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    transactions, adjustments = [], []
+    for item in store.partition_items(partition):
+        if item.get("entity") == PointsTransactionRecord.kind:
+            transactions.append(PointsTransactionRecord.from_item(item).to_api())
+        elif item.get("entity") == BalanceAdjustmentRecord.kind:
+            adjustments.append(BalanceAdjustmentRecord.from_item(item).to_api())
+    orders = [
+        OrderRecord.from_item(item).to_api()
+        for item in store.partition_items(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
+    ]
+    audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
+    return {
+        "exportedAt": clock.now(),
+        "consumer": consumer.to_api(),
+        "orders": orders,
+        "loyalty": {"summary": consumer.loyalty.model_dump(mode="json", by_alias=True), "transactions": transactions},
+        "balanceAdjustments": adjustments,
+        "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
+        "sync": {
+            "status": str(consumer.sync_status),
+            "syncedAt": consumer.synced_at,
+            "klaviyoProfileId": consumer.klaviyo_profile_id,
+            "error": consumer.sync_error,
+        },
+    }
