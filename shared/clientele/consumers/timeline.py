@@ -14,7 +14,7 @@ from clientele.consumers import store as consumer_store
 from clientele.consumers.models import Consumer, TimelineEvent, TimelineEventType
 from clientele.core import clock
 from clientele.core.paging import PageRequest, paged
-from clientele.core.store.pages import HIGHEST, Segment, Source
+from clientele.core.store.pages import prefixed
 from clientele.core.tenancy import Tenant
 
 ID_PREFIX = "evt"
@@ -61,13 +61,7 @@ def history(
 ) -> dict[str, Any]:
     """A page of the records under `prefix` in the consumer's partition, newest first; 404 for an
     unknown consumer."""
-    source = Source(
-        index=None,
-        hash_attribute="pk",
-        hash_value=activity.TimelineEventRecord.partition(tenant, consumer_id),
-        range_attribute="sk",
-        segments=(Segment(prefix, prefix + HIGHEST, False),),
-    )
+    source = prefixed(activity.TimelineEventRecord.partition(tenant, consumer_id), prefix, forward=False)
     return paged(
         tenant,
         source,

@@ -18,7 +18,7 @@ from typing import Any
 
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
-from clientele.core.store.pages import HIGHEST, Segment, Source, every_item
+from clientele.core.store.pages import every_item, prefixed
 from clientele.core.tenancy import Environment, Tenant
 from clientele.jobs.job_store import JobRecord
 from clientele.jobs.models import ImportJob, ImportStatus, RowError
@@ -169,14 +169,7 @@ def put_failures(tenant: Tenant, import_id: str, failures: list[Failure]) -> Non
 
 def failures(tenant: Tenant, import_id: str) -> Iterator[Failure]:
     """Every failed row, in row order, a page at a time."""
-    source = Source(
-        index=None,
-        hash_attribute="pk",
-        hash_value=ImportRecord.key(tenant, import_id)["pk"],
-        range_attribute="sk",
-        segments=(Segment(ImportFailureRecord.PREFIX, ImportFailureRecord.PREFIX + HIGHEST, True),),
-        consistent=True,
-    )
+    source = prefixed(ImportRecord.key(tenant, import_id)["pk"], ImportFailureRecord.PREFIX, consistent=True)
     for item in every_item(source):
         yield Failure(
             row=int(item["row"]),

@@ -15,7 +15,7 @@ from typing import Any
 
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
-from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, newest_first
+from clientele.core.store.pages import every_item, newest_first, prefixed
 from clientele.core.tenancy import Tenant
 from clientele.privacy.models import Erasure
 
@@ -71,14 +71,5 @@ def delete_items(items: list[dict[str, Any]]) -> None:
 
 def partition_items(hash_value: str, prefix: str = "", index: str | None = None) -> Iterator[dict[str, Any]]:
     """Every item of a table partition (or of a gsi1 partition) whose range key starts with `prefix`."""
-    if index is not None:
-        return every_item(newest_first(hash_value))
-    source = Source(
-        index=None,
-        hash_attribute="pk",
-        hash_value=hash_value,
-        range_attribute="sk",
-        segments=(Segment(prefix or "\u0001", prefix + HIGHEST, True),),  # a key is never empty
-        consistent=True,
-    )
+    source = newest_first(hash_value) if index is not None else prefixed(hash_value, prefix, consistent=True)
     return every_item(source)

@@ -79,6 +79,18 @@ def newest_first(hash_value: str) -> Source:
     )
 
 
+def prefixed(hash_value: str, prefix: str, *, forward: bool = True, consistent: bool = False) -> Source:
+    """A table partition's items whose sort key starts with `prefix` (all of them for "")."""
+    return Source(
+        index=None,
+        hash_attribute="pk",
+        hash_value=hash_value,
+        range_attribute="sk",
+        segments=(Segment(prefix or "\u0001", prefix + HIGHEST, forward),),  # a key is never empty
+        consistent=consistent,
+    )
+
+
 @dataclass
 class Page:
     items: list[Item]
