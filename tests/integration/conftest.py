@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -89,10 +90,15 @@ Invoke = Callable[..., dict[str, Any]]
 @pytest.fixture
 def call(table: str) -> Invoke:
     """call(function, principal=..., body=..., path_params=..., headers=...) -> {status, body, headers}."""
-    modules: dict[str, ModuleType] = {}
+    # One module per function and thread: a resolver answers one request at a time (Powertools keeps
+    # the request in app.context), as each concurrent Lambda execution has an environment of its own.
+    modules: dict[tuple[str, int], ModuleType] = {}
 
     def invoke(function: str, *, principal: dict[str, str] | None, **request: Any) -> dict[str, Any]:
-        module = modules.setdefault(function, load_function(function))
+        environment = (function, threading.get_ident())
+        if environment not in modules:
+            modules[environment] = load_function(function)
+        module = modules[environment]
         response = module.lambda_handler(api_event(function, principal=principal, **request), Context())
         return {
             "status": response["statusCode"],

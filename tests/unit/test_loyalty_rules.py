@@ -114,7 +114,7 @@ def test_rules_fit_their_place() -> None:
 
 
 def test_an_omitted_rule_is_its_documented_default_as_a_model() -> None:
-    """The defaults are JSON validated on use (not models built at import): each becomes a fresh PointsRule."""
+    """The defaults are JSON validated on use (not models built at import) into a shared, frozen PointsRule."""
     added = PointsAdd.model_validate({"programId": "lp_x", "points": 1, "reason": "r"})
     assert (added.start, added.expiry) == (DEFAULT_RULE, DEFAULT_RULE)
     program = LoyaltyProgramCreate.model_validate({"name": "P"})
