@@ -54,10 +54,9 @@ def lambda_environment() -> dict[str, str]:
     """The variables template.yaml's Globals give every function (the literal ones; references such as
     the table's name get a stand-in), as Lambda would set them before init, with the function's name."""
     variables = load_yaml(ROOT / "template.yaml")["Globals"]["Function"]["Environment"]["Variables"]
-    # and one of those Lambda itself sets (the layer pauses the garbage collector during init in Lambda)
-    return {name: value if isinstance(value, str) else "cold-start" for name, value in variables.items()} | {
-        "AWS_LAMBDA_FUNCTION_NAME": "cold-start"
-    }
+    environment = {name: value if isinstance(value, str) else "cold-start" for name, value in variables.items()}
+    environment["AWS_LAMBDA_FUNCTION_NAME"] = "cold-start"  # Lambda's own (core/coldstart.py reads it)
+    return environment
 
 
 def _once(code: str, *path: Path) -> float:
