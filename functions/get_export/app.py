@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
-from clientele.jobs.exports import get_export
+from clientele.jobs.export_reads import get_export
 from clientele.jobs.models import ExportJob
 
 app = api.resolver()

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
 from clientele.orders.models import Order
-from clientele.orders.service import get_order
+from clientele.orders.reads import get_order
 
 app = api.resolver()
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from clientele.core import http as api
 from clientele.core.models import Page
 from clientele.orders.models import Order
-from clientele.orders.service import consumer_orders
+from clientele.orders.reads import consumer_orders
 
 app = api.resolver()
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
 from clientele.core.models import Page
-from clientele.jobs.exports import list_exports
+from clientele.jobs.export_reads import list_exports
 from clientele.jobs.models import ExportJob
 
 app = api.resolver()

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from clientele.core import clock
 from clientele.core.store import files
 from clientele.core.tenancy import Environment, Tenant
-from clientele.jobs import export_store, exports
+from clientele.jobs import export_reads, export_store, exports
 from tests.integration.conftest import EXPORTS_BUCKET, Invoke, principal_for, stream_delivery
 
 
@@ -101,7 +101,7 @@ def test_a_retried_export_writes_one_complete_file(
     monkeypatch.setattr(files, "PART_SIZE", part_size)
     # Lambda delivers the record again: the export runs from the start and completes.
     tenant = Tenant(organization="acme", environment=Environment.SANDBOX)
-    stored = exports.get_export(tenant, job["id"])
+    stored = export_reads.get_export(tenant, job["id"])
     assert exports.run_export(tenant, stored) == 3
     done = call("get_export", principal=acme, path_params={"id": job["id"]})["body"]
     assert (done["status"], done["rowCount"], done["error"]) == ("succeeded", 3, None)
@@ -117,7 +117,7 @@ def test_an_export_fails_once_its_last_run_has_failed(
     body = {"after": "2000-01-01T00:00:00Z"}
     job = call("export_points_transactions", principal=acme, path_params={"id": consumer["id"]}, body=body)["body"]
     tenant = Tenant(organization="acme", environment=Environment.SANDBOX)
-    stored = exports.get_export(tenant, job["id"])
+    stored = export_reads.get_export(tenant, job["id"])
 
     def unreachable(self: files.Upload, data: bytes) -> None:
         raise ConnectionError("network gone")
@@ -146,18 +146,18 @@ def test_a_job_whose_last_run_was_stopped_from_outside_is_failed_not_running_for
         call("export_points_transactions", principal=acme, path_params={"id": consumer["id"]}, body=body)["body"]
         for _ in range(2)
     )
-    long_ago = clock.format_instant(datetime.now(UTC) - exports.RUN_LIMIT - timedelta(seconds=1))
+    long_ago = clock.format_instant(datetime.now(UTC) - export_reads.RUN_LIMIT - timedelta(seconds=1))
     assert export_store.start(tenant, stopped["id"], long_ago) == 1
     assert export_store.start(tenant, alive["id"], clock.now()) == 1
     seen = call("get_export", principal=acme, path_params={"id": stopped["id"]})["body"]
-    assert (seen["status"], seen["error"], seen["startedAt"]) == ("failed", exports.STOPPED, long_ago)
+    assert (seen["status"], seen["error"], seen["startedAt"]) == ("failed", export_reads.STOPPED, long_ago)
     assert seen["downloadUrl"] is None
     running = call("get_export", principal=acme, path_params={"id": alive["id"]})["body"]
     assert (running["status"], running["error"]) == ("running", None)
     listed = {job["id"]: job["status"] for job in call("list_exports", principal=acme)["body"]["data"]}
     assert listed == {stopped["id"]: "failed", alive["id"]: "running"}
     # Had the stream run it again after all, that run marks it running anew, and can finish it.
-    assert exports.run_export(tenant, exports.get_export(tenant, stopped["id"])) == 3
+    assert exports.run_export(tenant, export_reads.get_export(tenant, stopped["id"])) == 3
     assert call("get_export", principal=acme, path_params={"id": stopped["id"]})["body"]["status"] == "succeeded"
 
 

@@ -25,12 +25,18 @@ DOMAINS = sorted(
 )
 WATCHED = ("clientele", "aws_xray_sdk", "ulid", "pydantic.main")  # the modules the tests below look for
 PROBE = (
-    "import gc, json, sys\n"
+    "import dataclasses, gc, json, sys\n"
     "sys.path[:0] = sys.argv[2:]\n"
     "import app\n"
     "modules = sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[1].split(','))))\n"
-    "print(json.dumps({'modules': modules, 'collector': gc.isenabled(), 'frozen': gc.get_freeze_count()}))\n"
+    "layer = [(name, module) for name, module in list(sys.modules.items()) if name.startswith('clientele')]\n"
+    "built = sorted(f'{name}.{cls.__name__}' for name, module in layer for cls in vars(module).values()\n"
+    "               if isinstance(cls, type) and cls.__module__ == name and dataclasses.is_dataclass(cls))\n"
+    "state = {'collector': gc.isenabled(), 'frozen': gc.get_freeze_count(), 'dataclasses': built}\n"
+    "print(json.dumps({'modules': modules, **state}))\n"
 )
+# Dataclasses a function may import: the API key entity, which only the authorizer (and the CLI) load.
+DATACLASSES_ALLOWED = {"clientele.access.store.ApiKeyRecord"}
 
 
 def builds_on(domain: str) -> set[str]:
@@ -98,6 +104,13 @@ def test_a_function_imports_no_xray_sdk_and_no_other_domain(function: str) -> No
 def test_a_function_imports_no_ulid_package(function: str) -> None:
     """Ids come from core.clock's own ULID generator; python-ulid read its package metadata at import."""
     assert "ulid" not in imported()[function]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_function_imports_no_dataclass_of_the_layer(function: str) -> None:
+    """The layer's value objects are NamedTuples and its mutable helpers plain classes: a dataclass
+    compiles its methods at import, and ten of them were a quarter of a function's own cold start."""
+    assert set(probed()[function]["dataclasses"]) <= DATACLASSES_ALLOWED
 
 
 def test_the_authorizer_imports_no_pydantic_models() -> None:

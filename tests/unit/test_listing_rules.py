@@ -97,7 +97,7 @@ def test_cursors_round_trip_and_refuse_edits(cursor_key: None) -> None:
 
 def test_reading_backwards_reverses_segments_and_directions() -> None:
     source = Source(
-        index="i",
+        index_name="i",
         hash_attribute="h",
         hash_value="v",
         range_attribute="r",

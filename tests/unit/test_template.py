@@ -16,7 +16,7 @@ from clientele.core.errors import (
     TooManyRequests,
 )
 from clientele.core.http import error_body
-from clientele.jobs import exports
+from clientele.jobs import export_reads, exports
 from clientele_local.template import Template, load_yaml
 from tests.conftest import ROOT
 
@@ -100,9 +100,9 @@ def test_an_export_knows_which_of_its_runs_is_the_last() -> None:
 
 
 def test_an_export_knows_how_long_a_run_can_last() -> None:
-    """A job still running from a run older than exports.RUN_SECONDS is shown failed: the export
+    """A job still running from a run older than export_reads.RUN_SECONDS is shown failed: the export
     function's timeout must be no longer, or a run still at work would be taken for a dead one."""
-    assert template.properties("RunExportFunction")["Timeout"] <= exports.RUN_SECONDS
+    assert template.properties("RunExportFunction")["Timeout"] <= export_reads.RUN_SECONDS
 
 
 # ---------------------------------------------------------------- limits and protection

@@ -11,7 +11,8 @@ import hashlib
 import re
 import secrets
 import string
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from clientele.access import store as api_keys
 from clientele.access.store import ApiKeyRecord
@@ -27,8 +28,7 @@ _SCOPE_PREFIX = {Scope.WRITE: "sk", Scope.READ: "rk"}
 _ENVIRONMENT_PREFIX = {Environment.SANDBOX: "test", Environment.LIVE: "live"}
 
 
-@dataclass(frozen=True, slots=True)
-class NewKey:
+class NewKey(NamedTuple):
     key_id: str
     secret: str  # the only time the full key exists outside its owner's hands
     record: ApiKeyRecord

@@ -14,10 +14,10 @@ lastActivityAt on search entries) is a test on the fetched consumers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from clientele.audiences import store as audience_store
 from clientele.audiences.service import get_audience
@@ -36,8 +36,7 @@ EQUALITY_FILTERS = tuple(store.FILTER_INDEXES)  # status, membership, tier
 COPY_ATTRIBUTES = {"status": "status", "membership": "membership", "tier": "loyalty.tier"}  # on member copies
 
 
-@dataclass(frozen=True)
-class ListRequest:
+class ListRequest(NamedTuple):
     """`GET /consumers` (and the free-text part of `/consumers/search`), already type-checked."""
 
     first: int | None = None
@@ -51,14 +50,13 @@ class ListRequest:
     created_before: datetime | None = None
     last_activity_after: datetime | None = None
     last_activity_before: datetime | None = None
-    equals: dict[str, str] = field(default_factory=dict)  # status / membership / tier
+    equals: Mapping[str, str] = MappingProxyType({})  # status / membership / tier
     verified: bool | None = None
     audience_id: str | None = None
     include: str | None = None
 
 
-@dataclass(frozen=True)
-class ExactRequest:
+class ExactRequest(NamedTuple):
     """The exact lookups of `/consumers/search`; read-after-write."""
 
     email: str | None = None
@@ -80,13 +78,13 @@ def _instant(moment: datetime | None) -> str | None:
 # ---------------------------------------------------------------- choosing the index
 
 
-@dataclass
 class _Conditions:
     """A FilterExpression built up one condition at a time."""
 
-    parts: list[str] = field(default_factory=list)
-    names: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
 
     def add(self, attribute: str, operator: str, value: Any) -> None:
         """`attribute` may be a path into a map (`loyalty.tier`)."""
@@ -152,7 +150,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             item_tests.append(lambda item: _between(activity, item))
         primary = terms[0]
         return conditions.source(
-            index=None,
+            index_name=None,
             hash_attribute="pk",
             hash_value=search_index.SearchEntry.partition(tenant, primary),
             range_attribute="sk",
@@ -171,7 +169,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         conditions.add_range("lastActivityAt", activity)
         prefix = audience_store.AudienceMember.PREFIX
         return conditions.source(
-            index=None,
+            index_name=None,
             hash_attribute="pk",
             hash_value=audience_store.AudienceMember.partition(tenant, audience_id),
             range_attribute="sk",
@@ -191,7 +189,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             conditions.add("verified", "=", verified)
         low, high = created[0] or "0", created[1] or "9"
         return conditions.source(
-            index=index,
+            index_name=index,
             hash_attribute=hash_attribute,
             hash_value=hash_value,
             range_attribute="gsi1sk",
@@ -216,7 +214,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         else:
             segments = (Segment(store.ABSENT, store.PRESENT + HIGHEST, False),)  # going down they come last
     return conditions.source(
-        index=sort.index,
+        index_name=sort.index_name,
         hash_attribute="gsi1pk",
         hash_value=store.ConsumerRecord.list_key(tenant),
         range_attribute=sort.attribute,
@@ -320,7 +318,7 @@ def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
         hash_value, segment = key["pk"], Segment(key["sk"], key["sk"], True)
         id_of = lambda entry: entry["consumerId"]  # noqa: E731
     source = Source(
-        index=None,
+        index_name=None,
         hash_attribute="pk",
         hash_value=hash_value,
         range_attribute="sk",

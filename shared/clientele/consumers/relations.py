@@ -35,7 +35,7 @@ def with_relations(
         audiences = {key: audience.to_api() for key, audience in audience_store.get_many(tenant, ids).items()}
     if "orders" in wanted:
         # Only a single consumer's GET offers orders: the orders domain stays out of every other cold start.
-        from clientele.orders.service import newest_orders
+        from clientele.orders.reads import newest_orders
     views = []
     for consumer in consumers:
         view = consumer.to_api()

@@ -17,9 +17,8 @@ import json
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from clientele.audiences import store as audiences
 from clientele.consumers.models import Consumer
@@ -54,8 +53,7 @@ def instant_key(value: str | None) -> str | None:
     return None if value is None else "".join(char for char in value if char.isdigit())
 
 
-@dataclass(frozen=True)
-class SortIndex:
+class SortIndex(NamedTuple):
     """A KEYS_ONLY index that orders a tenant's consumers by one field, ties broken by id.
 
     Its range key is `1<value>\\0<id>` or, when the field is null, `0<id>`: reading downwards gives
@@ -63,7 +61,7 @@ class SortIndex:
     """
 
     sort_by: str
-    index: str
+    index_name: str
     attribute: str  # the index's range key on the consumer item; short, since every item carries it
     encode: Callable[[Consumer], str | None]
     nullable: bool = True
@@ -261,12 +259,14 @@ class ConsumerChanged(Exception):
     """The consumer's version moved (or it was deleted) since it was read: re-read and retry."""
 
 
-@dataclass
 class Write:
     """One consumer's share of a transaction, and what a failed condition on each operation means."""
 
-    operations: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[Callable[[], Exception]] = field(default_factory=list)
+    def __init__(
+        self, operations: list[dict[str, Any]] | None = None, failures: list[Callable[[], Exception]] | None = None
+    ) -> None:
+        self.operations = operations if operations is not None else []
+        self.failures = failures if failures is not None else []
 
     def add(self, operation: dict[str, Any], failure: Callable[[], Exception]) -> None:
         self.operations.append(operation)

@@ -12,8 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clientele.core import settings
 from clientele.core.errors import InvalidCursor, ValidationFailed
@@ -26,8 +25,7 @@ MAX_PAGE_SIZE = 100
 Item = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class PageRequest:
+class PageRequest(NamedTuple):
     first: int | None = None
     last: int | None = None
     after: str | None = None

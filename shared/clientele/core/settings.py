@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from clientele.core import aws
 
@@ -18,8 +18,7 @@ class MissingSetting(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     table_name: str | None  # TABLE_NAME: the single table (every function)
     cursor_secret_arn: str | None  # CURSOR_SECRET_ARN: the secret that signs list cursors (list functions)
     exports_bucket: str | None  # EXPORTS_BUCKET: exports, imports and their reports (bulk functions)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from clientele.consumers.models import Consumer
 from clientele.core import settings
@@ -172,8 +171,7 @@ def add_to_list(api_key: str, list_id: str, profile_ids: list[str]) -> None:
     call(lambda: client(api_key).Lists.add_profiles_to_list(list_id, body))
 
 
-@dataclass(frozen=True)
-class BulkJob:
+class BulkJob(NamedTuple):
     id: str
     status: str
     total: int

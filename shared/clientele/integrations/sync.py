@@ -14,9 +14,8 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger
 
@@ -38,8 +37,7 @@ RESYNC_SECONDS = 780.0  # the function's 900 s, less time to record how it ended
 MARKING_THREADS = 8
 
 
-@dataclass(frozen=True)
-class Connection:
+class Connection(NamedTuple):
     api_key: str
     list_id: str | None
 

@@ -13,8 +13,7 @@ the file's ETag) moves only with the counts of the chunk it closes, in one condi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
@@ -28,8 +27,7 @@ REPORTS = "import-reports/"
 COUNTS = ("created", "updated", "skipped", "failed")
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     chunk: int  # chunks done so far
     offset: int  # the byte of the file the next chunk starts at
     next_row: int  # the row number it starts at (the header is row 1)
@@ -37,8 +35,7 @@ class Checkpoint:
     etag: str  # the file the import started with: a file replaced meanwhile is refused
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     row: int
     errors: list[RowError]
     cells: list[str]
@@ -133,7 +130,7 @@ _OPEN = {**_WAITING, ":processing": str(ImportStatus.PROCESSING)}
 
 
 def _stored(checkpoint: Checkpoint) -> dict[str, Any]:
-    return asdict(checkpoint)
+    return checkpoint._asdict()
 
 
 def advance(

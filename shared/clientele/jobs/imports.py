@@ -22,8 +22,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
@@ -130,8 +129,7 @@ class FileRefused(Exception):
     """A file the import cannot read at all: the job fails with this message."""
 
 
-@dataclass(frozen=True)
-class Columns:
+class Columns(NamedTuple):
     """What each column of the header gives: a field, `metadata.<key>`, or nothing."""
 
     fields: list[str | None]
@@ -226,20 +224,16 @@ def _survey(key: str, etag: str) -> tuple[Checkpoint, int, list[str]]:
 # ---------------------------------------------------------------- one chunk
 
 
-@dataclass
 class Outcome:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    failures: list[Failure] = field(default_factory=list)
+    def __init__(self, rows: int) -> None:
+        self.rows, self.created, self.updated, self.skipped = rows, 0, 0, 0
+        self.failures: list[Failure] = []
 
     def fail(self, row: int, cells: list[str], errors: list[RowError]) -> None:
         self.failures.append(Failure(row, errors, cells))
 
 
-@dataclass
-class _Row:
+class _Row(NamedTuple):
     number: int
     cells: list[str]
     body: dict[str, Any]
@@ -299,7 +293,7 @@ def _apply(tenant: Tenant, job: ImportJob, columns: Columns, rows: list[tuple[in
     """Validates the rows like the API does, then writes them in rounds: a round holds at most one row
     per email/externalId (and per consumer updated), so a value repeated in the file is created by
     its first row and found as a duplicate by the later ones, as if the rows ran one by one."""
-    outcome = Outcome(rows=len(rows))
+    outcome = Outcome(len(rows))
     now = clock.now()
     pending: list[_Row] = []
     for number, cells in rows:

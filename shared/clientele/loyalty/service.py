@@ -10,10 +10,9 @@ the consumer's sortable summary up to date when pending points activate or activ
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
@@ -97,7 +96,7 @@ def update_program(tenant: Tenant, program_id: str, update: LoyaltyProgramUpdate
 
 def list_programs(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
     source = Source(
-        index=None,
+        index_name=None,
         hash_attribute="pk",
         hash_value=store.LoyaltyProgramRecord.programs_partition(tenant),
         range_attribute="sk",
@@ -111,14 +110,13 @@ def list_programs(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
 # ---------------------------------------------------------------- points
 
 
-@dataclass
 class _Change:
     """A consumer's points change being assembled: its wallets before and after, and the log."""
 
-    consumer: Consumer
-    now: datetime
-    wallets: dict[str, tuple[int, Wallet]]  # program id -> (version read, wallet being changed)
-    transactions: list[PointsTransaction]
+    def __init__(self, consumer: Consumer, now: datetime, wallets: dict[str, tuple[int, Wallet]]) -> None:
+        self.consumer, self.now = consumer, now
+        self.wallets = wallets  # program id -> (version read, wallet being changed)
+        self.transactions: list[PointsTransaction] = []
 
     @property
     def instant(self) -> str:
@@ -254,7 +252,7 @@ def summary_of(wallet: Wallet, program: LoyaltyProgram, now: str) -> Loyalty:
 def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> _Change:
     """Starts a change of the consumer's points in those programs, reading their wallets."""
     wallets = store.read_wallets(tenant, consumer.id, program_ids)
-    return _Change(consumer=consumer, now=datetime.now(UTC), wallets=wallets, transactions=[])
+    return _Change(consumer, datetime.now(UTC), wallets)
 
 
 def _points_write(tenant: Tenant, change: _Change, program: LoyaltyProgram) -> PointsTransaction:
@@ -384,8 +382,7 @@ def loyalty_summary(
     return LoyaltySummary(consumer_id=consumer_id, as_of=now, programs=balances)
 
 
-@dataclass(frozen=True)
-class TransactionsRequest:
+class TransactionsRequest(NamedTuple):
     program_id: str | None = None
     ledger: str | None = None
     created_after: datetime | None = None
@@ -403,7 +400,7 @@ def transactions(tenant: Tenant, consumer_id: str, request: TransactionsRequest,
     return paged(
         tenant,
         transactions_source(tenant, consumer_id, request),
-        {"points": consumer_id, "request": request.__dict__},
+        {"points": consumer_id, "request": request._asdict()},
         page,
         lambda items: [store.PointsTransactionRecord.from_item(item).to_api() for item in items],
         owner=lambda: consumer_store.existing(tenant, consumer_id),
@@ -431,7 +428,7 @@ def transactions_source(
         conditions.append("#ledger = :ledger")
         names["#ledger"], values[":ledger"] = "ledger", request.ledger
     return Source(
-        index=None,
+        index_name=None,
         hash_attribute="pk",
         hash_value=consumer_store.ConsumerRecord.key(tenant, consumer_id)["pk"],
         range_attribute="sk",

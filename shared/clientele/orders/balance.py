@@ -13,15 +13,23 @@ from clientele.consumers import store, timeline
 from clientele.consumers.models import TimelineEventType
 from clientele.consumers.service import retrying
 from clientele.core import clock
-from clientele.core.errors import ConsumerNotFound, InsufficientBalance, ValidationFailed
+from clientele.core.errors import ConsumerNotFound, CurrencyMismatch, InsufficientBalance, ValidationFailed
 from clientele.core.models import in_currency
 from clientele.core.paging import PageRequest
 from clientele.core.tenancy import Tenant
 from clientele.orders import store as order_store
 from clientele.orders.models import BalanceAdjustment, BalanceAdjustmentCreate
-from clientele.orders.service import check_currency
 
 ID_PREFIX = "badj"
+
+
+def check_currency(setting: dict[str, Any] | None, currency: str) -> None:
+    if setting is not None and setting["currency"] != currency:
+        fixed = setting["currency"]
+        raise CurrencyMismatch(
+            f"This environment's currency is {fixed}",
+            details=[{"field": "currency", "message": f"is {currency}; this environment's currency is {fixed}"}],
+        )
 
 
 def adjust_balance(tenant: Tenant, consumer_id: str, request: BalanceAdjustmentCreate) -> BalanceAdjustment:

@@ -25,26 +25,22 @@ from clientele.consumers.service import new_consumer, retrying
 from clientele.core import clock, normalize
 from clientele.core.errors import (
     ConsumerNotFound,
-    CurrencyMismatch,
     OrderAlreadyRefunded,
     OrderChangedConcurrently,
-    OrderNotFound,
     RefundTooLarge,
     ValidationFailed,
 )
 from clientele.core.models import minor_units
-from clientele.core.paging import PageRequest, paged
-from clientele.core.store.pages import newest_first
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
 from clientele.orders import store
+from clientele.orders.balance import check_currency
 from clientele.orders.models import MAX_REFUNDS, Order, OrderCreate, OrderStatus, Refund, RefundCreate
+from clientele.orders.reads import ID_PREFIX, get_order
 
-ID_PREFIX = "ord"
 REFUND_PREFIX = "ref"
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # placedAt may be this far ahead of our clock
-ORDERS_INCLUDED = 20  # newest orders `include=orders` adds to a consumer
 
 
 def _cents(amount: Decimal, currency: str) -> Decimal:
@@ -237,15 +233,6 @@ def _holds(consumer: Consumer, request: OrderCreate) -> bool:
     return consumer.external_id == request.consumer_external_id
 
 
-def check_currency(setting: dict[str, Any] | None, currency: str) -> None:
-    if setting is not None and setting["currency"] != currency:
-        fixed = setting["currency"]
-        raise CurrencyMismatch(
-            f"This environment's currency is {fixed}",
-            details=[{"field": "currency", "message": f"is {currency}; this environment's currency is {fixed}"}],
-        )
-
-
 def _order_details(order: Order) -> dict[str, Any]:
     return {"orderId": order.id, "amount": order.amount, "currency": order.currency}
 
@@ -308,35 +295,3 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
         return after
 
     return retrying(attempt)
-
-
-# ---------------------------------------------------------------- reading
-
-
-def get_order(tenant: Tenant, order_id: str) -> Order:
-    order = store.get(tenant, order_id) if order_id.startswith(f"{ID_PREFIX}_") else None
-    if order is None:
-        raise OrderNotFound()
-    return order
-
-
-def consumer_orders(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:
-    """A consumer's orders, newest first (by placedAt). 404 for an unknown consumer."""
-    source = newest_first(store.OrderRecord.consumer_orders_partition(tenant, consumer_id))
-
-    def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [store.OrderRecord.from_item(item).to_api() for item in items]
-
-    return paged(
-        tenant,
-        source,
-        {"orders": consumer_id},
-        page,
-        render,
-        owner=lambda: consumer_store.existing(tenant, consumer_id),
-    )
-
-
-def newest_orders(tenant: Tenant, consumer_id: str) -> list[dict[str, Any]]:
-    """The consumer's newest orders, for `include=orders`."""
-    return [order.to_api() for order in store.newest(tenant, consumer_id, ORDERS_INCLUDED)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from clientele.core import aws, settings
 from clientele.core.store import dynamo
@@ -22,10 +22,10 @@ MAX_QUERY_LIMIT = 1000
 MAX_SCANNED_PER_PAGE = 5000  # a rare filter stops here with a short page and a cursor to go on from
 MAX_FETCH = 100  # keys a BatchGetItem takes
 HIGHEST = "\U0010ffff"  # above every character: the upper bound of a prefix range
+NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """Range keys from `low` to `high` (both inclusive), read upwards (`forward`) or downwards."""
 
     low: str
@@ -36,24 +36,22 @@ class Segment:
         return Segment(self.low, self.high, not self.forward)
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """Where a page ended: the segment and the range key of the last item handed out."""
 
     segment: int
     key: str
 
 
-@dataclass(frozen=True)
-class Source:
-    index: str | None  # None: the table itself
+class Source(NamedTuple):
+    index_name: str | None  # None: the table itself
     hash_attribute: str
     hash_value: str
     range_attribute: str
     segments: tuple[Segment, ...]
     filter_expression: str | None = None
-    filter_names: Mapping[str, str] = field(default_factory=dict)
-    filter_values: Mapping[str, Any] = field(default_factory=dict)
+    filter_names: Mapping[str, str] = NOTHING
+    filter_values: Mapping[str, Any] = NOTHING
     consistent: bool = False
     # Entries to keep before fetching (e.g. one entry per consumer in search); None keeps all.
     keep_entry: Callable[[Item], bool] | None = None
@@ -65,13 +63,13 @@ class Source:
     def reversed(self) -> Source:
         """The same source read the other way: for `last`/`before`."""
         segments = tuple(segment.reversed() for segment in reversed(self.segments))
-        return Source(**{**self.__dict__, "segments": segments})
+        return self._replace(segments=segments)
 
 
 def newest_first(hash_value: str) -> Source:
     """A gsi1 partition whose range keys start with a timestamp (`<instant>#<id>`), newest first."""
     return Source(
-        index="gsi1",
+        index_name="gsi1",
         hash_attribute="gsi1pk",
         hash_value=hash_value,
         range_attribute="gsi1sk",
@@ -82,7 +80,7 @@ def newest_first(hash_value: str) -> Source:
 def prefixed(hash_value: str, prefix: str, *, forward: bool = True, consistent: bool = False) -> Source:
     """A table partition's items whose sort key starts with `prefix` (all of them for "")."""
     return Source(
-        index=None,
+        index_name=None,
         hash_attribute="pk",
         hash_value=hash_value,
         range_attribute="sk",
@@ -91,21 +89,19 @@ def prefixed(hash_value: str, prefix: str, *, forward: bool = True, consistent: 
     )
 
 
-@dataclass
 class Page:
-    items: list[Item]
-    positions: list[Position]  # of each item, for its cursor
-    more: bool  # another accepted item follows the page
-    requests: int = 0  # DynamoDB calls the page took
-    read: int = 0  # entries and items the store returned to produce it
-    resume: Position | None = None  # set when the page stopped at its read budget: go on from here
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.positions: list[Position] = []  # of each item, for its cursor
+        self.more = False  # another accepted item follows the page
+        self.requests = 0  # DynamoDB calls the page took
+        self.read = 0  # entries and items the store returned to produce it
+        self.resume: Position | None = None  # set when the page stopped at its read budget: go on from here
 
 
-@dataclass
 class _Reader:
-    source: Source
-    count: int
-    page: Page = field(default_factory=lambda: Page([], [], False))
+    def __init__(self, source: Source, count: int) -> None:
+        self.source, self.count, self.page = source, count, Page()
 
     def wanted(self) -> int:
         return self.count + 1 - len(self.page.items)
@@ -127,8 +123,8 @@ class _Reader:
             "Limit": limit,
             "ConsistentRead": self.source.consistent,
         }
-        if self.source.index:
-            params["IndexName"] = self.source.index
+        if self.source.index_name:
+            params["IndexName"] = self.source.index_name
         if self.source.filter_expression:
             params["FilterExpression"] = self.source.filter_expression
         response = aws.dynamodb().query(**params)
@@ -234,8 +230,8 @@ def every_item(source: Source, page_size: int = MAX_QUERY_LIMIT) -> Iterator[Ite
             "Limit": page_size,
             "ConsistentRead": source.consistent,
         }
-        if source.index:
-            params["IndexName"] = source.index
+        if source.index_name:
+            params["IndexName"] = source.index_name
         if source.filter_expression:
             params["FilterExpression"] = source.filter_expression
         while True:
