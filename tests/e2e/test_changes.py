@@ -7,7 +7,7 @@ import uuid
 import requests
 
 from clientele_local.testing import RunningStack
-from tests.e2e.conftest import MintKey
+from tests.e2e.conftest import MintKey, wait_for
 from tests.e2e.test_api import assert_error, auth, create, get
 
 
@@ -69,3 +69,31 @@ def test_batch_create_and_update_as_the_seed_shows(stack: RunningStack, mint_key
     assert [consumer["metadata"] for consumer in updated.json()] == [{"tier": "gold"}, {"tier": "silver"}]
     too_many = requests.post(batch, json=[{"externalId": str(n)} for n in range(501)], headers=auth(key), timeout=60)
     assert_error(too_many, 400, "Max batch size is 500")
+
+
+def test_the_overview_figures_follow_creates_changes_and_deletes(stack: RunningStack, mint_key: MintKey) -> None:
+    """GET /consumers/stats on the local stack: the stream's counter function keeps them, within seconds."""
+    key = mint_key(f"stats-{uuid.uuid4().hex[:8]}")
+    batch = [{"email": f"s{n}@example.com", "membership": "member" if n % 2 else "guest"} for n in range(5)]
+    created = requests.post(f"{stack.base_url}/api/v1/consumers/batch", json=batch, headers=auth(key), timeout=60)
+    assert created.status_code == 201, created.text
+    ids = [consumer["id"] for consumer in created.json()]
+    url = f"{stack.base_url}/api/v1/consumers"
+    assert requests.put(f"{url}/{ids[0]}", json={"status": "inactive"}, headers=auth(key), timeout=30).ok
+    assert requests.delete(f"{url}/{ids[1]}", headers=auth(key), timeout=30).ok
+    expected = {
+        "total": 4,
+        "byStatus": {"active": 3, "inactive": 1},
+        "byMembership": {"member": 1, "guest": 3},
+        "byVerified": {"verified": 0, "unverified": 4},
+        "byTier": {},
+    }
+
+    def settled() -> dict[str, object] | None:
+        answer = requests.get(f"{url}/stats", params={"interval": "day", "periods": "2"}, headers=auth(key), timeout=30)
+        assert answer.status_code == 200, answer.text
+        figures = answer.json()
+        return figures if {name: figures[name] for name in expected} == expected else None
+
+    figures = wait_for(settled, timeout=60)
+    assert [period["count"] for period in figures["created"]] == [0, 4]

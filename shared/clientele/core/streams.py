@@ -1,11 +1,12 @@
 """What every DynamoDB stream function shares: one factory that wraps a record's work in Powertools'
 BatchProcessor, so a record that fails is reported alone (ReportBatchItemFailures) and retried, while
-the rest of its batch goes through. The work returns the counts it wants published as metrics."""
+the rest of its batch goes through. The work returns the counts it wants published as metrics.
+`batch_handler` is the same for work done a whole batch at a time (counters summed per batch)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -60,6 +61,28 @@ def handler(work: RecordWork) -> LambdaHandler:
             event=event, record_handler=record_handler, processor=processor, context=context
         )
         return dict(response)
+
+    coldstart.initialized()
+    return lambda_handler
+
+
+class BatchOutcome(NamedTuple):
+    counts: Counts  # metric name -> count, for the batch
+    failed: list[DynamoDBRecord]  # delivered again (from the first of them, as Lambda checkpoints)
+
+
+def batch_handler(work: Callable[[list[DynamoDBRecord]], BatchOutcome]) -> LambdaHandler:
+    """The Lambda entry point of a stream function that takes its batch whole; the records `work`
+    says failed are reported as ReportBatchItemFailures, like the per-record handler's."""
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        outcome = work([DynamoDBRecord(raw) for raw in event.get("Records", [])])
+        for name, value in (outcome.counts or {}).items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        failures = [{"itemIdentifier": record.dynamodb.sequence_number} for record in outcome.failed if record.dynamodb]
+        return {"batchItemFailures": failures}
 
     coldstart.initialized()
     return lambda_handler
