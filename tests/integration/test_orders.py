@@ -303,6 +303,43 @@ def test_concurrent_debits_spend_each_unit_once(call: Invoke, acme: dict[str, st
 # ---------------------------------------------------------------- timeline
 
 
+def test_a_purchase_on_the_timeline_shows_what_was_bought_and_the_checkout_link(
+    call: Invoke, acme: dict[str, str]
+) -> None:
+    """Seed 002: the timeline's purchase shows the items, the amounts and the checkout link."""
+    consumer = _consumer(call, acme)
+    items = [
+        {"sku": "TEE-1", "name": "T-shirt", "quantity": 2, "unitPrice": "12.50"},
+        {"name": "Gift card", "unitPrice": 20},
+    ]
+    order = _order(
+        call,
+        acme,
+        consumerId=consumer["id"],
+        amount=45,
+        discountAmount="5.5",
+        currency="EUR",
+        items=items,
+        checkoutUrl="https://shop.example.com/checkout/abc",
+        channel="web",
+    )
+    events = call("consumer_timeline", principal=acme, path_params={"id": consumer["id"]})["body"]["data"]
+    (placed,) = [event for event in events if event["type"] == "order_placed"]
+    assert placed["details"] == {
+        "orderId": order["id"],
+        "amount": 45,
+        "discountAmount": 5.5,
+        "netAmount": 39.5,
+        "currency": "EUR",
+        "items": [
+            {"sku": "TEE-1", "name": "T-shirt", "quantity": 2, "unitPrice": 12.5},
+            {"name": "Gift card", "quantity": 1, "unitPrice": 20},
+        ],
+        "checkoutUrl": "https://shop.example.com/checkout/abc",
+        "channel": "web",
+    }
+
+
 def test_the_timeline_records_every_interaction_newest_first(call: Invoke, acme: dict[str, str]) -> None:
     consumer = _consumer(call, acme)
     order = _order(call, acme, consumerId=consumer["id"], amount=40, currency="EUR", placedAt="2020-01-01T00:00:00Z")

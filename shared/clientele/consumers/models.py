@@ -237,7 +237,9 @@ class TimelineEventType(StrEnum):
 
 
 class TimelineEvent(Resource):
-    """One thing that happened to a consumer; `details` names what it concerns (ids, amounts, values)."""
+    """One thing that happened to a consumer; `details` names what it concerns (ids, amounts, values).
+    An `order_placed` event holds the purchase: orderId, amount, discountAmount, netAmount, currency,
+    items (sku, name, quantity, unitPrice), checkoutUrl and channel."""
 
     id: str
     type: TimelineEventType
@@ -246,7 +248,18 @@ class TimelineEvent(Resource):
 
     @field_serializer("details", when_used="json")
     def _numbers(self, details: dict[str, Any]) -> dict[str, Any]:
-        return {name: json_number(value) if isinstance(value, Decimal) else value for name, value in details.items()}
+        return dict(_plain_numbers(details))
+
+
+def _plain_numbers(value: Any) -> Any:
+    """Decimals anywhere in event details (an order's line prices too) as JSON numbers."""
+    if isinstance(value, Decimal):
+        return json_number(value)
+    if isinstance(value, dict):
+        return {name: _plain_numbers(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(inner) for inner in value]
+    return value
 
 
 MAX_IDS_PER_REQUEST = 500

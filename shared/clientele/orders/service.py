@@ -234,7 +234,18 @@ def _holds(consumer: Consumer, request: OrderCreate) -> bool:
 
 
 def _order_details(order: Order) -> dict[str, Any]:
-    return {"orderId": order.id, "amount": order.amount, "currency": order.currency}
+    """What the timeline shows of a purchase (seed 002): what was bought, what it cost, where it was
+    paid. A copy, so the timeline reads one partition; the order itself stays the record."""
+    return {
+        "orderId": order.id,
+        "amount": order.amount,
+        "discountAmount": order.discount_amount,
+        "netAmount": order.net_amount,
+        "currency": order.currency,
+        "items": [line.model_dump(by_alias=True, exclude_none=True) for line in order.items],
+        "checkoutUrl": order.checkout_url,
+        "channel": order.channel,
+    }
 
 
 # ---------------------------------------------------------------- refunds
