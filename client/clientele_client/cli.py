@@ -113,6 +113,13 @@ def _list(args: argparse.Namespace) -> None:
         )
 
 
+def _reindex(args: argparse.Namespace) -> None:
+    from clientele.consumers.store import reindex
+
+    read, rewritten = reindex()
+    print(f"Read {read} consumers; stored {rewritten} again with the index keys they lacked.")
+
+
 def _revoke(args: argparse.Namespace) -> None:
     from clientele.access.keys import revoke_key
 
@@ -140,6 +147,17 @@ def parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key by its id (key_…)")
     revoke.add_argument("key_id")
     revoke.set_defaults(run=_revoke)
+
+    reindex = groups.add_parser(
+        "reindex",
+        help="after an upgrade that adds a consumer index: store every consumer whose index keys are missing again",
+        description="Reads every consumer of every organization (a Scan of the table: run it once, after\n"
+        "deploying a version that adds a sort or filter index, such as sortBy=memberSince) and stores\n"
+        "again those whose index keys differ from what this version derives. Safe to run twice or\n"
+        "while the API is in use: each write is conditional on the consumer's version.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    reindex.set_defaults(run=_reindex)
 
     imports = groups.add_parser(
         "import",
@@ -222,13 +240,13 @@ def _seconds(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.group == "keys":
+    if args.group in ("keys", "reindex"):
         return _run_keys(args)
     return _run_bulk(args)
 
 
 def _run_keys(args: argparse.Namespace) -> int:
-    """Key commands write the table directly: only they need a table target (and AWS credentials)."""
+    """Key and reindex commands use the table directly: only they need a table target (and AWS credentials)."""
     try:
         target = _choose_target()
         from clientele.core import aws

@@ -18,7 +18,17 @@ from clientele.core import clock
 from clientele.core.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
-SORTS = ["createdAt", "email", "fullName", "lastOrderAt", "totalOrderValue", "totalOrders", "lastActivityAt", "points"]
+SORTS = [
+    "createdAt",
+    "email",
+    "fullName",
+    "lastOrderAt",
+    "totalOrderValue",
+    "totalOrders",
+    "lastActivityAt",
+    "points",
+    "memberSince",
+]
 
 
 def _stored(principal: dict[str, str], index: int, **fields: Any) -> Consumer:
@@ -60,6 +70,7 @@ def people(acme: dict[str, str]) -> list[Consumer]:
                 full_name=names[index],
                 status=Status.INACTIVE if index % 3 == 0 else Status.ACTIVE,
                 membership=Membership.MEMBER if index % 2 else Membership.GUEST,
+                member_since=f"2024-12-0{index % 3 + 1}T00:00:00.000Z" if index % 2 else None,  # ties too
                 last_order_at=None if index % 4 == 0 else f"2024-10-0{index % 5 + 1}T00:00:00.000Z",
                 total_orders=index % 4,
                 total_order_value=Decimal(index % 4) * Decimal("19.99"),
@@ -80,6 +91,7 @@ def _value(consumer: Consumer, sort_by: str) -> Any:
         "totalOrders": consumer.total_orders,
         "lastActivityAt": consumer.last_activity_at,
         "points": consumer.loyalty.points,
+        "memberSince": consumer.member_since,
     }[sort_by]
     return value
 

@@ -55,6 +55,7 @@ class SortBy(StrEnum):
     TOTAL_ORDERS = "totalOrders"
     LAST_ACTIVITY_AT = "lastActivityAt"
     POINTS = "points"
+    MEMBER_SINCE = "memberSince"
 
 
 class SortDir(StrEnum):
@@ -196,6 +197,7 @@ class Consumer(Resource):
     external_id: str | None
     status: Status
     membership: Membership
+    member_since: Timestamp | None = None  # when it last became a member (seed 004's Date joined); null for a guest
     verified: bool
     verified_at: Timestamp | None
     tags: list[str]

@@ -20,6 +20,7 @@ from clientele.consumers.models import (
     ConsumerCreate,
     ConsumerUpdate,
     Loyalty,
+    Membership,
     SyncStatus,
     derived_full_name,
 )
@@ -60,6 +61,7 @@ def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
         external_id=request.external_id,
         status=request.status,
         membership=request.membership,
+        member_since=created_at if request.membership == Membership.MEMBER else None,
         verified=request.verified,
         verified_at=created_at if request.verified else None,
         tags=request.tags,
@@ -91,6 +93,8 @@ def changed(consumer: Consumer, update: ConsumerUpdate, now: str) -> Consumer:
         )
     if "verified" in changes and changes["verified"] != consumer.verified:
         changes["verified_at"] = now if changes["verified"] else None
+    if "membership" in changes and changes["membership"] != consumer.membership:
+        changes["member_since"] = now if changes["membership"] == Membership.MEMBER else None
     after = consumer.model_copy(update={**changes, "updated_at": now, "version": consumer.version + 1})
     if after.email is None and after.phone is None and after.external_id is None:
         raise ValidationFailed(details=[{"field": "body", "message": NEEDS_IDENTIFIER}])

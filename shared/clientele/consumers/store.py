@@ -81,6 +81,7 @@ SORT_INDEXES = {
         SortIndex("totalOrders", "byTotalOrders", "sOrders", lambda c: _count(c.total_orders), nullable=False),
         SortIndex("totalOrderValue", "byTotalOrderValue", "sValue", lambda c: _money(c.total_order_value), False),
         SortIndex("points", "byPoints", "sPoints", lambda c: _count(c.loyalty.points), nullable=False),
+        SortIndex("memberSince", "byMemberSince", "sJoined", lambda c: instant_key(c.member_since)),
     )
 }
 
@@ -344,6 +345,27 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
         if after.phone is not None:
             write.add(PhoneEntry.put(tenant, after.phone, after.id), ConsumerChanged)
     return write
+
+
+def reindex() -> tuple[int, int]:
+    """(consumers read, consumers rewritten): every consumer of every tenant whose index attributes
+    differ from those the code derives now is stored again, on condition that its version has not
+    moved (a write in between derived them already). For an upgrade that adds a sort or filter index
+    (an item without its attribute is missing from that index), run once by an operator with
+    `clientele reindex`: it reads the whole table, which no request ever does."""
+    read = rewritten = 0
+    for item in dynamo.every_item_of_kind(ConsumerRecord.kind):
+        read += 1
+        consumer = ConsumerRecord.from_item(item)
+        fresh = ConsumerRecord.to_item(tenant_of(item), consumer)
+        if any(fresh.get(name) != item.get(name) for name in ConsumerRecord.index_attributes):
+            condition, values = _same_version(consumer)
+            try:
+                dynamo.transact([dynamo.put(fresh, condition=condition, values=values)])
+                rewritten += 1
+            except dynamo.TransactionCancelled:
+                pass  # changed meanwhile: that write derived the attributes
+    return read, rewritten
 
 
 def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
