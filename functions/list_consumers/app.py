@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele.consumers.listing import ListRequest, list_consumers
+from clientele.consumers.listing import MAX_SORTED_MATCHES, ListRequest, list_consumers
 from clientele.consumers.models import Consumer, Membership, SortBy, SortDir, Status
 from clientele.core import http as api
 from clientele.core.errors import AudienceNotFound
@@ -25,12 +25,13 @@ Instant = datetime | None
     summary="List consumers",
     description=(
         f"Pages of `first` (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}) after the `after` cursor, or "
-        "`last` before the `before` cursor. Sorted by `sortBy`/`sortDir` with nulls last and ties broken by id. "
-        "Filters combine with each other and with any sort; `createdAfter`/`lastActivityAfter` include the instant, "
-        "`createdBefore`/`lastActivityBefore` exclude it. `audienceId` lists an audience's members. "
-        "`search` (at least 2 characters) matches the start of any "
-        "word of the name, the email address or its domain, or the phone digits; its results are ordered by the "
-        "matching word, newest first."
+        "`last` before the `before` cursor. Sorted by `sortBy` (default `createdAt`) and `sortDir` (default `desc`) "
+        "with nulls last and ties broken by id. Filters combine with each other, with `search` and with any sort; "
+        "`createdAfter`/`lastActivityAfter` include the instant, `createdBefore`/`lastActivityBefore` exclude it. "
+        "`audienceId` lists an audience's members. `search` (at least 2 characters) matches the start of any "
+        "word of the name, the email address or its domain, or the phone digits; without `sortBy` and `sortDir` its "
+        "results are ordered by the matching word, newest first. A search in any other order is sorted whole: one "
+        f"that matches more than {MAX_SORTED_MATCHES} consumers (with its filters) is a 400 asking to narrow it."
     ),
     responses={**api.documented(200, Page[Consumer], "A page of consumers"), **api.also_answers(AudienceNotFound)},
 )
@@ -40,8 +41,8 @@ def list_(
     after: str | None = None,
     before: str | None = None,
     search: Annotated[str | None, Query(max_length=100)] = None,
-    sort_by: Annotated[SortBy, Query(alias="sortBy")] = SortBy.CREATED_AT,
-    sort_dir: Annotated[SortDir, Query(alias="sortDir")] = SortDir.DESC,
+    sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
+    sort_dir: Annotated[SortDir | None, Query(alias="sortDir")] = None,
     created_after: Annotated[Instant, Query(alias="createdAfter")] = None,
     created_before: Annotated[Instant, Query(alias="createdBefore")] = None,
     last_activity_after: Annotated[Instant, Query(alias="lastActivityAfter")] = None,
@@ -63,8 +64,8 @@ def list_(
         last=last,
         after=after,
         before=before,
-        sort_by=str(sort_by),
-        sort_dir=str(sort_dir),
+        sort_by=None if sort_by is None else str(sort_by),
+        sort_dir=None if sort_dir is None else str(sort_dir),
         search=search,
         created_after=created_after,
         created_before=created_before,

@@ -14,7 +14,7 @@ lastActivityAt on search entries) is a test on the fetched consumers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -26,8 +26,8 @@ from clientele.consumers.models import SortBy
 from clientele.consumers.relations import ON_A_LIST, relations, with_relations
 from clientele.consumers.service import ID_PREFIX
 from clientele.core import clock, normalize
-from clientele.core.paging import PageRequest, invalid, paged
-from clientele.core.store.pages import HIGHEST, Segment, Source
+from clientele.core.paging import PageRequest, check, invalid, paged, paged_rows
+from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, read_page
 from clientele.core.tenancy import Tenant
 
 SORT_FIELDS = tuple(str(sort_by) for sort_by in SortBy)
@@ -43,8 +43,8 @@ class ListRequest(NamedTuple):
     last: int | None = None
     after: str | None = None
     before: str | None = None
-    sort_by: str = "createdAt"
-    sort_dir: str = "desc"
+    sort_by: str | None = None  # None: the list's own order, createdAt, or for a search the matching word
+    sort_dir: str | None = None  # None: desc
     search: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
@@ -196,7 +196,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             segments=(Segment(low, high, forward),),
         )
 
-    sort = store.SORT_INDEXES[request.sort_by]
+    sort = store.SORT_INDEXES[str(request.sort_by)]  # a checked request: settled unless a search
     conditions.add_equals(equals)
     conditions.add_range("createdAt", created)
     if sort.sort_by == "lastActivityAt" and any(activity):
@@ -257,36 +257,112 @@ def _ordered(after: datetime | None, before: datetime | None, names: tuple[str, 
 
 
 def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
-    source, signature = consumer_source(tenant, request)
+    request, signature = checked(tenant, request)
     page = PageRequest(request.first, request.last, request.after, request.before)
-    return _consumer_page(tenant, source, signature, page, request.include)
+    if sorted_search(request):
+        relations(request.include, ON_A_LIST)  # a bad include is 400 before anything is read
+        check(page)  # bad paging too, before the search is read whole
+
+        def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            consumers = [store.ConsumerRecord.from_item(item) for item in items]
+            return with_relations(tenant, consumers, request.include, ON_A_LIST)
+
+        follows = _follows_descending if request.sort_dir == "desc" else _follows_ascending
+        return paged_rows(tenant, _sorted_matches(tenant, request), follows, signature, page, render)
+    return _consumer_page(tenant, _list_source(tenant, request), signature, page, request.include)
 
 
-def consumer_source(tenant: Tenant, request: ListRequest) -> tuple[Source, dict[str, Any]]:
-    """The checked request's source, and the signature its cursors are bound to: the one access
-    path of the list, shared by the consumer export."""
+def checked(tenant: Tenant, request: ListRequest) -> tuple[ListRequest, dict[str, Any]]:
+    """The request with its order settled (400 for what cannot be), and the signature its cursors
+    are bound to. A search keeps the matching word's order (sort_by None) unless sortBy or sortDir
+    is given; every other list is in createdAt order, newest first, unless they say otherwise."""
     _ordered(request.created_after, request.created_before, ("createdAfter", "createdBefore"))
     _ordered(request.last_activity_after, request.last_activity_before, ("lastActivityAfter", "lastActivityBefore"))
-    if request.sort_by not in SORT_FIELDS:
+    if request.sort_by is not None and request.sort_by not in SORT_FIELDS:
         raise invalid("sortBy", f"must be one of {', '.join(SORT_FIELDS)}")
-    if request.sort_dir not in SORT_DIRECTIONS:
+    if request.sort_dir is not None and request.sort_dir not in SORT_DIRECTIONS:
         raise invalid("sortDir", "must be asc or desc")
-    if request.search is not None and (request.sort_by, request.sort_dir) != ("createdAt", "desc"):
-        message = "search results are ordered by the matching word, newest first; sortBy cannot change that"
-        raise invalid("sortBy", message)
+    if request.search is not None:
+        _search_terms(request.search, "search")
+    if request.search is None or request.sort_by is not None or request.sort_dir is not None:
+        request = request._replace(sort_by=request.sort_by or "createdAt", sort_dir=request.sort_dir or "desc")
     if request.audience_id is not None:
         get_audience(tenant, request.audience_id, field="audienceId")  # 404 for one that does not exist
-    source = _list_source(tenant, request)
     signature = {
         "sort": [request.sort_by, request.sort_dir],
         "search": request.search,
         "created": [_instant(request.created_after), _instant(request.created_before)],
         "activity": [_instant(request.last_activity_after), _instant(request.last_activity_before)],
-        "equals": request.equals,
+        "equals": dict(request.equals),
         "verified": request.verified,
         "audience": request.audience_id,
     }
-    return source, signature
+    return request, signature
+
+
+def sorted_search(request: ListRequest) -> bool:
+    """A checked request for a search in another order than the matching word's."""
+    return request.search is not None and request.sort_by is not None
+
+
+def consumer_items(tenant: Tenant, request: ListRequest) -> Iterator[dict[str, Any]]:
+    """Every consumer the list selects, in its order, a page at a time (a sorted search: read whole
+    first); `request` checked. The export's rows and the Klaviyo resync's consumers."""
+    if sorted_search(request):
+        yield from (item for _, item in _sorted_matches(tenant, request))
+    else:
+        yield from every_item(_list_source(tenant, request))
+
+
+def refuse_unsortable(tenant: Tenant, request: ListRequest) -> None:
+    """400 now for a checked request that could not be served whole (a sorted search with too many
+    matches): what an export job checks before it is queued."""
+    if sorted_search(request):
+        _sorted_matches(tenant, request)
+
+
+# ---------------------------------------------------------------- a search in another order
+
+
+MAX_SORTED_MATCHES = 1000  # a search in another order than the matching word's sorts at most this many
+
+
+def _sorted_matches(tenant: Tenant, request: ListRequest) -> list[tuple[str, dict[str, Any]]]:
+    """(sort key, item) of every consumer the search and filters match, in sortBy/sortDir order with
+    nulls last and ties by id. The matches are read whole (the search's entries, then the items) and
+    sorted here: no index orders a word's matches by another field. At most MAX_SORTED_MATCHES, and
+    at most one page's read budget of entries; past either it is a 400 asking to narrow the search."""
+    page = read_page(_list_source(tenant, request._replace(sort_by=None)), MAX_SORTED_MATCHES)
+    if page.more or page.resume is not None:
+        message = (
+            f"matches more than {MAX_SORTED_MATCHES} consumers, too many to sort by {request.sort_by}: "
+            "narrow it (more letters, another word or a filter), or leave sortBy and sortDir out"
+        )
+        raise invalid("search", message)
+    rows = [(_sort_key(request.sort_by, item), item) for item in page.items]
+    rows.sort(key=lambda row: row[0], reverse=request.sort_dir == "desc")
+    rows.sort(key=lambda row: row[0].startswith(store.ABSENT))  # stable: nulls last either way
+    return rows
+
+
+def _sort_key(sort_by: str | None, item: dict[str, Any]) -> str:
+    """The item's key in the sort's index (`1<value><ulid>`, `0<ulid>` for null), derived afresh."""
+    consumer = store.ConsumerRecord.from_item(item)
+    if sort_by == "createdAt":
+        return store.PRESENT + store.ConsumerRecord.created_sort(consumer)
+    return store.SORT_INDEXES[str(sort_by)].key(consumer)
+
+
+def _follows_ascending(key: str, mark: str) -> bool:
+    """Whether the row keyed `key` comes after the row keyed `mark`: values up, then nulls."""
+    null, mark_null = key.startswith(store.ABSENT), mark.startswith(store.ABSENT)
+    return null if null != mark_null else key > mark
+
+
+def _follows_descending(key: str, mark: str) -> bool:
+    """The same going down: values down, then nulls (down by id)."""
+    null, mark_null = key.startswith(store.ABSENT), mark.startswith(store.ABSENT)
+    return null if null != mark_null else key < mark
 
 
 def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:

@@ -136,6 +136,34 @@ def paged(
     return _respond(page, bound_to, backwards, cursor is not None, render)
 
 
+def paged_rows(
+    tenant: Tenant,
+    rows: list[tuple[str, Item]],
+    follows: Callable[[str, str], bool],
+    signature: dict[str, Any],
+    request: PageRequest,
+    render: Callable[[list[Item]], list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """`paged` for rows read whole and ordered in memory (a search sorted by another field): `rows`
+    are (key, item) in the list's order, `follows(key, mark)` says whether a row comes after a mark,
+    and a cursor is the key of the row it ends on."""
+    check(request)
+    bound_to = fingerprint(tenant, signature)
+    backwards = request.last is not None or request.before is not None
+    count = _page_size(request.last if backwards else request.first, "last" if backwards else "first")
+    cursor = request.before if backwards else request.after
+    mark = decode_cursor(cursor, bound_to, "before" if backwards else "after").key if cursor else None
+    if backwards:  # nearest first, as a page read backwards comes
+        chosen = [row for row in reversed(rows) if mark is None or follows(mark, row[0])][: count + 1]
+    else:
+        chosen = [row for row in rows if mark is None or follows(row[0], mark)][: count + 1]
+    page = Page()
+    page.more = len(chosen) > count
+    page.items = [item for _, item in chosen[:count]]
+    page.positions = [Position(0, key) for key, _ in chosen[:count]]
+    return _respond(page, bound_to, backwards, cursor is not None, render)
+
+
 def _respond(
     page: Page, fingerprint: str, backwards: bool, came_from_cursor: bool, render: Callable[[list[Item]], list[Any]]
 ) -> dict[str, Any]:

@@ -20,11 +20,10 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools import Logger
 
 from clientele.consumers import store as consumer_store
-from clientele.consumers.listing import ListRequest, consumer_source
+from clientele.consumers.listing import ListRequest, checked, consumer_items
 from clientele.consumers.models import Consumer, SyncStatus
 from clientele.consumers.service import retrying
 from clientele.core import clock
-from clientele.core.store.pages import every_item
 from clientele.core.tenancy import Tenant
 from clientele.integrations import klaviyo
 from clientele.integrations import store as integration_store
@@ -171,10 +170,9 @@ def run_resync(tenant: Tenant, resync_id: str) -> KlaviyoResync | None:
 
 def _batches(tenant: Tenant) -> Iterator[list[Consumer]]:
     """Every consumer, oldest first, in batches Klaviyo takes in one bulk job."""
-    source, _ = consumer_source(tenant, ListRequest(sort_dir="asc"))
     batch: list[Consumer] = []
     size = 0
-    for item in every_item(source):
+    for item in consumer_items(tenant, checked(tenant, ListRequest(sort_dir="asc"))[0]):
         consumer = consumer_store.ConsumerRecord.from_item(item)
         batch.append(consumer)
         size += len(json.dumps(klaviyo.profile(consumer)))

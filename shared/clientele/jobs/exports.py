@@ -6,7 +6,7 @@ multipart upload, so a retried job replaces it with one complete file and a half
 never visible. Rows stream from DynamoDB pages to S3 parts (CSV) or through xlsxwriter's
 constant-memory mode and a temporary file (Excel): memory stays flat however many rows.
 
-Consumer exports read through the list's own access paths (listing.consumer_source), so a file
+Consumer exports read through the list's own access paths (listing.consumer_items), so a file
 holds exactly the rows the list shows for the same filters, in the same order.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from clientele.consumers import store as consumer_store
-from clientele.consumers.listing import ListRequest, consumer_source
+from clientele.consumers.listing import ListRequest, checked, consumer_items, refuse_unsortable
 from clientele.consumers.models import Consumer
 from clientele.consumers.service import get_consumer
 from clientele.core import clock
@@ -98,7 +98,7 @@ def create_consumer_export(tenant: Tenant, request: ConsumerExportCreate) -> Exp
             raise ValidationFailed(details=missing)
     else:
         try:
-            consumer_source(tenant, list_request(request.filters))
+            refuse_unsortable(tenant, checked(tenant, list_request(request.filters))[0])
         except ValidationFailed as invalid:  # name the field as this body spells it
             invalid.details = [{**detail, "field": f"filters.{detail['field']}"} for detail in invalid.details]
             raise
@@ -109,8 +109,8 @@ def create_consumer_export(tenant: Tenant, request: ConsumerExportCreate) -> Exp
 def list_request(filters: ConsumerFilters) -> ListRequest:
     equals = {name: str(value) for name in ("status", "membership", "tier") if (value := getattr(filters, name))}
     return ListRequest(
-        sort_by=str(filters.sort_by),
-        sort_dir=str(filters.sort_dir),
+        sort_by=None if filters.sort_by is None else str(filters.sort_by),
+        sort_dir=None if filters.sort_dir is None else str(filters.sort_dir),
         search=filters.search,
         created_after=filters.created_after,
         created_before=filters.created_before,
@@ -314,8 +314,7 @@ def _selected(tenant: Tenant, request: ConsumerExportCreate) -> Iterator[Consume
     if request.consumer_ids is not None:
         items = consumer_store.items_of(tenant, request.consumer_ids, consistent=True)
     else:
-        source, _ = consumer_source(tenant, list_request(request.filters))
-        items = every_item(source)
+        items = consumer_items(tenant, checked(tenant, list_request(request.filters))[0])
     for item in items:
         if item is not None:
             yield consumer_store.ConsumerRecord.from_item(item)

@@ -64,8 +64,8 @@ class ConsumerFilters(ApiModel):
     created_before: datetime | None = None
     last_activity_after: datetime | None = None
     last_activity_before: datetime | None = None
-    sort_by: SortBy = SortBy.CREATED_AT
-    sort_dir: SortDir = SortDir.DESC
+    sort_by: SortBy | None = None  # default createdAt; with `search`, the matching word
+    sort_dir: SortDir | None = None  # default desc
 
 
 MAX_EXPORT_IDS = 500
