@@ -45,6 +45,7 @@ from pydantic.alias_generators import to_camel
 
 from clientele.audiences.models import Audience, MembersChanged
 from clientele.consumers.models import Consumer, TimelineEvent
+from clientele.consumers.stats import ConsumerStats
 from clientele.core.models import Page
 from clientele.orders.models import BalanceAdjustment, Order
 
@@ -166,6 +167,11 @@ class Consumers:
         """Orders, refunds, points, balance, status and membership changes, audiences: newest first."""
         path = f"/consumers/{_segment(consumer_id)}/timeline"
         return TimelinePage.model_validate(self._transport.request("GET", path, query=_query(params)))
+
+    def stats(self, interval: str = "week", periods: int = 12) -> ConsumerStats:
+        """Totals by status, membership, verification and tier, and consumers created per day or week."""
+        query = {"interval": interval, "periods": str(periods)}
+        return ConsumerStats.model_validate(self._transport.request("GET", "/consumers/stats", query=query))
 
     def bulk_status(self, consumer_ids: builtins.list[str], status: str) -> builtins.list[Consumer]:
         """Sets one status on up to 500 consumers, all or none."""

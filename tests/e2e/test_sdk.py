@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from clientele.consumers.models import Consumer
+from clientele.consumers.stats import ConsumerStats
 from clientele_client.sdk import ApiError, Clientele
 from clientele_local.testing import RunningStack
-from tests.e2e.conftest import MintKey
+from tests.e2e.conftest import MintKey, wait_for
 
 
 @pytest.fixture
@@ -65,3 +66,17 @@ def test_a_bad_key_is_an_authentication_error(stack: RunningStack) -> None:
     with pytest.raises(ApiError) as denied:
         Clientele(secret_key="sk_test_" + "0" * 32, base_url=stack.base_url).consumers.get("cons_x")
     assert (denied.value.status, denied.value.code) == (401, "authentication_required")
+
+
+def test_the_overview_figures_through_the_sdk(stack: RunningStack, mint_key: MintKey) -> None:
+    """A fresh organization: what the SDK reads back once the stream has counted its consumers."""
+    client = Clientele(secret_key=mint_key("sdk-stats"), base_url=stack.base_url)
+    client.consumers.batch_create([{"email": "a@example.com", "membership": "member"}, {"email": "b@example.com"}])
+
+    def counted() -> ConsumerStats | None:
+        stats = client.consumers.stats(interval="day", periods=3)
+        return stats if stats.total == 2 else None
+
+    figures = wait_for(counted)
+    assert (figures.by_membership, figures.interval) == ({"member": 1, "guest": 1}, "day")
+    assert [period.count for period in figures.created] == [0, 0, 2]
