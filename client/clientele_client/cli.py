@@ -114,10 +114,10 @@ def _list(args: argparse.Namespace) -> None:
 
 
 def _reindex(args: argparse.Namespace) -> None:
-    from clientele.consumers.store import reindex
+    from clientele.consumers.service import reindex
 
     read, rewritten = reindex()
-    print(f"Read {read} consumers; stored {rewritten} again with the index keys they lacked.")
+    print(f"Read {read} consumers; stored {rewritten} again with the fields and index keys they lacked.")
 
 
 def _revoke(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@
     client.consumers.update(consumer.id, metadata={"tier": "vip"})
     order = client.orders.create(email="john@example.com", amount="49.90", currency="EUR", external_id="shop-1")
     client.orders.refund(order.id, amount="10.00")
-    page = client.consumers.list(first=20, search="john", sort_by="createdAt", sort_dir="desc")
+    page = client.consumers.list(first=20, search="john")  # by the matching word; sort_by= sorts the matches
     for consumer in client.consumers.iterate(sort_by="email", status="active"):  # every page
         ...
 

@@ -420,6 +420,17 @@ def test_a_sorted_search_cursor_is_bound_to_its_sort(
         answer = call("list_consumers", principal=acme, query={"search": "example", **query, "after": cursor})
         assert answer["status"] == 400, query
         assert answer["body"]["error"]["code"] == "invalid_cursor"
+    # A cursor of the matching word's order from before sorted searches, when a search's signature held
+    # the default sort: its key is a search entry's, so a sorted search must not take it for its own.
+    from clientele.core import paging
+    from clientele.core.store.pages import Position
+
+    before = {"sort": ["createdAt", "desc"], "search": "example", "created": [None, None], "activity": [None, None]}
+    before |= {"equals": {}, "verified": None, "audience": None}
+    tenant = Principal.from_context(acme).tenant
+    old = paging.encode_cursor(paging.fingerprint(tenant, before), Position(0, "example\u00009999"))
+    query = {"search": "example", "sortBy": "createdAt", "sortDir": "desc", "after": old}
+    assert call("list_consumers", principal=acme, query=query)["body"]["error"]["code"] == "invalid_cursor"
 
 
 def _found_with(call: Invoke, principal: dict[str, str], query: dict[str, str]) -> list[str]:

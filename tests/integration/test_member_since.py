@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele.consumers import store
+from clientele.consumers import service, store
 from clientele.core import aws, settings
 from clientele.core.tenancy import Principal
 from tests.integration.conftest import Invoke
@@ -61,7 +61,39 @@ def test_reindex_gives_consumers_stored_before_an_index_their_key(call: Invoke, 
         UpdateExpression="REMOVE sJoined",
     )
     assert _ids(call, acme, sortBy="memberSince") == [first["id"]]
-    assert store.reindex() == (2, 1)
+    assert service.reindex() == (2, 1)
     assert _ids(call, acme, sortBy="memberSince", sortDir="asc") == [first["id"], old["id"]]
-    assert store.reindex() == (2, 0)
+    assert service.reindex() == (2, 0)
     assert call("get_consumer", principal=acme, path_params={"id": old["id"]})["body"] == old  # same version
+
+
+def _forget(tenant_key: dict[str, str], *attributes: str) -> None:
+    """The consumer item as a version before memberSince stored it."""
+    aws.dynamodb().update_item(
+        TableName=settings.table_name(),
+        Key={"pk": {"S": tenant_key["pk"]}, "sk": {"S": tenant_key["sk"]}},
+        UpdateExpression="REMOVE " + ", ".join(attributes),
+    )
+
+
+def test_reindex_gives_members_stored_before_memberSince_the_date_they_joined(
+    call: Invoke, acme: dict[str, str]
+) -> None:
+    """From the timeline's last change to member, or createdAt for one created a member; a guest
+    keeps none. The version stays: nothing about the consumer changed, only what was not stored."""
+    tenant = Principal.from_context(acme).tenant
+    born = _create(call, acme, email="born@example.com", membership="member")
+    upgraded = _update(call, acme, _create(call, acme, email="up@example.com")["id"], membership="member")
+    guest = _create(call, acme, email="guest@example.com")
+    for consumer in (born, upgraded, guest):
+        _forget(store.ConsumerRecord.key(tenant, consumer["id"]), "memberSince", "sJoined")
+    assert call("get_consumer", principal=acme, path_params={"id": born["id"]})["body"]["memberSince"] is None
+    assert service.reindex() == (3, 3)  # the guest too: its sJoined (null) key was gone
+    read = lambda consumer: call("get_consumer", principal=acme, path_params={"id": consumer["id"]})["body"]  # noqa: E731
+    after = {consumer["id"]: read(consumer) for consumer in (born, upgraded, guest)}
+    assert after[born["id"]]["memberSince"] == born["createdAt"]
+    assert after[upgraded["id"]]["memberSince"] == upgraded["updatedAt"]  # when the timeline says it joined
+    assert after[guest["id"]]["memberSince"] is None
+    assert [after[c["id"]]["version"] for c in (born, upgraded, guest)] == [1, 2, 1]
+    asc = _ids(call, acme, sortBy="memberSince", sortDir="asc")
+    assert asc == [born["id"], upgraded["id"], guest["id"]]

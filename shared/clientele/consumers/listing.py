@@ -27,7 +27,7 @@ from clientele.consumers.relations import ON_A_LIST, relations, with_relations
 from clientele.consumers.service import ID_PREFIX
 from clientele.core import clock, normalize
 from clientele.core.paging import PageRequest, check, invalid, paged, paged_rows
-from clientele.core.store.pages import HIGHEST, Segment, Source, every_item, read_page
+from clientele.core.store.pages import HIGHEST, MAX_SCANNED_PER_PAGE, Segment, Source, every_item, read_page
 from clientele.core.tenancy import Tenant
 
 SORT_FIELDS = tuple(str(sort_by) for sort_by in SortBy)
@@ -288,8 +288,11 @@ def checked(tenant: Tenant, request: ListRequest) -> tuple[ListRequest, dict[str
         request = request._replace(sort_by=request.sort_by or "createdAt", sort_dir=request.sort_dir or "desc")
     if request.audience_id is not None:
         get_audience(tenant, request.audience_id, field="audienceId")  # 404 for one that does not exist
+    # A sorted search's cursors hold a sort key, the matching word's order's a search entry's: "whole"
+    # keeps one from being taken for the other (before sorted searches, sortBy went with search too).
+    sort = [request.sort_by, request.sort_dir, *(["whole"] if sorted_search(request) else [])]
     signature = {
-        "sort": [request.sort_by, request.sort_dir],
+        "sort": sort,
         "search": request.search,
         "created": [_instant(request.created_after), _instant(request.created_before)],
         "activity": [_instant(request.last_activity_after), _instant(request.last_activity_before)],
@@ -334,9 +337,14 @@ def _sorted_matches(tenant: Tenant, request: ListRequest) -> list[tuple[str, dic
     at most one page's read budget of entries; past either it is a 400 asking to narrow the search."""
     page = read_page(_list_source(tenant, request._replace(sort_by=None)), MAX_SORTED_MATCHES)
     if page.more or page.resume is not None:
+        too_many = (
+            f"matches more than {MAX_SORTED_MATCHES} consumers"
+            if page.more
+            else f"needs more than {MAX_SCANNED_PER_PAGE} index entries read to find its matches"
+        )
         message = (
-            f"matches more than {MAX_SORTED_MATCHES} consumers, too many to sort by {request.sort_by}: "
-            "narrow it (more letters, another word or a filter), or leave sortBy and sortDir out"
+            f"{too_many}, too many to sort by {request.sort_by}: narrow it (more letters, another word or a "
+            "filter), or leave sortBy and sortDir out"
         )
         raise invalid("search", message)
     rows = [(_sort_key(request.sort_by, item), item) for item in page.items]

@@ -11,6 +11,8 @@ there (a batch retried after a partial failure) is redone record by record.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -27,6 +29,7 @@ from clientele.core.tenancy import Tenant
 
 PER_TRANSACTION = 45  # records a transaction adds: each brings a marker and may bring a day (100 items at most)
 MAX_PERIODS = 104  # days or weeks `created` goes back
+CLASH_RETRIES = 3  # a transaction that meets a concurrent one is tried again this often before the stream retries
 
 
 # The wire models live here rather than in models.py: only this route and the stream load them
@@ -129,17 +132,28 @@ def _add(group: list[Change]) -> bool:
     )
 
 
+def _add_retrying(group: list[Change]) -> bool:
+    """`_add`, tried again after a clash: every shard's batches of a tenant add to the same counters,
+    so concurrent transactions on them meet; a short, jittered wait usually lets the next one in."""
+    for attempt in range(CLASH_RETRIES):
+        try:
+            return _add(group)
+        except Conflict:
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 (jitter, not a secret)
+    return _add(group)
+
+
 def apply(changes: list[Change]) -> Applied:
     """Adds each change to its tenant's figures exactly once."""
     added, repeated, failed = 0, 0, []
     for group in _groups(changes):
         try:
-            if _add(group):
+            if _add_retrying(group):
                 added += len(group)
                 continue
             for change in group:  # a marker was there: some of these are in already
                 try:
-                    if _add([change]):
+                    if _add_retrying([change]):
                         added += 1
                     else:
                         repeated += 1

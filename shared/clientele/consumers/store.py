@@ -347,18 +347,20 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
     return write
 
 
-def reindex() -> tuple[int, int]:
-    """(consumers read, consumers rewritten): every consumer of every tenant whose index attributes
-    differ from those the code derives now is stored again, on condition that its version has not
-    moved (a write in between derived them already). For an upgrade that adds a sort or filter index
-    (an item without its attribute is missing from that index), run once by an operator with
-    `clientele reindex`: it reads the whole table, which no request ever does."""
+def reindex(complete: Callable[[Tenant, Consumer], Consumer]) -> tuple[int, int]:
+    """(consumers read, consumers rewritten): every consumer of every tenant that `complete` fills in
+    (a field a newer version derives) or whose index attributes differ from those the code derives
+    now is stored again, at the same version, on condition that its version has not moved (a write
+    in between did the same). For an upgrade that adds a field or an index (an item without its
+    attribute is missing from that index), run once by an operator with `clientele reindex`: it reads
+    the whole table, which no request ever does."""
     read = rewritten = 0
     for item in dynamo.every_item_of_kind(ConsumerRecord.kind):
         read += 1
-        consumer = ConsumerRecord.from_item(item)
+        stored = ConsumerRecord.from_item(item)
+        consumer = complete(tenant_of(item), stored)
         fresh = ConsumerRecord.to_item(tenant_of(item), consumer)
-        if any(fresh.get(name) != item.get(name) for name in ConsumerRecord.index_attributes):
+        if consumer != stored or any(fresh.get(name) != item.get(name) for name in ConsumerRecord.index_attributes):
             condition, values = _same_version(consumer)
             try:
                 dynamo.transact([dynamo.put(fresh, condition=condition, values=values)])

@@ -11,10 +11,10 @@ from typing import Any
 
 from clientele.consumers import activity
 from clientele.consumers import store as consumer_store
-from clientele.consumers.models import Consumer, TimelineEvent, TimelineEventType
+from clientele.consumers.models import Consumer, Membership, TimelineEvent, TimelineEventType
 from clientele.core import clock
 from clientele.core.paging import PageRequest, paged
-from clientele.core.store.pages import prefixed
+from clientele.core.store.pages import every_item, prefixed
 from clientele.core.tenancy import Tenant
 
 ID_PREFIX = "evt"
@@ -43,6 +43,19 @@ def profile_events(before: Consumer, after: Consumer) -> list[TimelineEvent]:
         for name, type in _PROFILE_CHANGES.items()
         if getattr(before, name) != getattr(after, name)
     ]
+
+
+def joined_at(tenant: Tenant, consumer_id: str) -> str | None:
+    """When the consumer last became a member, as its timeline recorded it (None: it never changed
+    to member, so it was created one). Reads the timeline newest first, to that event."""
+    source = prefixed(
+        activity.TimelineEventRecord.partition(tenant, consumer_id), activity.TimelineEventRecord.PREFIX, forward=False
+    )
+    for item in every_item(source):
+        recorded = activity.TimelineEventRecord.from_item(item)
+        if recorded.type is TimelineEventType.MEMBERSHIP_CHANGED and recorded.details.get("to") == Membership.MEMBER:
+            return recorded.occurred_at
+    return None
 
 
 def consumer_timeline(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:
