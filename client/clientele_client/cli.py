@@ -115,9 +115,11 @@ def _list(args: argparse.Namespace) -> None:
 
 def _reindex(args: argparse.Namespace) -> None:
     from clientele.consumers.service import reindex
+    from clientele.core.tenancy import Tenant, valid_organization
 
-    read, rewritten = reindex()
-    print(f"Read {read} consumers; stored {rewritten} again with the fields and index keys they lacked.")
+    for environment in Environment:
+        read, rewritten = reindex(Tenant(valid_organization(args.org), environment))
+        print(f"{environment}: read {read} consumers; stored {rewritten} again with what they lacked.")
 
 
 def _revoke(args: argparse.Namespace) -> None:
@@ -151,12 +153,14 @@ def parser() -> argparse.ArgumentParser:
     reindex = groups.add_parser(
         "reindex",
         help="after an upgrade that adds a consumer index: store every consumer whose index keys are missing again",
-        description="Reads every consumer of every organization (a Scan of the table: run it once, after\n"
-        "deploying a version that adds a sort or filter index, such as sortBy=memberSince) and stores\n"
-        "again those whose index keys differ from what this version derives. Safe to run twice or\n"
-        "while the API is in use: each write is conditional on the consumer's version.",
+        description="Reads every consumer of the organization, in both environments (one Query at a time),\n"
+        "and stores again those whose index keys differ from what this version derives, or that lack a\n"
+        "field it derives (memberSince). Run it for each organization once, after deploying a version\n"
+        "that adds a consumer index or field. Safe to run twice or while the API is in use: each write\n"
+        "is conditional on the consumer's version, which it keeps.",
         formatter_class=argparse.RawTextHelpFormatter,
     )
+    reindex.add_argument("--org", required=True, help="organization id")
     reindex.set_defaults(run=_reindex)
 
     imports = groups.add_parser(

@@ -61,9 +61,9 @@ def test_reindex_gives_consumers_stored_before_an_index_their_key(call: Invoke, 
         UpdateExpression="REMOVE sJoined",
     )
     assert _ids(call, acme, sortBy="memberSince") == [first["id"]]
-    assert service.reindex() == (2, 1)
+    assert service.reindex(Principal.from_context(acme).tenant) == (2, 1)
     assert _ids(call, acme, sortBy="memberSince", sortDir="asc") == [first["id"], old["id"]]
-    assert service.reindex() == (2, 0)
+    assert service.reindex(Principal.from_context(acme).tenant) == (2, 0)
     assert call("get_consumer", principal=acme, path_params={"id": old["id"]})["body"] == old  # same version
 
 
@@ -88,7 +88,7 @@ def test_reindex_gives_members_stored_before_memberSince_the_date_they_joined(
     for consumer in (born, upgraded, guest):
         _forget(store.ConsumerRecord.key(tenant, consumer["id"]), "memberSince", "sJoined")
     assert call("get_consumer", principal=acme, path_params={"id": born["id"]})["body"]["memberSince"] is None
-    assert service.reindex() == (3, 3)  # the guest too: its sJoined (null) key was gone
+    assert service.reindex(tenant) == (3, 3)  # the guest too: its sJoined (null) key was gone
     read = lambda consumer: call("get_consumer", principal=acme, path_params={"id": consumer["id"]})["body"]  # noqa: E731
     after = {consumer["id"]: read(consumer) for consumer in (born, upgraded, guest)}
     assert after[born["id"]]["memberSince"] == born["createdAt"]

@@ -175,18 +175,18 @@ def update_consumer(
     return _retrying(tenant, consumer_id, write)
 
 
-def reindex() -> tuple[int, int]:
-    """`clientele reindex` (store.reindex): stores again the consumers an upgrade left incomplete. A
-    member stored before memberSince existed gets it from its timeline's last change to member, or
-    its createdAt when it was created a member."""
+def reindex(tenant: Tenant) -> tuple[int, int]:
+    """`clientele reindex` (store.reindex): stores again the tenant's consumers an upgrade left
+    incomplete. A member stored before memberSince existed gets it from its timeline's last change
+    to member, or its createdAt when it was created a member."""
 
-    def with_member_since(tenant: Tenant, consumer: Consumer) -> Consumer:
+    def with_member_since(consumer: Consumer) -> Consumer:
         if consumer.membership != Membership.MEMBER or consumer.member_since is not None:
             return consumer
         joined = timeline.joined_at(tenant, consumer.id) or consumer.created_at
         return consumer.model_copy(update={"member_since": joined})
 
-    return store.reindex(with_member_since)
+    return store.reindex(tenant, with_member_since)
 
 
 def delete_consumer(tenant: Tenant, consumer_id: str) -> Consumer:

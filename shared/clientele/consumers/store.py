@@ -27,6 +27,7 @@ from clientele.core.errors import Conflict, ConsumerNotFound, EmailAlreadyExists
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 from clientele.core.store.keys import tenant_of
+from clientele.core.store.pages import every_item, newest_first
 from clientele.core.tenancy import Tenant
 
 ID_PREFIX = "cons"
@@ -347,19 +348,19 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
     return write
 
 
-def reindex(complete: Callable[[Tenant, Consumer], Consumer]) -> tuple[int, int]:
-    """(consumers read, consumers rewritten): every consumer of every tenant that `complete` fills in
+def reindex(tenant: Tenant, complete: Callable[[Consumer], Consumer]) -> tuple[int, int]:
+    """(consumers read, consumers rewritten): every consumer of the tenant that `complete` fills in
     (a field a newer version derives) or whose index attributes differ from those the code derives
     now is stored again, at the same version, on condition that its version has not moved (a write
     in between did the same). For an upgrade that adds a field or an index (an item without its
-    attribute is missing from that index), run once by an operator with `clientele reindex`: it reads
-    the whole table, which no request ever does."""
+    attribute is missing from that index), run once per organization by an operator with
+    `clientele reindex`. It reads the tenant's gsi1 partition (every consumer, whole items)."""
     read = rewritten = 0
-    for item in dynamo.every_item_of_kind(ConsumerRecord.kind):
+    for item in every_item(newest_first(ConsumerRecord.list_key(tenant))):
         read += 1
         stored = ConsumerRecord.from_item(item)
-        consumer = complete(tenant_of(item), stored)
-        fresh = ConsumerRecord.to_item(tenant_of(item), consumer)
+        consumer = complete(stored)
+        fresh = ConsumerRecord.to_item(tenant, consumer)
         if consumer != stored or any(fresh.get(name) != item.get(name) for name in ConsumerRecord.index_attributes):
             condition, values = _same_version(consumer)
             try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -161,22 +161,6 @@ def query(
         if "LastEvaluatedKey" not in response or (limit and len(items) >= limit):
             return items
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
-def every_item_of_kind(kind: str) -> Iterator[Item]:
-    """Every item of one kind in the whole table, all tenants: a Scan, for an operator's one-off
-    (`clientele reindex`), never for a request."""
-    params: dict[str, Any] = {
-        "TableName": settings.table_name(),
-        "FilterExpression": "entity = :kind",
-        "ExpressionAttributeValues": serialize({":kind": kind}),
-    }
-    while True:
-        page = aws.dynamodb().scan(**params)
-        yield from (deserialize(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _guarded(operation: dict[str, Any], condition: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
