@@ -29,7 +29,7 @@ from clientele.core.tenancy import Environment
 from clientele_client.sdk import DEFAULT_BASE_URL, ApiError, Clientele, Job, ProgressCallback
 
 SHOWN_ROW_ERRORS = 20  # of the import's first row errors, printed; the report holds every failed row
-EXPORT_FIELDS = ("phone", "tags", "loyalty", "metadata", "address", "orders")
+EXPORT_FIELDS = ("phone", "tags", "loyalty", "metadata", "address", "orders", "membership")
 EXPORT_FILTERS = (
     "status",
     "membership",

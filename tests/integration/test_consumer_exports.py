@@ -108,6 +108,19 @@ def test_filters_and_sorts_select_what_the_list_selects(
     assert done["parameters"]["filters"] == filters
 
 
+def test_the_membership_columns_say_who_joined_when(
+    call: Invoke, acme: dict[str, str], run_export: Callable[[], int]
+) -> None:
+    member = call("create_consumer", principal=acme, body={"email": "m@example.com", "membership": "member"})["body"]
+    guest = call("create_consumer", principal=acme, body={"email": "g@example.com", "verified": True})["body"]
+    done = _export(call, acme, run_export, {"format": "csv", "fields": ["membership"]})
+    rows = _csv(done)
+    assert rows[0][5:] == ["Membership", "Member Since", "Verified"]
+    by_id = {row[0]: row[5:] for row in rows[1:]}
+    assert by_id[member["id"]] == ["member", member["memberSince"], "false"]
+    assert by_id[guest["id"]] == ["guest", "", "true"]
+
+
 def test_an_xlsx_export_opens_with_typed_cells(
     call: Invoke, acme: dict[str, str], run_export: Callable[[], int], tmp_path: Any
 ) -> None:

@@ -291,6 +291,11 @@ OPTIONAL: dict[ExportField, list[ConsumerColumn]] = {
         ("Average Order Value", lambda consumer: consumer.average_order_value),
         ("Last Order At", lambda consumer: _instant(consumer.last_order_at)),
     ],
+    ExportField.MEMBERSHIP: [
+        ("Membership", lambda consumer: str(consumer.membership)),
+        ("Member Since", lambda consumer: _instant(consumer.member_since)),
+        ("Verified", lambda consumer: str(consumer.verified).lower()),  # as the API writes it
+    ],
 }
 
 

@@ -49,6 +49,7 @@ class ExportField(StrEnum):
     METADATA = "metadata"
     ADDRESS = "address"
     ORDERS = "orders"  # order count, value, average, last order
+    MEMBERSHIP = "membership"  # member or guest, since when (seed 004's Date joined), verified
 
 
 class ConsumerFilters(ApiModel):
