@@ -239,15 +239,20 @@ def _first_appearance(entry: dict[str, Any], terms: list[str]) -> bool:
     return search.first_match(words, terms[0]) == word and search.matches(words, terms[1:])
 
 
-def _consumer_page(
-    tenant: Tenant, source: Source, signature: dict[str, Any], page: PageRequest, include: str | None
-) -> dict[str, Any]:
-    relations(include, ON_A_LIST)  # a bad include is 400 before anything is read
+def _renderer(tenant: Tenant, include: str | None) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """How a page's consumer items become its `data`; a bad include is 400 before anything is read."""
+    relations(include, ON_A_LIST)
 
     def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return with_relations(tenant, [store.ConsumerRecord.from_item(item) for item in items], include, ON_A_LIST)
 
-    return paged(tenant, source, signature, page, render)
+    return render
+
+
+def _consumer_page(
+    tenant: Tenant, source: Source, signature: dict[str, Any], page: PageRequest, include: str | None
+) -> dict[str, Any]:
+    return paged(tenant, source, signature, page, _renderer(tenant, include))
 
 
 def _ordered(after: datetime | None, before: datetime | None, names: tuple[str, str]) -> None:
@@ -260,14 +265,9 @@ def list_consumers(tenant: Tenant, request: ListRequest) -> dict[str, Any]:
     request, signature = checked(tenant, request)
     page = PageRequest(request.first, request.last, request.after, request.before)
     if sorted_search(request):
-        relations(request.include, ON_A_LIST)  # a bad include is 400 before anything is read
-        check(page)  # bad paging too, before the search is read whole
-
-        def render(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            consumers = [store.ConsumerRecord.from_item(item) for item in items]
-            return with_relations(tenant, consumers, request.include, ON_A_LIST)
-
-        follows = _follows_descending if request.sort_dir == "desc" else _follows_ascending
+        render = _renderer(tenant, request.include)
+        check(page)  # bad paging is 400 before the search is read whole
+        follows = _follows(descending=request.sort_dir == "desc")
         return paged_rows(tenant, _sorted_matches(tenant, request), follows, signature, page, render)
     return _consumer_page(tenant, _list_source(tenant, request), signature, page, request.include)
 
@@ -354,23 +354,26 @@ def _sorted_matches(tenant: Tenant, request: ListRequest) -> list[tuple[str, dic
 
 
 def _sort_key(sort_by: str | None, item: dict[str, Any]) -> str:
-    """The item's key in the sort's index (`1<value><ulid>`, `0<ulid>` for null), derived afresh."""
-    consumer = store.ConsumerRecord.from_item(item)
+    """The item's key in the sort's index (`1<value><ulid>`, `0<ulid>` for null), as stored with it;
+    derived for an item stored before its index existed (until `clientele reindex`)."""
     if sort_by == "createdAt":
-        return store.PRESENT + store.ConsumerRecord.created_sort(consumer)
-    return store.SORT_INDEXES[str(sort_by)].key(consumer)
+        return store.PRESENT + str(item["gsi1sk"])
+    index = store.SORT_INDEXES[str(sort_by)]
+    stored = item.get(index.attribute)
+    return str(stored) if stored is not None else index.key(store.ConsumerRecord.from_item(item))
 
 
-def _follows_ascending(key: str, mark: str) -> bool:
-    """Whether the row keyed `key` comes after the row keyed `mark`: values up, then nulls."""
-    null, mark_null = key.startswith(store.ABSENT), mark.startswith(store.ABSENT)
-    return null if null != mark_null else key > mark
+def _follows(descending: bool) -> Callable[[str, str], bool]:
+    """Whether the row keyed `key` comes after the row keyed `mark`: values in the sort's direction,
+    then nulls (by id, in that direction too)."""
 
+    def follows(key: str, mark: str) -> bool:
+        null, mark_null = key.startswith(store.ABSENT), mark.startswith(store.ABSENT)
+        if null != mark_null:
+            return null
+        return key < mark if descending else key > mark
 
-def _follows_descending(key: str, mark: str) -> bool:
-    """The same going down: values down, then nulls (down by id)."""
-    null, mark_null = key.startswith(store.ABSENT), mark.startswith(store.ABSENT)
-    return null if null != mark_null else key < mark
+    return follows
 
 
 def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:

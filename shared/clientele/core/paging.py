@@ -103,6 +103,25 @@ def check(request: PageRequest) -> None:
     _page_size(request.last if backwards else request.first, "last" if backwards else "first")
 
 
+class _Asked(NamedTuple):
+    """What a checked page request asks, its cursor decoded against the list's fingerprint."""
+
+    fingerprint: str
+    backwards: bool
+    size: int  # of the page
+    cursor: str | None
+    start: Position | None
+
+
+def _asked(tenant: Tenant, signature: dict[str, Any], request: PageRequest) -> _Asked:
+    bound_to = fingerprint(tenant, signature)
+    backwards = request.last is not None or request.before is not None
+    count = _page_size(request.last if backwards else request.first, "last" if backwards else "first")
+    cursor = request.before if backwards else request.after
+    start = decode_cursor(cursor, bound_to, "before" if backwards else "after") if cursor else None
+    return _Asked(bound_to, backwards, count, cursor, start)
+
+
 def paged(
     tenant: Tenant,
     source: Source,
@@ -119,11 +138,7 @@ def paged(
     check(request)
     if owner is not None:
         owner()
-    bound_to = fingerprint(tenant, signature)
-    backwards = request.last is not None or request.before is not None
-    count = _page_size(request.last if backwards else request.first, "last" if backwards else "first")
-    cursor = request.before if backwards else request.after
-    start = decode_cursor(cursor, bound_to, "before" if backwards else "after") if cursor else None
+    bound_to, backwards, count, cursor, start = _asked(tenant, signature, request)
     if backwards:
         source = source.reversed()
         if start is not None:  # segments are numbered in the forward order
@@ -148,11 +163,8 @@ def paged_rows(
     are (key, item) in the list's order, `follows(key, mark)` says whether a row comes after a mark,
     and a cursor is the key of the row it ends on."""
     check(request)
-    bound_to = fingerprint(tenant, signature)
-    backwards = request.last is not None or request.before is not None
-    count = _page_size(request.last if backwards else request.first, "last" if backwards else "first")
-    cursor = request.before if backwards else request.after
-    mark = decode_cursor(cursor, bound_to, "before" if backwards else "after").key if cursor else None
+    bound_to, backwards, count, cursor, start = _asked(tenant, signature, request)
+    mark = start.key if start else None
     if backwards:  # nearest first, as a page read backwards comes
         chosen = [row for row in reversed(rows) if mark is None or follows(mark, row[0])][: count + 1]
     else:

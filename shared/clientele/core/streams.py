@@ -46,13 +46,17 @@ def images(record: DynamoDBRecord) -> tuple[dict[str, Any] | None, dict[str, Any
     return (dict(old) if old else None), (dict(new) if new else None)
 
 
+def _publish(counts: Counts) -> None:
+    for name, value in (counts or {}).items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
 def handler(work: RecordWork) -> LambdaHandler:
     """The Lambda entry point of a stream function whose records each go through `work`."""
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
     def record_handler(record: DynamoDBRecord) -> None:
-        for name, value in (work(record) or {}).items():
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        _publish(work(record))
 
     @logger.inject_lambda_context
     @metrics.log_metrics
@@ -79,8 +83,7 @@ def batch_handler(work: Callable[[list[DynamoDBRecord]], BatchOutcome]) -> Lambd
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         outcome = work([DynamoDBRecord(raw) for raw in event.get("Records", [])])
-        for name, value in (outcome.counts or {}).items():
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        _publish(outcome.counts)
         failures = [{"itemIdentifier": record.dynamodb.sequence_number} for record in outcome.failed if record.dynamodb]
         return {"batchItemFailures": failures}
 
