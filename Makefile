@@ -11,11 +11,12 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help venv run test bench openapi lint cfn lock unit integration local e2e fuzz-smoke fuzz build deploy deploy-prod clean
+.PHONY: help venv console chromium run test bench openapi lint cfn lock unit integration local e2e browser fuzz-smoke fuzz build deploy deploy-prod clean
 
 help:
 	@echo "make run      start the local stack on 127.0.0.1:\$${PORT:-3000} (moto, gateway, streams)"
-	@echo "make test     lint, template checks, unit, integration, local-stack, e2e and fuzz-smoke tests"
+	@echo "make test     lint, template checks, unit, integration, local-stack, e2e, fuzz-smoke and browser tests"
+	@echo "make console  build the staff console (served at /app/customers by make run)"
 	@echo "make bench    DynamoDB requests, capacity and throughput per operation vs the raw store"
 	@echo "make fuzz     schemathesis (>= 1,000 cases, every operation) + tenant-isolation property, local stack"
 	@echo "make openapi  regenerate docs/openapi.json from the functions' code (ACCEPT=\"why\" for a breaking change)"
@@ -36,12 +37,31 @@ $(VENV)/.installed: pyproject.toml shared/requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-run: venv
+# The console (console/, docs/console.md): npm packages from the committed lock, then the bundle, built
+# into the function that serves it (functions/serve_console/static, not committed).
+CONSOLE_MODULES := console/node_modules/.installed
+CONSOLE_BUILT := functions/serve_console/static/index.html
+$(CONSOLE_MODULES): console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_BUILT): $(CONSOLE_MODULES) docs/openapi.json $(shell find console/src console/index.html console/vite.config.ts console/tsconfig.json -type f -not -name schema.d.ts 2>/dev/null)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_BUILT)
+
+# The browser tests drive Debian's Chromium (Playwright's own download does not work here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: venv console
 	$(BIN)/python -m clientele_local
 
 # Two workers where a tier gains from them (integration, local, e2e: 2 cores here and on CI; unit is
 # faster alone); e2e carries the fuzz smoke in the same session, so one local stack serves both.
-test: lint cfn unit integration local e2e
+test: lint cfn unit integration local e2e browser
 
 bench: venv
 	$(BIN)/python -m bench.run
@@ -51,7 +71,8 @@ bench: venv
 openapi: venv
 	$(BIN)/python -m clientele_local.openapi $(if $(ACCEPT),--accept "$(ACCEPT)")
 
-lint: venv
+lint: venv $(CONSOLE_MODULES)
+	cd console && npm run --silent check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -91,6 +112,10 @@ local: venv
 e2e: venv
 	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --dist loadgroup --durations=10
 
+# The console in Chromium (Playwright), on a local stack of its own; screenshots land in docs/.
+browser: venv console chromium
+	$(PYTEST) tests/browser -q --durations=5
+
 # Fuzz tier (tests/fuzz) on its own local stack: schemathesis against docs/openapi.json, every operation,
 # and the tenant-isolation property. Seeded, so a run is repeatable; the summary prints the figures.
 # fuzz-smoke (part of `make test`, in the e2e session): 2 schema-following + 1 schema-breaking case per operation, 6 short sequences.
@@ -109,7 +134,7 @@ fuzz: venv
 	FUZZ_POSITIVE=$(FUZZ_POSITIVE) FUZZ_NEGATIVE=$(FUZZ_NEGATIVE) FUZZ_SEED=$(FUZZ_SEED) FUZZ_MIN_CASES=1000 \
 	ISOLATION_EXAMPLES=$(ISOLATION_EXAMPLES) ISOLATION_STEPS=$(ISOLATION_STEPS) $(PYTEST) tests/fuzz -q
 
-build: venv
+build: venv console
 	$(BIN)/sam build
 
 deploy: build

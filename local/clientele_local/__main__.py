@@ -149,8 +149,9 @@ def _banner(stack: LocalStack, key: str | None) -> None:
         f"  AWS endpoint: {info['awsEndpointUrl']} (moto, {info['region']}, credentials testing/testing)",
         *(f"  {name}: {value}" for name, value in info["resources"].items()),
         f"  State: {info['stateDir']} (stack.json for tools)",
-        "  Routes:",
-        *(f"    {route}" for route in info["routes"]),
+        "  Routes (the console calls each /api/v1 route under /app too, with its session):",
+        *(f"    {route}" for route in info["routes"] if " /app/api/" not in route),
+        f"  Console: {stack.base_url}/app/customers (sign in with an API key)",
     ]
     if key:
         lines += ['Sandbox demo key (org "demo"), send it as "Authorization: Bearer <key>":', key]

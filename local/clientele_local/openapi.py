@@ -90,8 +90,11 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
     origins: dict[str, str] = {}  # schema name -> the function that first described it
     for name, resource in template.resources(FUNCTION).items():
         events = (resource.get("Properties") or {}).get("Events") or {}
-        if not any(event.get("Type") == "Api" for event in events.values()):
-            continue
+        paths_of = [
+            str((event.get("Properties") or {}).get("Path")) for event in events.values() if event.get("Type") == "Api"
+        ]
+        if not any(path.startswith("/api/") for path in paths_of):
+            continue  # the console's own routes (/app/…) are not part of the public API
         code = Path(template.properties(name)["CodeUri"]).name
         module = load_function(code, template_path.parent)
         document = json.loads(module.app.get_openapi_json_schema())

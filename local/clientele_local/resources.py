@@ -160,7 +160,7 @@ def create_resources(tpl: Template, moto: Moto) -> dict[str, str]:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         cors = props.get("CorsConfiguration")
         if cors:
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors["CorsRules"]})
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [_cors_rule(r) for r in cors["CorsRules"]]})
         created[logical_id] = name
 
     secretsmanager = moto.client("secretsmanager")
@@ -176,3 +176,11 @@ def create_resources(tpl: Template, moto: Moto) -> dict[str, str]:
         if logical_id not in created and type_ not in ("AWS::Serverless::Function",):
             log.debug("no local meaning: %s (%s)", logical_id, type_)
     return created
+
+
+# CloudFormation's names for an S3 CORS rule's fields, where they differ from the S3 API's.
+_CORS_FIELDS = {"Id": "ID", "MaxAge": "MaxAgeSeconds"}
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    return {_CORS_FIELDS.get(name, name): value for name, value in rule.items()}

@@ -3,9 +3,6 @@ driven over HTTP with keys minted by the `clientele` CLI, as a newcomer would af
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,9 +11,7 @@ import pytest
 
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from clientele_local.testing import RunningStack, running_stack
-from tests.conftest import ROOT
-
-CLI = Path(sys.executable).parent / "clientele"
+from tests.conftest import ROOT, UNREACHED_LIMITS, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -31,15 +26,6 @@ def klaviyo() -> Iterator[KlaviyoStandin]:
         yield standin
 
 
-# The e2e and fuzz tiers send requests as fast as the machine allows, which a fast machine may push
-# past the template's per-organization and per-method limits: here they are out of reach, and
-# test_limits.py starts a stack of its own with small ones.
-UNREACHED_LIMITS = [
-    f"-P{name}=1000000"
-    for name in ("ApiThrottleRate", "ApiThrottleBurst", "OrganizationThrottleRate", "OrganizationThrottleBurst")
-]
-
-
 @pytest.fixture(scope="session")
 def stack(state_dir: Path, klaviyo: KlaviyoStandin) -> Iterator[RunningStack]:
     # API Gateway caches an authorizer's answer per key for ReauthorizeEvery seconds, and so does the
@@ -49,15 +35,6 @@ def stack(state_dir: Path, klaviyo: KlaviyoStandin) -> Iterator[RunningStack]:
     args = ["--no-auth-cache", "-P", f"KlaviyoBaseUrl={klaviyo.base_url}", *UNREACHED_LIMITS]
     with running_stack(state_dir=state_dir, cwd=ROOT, extra_args=args, env=env) as running:
         yield running
-
-
-def run_cli(state_dir: Path, *args: str, port: int | None = None) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env["CLIENTELE_STATE_DIR"] = str(state_dir)
-    env.pop("PORT", None)
-    if port is not None:
-        env["PORT"] = str(port)
-    return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, check=False)
 
 
 MintKey = Callable[..., str]

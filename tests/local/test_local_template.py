@@ -8,6 +8,7 @@ import pytest
 from localstack_support import FIXTURE, TEMPLATE
 
 from clientele_local.gateway import load_apis, policy_allows
+from clientele_local.resources import _cors_rule
 from clientele_local.template import Template, TemplateError
 from clientele_local.workers import function_specs
 
@@ -136,3 +137,15 @@ def test_schedules_run_at_their_rate_scaled_and_refuse_what_they_cannot_run(
     )
     with pytest.raises(ValueError, match="rate\\(\\) schedules only"):
         schedule_sources(Template.load(cron))
+
+
+def test_a_buckets_cors_rules_reach_s3_under_the_s3_apis_names() -> None:
+    """The files bucket's rule (the console's uploads) as put_bucket_cors takes it, not CloudFormation's names."""
+    tpl = Template.load(ROOT / "template.yaml")
+    (rule,) = tpl.resolve(tpl.properties("ExportsBucket")["CorsConfiguration"]["CorsRules"])
+    assert _cors_rule(rule) == {
+        "AllowedMethods": ["PUT"],
+        "AllowedOrigins": ["*"],
+        "AllowedHeaders": ["content-type"],
+        "MaxAgeSeconds": 3600,
+    }

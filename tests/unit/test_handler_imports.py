@@ -19,7 +19,11 @@ import pytest
 
 from tests.conftest import ROOT
 
-FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
+# The console's files are read by a function with no layer code at all (see the test at the end).
+STATIC_FILES = "serve_console"
+FUNCTIONS = sorted(
+    path.parent.name for path in (ROOT / "functions").glob("*/app.py") if path.parent.name != STATIC_FILES
+)
 DOMAINS = sorted(
     path.parent.name for path in (ROOT / "shared" / "clientele").glob("*/__init__.py") if path.parent.name != "core"
 )
@@ -113,10 +117,20 @@ def test_a_function_imports_no_dataclass_of_the_layer(function: str) -> None:
     assert set(probed()[function]["dataclasses"]) <= DATACLASSES_ALLOWED
 
 
-def test_the_authorizer_imports_no_pydantic_models() -> None:
-    """Every uncached API request waits for the authorizer's cold start: it stores no models, so
-    pydantic's model machinery (pydantic.main and what it imports) stays out of it."""
-    assert "pydantic.main" not in imported()["authorizer"]
+@pytest.mark.parametrize("function", ["authorizer", "session_authorizer"])
+def test_the_authorizers_import_no_pydantic_models(function: str) -> None:
+    """Every uncached API request waits for an authorizer's cold start: they store no models, so
+    pydantic's model machinery (pydantic.main and what it imports) stays out of them."""
+    assert "pydantic.main" not in imported()[function]
+
+
+def test_the_console_files_function_imports_only_the_standard_library() -> None:
+    """It reads files: its cold start is the interpreter's, with no layer, Powertools or pydantic."""
+    tree = ast.parse((ROOT / "functions" / STATIC_FILES / "app.py").read_text())
+    imports = [alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names]
+    imports += [node.module or "" for node in tree.body if isinstance(node, ast.ImportFrom)]
+    assert imports
+    assert all(name.split(".")[0] in sys.stdlib_module_names | {"__future__"} for name in imports)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

@@ -40,12 +40,35 @@ def test_every_function_has_code_and_a_sample_event(name: str) -> None:
 # stack's own, the roles SAM generates) are checked in tests/unit/test_security.py.
 
 
-def test_every_route_goes_through_the_authorizer() -> None:
+# Before anyone is known: the console's sign-in, sign-out and session, and its files.
+UNAUTHENTICATED = {("/app/session", "POST"), ("/app/session", "GET"), ("/app/session", "DELETE")}
+UNAUTHENTICATED |= {("/app", "GET"), ("/app/{path+}", "GET")}
+
+
+def routes() -> list[tuple[str, dict[str, Any]]]:
+    return [(name, event) for name in functions for event in api_events(template.properties(name))]
+
+
+def test_every_route_goes_through_an_authorizer() -> None:
+    """/api/v1/… through the key authorizer (the default); the console's /app/api/v1/… through the session
+    authorizer, and the same function; only the sign-in and the console's files through none."""
     api = template.properties("Api")
     assert api["Auth"]["DefaultAuthorizer"] == "ApiKeyAuthorizer"
-    for name, _ in functions.items():
-        for event in api_events(template.properties(name)):
-            assert (event.get("Auth") or {}).get("Authorizer") != "NONE", f"{name} skips the authorizer"
+    api_routes = {
+        (event["Path"], event["Method"]): name for name, event in routes() if event["Path"].startswith("/api/")
+    }
+    console_routes = {}
+    for name, event in routes():
+        authorizer = (event.get("Auth") or {}).get("Authorizer", "ApiKeyAuthorizer")
+        if event["Path"].startswith("/api/"):
+            assert authorizer == "ApiKeyAuthorizer", f"{name} skips the key authorizer"
+        elif event["Path"].startswith("/app/api/"):
+            assert authorizer == "SessionAuthorizer", f"{name}'s console route skips the session authorizer"
+            console_routes[(event["Path"].removeprefix("/app"), event["Method"])] = name
+        else:
+            assert (event["Path"], event["Method"]) in UNAUTHENTICATED, f"{name}: {event['Path']} is not a known route"
+            assert authorizer == "NONE"
+    assert console_routes == api_routes  # the console reaches every operation, through the same function
 
 
 def test_table_keeps_history_and_encryption_and_streams_both_images() -> None:
@@ -121,8 +144,8 @@ def test_each_organization_is_limited_by_the_usage_plan_through_the_authorizer()
     api = template.properties("Api")
     assert api["ApiKeySourceType"] == "AUTHORIZER"  # the authorizer's usageIdentifierKey, never a header
     assert api["Auth"]["ApiKeyRequired"] is True  # without it API Gateway would skip the usage plan
-    for name in functions:
-        for event in api_events(template.properties(name)):
+    for name, event in routes():
+        if (event["Path"], event["Method"]) not in UNAUTHENTICATED:  # no organization is known there yet
             assert (event.get("Auth") or {}).get("ApiKeyRequired") is not False, f"{name} escapes the usage plan"
     plan = template.resolve(api["Auth"]["UsagePlan"])
     assert plan["CreateUsagePlan"] == "PER_API"

@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     parse_api_gateway_arn as parse_arn,
 )
 
-from clientele.access import keys
-from clientele.core.tenancy import READ_METHODS, Scope
+from clientele.access import keys, sessions
+from clientele.core.tenancy import READ_METHODS, Principal, Scope
 
 
 def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
@@ -23,6 +23,17 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
     secret keys may call every route, read-only keys only GET, HEAD and OPTIONS.
     """
     principal, usage_identifier = keys.identify(keys.bearer_secret(authorization))
+    return _policy(principal, usage_identifier, method_arn)
+
+
+def authorize_session(cookie: str | None, csrf_token: str | None, method_arn: str) -> dict[str, Any]:
+    """The console's calls (/app/api/v1/…): a live session and its CSRF token stand in for the key, and
+    answer the same context and policy, so a function cannot tell the two callers apart."""
+    session = sessions.authorize(cookie, csrf_token)
+    return _policy(session.principal, session.usage_identifier, method_arn)
+
+
+def _policy(principal: Principal, usage_identifier: str, method_arn: str) -> dict[str, Any]:
     arn = parse_arn(method_arn)
     policy = APIGatewayAuthorizerResponse(
         principal_id=principal.key_id,

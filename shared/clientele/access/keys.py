@@ -34,11 +34,11 @@ class NewKey(NamedTuple):
     record: ApiKeyRecord
 
 
-def _hash(secret: str) -> str:
+def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _hint(secret: str) -> str:
+def hint(secret: str) -> str:
     return f"{secret[:12]}…{secret[-4:]}"
 
 
@@ -52,8 +52,8 @@ def create_key(organization: str, environment: Environment | str, *, read_only: 
         organization=valid_organization(organization),
         environment=environment,
         scope=scope,
-        hint=_hint(secret),
-        secret_hash=_hash(secret),
+        hint=hint(secret),
+        secret_hash=secret_hash(secret),
         created_at=clock.now(),
         usage_key=_usage_key(organization),
     )
@@ -99,7 +99,7 @@ def identify(secret: str) -> tuple[Principal, str]:
         raise AuthenticationRequired()
     # The lookup is by the hash of the whole key, prefix included: a key whose prefix was edited
     # (rk_ → sk_, test → live) is simply another, unknown key.
-    item = api_keys.find_by_hash(_hash(secret))
+    item = api_keys.find_by_hash(secret_hash(secret))
     if item is None:
         raise AuthenticationRequired()
     principal = Principal(

@@ -47,8 +47,13 @@ def error_body(error: ClienteleError, request_id: str | None) -> dict[str, Any]:
     }
 
 
+# The console calls every route under /app (/app/api/v1/…, docs/console.md), through its session
+# authorizer: the routes are the same, so the prefix goes before they are matched.
+CONSOLE_PREFIX = re.compile(r"^/app(?=/api/)")
+
+
 def resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[CONSOLE_PREFIX])
 
     def respond(error: ClienteleError) -> Response[dict[str, Any]]:
         request_id = app.current_event.request_context.request_id
@@ -119,6 +124,21 @@ def principal(app: APIGatewayRestResolver) -> Principal:
         return Principal.from_context(app.current_event.raw_event["requestContext"].get("authorizer"))
     except (KeyError, TypeError, ValueError):
         raise AuthenticationRequired() from None
+
+
+def over_https(app: APIGatewayRestResolver) -> bool:
+    """The caller reached us over HTTPS (API Gateway always; the local stack over plain HTTP)."""
+    return (app.current_event.headers.get("x-forwarded-proto") or "").lower() == "https"
+
+
+def same_origin(app: APIGatewayRestResolver) -> None:
+    """A browser's request from a page of another origin (its Origin header) is refused: with no CORS,
+    only the console's own pages may sign in and out."""
+    event = app.current_event
+    origin = event.headers.get("origin")
+    scheme = "https" if over_https(app) else "http"
+    if origin is not None and origin != f"{scheme}://{event.headers.get('host')}":
+        raise AuthenticationRequired("Sign in from the console's own page")
 
 
 def json_body(app: APIGatewayRestResolver) -> Any:

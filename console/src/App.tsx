@@ -1,0 +1,86 @@
+// Routes: /app/sign-in, /app/customers, /app/customers/:id, /app/audiences, /app/imports,
+// /app/exports, /app/integrations, /app/loyalty-programs; /app → /app/customers.
+import { useEffect } from 'preact/hooks';
+import { Layout } from './Layout';
+import AudiencesPage from './pages/Audiences';
+import CustomerDetailPage from './pages/CustomerDetail';
+import CustomersPage from './pages/Customers';
+import ExportsPage from './pages/Exports';
+import ImportsPage from './pages/Imports';
+import IntegrationsPage from './pages/Integrations';
+import LoyaltyProgramsPage from './pages/LoyaltyPrograms';
+import NotFoundPage from './pages/NotFound';
+import SignInPage from './pages/SignIn';
+import { match, navigate, useLocation } from './router';
+import { SessionProvider, useSession } from './session';
+
+const HOME = '/app/customers';
+const SIGN_IN = '/app/sign-in';
+
+function Page({ path }: { path: string }) {
+  if (path === HOME) return <CustomersPage />;
+  const customer = match('/app/customers/:id', path);
+  if (customer) return <CustomerDetailPage id={customer.id ?? ''} />;
+  switch (path) {
+    case '/app/audiences':
+      return <AudiencesPage />;
+    case '/app/imports':
+      return <ImportsPage />;
+    case '/app/exports':
+      return <ExportsPage />;
+    case '/app/integrations':
+      return <IntegrationsPage />;
+    case '/app/loyalty-programs':
+      return <LoyaltyProgramsPage />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+/** Where to go after signing in: the `next` query (a console path only), else Customers. */
+function nextTarget(search: string): string {
+  const next = new URLSearchParams(search).get('next');
+  return next && /^\/app\/[\w-]/.test(next) && !next.startsWith(SIGN_IN) ? next : HOME;
+}
+
+function Routes() {
+  const { state } = useSession();
+  const loc = useLocation();
+  const { path } = loc;
+  const onSignIn = path === SIGN_IN;
+
+  useEffect(() => {
+    if (path === '/app' || path === '/') navigate(HOME, { replace: true });
+    else if (state.status === 'signed-out' && !onSignIn) {
+      const here = window.location.pathname + window.location.search;
+      navigate(`${SIGN_IN}?next=${encodeURIComponent(here)}`, { replace: true });
+    } else if (state.status === 'signed-in' && onSignIn) navigate(nextTarget(loc.search), { replace: true });
+  }, [state.status, path, onSignIn, loc.search]);
+
+  if (state.status === 'loading') {
+    return (
+      <p class="boot" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (state.status === 'signed-out') {
+    return onSignIn ? (
+      <SignInPage notice={state.reason} onSignedIn={() => navigate(nextTarget(loc.search), { replace: true })} />
+    ) : null;
+  }
+  if (onSignIn || path === '/app' || path === '/') return null;
+  return (
+    <Layout path={path}>
+      <Page key={path} path={path} />
+    </Layout>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Routes />
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,66 @@
+// The signed-in frame: header (organization, environment, Sign out), left nav, main.
+import type { ComponentChildren } from 'preact';
+import { Link } from './router';
+import { READ_ONLY_REASON, READ_ONLY_REASON_ID, useSession } from './session';
+
+export const NAV = [
+  { href: '/app/customers', label: 'Customers' },
+  { href: '/app/audiences', label: 'Audiences' },
+  { href: '/app/imports', label: 'Imports' },
+  { href: '/app/exports', label: 'Exports' },
+  { href: '/app/integrations', label: 'Integrations' },
+  { href: '/app/loyalty-programs', label: 'Loyalty programs' },
+] as const;
+
+export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
+  const { session, signOut } = useSession();
+  if (!session) return null;
+  const live = session.environment === 'live';
+  return (
+    <div class="shell">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <span class="brand">Clientele</span>
+        <span class={`env-badge ${live ? 'env-live' : 'env-sandbox'}`} title="Environment">
+          {live ? 'Live' : 'Sandbox'}
+        </span>
+        <span class="org" title="Organization">
+          <span class="sr-only">Organization: </span>
+          {session.organization}
+        </span>
+        <span class="spacer" />
+        {session.scope === 'read' && (
+          <span class="readonly-badge" id={READ_ONLY_REASON_ID}>
+            {READ_ONLY_REASON}
+          </span>
+        )}
+        <span class="key-hint muted small" title="API key">
+          <span class="sr-only">Signed in with key </span>
+          {session.keyHint}
+        </span>
+        <button type="button" class="button-quiet" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <nav class="sidenav" aria-label="Main">
+        <ul>
+          {NAV.map((n) => {
+            const current = path === n.href || path.startsWith(`${n.href}/`);
+            return (
+              <li key={n.href}>
+                <Link href={n.href} aria-current={current ? 'page' : undefined}>
+                  {n.label}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <main id="main" class="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

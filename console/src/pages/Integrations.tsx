@@ -1,0 +1,255 @@
+// Integrations (/app/integrations): the Klaviyo sync. The private API key is write-only (the API
+// answers only its masked hint); "List" and the "Enabled" switch; the latest resync and "Resync".
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, idempotencyKey, type Schemas } from '../api/client';
+import { ErrorMessage, StatusMessage } from '../components/Alert';
+import { TextField } from '../components/Field';
+import { formatDateTime, formatNumber } from '../components/format';
+import { useAsync } from '../components/useAsync';
+import { usePageTitle } from '../components/usePageTitle';
+import { useSession, useWriteGuard } from '../session';
+import { Figures, isRunning, JobStatus, usePolling } from './admin/common';
+
+type Klaviyo = Schemas['KlaviyoIntegration'];
+type Resync = Schemas['KlaviyoResync'];
+
+const FIELDS = ['apiKey', 'listId', 'enabled'] as const;
+const POLL_MS = 2000;
+
+/** GET /integrations/klaviyo; null when it is not set up (404). */
+async function loadKlaviyo(signal?: AbortSignal): Promise<Klaviyo | null> {
+  try {
+    return await api.get('/integrations/klaviyo', { signal });
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export default function IntegrationsPage() {
+  usePageTitle('Integrations');
+  const loaded = useAsync((signal) => loadKlaviyo(signal), []);
+  // The settings as last saved or polled here, else as loaded.
+  const [latest, setKlaviyo] = useState<Klaviyo | null>(null);
+  const klaviyo = latest ?? loaded.data ?? null;
+
+  return (
+    <section class="page">
+      <header class="page-head">
+        <h1>Integrations</h1>
+      </header>
+      <ErrorMessage error={loaded.error} />
+      <section class="panel" aria-labelledby="klaviyo-heading">
+        <h2 id="klaviyo-heading">Klaviyo</h2>
+        <p class="muted small">
+          While the sync is on, every customer created or changed is sent to Klaviyo within seconds (email, phone,
+          external ID, names, location, status, tags, metadata, loyalty points and tier). Each customer shows its sync
+          status.
+        </p>
+        {loaded.loading && !klaviyo ? (
+          <p class="muted">Loading…</p>
+        ) : (
+          !loaded.error && <KlaviyoForm current={klaviyo} onSaved={setKlaviyo} />
+        )}
+      </section>
+      {(klaviyo || (!loaded.loading && !loaded.error)) && <ResyncPanel klaviyo={klaviyo} onChange={setKlaviyo} />}
+    </section>
+  );
+}
+
+function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (k: Klaviyo) => void }) {
+  const guard = useWriteGuard();
+  const [apiKey, setApiKey] = useState('');
+  const [listId, setListId] = useState(current?.listId ?? '');
+  const [enabled, setEnabled] = useState(current?.enabled ?? false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setNotice(null);
+    setError(null);
+    if (!current && !apiKey.trim()) {
+      setErrors({ apiKey: 'Enter the Klaviyo private API key to set up the sync.' });
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    const body: Schemas['KlaviyoSettings'] = { enabled, listId: listId.trim() || null };
+    if (apiKey.trim()) body.apiKey = apiKey.trim();
+    try {
+      const saved = await api.put('/integrations/klaviyo', body);
+      setApiKey('');
+      setNotice(`Saved. The sync is ${saved.enabled ? 'on' : 'off'}.`);
+      onSaved(saved);
+    } catch (err) {
+      if (err instanceof ApiError) setErrors(err.fieldErrors);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <StatusMessage>{notice}</StatusMessage>
+      {error !== null && <ErrorMessage error={error} fields={FIELDS} />}
+      <p>
+        {current ? (
+          <>
+            Key set: <code>{current.apiKey}</code> · updated {formatDateTime(current.updatedAt)}
+          </>
+        ) : (
+          'Not set up: no key yet.'
+        )}
+      </p>
+      <TextField
+        label="Klaviyo private API key"
+        type="password"
+        autoComplete="new-password"
+        spellcheck={false}
+        value={apiKey}
+        onValue={setApiKey}
+        error={errors.apiKey}
+        hint={
+          current
+            ? `A key is set (${current.apiKey}); it is never shown. Enter a new key to replace it, or leave this empty to keep it.`
+            : 'A private key from Klaviyo (Settings › API keys), with profile and list write access. It is kept in AWS Secrets Manager and never shown again.'
+        }
+      />
+      <TextField
+        label="List"
+        autoComplete="off"
+        spellcheck={false}
+        value={listId}
+        onValue={setListId}
+        error={errors.listId}
+        hint="Optional: the ID of a Klaviyo list that synced profiles join. Empty: no list."
+      />
+      <div class={`field${errors.enabled ? ' has-error' : ''}`}>
+        <label class="check switch">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={enabled}
+            aria-describedby="klaviyo-enabled-hint"
+            aria-invalid={errors.enabled ? true : undefined}
+            onChange={(e) => setEnabled(e.currentTarget.checked)}
+          />
+          Enabled
+        </label>
+        <p class="hint" id="klaviyo-enabled-hint">
+          {enabled ? 'On: changes are sent to Klaviyo.' : 'Off: nothing is sent to Klaviyo.'}
+        </p>
+        {errors.enabled && <p class="field-error">{errors.enabled}</p>}
+      </div>
+      <div class="actions actions-start">
+        <button type="submit" class="button-primary" {...guard(busy)}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (k: Klaviyo) => void }) {
+  const guard = useWriteGuard();
+  const { canWrite } = useSession();
+  const [resync, setResync] = useState<Resync | null>(klaviyo?.resync ?? null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const stats = useAsync((signal) => api.get('/consumers/stats', { query: { periods: 1 }, signal }), []);
+
+  useEffect(() => {
+    setResync(klaviyo?.resync ?? null);
+  }, [klaviyo]);
+
+  const running = !!resync && isRunning(resync.status);
+  usePolling(
+    running,
+    async (signal) => {
+      const k = await loadKlaviyo(signal);
+      if (k) onChange(k);
+    },
+    POLL_MS,
+  );
+
+  async function start() {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.post('/integrations/klaviyo/resync', undefined, {
+        headers: { 'Idempotency-Key': idempotencyKey() },
+      });
+      setResync(r);
+    } catch (e) {
+      setError(e);
+      const k = await loadKlaviyo().catch(() => null);
+      if (k) onChange(k);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const blocked = !klaviyo ? 'Set up Klaviyo first.' : !klaviyo.enabled ? 'Turn the sync on and save first.' : null;
+  const total = stats.data?.total ?? null;
+  const done = !!resync && (resync.status === 'succeeded' || resync.status === 'failed');
+  const progress = done
+    ? { value: 1, max: 1 }
+    : resync && resync.status === 'running' && total
+      ? { value: Math.min(resync.profiles ?? 0, total), max: total }
+      : {};
+  const g = guard(busy || running || blocked !== null);
+  const describedBy = canWrite ? (blocked ? 'resync-blocked' : undefined) : g['aria-describedby'];
+
+  return (
+    <section class="panel" aria-labelledby="resync-heading">
+      <h2 id="resync-heading">Resync</h2>
+      <p class="muted small">
+        Sends every customer of this environment to Klaviyo again, through Klaviyo’s bulk profile import (up to 10,000
+        profiles a job). One resync runs at a time.
+      </p>
+      <ErrorMessage error={error} />
+      {resync ? (
+        <>
+          <p>
+            Latest resync: <JobStatus status={resync.status} />
+          </p>
+          <progress aria-label="Resync progress" {...progress} />
+          <p role="status" class="muted small">
+            {resync.status === 'pending'
+              ? 'Waiting to start…'
+              : resync.status === 'running'
+                ? `Sending profiles… ${formatNumber(resync.profiles ?? 0)}${total ? ` of about ${formatNumber(total)}` : ''}`
+                : resync.status === 'succeeded'
+                  ? `Finished: ${formatNumber(resync.profiles ?? 0)} profiles sent${resync.failed ? `, ${formatNumber(resync.failed)} failed` : ''}.`
+                  : `The resync failed${resync.error ? `: ${resync.error}` : '.'}`}
+          </p>
+          <Figures
+            items={[
+              ['Requested', formatDateTime(resync.requestedAt)],
+              ['Completed', formatDateTime(resync.completedAt)],
+              ['Profiles sent', formatNumber(resync.profiles ?? 0)],
+              ['Failed', formatNumber(resync.failed ?? 0)],
+              ['Klaviyo jobs', formatNumber(resync.jobs?.length ?? 0)],
+            ]}
+          />
+        </>
+      ) : (
+        <p role="status">No resync yet.</p>
+      )}
+      <div class="actions actions-start">
+        <button type="button" class="button-primary" {...g} aria-describedby={describedBy} onClick={() => void start()}>
+          {busy ? 'Starting…' : 'Resync'}
+        </button>
+        {blocked && canWrite && (
+          <span id="resync-blocked" class="muted small">
+            {blocked}
+          </span>
+        )}
+      </div>
+    </section>
+  );
+}

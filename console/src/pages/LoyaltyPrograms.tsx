@@ -1,0 +1,163 @@
+// Loyalty programs (/app/loyalty-programs): the list (oldest first; the first is the primary one),
+// "Create loyalty program" and "Edit <name>" (a dialog with the rules and tiers).
+import { useMemo, useState } from 'preact/hooks';
+import { api, type LoyaltyProgram, type Schemas } from '../api/client';
+import { ErrorMessage, StatusMessage } from '../components/Alert';
+import { formatDateTime, formatNumber } from '../components/format';
+import { EmptyRow, TableWrap } from '../components/Table';
+import { useAsync } from '../components/useAsync';
+import { usePageTitle } from '../components/usePageTitle';
+import { useLocation } from '../router';
+import { useWriteGuard } from '../session';
+import { LoyaltyProgramDialog } from './admin/LoyaltyProgramDialog';
+import { pageQuery, readPage, UrlPager } from './admin/common';
+
+type PointsRule = Schemas['PointsRule'];
+
+const ROUND_TEXT: Record<string, string> = {
+  start_of_day: ', start of that day',
+  end_of_day: ', end of that day',
+  end_of_week: ', end of that week',
+  end_of_month: ', end of that month',
+};
+
+/** A rule in words: "Immediately", "Never", "After 30 days, end of that day", "At 1 Jan 2026, 00:00". */
+export function describeRule(r: PointsRule | null | undefined, none = 'Immediately'): string {
+  if (!r) return '—';
+  switch (r.type) {
+    case 'default':
+      return 'Program default';
+    case 'immediate':
+      return 'Immediately';
+    case 'unlimited':
+      return 'Never';
+    case 'relative': {
+      const n = r.amount ?? 0;
+      const unit = n === 1 ? r.unit.replace(/s$/, '') : r.unit;
+      return `After ${formatNumber(n)} ${unit}${ROUND_TEXT[r.round] ?? ''}`;
+    }
+    case 'absolute':
+      return `At ${formatDateTime(r.at)}`;
+    default:
+      return none;
+  }
+}
+
+type Editing = { program: LoyaltyProgram | null } | null;
+
+export default function LoyaltyProgramsPage() {
+  usePageTitle('Loyalty programs');
+  const guard = useWriteGuard();
+  const loc = useLocation();
+  const page = useMemo(() => readPage(new URLSearchParams(loc.search)), [loc.search]);
+  const query = pageQuery(page);
+  const list = useAsync((signal) => api.get('/loyalty-programs', { query, signal }), [JSON.stringify(query)]);
+  const [editing, setEditing] = useState<Editing>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const rows = list.data?.data ?? [];
+
+  return (
+    <section class="page">
+      <header class="page-head">
+        <h1>Loyalty programs</h1>
+        <span class="spacer" />
+        <button
+          type="button"
+          class="button-primary"
+          {...guard()}
+          onClick={() => {
+            setNotice(null);
+            setEditing({ program: null });
+          }}
+        >
+          Create loyalty program
+        </button>
+      </header>
+      <p class="muted">
+        The organization’s first program is its primary one: its points and tier show on each customer. Orders earn
+        points by a program’s earning rule; tiers follow a customer’s points.
+      </p>
+      <StatusMessage>{notice}</StatusMessage>
+      <ErrorMessage error={list.error} />
+      <TableWrap label="Loyalty programs">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Tiers</th>
+              <th scope="col">Earning</th>
+              <th scope="col">Points start</th>
+              <th scope="col">Points expire</th>
+              <th scope="col">Tier basis</th>
+              <th scope="col">Timezone</th>
+              <th scope="col">Updated</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <span class="cell-name">{p.name}</span> {p.primary && <span class="badge badge-info">Primary</span>}
+                </td>
+                <td class="cell-wrap">
+                  {p.tiers.length
+                    ? p.tiers.map((t) => `${t.name} (${formatNumber(t.minPoints)}+)`).join(', ')
+                    : <span class="muted">None</span>}
+                </td>
+                <td class="cell-wrap">
+                  {p.earning ? (
+                    <>
+                      {String(p.earning.pointsPerUnit)} per unit paid
+                      {p.earning.start && p.earning.start.type !== 'default' && (
+                        <span class="muted small"> · active {describeRule(p.earning.start).toLowerCase()}</span>
+                      )}
+                    </>
+                  ) : (
+                    <span class="muted">Orders earn none</span>
+                  )}
+                </td>
+                <td>{describeRule(p.defaultStart)}</td>
+                <td>{describeRule(p.defaultExpiry)}</td>
+                <td>{p.tierBasis === 'lifetime' ? 'Lifetime points' : 'Active points'}</td>
+                <td>{p.timezone}</td>
+                <td>{formatDateTime(p.updatedAt)}</td>
+                <td class="row-actions">
+                  <button
+                    type="button"
+                    {...guard()}
+                    onClick={() => {
+                      setNotice(null);
+                      setEditing({ program: p });
+                    }}
+                  >
+                    Edit<span class="sr-only"> {p.name}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+            {!rows.length && (
+              <EmptyRow colSpan={9}>
+                {list.loading ? 'Loading…' : page.after || page.before ? 'No more programs.' : 'No loyalty programs yet.'}
+              </EmptyRow>
+            )}
+          </tbody>
+        </table>
+      </TableWrap>
+      <UrlPager pageInfo={list.data?.pageInfo ?? null} page={page} busy={list.loading} count={rows.length} noun="programs" />
+
+      <LoyaltyProgramDialog
+        open={editing !== null}
+        program={editing?.program ?? null}
+        onClose={() => setEditing(null)}
+        onSaved={(p, created) => {
+          setEditing(null);
+          setNotice(created ? `Created the loyalty program ${p.name}.` : `Saved the loyalty program ${p.name}.`);
+          list.reload();
+        }}
+      />
+    </section>
+  );
+}

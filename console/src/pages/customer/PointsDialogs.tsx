@@ -1,0 +1,357 @@
+// "Add points", "Create subledger" and "Deduct points" (seed 003).
+// POST /consumers/{id}/loyalty/points takes a ledger id; a new one creates that subledger, so
+// "Create subledger" is "Add points" to a ledger id typed in. Reward start: program default,
+// immediate, relative or absolute; reward expiry: program default, unlimited, relative or absolute.
+import { useState } from 'preact/hooks';
+import { api, idempotencyKey, type LoyaltyProgram, type Schemas } from '../../api/client';
+import { ErrorMessage } from '../../components/Alert';
+import { Dialog } from '../../components/Dialog';
+import { SelectField, TextField } from '../../components/Field';
+import { formatDateTime, formatNumber } from '../../components/format';
+import { useWriteGuard } from '../../session';
+import { fieldError, localInstant, namedFields } from './util';
+
+type PointsRule = Schemas['PointsRule'];
+type RuleUnit = Schemas['RuleUnit'];
+type RuleRound = Schemas['RuleRound'];
+type LedgerBalance = Schemas['LedgerBalance'];
+
+const LEDGER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+const UNITS: { value: RuleUnit; label: string }[] = [
+  { value: 'minutes', label: 'Minutes' },
+  { value: 'hours', label: 'Hours' },
+  { value: 'days', label: 'Days' },
+  { value: 'weeks', label: 'Weeks' },
+  { value: 'months', label: 'Months' },
+];
+const ROUNDS: { value: RuleRound; label: string }[] = [
+  { value: 'none', label: 'No rounding' },
+  { value: 'start_of_day', label: 'Start of that day' },
+  { value: 'end_of_day', label: 'End of that day' },
+  { value: 'end_of_week', label: 'End of that week (Sunday)' },
+  { value: 'end_of_month', label: 'End of that month' },
+];
+
+/** "2 days after, end of that day" / "immediately" / "never" for a program's own rule. */
+export function describeRule(rule: PointsRule, kind: 'start' | 'expiry'): string {
+  switch (rule.type) {
+    case 'immediate':
+      return 'immediately';
+    case 'unlimited':
+      return 'never';
+    case 'absolute':
+      return `on ${formatDateTime(rule.at)}`;
+    case 'relative': {
+      const unit = rule.unit ?? 'days';
+      const n = rule.amount ?? 0;
+      const round = ROUNDS.find((r) => r.value === rule.round && r.value !== 'none');
+      const from = kind === 'start' ? 'after the transaction' : 'after activation';
+      return `${formatNumber(n)} ${n === 1 ? unit.replace(/s$/, '') : unit} ${from}${round ? `, ${round.label.toLowerCase()}` : ''}`;
+    }
+    default:
+      return 'the program’s default';
+  }
+}
+
+interface RuleState {
+  type: string;
+  amount: string;
+  unit: RuleUnit;
+  round: RuleRound;
+  at: string;
+}
+
+const DEFAULT_RULE: RuleState = { type: 'default', amount: '', unit: 'days', round: 'none', at: '' };
+
+/** The rule to send, or a message for the form. */
+function ruleOf(s: RuleState): { rule: PointsRule } | { problem: string } {
+  if (s.type === 'relative') {
+    const n = Number(s.amount);
+    if (!Number.isInteger(n) || n < 1 || n > 100000) return { problem: 'Enter a whole number from 1 to 100,000' };
+    return { rule: { type: 'relative', amount: n, unit: s.unit, round: s.round } };
+  }
+  if (s.type === 'absolute') {
+    const at = localInstant(s.at);
+    return at ? { rule: { type: 'absolute', at, unit: 'days', round: 'none' } } : { problem: 'Enter a date and time' };
+  }
+  return { rule: { type: s.type as PointsRule['type'], unit: 'days', round: 'none' } };
+}
+
+/** "Reward start" or "Reward expiry": the choice, and its amount + unit + rounding, or its date. */
+function RuleFields({
+  kind,
+  state,
+  onChange,
+  programRule,
+  problem,
+  apiError,
+}: {
+  kind: 'start' | 'expiry';
+  state: RuleState;
+  onChange: (s: RuleState) => void;
+  programRule: PointsRule;
+  problem: string | null;
+  apiError: string | null;
+}) {
+  const start = kind === 'start';
+  const set = (p: Partial<RuleState>) => onChange({ ...state, ...p });
+  const options = [
+    { value: 'default', label: 'Program default' },
+    start ? { value: 'immediate', label: 'Immediate' } : { value: 'unlimited', label: 'Unlimited' },
+    { value: 'relative', label: 'Relative' },
+    { value: 'absolute', label: 'Absolute' },
+  ];
+  const choiceError = state.type === 'default' || state.type === 'immediate' || state.type === 'unlimited' ? apiError : null;
+  return (
+    <fieldset class="rule">
+      <legend>{start ? 'When the points become active' : 'When the points expire'}</legend>
+      <SelectField
+        label={start ? 'Reward start' : 'Reward expiry'}
+        value={state.type}
+        onValue={(type) => set({ type })}
+        options={options}
+        hint={`Program default: ${describeRule(programRule, kind)}`}
+        error={choiceError}
+      />
+      {state.type === 'relative' && (
+        <div class="rule-row">
+          <TextField
+            type="number"
+            label={start ? 'Start after' : 'Expire after'}
+            min={1}
+            max={100000}
+            step={1}
+            inputMode="numeric"
+            value={state.amount}
+            onValue={(amount) => set({ amount })}
+            error={problem ?? apiError}
+          />
+          <SelectField
+            label={start ? 'Start unit' : 'Expiry unit'}
+            value={state.unit}
+            onValue={(v) => set({ unit: v as RuleUnit })}
+            options={UNITS}
+          />
+          <SelectField
+            label={start ? 'Start rounding' : 'Expiry rounding'}
+            value={state.round}
+            onValue={(v) => set({ round: v as RuleRound })}
+            options={ROUNDS}
+          />
+        </div>
+      )}
+      {state.type === 'absolute' && (
+        <TextField
+          type="datetime-local"
+          label={start ? 'Start at' : 'Expire at'}
+          value={state.at}
+          onValue={(at) => set({ at })}
+          error={problem ?? apiError}
+          hint="In your time zone"
+        />
+      )}
+    </fieldset>
+  );
+}
+
+interface DialogBase {
+  open: boolean;
+  consumerId: string;
+  program: LoyaltyProgram;
+  ledgers: string[];
+  /** The ledger preselected (the one shown, or main). */
+  ledger: string;
+  onClose: () => void;
+  /** After a write: a status message, and the ledger written to. */
+  onDone: (message: string, ledger: string) => void;
+}
+
+export function AddPointsDialog(props: DialogBase & { subledger: boolean }) {
+  return (
+    <Dialog open={props.open} title={props.subledger ? 'Create subledger' : 'Add points'} onClose={props.onClose}>
+      {props.open && <AddPointsForm {...props} />}
+    </Dialog>
+  );
+}
+
+function AddPointsForm({ consumerId, program, ledgers, ledger: initial, subledger, onClose, onDone }: DialogBase & { subledger: boolean }) {
+  const guard = useWriteGuard();
+  const [ledger, setLedger] = useState(subledger ? '' : initial);
+  const [points, setPoints] = useState('');
+  const [reason, setReason] = useState('');
+  const [start, setStart] = useState<RuleState>(DEFAULT_RULE);
+  const [expiry, setExpiry] = useState<RuleState>(DEFAULT_RULE);
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(idempotencyKey);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const bad: Record<string, string> = {};
+    const id = ledger.trim();
+    if (subledger) {
+      if (!LEDGER_ID.test(id)) bad.ledger = 'Letters, digits, “_”, “.” and “-”, up to 64';
+      else if (ledgers.includes(id)) bad.ledger = `The ledger ${id} already exists: use “Add points” for it`;
+    }
+    const n = Number(points);
+    if (!Number.isInteger(n) || n < 1 || n > 1_000_000_000) bad.points = 'Enter a whole number of points, at least 1';
+    if (!reason.trim()) bad.reason = 'Enter a reason';
+    const s = ruleOf(start);
+    const x = ruleOf(expiry);
+    if ('problem' in s) bad.start = s.problem;
+    if ('problem' in x) bad.expiry = x.problem;
+    setInvalid(bad);
+    setError(null);
+    if (Object.keys(bad).length || 'problem' in s || 'problem' in x) return;
+    setBusy(true);
+    try {
+      await api.post(
+        '/consumers/{id}/loyalty/points',
+        { programId: program.id, ledger: id, points: n, reason: reason.trim(), start: s.rule, expiry: x.rule },
+        { path: { id: consumerId }, headers: { 'Idempotency-Key': key } },
+      );
+      onDone(
+        subledger
+          ? `Subledger ${id} created with ${formatNumber(n)} points.`
+          : `${formatNumber(n)} points added to ${id}.`,
+        id,
+      );
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  const err = (name: string) => invalid[name] ?? fieldError(error, name);
+  return (
+    <form onSubmit={submit} noValidate>
+      <p class="muted small">Program: {program.name}</p>
+      <ErrorMessage error={error} fields={namedFields(error, 'ledger', 'points', 'reason', 'start', 'expiry')} />
+      {subledger ? (
+        <TextField
+          label="Subledger ID"
+          value={ledger}
+          onValue={setLedger}
+          error={err('ledger')}
+          hint="Letters, digits, “_”, “.” and “-”, up to 64; e.g. summer-2025"
+          autoComplete="off"
+        />
+      ) : (
+        <SelectField
+          label="Ledger"
+          value={ledger}
+          onValue={setLedger}
+          options={ledgers.map((l) => ({ value: l, label: l }))}
+          error={err('ledger')}
+        />
+      )}
+      <TextField type="number" label="Points" min={1} step={1} inputMode="numeric" value={points} onValue={setPoints} error={err('points')} />
+      <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
+      <RuleFields
+        kind="start"
+        state={start}
+        onChange={setStart}
+        programRule={program.defaultStart}
+        problem={invalid.start ?? null}
+        apiError={fieldError(error, 'start')}
+      />
+      <RuleFields
+        kind="expiry"
+        state={expiry}
+        onChange={setExpiry}
+        programRule={program.defaultExpiry}
+        problem={invalid.expiry ?? null}
+        apiError={fieldError(error, 'expiry')}
+      />
+      <div class="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" class="button-primary" {...guard(busy)}>
+          {subledger ? 'Create subledger' : 'Add points'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function DeductPointsDialog(props: DialogBase & { balances: LedgerBalance[] }) {
+  return (
+    <Dialog open={props.open} title="Deduct points" onClose={props.onClose}>
+      {props.open && <DeductPointsForm {...props} />}
+    </Dialog>
+  );
+}
+
+function DeductPointsForm({
+  consumerId,
+  program,
+  ledgers,
+  ledger: initial,
+  balances,
+  onClose,
+  onDone,
+}: DialogBase & { balances: LedgerBalance[] }) {
+  const guard = useWriteGuard();
+  const [ledger, setLedger] = useState(initial);
+  const [points, setPoints] = useState('');
+  const [reason, setReason] = useState('');
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(idempotencyKey);
+  const active = balances.find((b) => b.ledger === ledger)?.activePoints ?? 0;
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    const bad: Record<string, string> = {};
+    const n = Number(points);
+    if (!Number.isInteger(n) || n < 1 || n > 1_000_000_000) bad.points = 'Enter a whole number of points, at least 1';
+    if (!reason.trim()) bad.reason = 'Enter a reason';
+    setInvalid(bad);
+    setError(null);
+    if (Object.keys(bad).length) return;
+    setBusy(true);
+    try {
+      await api.post(
+        '/consumers/{id}/loyalty/deductions',
+        { programId: program.id, ledger, points: n, reason: reason.trim() },
+        { path: { id: consumerId }, headers: { 'Idempotency-Key': key } },
+      );
+      onDone(`${formatNumber(n)} points deducted from ${ledger}.`, ledger);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+
+  const err = (name: string) => invalid[name] ?? fieldError(error, name);
+  return (
+    <form onSubmit={submit} noValidate>
+      <p class="muted small">
+        Program: {program.name}. Active points are spent, those expiring first go first.
+      </p>
+      <ErrorMessage error={error} fields={namedFields(error, 'ledger', 'points', 'reason')} />
+      <SelectField
+        label="Ledger"
+        value={ledger}
+        onValue={setLedger}
+        options={ledgers.map((l) => ({ value: l, label: l }))}
+        error={err('ledger')}
+        hint={`${formatNumber(active)} active points in ${ledger}`}
+      />
+      <TextField type="number" label="Points" min={1} step={1} inputMode="numeric" value={points} onValue={setPoints} error={err('points')} />
+      <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
+      <div class="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" class="button-primary" {...guard(busy)}>
+          Deduct points
+        </button>
+      </div>
+    </form>
+  );
+}

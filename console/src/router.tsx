@@ -1,0 +1,98 @@
+// A tiny history-API router: the location as state, navigate(), <Link>, and route matching.
+import type { ComponentChildren, PartialAnchorHTMLAttributes } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+export interface Loc {
+  /** The path without a trailing slash, e.g. "/app/customers". */
+  path: string;
+  /** The query string with its "?" ('' when none). */
+  search: string;
+}
+
+const listeners = new Set<() => void>();
+
+function current(): Loc {
+  const path = window.location.pathname.replace(/\/+$/, '') || '/';
+  return { path, search: window.location.search };
+}
+
+window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+
+/** Go to `to` (a path with an optional query). `replace` swaps the history entry. */
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  const here = window.location.pathname + window.location.search;
+  if (to === here) return;
+  if (opts.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  listeners.forEach((l) => l());
+}
+
+/** The current location; re-renders on navigate() and Back/Forward. */
+export function useLocation(): Loc {
+  const [loc, setLoc] = useState(current);
+  useEffect(() => {
+    const update = () => setLoc(current());
+    listeners.add(update);
+    update();
+    return () => void listeners.delete(update);
+  }, []);
+  return loc;
+}
+
+/** The query of the current location as URLSearchParams (a fresh copy each render). */
+export function useQuery(): URLSearchParams {
+  return new URLSearchParams(useLocation().search);
+}
+
+/**
+ * Change some query parameters (null/'' removes one) and navigate. Returns the new URL.
+ * Used by list pages whose view (search, filters, sort, cursor) lives in the URL.
+ */
+export function setQuery(changes: Record<string, string | null | undefined>, opts: { replace?: boolean } = {}): void {
+  const q = new URLSearchParams(window.location.search);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === undefined || v === '') q.delete(k);
+    else q.set(k, v);
+  }
+  const s = q.toString();
+  navigate(window.location.pathname + (s ? `?${s}` : ''), opts);
+}
+
+/** Match "/app/customers/:id" against a path; the params, or null. */
+export function match(pattern: string, path: string): Record<string, string> | null {
+  const p = pattern.split('/');
+  const a = path.split('/');
+  if (p.length !== a.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < p.length; i++) {
+    const seg = p[i] ?? '';
+    const got = a[i] ?? '';
+    if (seg.startsWith(':')) {
+      if (!got) return null;
+      params[seg.slice(1)] = decodeURIComponent(got);
+    } else if (seg !== got) return null;
+  }
+  return params;
+}
+
+type LinkProps = Omit<PartialAnchorHTMLAttributes<HTMLAnchorElement>, 'href' | 'role'> & {
+  href: string;
+  replace?: boolean;
+  children?: ComponentChildren;
+};
+
+/** An <a> that navigates in the app (a plain left click), and is a normal link otherwise. */
+export function Link({ href, replace, onClick, ...rest }: LinkProps) {
+  return (
+    <a
+      href={href}
+      onClick={(e) => {
+        if (onClick) (onClick as (ev: MouseEvent) => void)(e);
+        if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(href, { replace });
+      }}
+      {...rest}
+    />
+  );
+}

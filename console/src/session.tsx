@@ -1,0 +1,105 @@
+// The signed-in session: POST/GET/DELETE /app/session, kept in memory (a context).
+import { createContext, type ComponentChildren } from 'preact';
+import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { ApiError, APP_BASE, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
+
+export interface SessionInfo {
+  organization: string;
+  environment: 'sandbox' | 'live';
+  scope: 'write' | 'read';
+  keyHint: string;
+  expiresAt: string;
+}
+
+interface SessionBody extends SessionInfo {
+  csrfToken: string;
+}
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out'; reason?: string }
+  | { status: 'signed-in'; session: SessionInfo };
+
+export interface SessionApi {
+  state: SessionState;
+  /** The session when signed in (pages under the layout can rely on it). */
+  session: SessionInfo | null;
+  /** False for a read-only key: write controls are disabled (see writeGuard). */
+  canWrite: boolean;
+  signIn(apiKey: string): Promise<void>;
+  signOut(): Promise<void>;
+}
+
+const SESSION_URL = `${APP_BASE}/session`;
+export const READ_ONLY_REASON_ID = 'read-only-reason';
+export const READ_ONLY_REASON = 'Read-only key: changes are disabled';
+
+const SessionContext = createContext<SessionApi | null>(null);
+
+function keep(body: SessionBody): SessionInfo {
+  setCsrfToken(body.csrfToken);
+  const { organization, environment, scope, keyHint, expiresAt } = body;
+  return { organization, environment, scope, keyHint, expiresAt };
+}
+
+export function SessionProvider({ children }: { children: ComponentChildren }) {
+  const [state, setState] = useState<SessionState>({ status: 'loading' });
+
+  useEffect(() => {
+    let live = true;
+    request<SessionBody>('GET', SESSION_URL, undefined, { auth: false })
+      .then((body) => live && setState({ status: 'signed-in', session: keep(body) }))
+      .catch((e: unknown) => {
+        if (!live) return;
+        setCsrfToken(null);
+        const reason = e instanceof ApiError && e.status !== 401 ? e.message : undefined;
+        setState({ status: 'signed-out', reason });
+      });
+    setUnauthorizedHandler(() => {
+      setCsrfToken(null);
+      setState({ status: 'signed-out', reason: 'Your session has ended. Sign in again.' });
+    });
+    return () => {
+      live = false;
+      setUnauthorizedHandler(null);
+    };
+  }, []);
+
+  const signIn = useCallback(async (apiKey: string) => {
+    const body = await request<SessionBody>('POST', SESSION_URL, { apiKey }, { auth: false });
+    setState({ status: 'signed-in', session: keep(body) });
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await request<null>('DELETE', SESSION_URL, undefined, { auth: false });
+    } catch {
+      // Signed out anyway: the token is dropped and the sign-in page shown.
+    }
+    setCsrfToken(null);
+    setState({ status: 'signed-out', reason: 'You are signed out.' });
+  }, []);
+
+  const value = useMemo<SessionApi>(() => {
+    const session = state.status === 'signed-in' ? state.session : null;
+    return { state, session, canWrite: session?.scope === 'write', signIn, signOut };
+  }, [state, signIn, signOut]);
+
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionApi {
+  const ctx = useContext(SessionContext);
+  if (!ctx) throw new Error('useSession outside SessionProvider');
+  return ctx;
+}
+
+/**
+ * Props for every write control: `const guard = useWriteGuard(); <button {...guard(busy)}>`.
+ * With a read-only key the control is disabled and described by the layout's visible reason.
+ */
+export function useWriteGuard(): (disabled?: boolean) => { disabled: boolean; 'aria-describedby'?: string } {
+  const { canWrite } = useSession();
+  return (disabled = false) =>
+    canWrite ? { disabled } : { disabled: true, 'aria-describedby': READ_ONLY_REASON_ID };
+}

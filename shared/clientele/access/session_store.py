@@ -1,0 +1,45 @@
+"""Console sessions. Like API keys, a session is found before any tenant is known: by the hash of
+the secret its cookie carries, never by the secret itself.
+
+  session   pk=SESSION#<sha256(session secret)>  sk=SESSION   (TTL `expiration`)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientele.access.store import ApiKeyRecord
+from clientele.core.store import dynamo
+from clientele.core.store.entity import Entity
+
+
+class ConsoleSession(Entity):
+    """A signed-in console: the key's tenant, scope and id, and the hash that finds the key's lookup
+    item (a revoked key ends its sessions). It never holds the key."""
+
+    kind = "ConsoleSession"
+    tenant_scoped = False
+
+    @staticmethod
+    def key(secret_hash: str) -> dict[str, str]:
+        return {"pk": f"SESSION#{secret_hash}", "sk": "SESSION"}
+
+
+def insert(secret_hash: str, fields: dict[str, Any]) -> None:
+    dynamo.transact(
+        [dynamo.put(ConsoleSession.item(ConsoleSession.key(secret_hash), fields), condition="attribute_not_exists(pk)")]
+    )
+
+
+def find(secret_hash: str) -> dict[str, Any] | None:
+    item = dynamo.get_item(ConsoleSession.key(secret_hash), consistent=True)
+    return None if item is None else ConsoleSession.fields(item)
+
+
+def key_is_live(key_hash: str) -> bool:
+    """The key's lookup item still exists: revocation deletes it."""
+    return dynamo.get_item(ApiKeyRecord.lookup_key(key_hash), consistent=True) is not None
+
+
+def delete(secret_hash: str) -> None:
+    dynamo.transact([dynamo.delete(ConsoleSession.key(secret_hash))])
