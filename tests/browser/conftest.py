@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from clientele_local.testing import RunningStack, running_stack
 from tests.conftest import ROOT, UNREACHED_LIMITS, run_cli
@@ -25,7 +25,7 @@ from tests.conftest import ROOT, UNREACHED_LIMITS, run_cli
 CHROMIUM = "/usr/bin/chromium"
 # What this machine's closed network needs: no background connections, no component updates, no sync.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 BUILT = ROOT / "functions" / "serve_console" / "static" / "index.html"
 # A function's first call on the local stack starts its worker (a cold start): give pages time.
 TIMEOUT_MS = 20_000

@@ -125,7 +125,9 @@ export default function CustomerDetailPage({ id }: { id: string }) {
             )}
           </Fact>
           <Fact label="Verified">
-            <span class={`badge ${consumer.verified ? 'badge-ok' : 'badge-warn'}`}>{consumer.verified ? 'Verified' : 'Not verified'}</span>
+            <span class={`badge ${consumer.verified ? 'badge-ok' : 'badge-warn'}`}>
+              {consumer.verified ? 'Verified' : 'Not verified'}
+            </span>
           </Fact>
           <Fact label="Created">
             <time dateTime={consumer.createdAt} title={formatDateTime(consumer.createdAt)}>

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, collectAll, type Audience, type Consumer, type SortBy, type SortDir } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { SelectField, TextField } from '../components/Field';
+import { takeFlash } from '../components/flash';
 import { formatDate, formatMoney, formatNumber } from '../components/format';
 import { Pager } from '../components/Pager';
 import { EmptyRow, SortHeader, TableWrap } from '../components/Table';
@@ -97,7 +98,7 @@ export default function CustomersPage() {
   }, [setKey]);
 
   const [dialog, setDialog] = useState<DialogName>(null);
-  const [notice, setNotice] = useState<ComponentChildren>(null);
+  const [notice, setNotice] = useState<ComponentChildren>(takeFlash);  // e.g. after an erasure
 
   const rows = list.data?.data ?? [];
   const pageInfo = list.data?.pageInfo ?? null;

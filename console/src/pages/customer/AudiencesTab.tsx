@@ -17,7 +17,8 @@ const MAX_AUDIENCES = 25;
 export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail; onChanged: () => void }) {
   const guard = useWriteGuard();
   const all = useAsync(
-    (signal) => collectAll<Audience>((after) => api.get('/audiences', { query: { first: 100, after }, signal }), undefined, 1000),
+    (signal) =>
+      collectAll<Audience>((after) => api.get('/audiences', { query: { first: 100, after }, signal }), undefined, 1000),
     [],
   );
   const [choice, setChoice] = useState('');
@@ -31,6 +32,9 @@ export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail
   const joinedIds = new Set(ids);
   const joinable = (all.data ?? []).filter((a) => !joinedIds.has(a.id)).sort((a, b) => a.name.localeCompare(b.name));
   const full = ids.length >= MAX_AUDIENCES;
+
+  const placeholder =
+    all.loading && !all.data ? 'Loading…' : joinable.length ? 'Choose an audience' : 'No other audience';
 
   async function change(a: Pick<Audience, 'id' | 'name'>, join: boolean) {
     setBusy(true);
@@ -67,7 +71,7 @@ export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail
           value={choice}
           onValue={setChoice}
           options={[
-            { value: '', label: all.loading && !all.data ? 'Loading…' : joinable.length ? 'Choose an audience' : 'No other audience' },
+            { value: '', label: placeholder },
             ...joinable.map((a) => ({ value: a.id, label: a.name })),
           ]}
           hint={full ? `A customer is in at most ${MAX_AUDIENCES} audiences.` : undefined}

@@ -32,7 +32,11 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
 
   const programs = useAsync(
     (signal) =>
-      collectAll<LoyaltyProgram>((after) => api.get('/loyalty-programs', { query: { first: 100, after }, signal }), undefined, 500),
+      collectAll<LoyaltyProgram>(
+        (after) => api.get('/loyalty-programs', { query: { first: 100, after }, signal }),
+        undefined,
+        500,
+      ),
     [],
   );
   const list = programs.data ?? [];

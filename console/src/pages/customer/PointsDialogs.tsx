@@ -47,7 +47,8 @@ export function describeRule(rule: PointsRule, kind: 'start' | 'expiry'): string
       const n = rule.amount ?? 0;
       const round = ROUNDS.find((r) => r.value === rule.round && r.value !== 'none');
       const from = kind === 'start' ? 'after the transaction' : 'after activation';
-      return `${formatNumber(n)} ${n === 1 ? unit.replace(/s$/, '') : unit} ${from}${round ? `, ${round.label.toLowerCase()}` : ''}`;
+      const units = n === 1 ? unit.replace(/s$/, '') : unit;
+      return `${formatNumber(n)} ${units} ${from}${round ? `, ${round.label.toLowerCase()}` : ''}`;
     }
     default:
       return 'the program’s default';
@@ -175,7 +176,15 @@ export function AddPointsDialog(props: DialogBase & { subledger: boolean }) {
   );
 }
 
-function AddPointsForm({ consumerId, program, ledgers, ledger: initial, subledger, onClose, onDone }: DialogBase & { subledger: boolean }) {
+function AddPointsForm({
+  consumerId,
+  program,
+  ledgers,
+  ledger: initial,
+  subledger,
+  onClose,
+  onDone,
+}: DialogBase & { subledger: boolean }) {
   const guard = useWriteGuard();
   const [ledger, setLedger] = useState(subledger ? '' : initial);
   const [points, setPoints] = useState('');
@@ -247,12 +256,24 @@ function AddPointsForm({ consumerId, program, ledgers, ledger: initial, subledge
           error={err('ledger')}
         />
       )}
-      <TextField type="number" label="Points" min={1} step={1} inputMode="numeric" value={points} onValue={setPoints} error={err('points')} />
+      <TextField
+        type="number"
+        label="Points"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        value={points}
+        onValue={setPoints}
+        error={err('points')}
+      />
       <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
       <RuleFields
         kind="start"
         state={start}
-        onChange={setStart}
+        onChange={(next) => {
+          setStart(next);
+          setInvalid(({ start: _, ...rest }) => rest);
+        }}
         programRule={program.defaultStart}
         problem={invalid.start ?? null}
         apiError={fieldError(error, 'start')}
@@ -260,7 +281,10 @@ function AddPointsForm({ consumerId, program, ledgers, ledger: initial, subledge
       <RuleFields
         kind="expiry"
         state={expiry}
-        onChange={setExpiry}
+        onChange={(next) => {
+          setExpiry(next);
+          setInvalid(({ expiry: _, ...rest }) => rest);
+        }}
         programRule={program.defaultExpiry}
         problem={invalid.expiry ?? null}
         apiError={fieldError(error, 'expiry')}
@@ -342,7 +366,16 @@ function DeductPointsForm({
         error={err('ledger')}
         hint={`${formatNumber(active)} active points in ${ledger}`}
       />
-      <TextField type="number" label="Points" min={1} step={1} inputMode="numeric" value={points} onValue={setPoints} error={err('points')} />
+      <TextField
+        type="number"
+        label="Points"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        value={points}
+        onValue={setPoints}
+        error={err('points')}
+      />
       <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
       <div class="actions">
         <button type="button" onClick={onClose}>

@@ -8,7 +8,7 @@ import { Dialog } from '../../components/Dialog';
 import { TextField } from '../../components/Field';
 import { navigate } from '../../router';
 import { useWriteGuard } from '../../session';
-import { setFlash } from './flash';
+import { setFlash } from '../../components/flash';
 import type { CustomerDetail } from './util';
 
 /** Save `data` as a pretty-printed JSON file named `name`. */

@@ -24,7 +24,20 @@ interface Form {
   verified: boolean;
 }
 
-const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'address', 'tags', 'metadata', 'status', 'membership', 'verified'];
+/** What the form shows beside a field (prefixes: "tags" covers "tags.0"); other errors are listed. */
+const FIELDS = [
+  'firstName',
+  'lastName',
+  'email',
+  'phone',
+  'address.street',
+  'address.city',
+  'tags',
+  'metadata',
+  'status',
+  'membership',
+  'verified',
+];
 
 function formOf(c: CustomerDetail): Form {
   return {
@@ -66,7 +79,9 @@ function changes(c: CustomerDetail, f: Form): { body: Schemas['ConsumerUpdate'];
   } else {
     try {
       const m: unknown = JSON.parse(f.metadata);
-      if (!m || typeof m !== 'object' || Array.isArray(m)) invalid.metadata = 'Metadata must be a JSON object, like {"plan": "gold"}';
+      if (!m || typeof m !== 'object' || Array.isArray(m)) {
+        invalid.metadata = 'Metadata must be a JSON object, like {"plan": "gold"}';
+      }
       else if (JSON.stringify(m) !== JSON.stringify(c.metadata ?? {})) body.metadata = m as Record<string, unknown>;
     } catch {
       invalid.metadata = 'Metadata is not valid JSON';
@@ -150,12 +165,22 @@ export function ProfileTab({
   }
 
   const err = (...names: string[]) => invalid[names[0] ?? ''] ?? fieldError(error, ...names);
+  // The address as a whole (not one of its fields) is shown beside Street.
+  const addressError = error instanceof ApiError ? (error.fieldErrors.address ?? null) : null;
+  /** Value, change handler and error of a text field (`errors`: the API's names for it, if not its own). */
+  const text = (k: 'firstName' | 'lastName' | 'email' | 'phone' | 'street' | 'city' | 'tags', ...errors: string[]) => ({
+    value: form[k],
+    onValue: (v: string) => set(k, v),
+    error:
+      [err(...(errors.length ? errors : [k])), k === 'street' ? addressError : null].filter(Boolean).join('; ') || null,
+    autoComplete: 'off',
+  });
   const conflict = error instanceof ApiError && error.status === 409;
 
   if (editing) {
     return (
       <form ref={formRef} class="profile-form" onSubmit={save} noValidate aria-label="Edit profile">
-        <ErrorMessage error={error} fields={namedFields(error, ...FIELDS)}>
+        <ErrorMessage error={error} fields={[...namedFields(error, ...FIELDS), 'address']}>
           {conflict && (
             <p>
               <button
@@ -171,20 +196,12 @@ export function ProfileTab({
           )}
         </ErrorMessage>
         <div class="form-grid">
-          <TextField label="First name" value={form.firstName} onValue={(v) => set('firstName', v)} error={err('firstName')} autoComplete="off" />
-          <TextField label="Last name" value={form.lastName} onValue={(v) => set('lastName', v)} error={err('lastName')} autoComplete="off" />
-          <TextField label="Email" type="email" value={form.email} onValue={(v) => set('email', v)} error={err('email')} autoComplete="off" />
-          <TextField
-            label="Phone"
-            type="tel"
-            value={form.phone}
-            onValue={(v) => set('phone', v)}
-            error={err('phone')}
-            hint="With the country code, e.g. +44 20 7946 0958"
-            autoComplete="off"
-          />
-          <TextField label="Street" value={form.street} onValue={(v) => set('street', v)} error={err('address.street', 'address')} autoComplete="off" />
-          <TextField label="City" value={form.city} onValue={(v) => set('city', v)} error={err('address.city')} autoComplete="off" />
+          <TextField label="First name" {...text('firstName')} />
+          <TextField label="Last name" {...text('lastName')} />
+          <TextField label="Email" type="email" {...text('email')} />
+          <TextField label="Phone" type="tel" hint="With the country code, e.g. +44 20 7946 0958" {...text('phone')} />
+          <TextField label="Street" {...text('street', 'address.street')} />
+          <TextField label="City" {...text('city', 'address.city')} />
           <SelectField
             label="Status"
             value={form.status}
@@ -210,10 +227,16 @@ export function ProfileTab({
           <input type="checkbox" checked={form.verified} onChange={(e) => set('verified', e.currentTarget.checked)} />
           Verified
         </label>
-        <TextField label="Tags" value={form.tags} onValue={(v) => set('tags', v)} error={err('tags')} hint="Separated by commas" autoComplete="off" />
+        <TextField label="Tags" hint="Separated by commas" {...text('tags')} />
         <Field label="Metadata" error={err('metadata')} hint='A JSON object, e.g. {"plan": "gold"}; empty clears it'>
           {(p) => (
-            <textarea {...p} rows={5} spellcheck={false} value={form.metadata} onInput={(e) => set('metadata', e.currentTarget.value)} />
+            <textarea
+              {...p}
+              rows={5}
+              spellcheck={false}
+              value={form.metadata}
+              onInput={(e) => set('metadata', e.currentTarget.value)}
+            />
           )}
         </Field>
         <div class="actions">
@@ -243,7 +266,9 @@ export function ProfileTab({
       <div class="profile-list">
         <Item label="First name" value={c.firstName} />
         <Item label="Last name" value={c.lastName} />
-        {c.fullName && c.fullName !== [c.firstName, c.lastName].filter(Boolean).join(' ') && <Item label="Full name" value={c.fullName} />}
+        {c.fullName && c.fullName !== [c.firstName, c.lastName].filter(Boolean).join(' ') && (
+          <Item label="Full name" value={c.fullName} />
+        )}
         <Item label="Email" value={c.email} />
         <Item label="Phone" value={c.phone} />
         <Item label="Street" value={c.address?.street} />
@@ -265,7 +290,7 @@ export function ProfileTab({
             )}
         </Fact>
         <Item label="External ID" value={c.externalId} />
-        <Item label="Source" value={humanize(c.source)} />
+        <Item label="Source" value={c.source === 'api' ? 'API' : humanize(c.source)} />
         <Item label="Verified on" value={c.verifiedAt ? formatDateTime(c.verifiedAt) : null} />
         <Item label="Last activity" value={c.lastActivityAt ? formatDateTime(c.lastActivityAt) : null} />
         <Item label="Updated" value={formatDateTime(c.updatedAt)} />

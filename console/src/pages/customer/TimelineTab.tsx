@@ -26,7 +26,8 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   audience_left: 'Left an audience',
 };
 
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : null;
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
 /** The environment's currency as its events show it (the consumer itself carries none). */
@@ -119,7 +120,7 @@ export function TimelineTab({ consumer }: { consumer: CustomerDetail }) {
         </ol>
       )}
       <p class="muted small" role="status">
-        {loading ? 'Loading events…' : events.length ? `${formatNumber(events.length)} ${events.length === 1 ? 'event' : 'events'} shown` : ''}
+        {loading ? 'Loading events…' : events.length ? `${formatNumber(events.length)} shown` : ''}
       </p>
       {more && (
         <button type="button" disabled={loading} onClick={() => void load(cursor)}>

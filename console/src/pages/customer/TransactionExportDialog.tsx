@@ -103,7 +103,9 @@ function ExportForm({ consumer, program, ledger, onClose }: Props) {
           <>
             <progress aria-label="Export progress" />
             <p class="muted small" role="status">
-              {job.status === 'pending' ? 'Waiting to start…' : `Writing rows… ${formatNumber(job.processedRows ?? 0)} so far`}
+              {job.status === 'pending'
+                ? 'Waiting to start…'
+                : `Writing rows… ${formatNumber(job.processedRows ?? 0)} so far`}
             </p>
           </>
         )}
@@ -143,8 +145,22 @@ function ExportForm({ consumer, program, ledger, onClose }: Props) {
         The transactions of {program.name}, {ledger ? `ledger ${ledger}` : 'all ledgers'}, as a CSV. Its dates are in UTC.
       </p>
       <ErrorMessage error={error} fields={namedFields(error, 'after', 'before', 'dateFormat')} />
-      <TextField type="date" label="After" value={after} onValue={setAfter} error={err('after')} hint="From the start of this day" />
-      <TextField type="date" label="Before" value={before} onValue={setBefore} error={err('before')} hint="Up to the end of this day; empty: up to now" />
+      <TextField
+        type="date"
+        label="After"
+        value={after}
+        onValue={setAfter}
+        error={err('after')}
+        hint="From the start of this day"
+      />
+      <TextField
+        type="date"
+        label="Before"
+        value={before}
+        onValue={setBefore}
+        error={err('before')}
+        hint="Up to the end of this day; empty: up to now"
+      />
       <SelectField
         label="Date format"
         value={dateFormat}
