@@ -19,6 +19,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
+from clientele_local.klaviyo_standin import KlaviyoStandin
 from clientele_local.testing import RunningStack, running_stack
 from tests.conftest import ROOT, UNREACHED_LIMITS, run_cli
 
@@ -40,10 +41,17 @@ class Console(NamedTuple):
 
 
 @pytest.fixture(scope="session")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def klaviyo() -> Iterator[KlaviyoStandin]:
+    """The Klaviyo the Integrations page's sync and resync talk to."""
+    with KlaviyoStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def console(tmp_path_factory: pytest.TempPathFactory, klaviyo: KlaviyoStandin) -> Iterator[Console]:
     assert BUILT.is_file(), "the console is not built: run `make console`"
     state_dir = tmp_path_factory.mktemp("clientele-browser")
-    args = ["--no-auth-cache", *UNREACHED_LIMITS]
+    args = ["--no-auth-cache", "-P", f"KlaviyoBaseUrl={klaviyo.base_url}", *UNREACHED_LIMITS]
     env = {"CLIENTELE_SCHEDULE_SCALE": "0.01"}
     with running_stack(state_dir=state_dir, cwd=ROOT, extra_args=args, env=env, demo_key=False) as stack:
         yield Console(stack)

@@ -343,7 +343,7 @@ def test_a_purchase_on_the_timeline_shows_what_was_bought_and_the_checkout_link(
 def test_the_timeline_records_every_interaction_newest_first(call: Invoke, acme: dict[str, str]) -> None:
     consumer = _consumer(call, acme)
     order = _order(call, acme, consumerId=consumer["id"], amount=40, currency="EUR", placedAt="2020-01-01T00:00:00Z")
-    call("refund_order", principal=acme, path_params={"id": order["id"]}, body={"amount": 15})
+    call("refund_order", principal=acme, path_params={"id": order["id"]}, body={"amount": 15, "reason": "torn"})
     _adjust(call, acme, consumer["id"], amount=5, reason="sorry")
     update = {"status": "inactive", "membership": "member", "verified": True, "fullName": "Ana"}
     assert call("update_consumer", principal=acme, path_params={"id": consumer["id"]}, body=update)["status"] == 200
@@ -360,6 +360,7 @@ def test_the_timeline_records_every_interaction_newest_first(call: Invoke, acme:
         "refundId": events[4]["details"]["refundId"],
         "amount": 15,
         "currency": "EUR",
+        "reason": "torn",  # why, for the console's timeline
     }
     assert events[5]["occurredAt"] == "2020-01-01T00:00:00.000Z"  # when the order was placed
 

@@ -79,7 +79,7 @@ function AudienceList({ notice, setNotice }: NoticeProps) {
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={list.error} />
       <TableWrap label="Audiences">
-        <table>
+        <table aria-label="Audiences">
           <thead>
             <tr>
               <th scope="col">Name</th>

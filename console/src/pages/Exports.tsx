@@ -97,7 +97,7 @@ export default function ExportsPage() {
       <ErrorMessage error={list.error} />
       <ErrorMessage error={error} />
       <TableWrap label="Exports">
-        <table>
+        <table aria-label="Exports">
           <thead>
             <tr>
               <th scope="col">Created</th>

@@ -357,7 +357,7 @@ function RecentImports({ current }: { current: string | null }) {
       <h2 id="recent-imports-heading">Imports started here</h2>
       <p class="muted small">The imports started on this page since the console was opened.</p>
       <TableWrap label="Imports started here">
-        <table>
+        <table aria-labelledby="recent-imports-heading">
           <thead>
             <tr>
               <th scope="col">File</th>

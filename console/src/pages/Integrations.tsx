@@ -93,7 +93,7 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
   }
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form class="settings-form" onSubmit={submit} noValidate>
       <StatusMessage>{notice}</StatusMessage>
       {error !== null && <ErrorMessage error={error} fields={FIELDS} />}
       <p>

@@ -80,7 +80,7 @@ export default function LoyaltyProgramsPage() {
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={list.error} />
       <TableWrap label="Loyalty programs">
-        <table>
+        <table aria-label="Loyalty programs">
           <thead>
             <tr>
               <th scope="col">Name</th>

@@ -297,6 +297,8 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
             )
             write = consumer_store.replace_write(tenant, consumer, consumer_after)
             details = {"orderId": order.id, "refundId": refund.id, "amount": amount, "currency": order.currency}
+            if refund.reason:
+                details["reason"] = refund.reason  # the console shows why
             event = timeline.event(TimelineEventType.ORDER_REFUNDED, now, details)
             write.add(timeline.put(tenant, consumer.id, event), consumer_store.ConsumerChanged)
             for operation in points.operations(tenant):

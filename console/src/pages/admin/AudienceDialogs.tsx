@@ -105,17 +105,31 @@ export function DeleteAudienceDialog({
   onClose: () => void;
   onDeleted: (a: Audience) => void;
 }) {
+  return (
+    <Dialog open={audience !== null} title="Delete audience" onClose={onClose}>
+      {audience && <DeleteConfirm key={audience.id} audience={audience} onCancel={onClose} onDeleted={onDeleted} />}
+    </Dialog>
+  );
+}
+
+function DeleteConfirm({
+  audience,
+  onCancel,
+  onDeleted,
+}: {
+  audience: Audience;
+  onCancel: () => void;
+  onDeleted: (a: Audience) => void;
+}) {
   const guard = useWriteGuard();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
   async function confirm() {
-    if (!audience) return;
     setBusy(true);
     setError(null);
     try {
       await api.delete('/audiences/{id}', undefined, { path: { id: audience.id } });
-      setBusy(false);
       onDeleted(audience);
     } catch (err) {
       setBusy(false);
@@ -124,32 +138,21 @@ export function DeleteAudienceDialog({
   }
 
   return (
-    <Dialog
-      open={audience !== null}
-      title="Delete audience"
-      onClose={() => {
-        setError(null);
-        onClose();
-      }}
-    >
-      {audience && (
-        <div>
-          <ErrorMessage error={error} />
-          <p>
-            Delete <strong>{audience.name}</strong>? Its {formatNumber(audience.memberCount)}{' '}
-            {audience.memberCount === 1 ? 'member leaves' : 'members leave'} it; the customers themselves are kept. This
-            cannot be undone.
-          </p>
-          <div class="actions">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="button" class="button-danger" onClick={() => void confirm()} {...guard(busy)}>
-              {busy ? 'Deleting…' : 'Delete audience'}
-            </button>
-          </div>
-        </div>
-      )}
-    </Dialog>
+    <div>
+      <ErrorMessage error={error} />
+      <p>
+        Delete <strong>{audience.name}</strong>? Its {formatNumber(audience.memberCount)}{' '}
+        {audience.memberCount === 1 ? 'member leaves' : 'members leave'} it; the customers themselves are kept. This
+        cannot be undone.
+      </p>
+      <div class="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" class="button-danger" onClick={() => void confirm()} {...guard(busy)}>
+          {busy ? 'Deleting…' : 'Delete audience'}
+        </button>
+      </div>
+    </div>
   );
 }

@@ -65,8 +65,8 @@ const ROUNDS: Option[] = [
   { value: 'end_of_month', label: 'End of that month' },
 ];
 const BASES: Option[] = [
-  { value: 'active', label: 'Active points (those one can spend now)' },
-  { value: 'lifetime', label: 'Lifetime points (every point ever activated)' },
+  { value: 'active', label: 'Active points' },
+  { value: 'lifetime', label: 'Lifetime points' },
 ];
 
 let nextKey = 1;
@@ -356,6 +356,7 @@ function ProgramForm({
           onValue={(v) => set({ tierBasis: v as TierBasis })}
           options={BASES}
           error={errors.tierBasis}
+          hint="Active: the points one can spend now. Lifetime: every point ever activated."
         />
       </div>
       {zones.length > 0 && (
@@ -411,7 +412,7 @@ function ProgramForm({
               errors={errors}
             />
             <div class="field">
-              <button type="button" class="button-quiet" onClick={() => set({ earning: null })}>
+              <button type="button" onClick={() => set({ earning: null })}>
                 Remove earning rule
               </button>
             </div>
@@ -455,7 +456,7 @@ function ProgramForm({
               hint="Points from which it applies"
             />
             <div class="field">
-              <button type="button" class="button-quiet" onClick={() => removeTier(i)}>
+              <button type="button" onClick={() => removeTier(i)}>
                 Remove tier {i + 1}
               </button>
             </div>

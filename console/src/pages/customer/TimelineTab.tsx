@@ -197,6 +197,7 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
       return (
         <p class="event-body">
           <span class="event-amount">{money(d.amount)}</span> refunded
+          {str(d.reason) && <span> · {str(d.reason)}</span>}
           {str(d.orderId) && <span class="muted small"> · Order {str(d.orderId)}</span>}
         </p>
       );
