@@ -1,6 +1,7 @@
 // Routes: /app/sign-in, /app/customers, /app/customers/:id, /app/audiences, /app/imports,
 // /app/exports, /app/integrations, /app/loyalty-programs; /app → /app/customers.
-import { useEffect } from 'preact/hooks';
+// (Logical paths: on API Gateway's default endpoint the browser shows them under /<stage>, see prefix.ts.)
+import { useEffect, useRef } from 'preact/hooks';
 import { Layout } from './Layout';
 import AudiencesPage from './pages/Audiences';
 import CustomerDetailPage from './pages/CustomerDetail';
@@ -11,7 +12,7 @@ import IntegrationsPage from './pages/Integrations';
 import LoyaltyProgramsPage from './pages/LoyaltyPrograms';
 import NotFoundPage from './pages/NotFound';
 import SignInPage from './pages/SignIn';
-import { match, navigate, useLocation } from './router';
+import { focusPage, match, navigate, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 
 const HOME = '/app/customers';
@@ -48,14 +49,26 @@ function Routes() {
   const loc = useLocation();
   const { path } = loc;
   const onSignIn = path === SIGN_IN;
+  const redirect = path === '/app' || path === '/';
 
   useEffect(() => {
-    if (path === '/app' || path === '/') navigate(HOME, { replace: true });
+    if (redirect) navigate(HOME, { replace: true });
     else if (state.status === 'signed-out' && !onSignIn) {
-      const here = window.location.pathname + window.location.search;
-      navigate(`${SIGN_IN}?next=${encodeURIComponent(here)}`, { replace: true });
+      navigate(`${SIGN_IN}?next=${encodeURIComponent(path + loc.search)}`, { replace: true });
     } else if (state.status === 'signed-in' && onSignIn) navigate(nextTarget(loc.search), { replace: true });
-  }, [state.status, path, onSignIn, loc.search]);
+  }, [state.status, path, onSignIn, redirect, loc.search]);
+
+  // The page shown (null while loading or about to redirect). When it changes, except to the first
+  // page shown after the console loaded, focus goes to it: a link, Back, signing in, a session ending.
+  const shown =
+    state.status === 'signed-in' ? (onSignIn || redirect ? null : path) : state.status === 'signed-out' && onSignIn ? path : null;
+  const lastShown = useRef<string | null>(null);
+  useEffect(() => {
+    if (shown === null) return;
+    const before = lastShown.current;
+    lastShown.current = shown;
+    if (before !== null && before !== shown) focusPage();
+  }, [shown]);
 
   if (state.status === 'loading') {
     return (
@@ -69,7 +82,7 @@ function Routes() {
       <SignInPage notice={state.reason} onSignedIn={() => navigate(nextTarget(loc.search), { replace: true })} />
     ) : null;
   }
-  if (onSignIn || path === '/app' || path === '/') return null;
+  if (onSignIn || redirect) return null;
   return (
     <Layout path={path}>
       <Page key={path} path={path} />

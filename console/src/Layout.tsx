@@ -1,5 +1,7 @@
 // The signed-in frame: header (organization, environment, Sign out), left nav, main.
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { ErrorMessage } from './components/Alert';
 import { Link } from './router';
 import { READ_ONLY_REASON, READ_ONLY_REASON_ID, useSession } from './session';
 
@@ -14,7 +16,20 @@ export const NAV = [
 
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
   const { session, signOut } = useSession();
+  const [signingOut, setSigningOut] = useState(false);
+  const [signOutError, setSignOutError] = useState<unknown>(null);
   if (!session) return null;
+
+  function onSignOut() {
+    setSigningOut(true);
+    setSignOutError(null);
+    // Success loads the sign-in page; a failure leaves the session as it was, and says so.
+    signOut().catch((e: unknown) => {
+      setSigningOut(false);
+      setSignOutError(e);
+    });
+  }
+
   const live = session.environment === 'live';
   return (
     <div class="shell">
@@ -40,7 +55,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
           <span class="sr-only">Signed in with key </span>
           {session.keyHint}
         </span>
-        <button type="button" class="button-quiet" onClick={() => void signOut()}>
+        <button type="button" class="button-quiet" disabled={signingOut} onClick={onSignOut}>
           Sign out
         </button>
       </header>
@@ -59,6 +74,11 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
         </ul>
       </nav>
       <main id="main" class="content" tabIndex={-1}>
+        {signOutError !== null && (
+          <ErrorMessage error={signOutError}>
+            <p>Sign-out failed: you are still signed in.</p>
+          </ErrorMessage>
+        )}
         {children}
       </main>
     </div>

@@ -1,9 +1,12 @@
 // A tiny history-API router: the location as state, navigate(), <Link>, and route matching.
+// Paths here are logical ('/app/customers'): the mount prefix (prefix.ts) is added on the way to the
+// browser (pushState, href) and dropped on the way back (location.pathname).
 import type { ComponentChildren, PartialAnchorHTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { fromUrl, toUrl } from './prefix';
 
 export interface Loc {
-  /** The path without a trailing slash, e.g. "/app/customers". */
+  /** The logical path (no mount prefix, no trailing slash), e.g. "/app/customers". */
   path: string;
   /** The query string with its "?" ('' when none). */
   search: string;
@@ -12,18 +15,18 @@ export interface Loc {
 const listeners = new Set<() => void>();
 
 function current(): Loc {
-  const path = window.location.pathname.replace(/\/+$/, '') || '/';
+  const path = fromUrl(window.location.pathname).replace(/\/+$/, '') || '/';
   return { path, search: window.location.search };
 }
 
 window.addEventListener('popstate', () => listeners.forEach((l) => l()));
 
-/** Go to `to` (a path with an optional query). `replace` swaps the history entry. */
+/** Go to `to` (a logical path with an optional query). `replace` swaps the history entry. */
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
-  const here = window.location.pathname + window.location.search;
-  if (to === here) return;
-  if (opts.replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
+  const url = toUrl(to);
+  if (url === window.location.pathname + window.location.search) return;
+  if (opts.replace) window.history.replaceState(null, '', url);
+  else window.history.pushState(null, '', url);
   listeners.forEach((l) => l());
 }
 
@@ -45,20 +48,21 @@ export function useQuery(): URLSearchParams {
 }
 
 /**
- * Change some query parameters (null/'' removes one) and navigate. Returns the new URL.
+ * Change some query parameters (null/'' removes one) and navigate.
  * Used by list pages whose view (search, filters, sort, cursor) lives in the URL.
  */
 export function setQuery(changes: Record<string, string | null | undefined>, opts: { replace?: boolean } = {}): void {
-  const q = new URLSearchParams(window.location.search);
+  const { path, search } = current();
+  const q = new URLSearchParams(search);
   for (const [k, v] of Object.entries(changes)) {
     if (v === null || v === undefined || v === '') q.delete(k);
     else q.set(k, v);
   }
   const s = q.toString();
-  navigate(window.location.pathname + (s ? `?${s}` : ''), opts);
+  navigate(path + (s ? `?${s}` : ''), opts);
 }
 
-/** Match "/app/customers/:id" against a path; the params, or null. */
+/** Match "/app/customers/:id" against a logical path; the params, or null (also for a malformed %-escape). */
 export function match(pattern: string, path: string): Record<string, string> | null {
   const p = pattern.split('/');
   const a = path.split('/');
@@ -69,7 +73,11 @@ export function match(pattern: string, path: string): Record<string, string> | n
     const got = a[i] ?? '';
     if (seg.startsWith(':')) {
       if (!got) return null;
-      params[seg.slice(1)] = decodeURIComponent(got);
+      try {
+        params[seg.slice(1)] = decodeURIComponent(got);
+      } catch {
+        return null;
+      }
     } else if (seg !== got) return null;
   }
   return params;
@@ -81,11 +89,14 @@ type LinkProps = Omit<PartialAnchorHTMLAttributes<HTMLAnchorElement>, 'href' | '
   children?: ComponentChildren;
 };
 
-/** An <a> that navigates in the app (a plain left click), and is a normal link otherwise. */
+/**
+ * An <a> that navigates in the app (a plain left click), and is a normal link otherwise (new tab,
+ * copy link): `href` is logical, the rendered href carries the mount prefix.
+ */
 export function Link({ href, replace, onClick, ...rest }: LinkProps) {
   return (
     <a
-      href={href}
+      href={toUrl(href)}
       onClick={(e) => {
         if (onClick) (onClick as (ev: MouseEvent) => void)(e);
         if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -95,4 +106,16 @@ export function Link({ href, replace, onClick, ...rest }: LinkProps) {
       {...rest}
     />
   );
+}
+
+/**
+ * After a navigation, the new page's h1 (else its <main>) takes focus, so a screen reader announces
+ * the page (App does it on each change of path; a page whose query shows another view may too).
+ */
+export function focusPage(): void {
+  const main = document.getElementById('main');
+  const target = main?.querySelector<HTMLElement>('h1') ?? main;
+  if (!target) return;
+  if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+  target.focus();
 }

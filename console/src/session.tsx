@@ -1,7 +1,8 @@
 // The signed-in session: POST/GET/DELETE /app/session, kept in memory (a context).
 import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, APP_BASE, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
+import { ApiError, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
+import { toUrl } from './prefix';
 
 export interface SessionInfo {
   organization: string;
@@ -27,10 +28,15 @@ export interface SessionApi {
   /** False for a read-only key: write controls are disabled (see writeGuard). */
   canWrite: boolean;
   signIn(apiKey: string): Promise<void>;
+  /**
+   * Ends the session on the server, then loads the sign-in page afresh, so nothing of this session
+   * (module state, caches, messages) outlives it. Rejects, still signed in, when the server could not
+   * be told (network error, 5xx): the session may still be live.
+   */
   signOut(): Promise<void>;
 }
 
-const SESSION_URL = `${APP_BASE}/session`;
+const SESSION_URL = toUrl('/app/session');
 export const READ_ONLY_REASON_ID = 'read-only-reason';
 export const READ_ONLY_REASON = 'Read-only key: changes are disabled';
 
@@ -73,11 +79,13 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
   const signOut = useCallback(async () => {
     try {
       await request<null>('DELETE', SESSION_URL, undefined, { auth: false });
-    } catch {
-      // Signed out anyway: the token is dropped and the sign-in page shown.
+    } catch (e) {
+      // 401: the session had ended already (and the answer clears the cookie): signed out all the same.
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
     }
     setCsrfToken(null);
-    setState({ status: 'signed-out', reason: 'You are signed out.' });
+    // A full page load: a fresh start for every module (nothing kept in memory survives).
+    window.location.assign(toUrl('/app/sign-in'));
   }, []);
 
   const value = useMemo<SessionApi>(() => {

@@ -12,7 +12,7 @@ app = api.resolver()
 
 @app.get("/app/session", include_in_schema=False)
 def current_session() -> Response[dict[str, Any]]:
-    session = sessions.current(app.current_event.headers.get("cookie"))
+    session = sessions.current(app.current_event.headers.get("cookie"), secure=api.over_https(app))
     answer = api.json_response(200, session.to_api())
     answer.headers["Cache-Control"] = "no-store"
     return answer

@@ -17,7 +17,8 @@ logger = Logger()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     try:
-        return authorize_session(headers.get("cookie"), headers.get("x-csrf-token"), event["methodArn"])
+        secure = (headers.get("x-forwarded-proto") or "https").lower() != "http"  # see core.http.over_https
+        return authorize_session(headers.get("cookie"), headers.get("x-csrf-token"), event["methodArn"], secure=secure)
     except AuthenticationRequired:
         raise Exception("Unauthorized") from None  # API Gateway's contract for a 401
 

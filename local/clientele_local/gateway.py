@@ -364,7 +364,9 @@ class Gateway:
             "resourceId": _short(route.path),
             "resourcePath": route.path,
             "httpMethod": request.method.upper(),
-            "path": f"/{api.stage}{request.path}",
+            # The path as the caller sent it: the local gateway serves the stage at the root, as API
+            # Gateway does behind a custom domain (the default endpoint would put /<stage> in front).
+            "path": request.path,
             "stage": api.stage,
             "requestId": request_id,
             "extendedRequestId": base64.b32encode(uuid.UUID(request_id).bytes[:10]).decode()[:16],

@@ -67,7 +67,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, console: Console) -> Iterator[Page]:
-    context = browser.new_context(base_url=console.stack.base_url, viewport=VIEWPORT, accept_downloads=True)
+    # UTC: the date filters' days are the browser's, and the tests compute them in UTC.
+    context = browser.new_context(
+        base_url=console.stack.base_url, viewport=VIEWPORT, accept_downloads=True, timezone_id="UTC"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     opened = context.new_page()
     yield opened

@@ -25,10 +25,14 @@ def test_sign_in_then_out(page: Page, mint_key: MintKey, new_org: Callable[[], s
     expect(banner).to_contain_text(org)
     page.reload()  # the session outlives a reload: the cookie, and the token fetched again
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    session_cookies = page.context.cookies()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("API key")).to_be_visible()
+    page.context.add_cookies(session_cookies)  # the old cookie back: the server ended the session too
+    status = page.evaluate("async () => (await fetch('/app/session')).status")
+    assert status == 401
     page.goto("/app/customers")
-    expect(page.get_by_label("API key")).to_be_visible()  # signed out on the server too
+    expect(page.get_by_label("API key")).to_be_visible()
 
 
 def test_after_sign_in_no_page_script_can_read_the_key_or_the_session(
@@ -39,12 +43,14 @@ def test_after_sign_in_no_page_script_can_read_the_key_or_the_session(
     page.reload()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     seen = page.evaluate(
-        """() => JSON.stringify({
+        """async () => JSON.stringify({
             cookie: document.cookie,
             local: Object.entries(localStorage),
             session: Object.entries(sessionStorage),
             url: location.href,
             dom: document.documentElement.outerHTML,
+            inputs: [...document.querySelectorAll('input, textarea')].map((field) => field.value),
+            answer: await (await fetch('/app/session')).text(),
         })"""
     )
     assert key not in seen
@@ -56,17 +62,24 @@ def test_after_sign_in_no_page_script_can_read_the_key_or_the_session(
     assert session["sameSite"] == "Strict"
 
 
-def test_a_call_without_the_pages_token_is_refused(page: Page, mint_key: MintKey, new_org: Callable[[], str]) -> None:
-    """What a forged request would be: the browser sends the cookie, but not the CSRF token."""
-    sign_in(page, mint_key(new_org()))
-    status = page.evaluate(
-        """async () => (await fetch('/app/api/v1/consumers', {
-            method: 'POST',
-            headers: {'Content-Type': 'application/json'},
-            body: JSON.stringify({email: 'forged@example.com'}),
-        })).status"""
-    )
-    assert status == 401
+FORGE = """async (token) => (await fetch('/app/api/v1/consumers', {
+    method: 'POST',
+    headers: {'Content-Type': 'application/json', ...(token ? {'X-CSRF-Token': token} : {})},
+    body: JSON.stringify({email: 'forged@example.com'}),
+})).status"""
+
+
+def test_a_call_without_the_pages_token_is_refused(
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
+) -> None:
+    """What a forged request would be: the browser sends the cookie, but not the page's CSRF token."""
+    key = mint_key(new_org())
+    sign_in(page, key)
+    assert page.evaluate(FORGE, None) == 401  # no token: API Gateway refuses before the authorizer
+    assert page.evaluate(FORGE, "0" * 64) == 401  # a wrong one: the session authorizer refuses
+    token = page.evaluate("async () => (await (await fetch('/app/session')).json()).csrfToken")
+    assert page.evaluate(FORGE, token) == 201  # the page's own token: the same call goes through
+    assert seed(key).get("/consumers/search", email="forged@example.com")["data"][0]["email"] == "forged@example.com"
 
 
 def test_a_read_only_key_gives_a_console_without_writes(
@@ -80,3 +93,6 @@ def test_a_read_only_key_gives_a_console_without_writes(
     expect(add).to_be_disabled()
     expect(add).to_have_accessible_description(re.compile("read-only", re.I))
     assert_accessible(page)
+    # and the server refuses a write from this session, whatever the page does
+    token = page.evaluate("async () => (await (await fetch('/app/session')).json()).csrfToken")
+    assert page.evaluate(FORGE, token) == 403

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from clientele.access import keys, session_store
+from clientele.access import store as api_keys
 from clientele.core.tenancy import Environment
 from clientele_local.inprocess import Context, api_event, load_function, sample_event
 from tests.integration.conftest import Invoke
@@ -51,7 +52,7 @@ def test_a_key_becomes_an_http_only_session_that_stores_neither_key_nor_secret(t
     assert answer["status"] == 201
     (set_cookie,) = answer["headers"]["Set-Cookie"]
     name, _, secret = set_cookie.split(";")[0].partition("=")
-    assert name == "clientele_session"
+    assert name == "__Host-clientele_session"  # over HTTPS: no other host can set a cookie of this name
     assert len(secret) == 43
     attributes = {part.strip() for part in set_cookie.split(";")[1:]}
     assert attributes == {"Path=/", "Max-Age=43200", "HttpOnly", "SameSite=Strict", "Secure"}
@@ -71,7 +72,15 @@ def test_over_plain_http_the_cookie_is_not_secure(table: str, call: Invoke) -> N
     new = keys.create_key("acme", Environment.SANDBOX)
     answer = sign_in(call, new.secret, **{"X-Forwarded-Proto": "http", "Origin": f"http://{HOST}"})
     assert answer["status"] == 201
+    assert answer["headers"]["Set-Cookie"][0].startswith("clientele_session=")
     assert "Secure" not in answer["headers"]["Set-Cookie"][0]
+
+
+def test_without_a_scheme_header_the_cookie_stays_secure(table: str, call: Invoke) -> None:
+    new = keys.create_key("acme", Environment.SANDBOX)
+    answer = call("open_session", principal=None, body={"apiKey": new.secret}, headers={"Host": HOST})
+    assert answer["headers"]["Set-Cookie"][0].startswith("__Host-clientele_session=")
+    assert answer["headers"]["Set-Cookie"][0].endswith("; Secure")
 
 
 def test_after_a_reload_the_session_gives_the_same_token(table: str, call: Invoke) -> None:
@@ -117,8 +126,13 @@ def test_a_call_without_the_csrf_token_or_the_cookie_is_refused(table: str, call
         (cookie_of(opened), None),
         (cookie_of(opened), "0" * 64),
         (cookie_of(opened), other["body"]["csrfToken"]),
+        (cookie_of(opened), "é" * 64),  # not even ASCII: refused, not a crash
         (None, opened["body"]["csrfToken"]),
-        ("clientele_session=" + "B" * 43, opened["body"]["csrfToken"]),
+        ("__Host-clientele_session=" + "B" * 43, opened["body"]["csrfToken"]),
+        # the plain name is for plain HTTP: over HTTPS it is what another host could have planted
+        (cookie_of(opened).replace("__Host-", ""), opened["body"]["csrfToken"]),
+        # two of the name (one planted beside ours) are as good as none
+        (f"{cookie_of(other)}; {cookie_of(opened)}", opened["body"]["csrfToken"]),
     ]:
         with pytest.raises(Exception, match=r"^Unauthorized$"):
             authorize(cookie, token)
@@ -129,14 +143,28 @@ def test_sign_out_ends_the_session_and_clears_the_cookie(table: str, call: Invok
     opened = sign_in(call, new.secret)
     cookie, token = cookie_of(opened), opened["body"]["csrfToken"]
     wrong = sign_out(cookie, "0" * 64)
-    assert wrong["statusCode"] == 401  # sign-out, too, needs the page's token
+    assert wrong["statusCode"] == 401  # deleting the session, too, needs the page's token
+    assert wrong["multiValueHeaders"]["Set-Cookie"][0].startswith("__Host-clientele_session=; Path=/; Max-Age=0")
     authorize(cookie, token)  # still signed in
     answer = sign_out(cookie, token)
     assert answer["statusCode"] == 204
-    assert answer["multiValueHeaders"]["Set-Cookie"][0].startswith("clientele_session=; Path=/; Max-Age=0; HttpOnly")
+    assert answer["multiValueHeaders"]["Set-Cookie"][0].startswith(
+        "__Host-clientele_session=; Path=/; Max-Age=0; HttpOnly"
+    )
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(cookie, token)
     assert call("current_session", principal=None, headers=headers(Cookie=cookie))["status"] == 401
+
+
+def test_the_session_answers_as_its_key_stands_now(table: str, call: Invoke) -> None:
+    """The tenant, scope and usage identifier come from the key's lookup item at every call."""
+    new = keys.create_key("acme", Environment.SANDBOX)
+    opened = sign_in(call, new.secret)
+    lookup = api_keys.ApiKeyRecord.lookup_key(keys.secret_hash(new.secret))
+    boto3.resource("dynamodb").Table(table).update_item(
+        Key=lookup, UpdateExpression="SET usageKey = :u", ExpressionAttributeValues={":u": "plan-key-1"}
+    )
+    assert authorize(cookie_of(opened), opened["body"]["csrfToken"])["usageIdentifierKey"] == "plan-key-1"
 
 
 def test_revoking_the_key_ends_its_sessions(table: str, call: Invoke) -> None:

@@ -58,7 +58,7 @@ def test_proxy_event_shape(stack: RunningStack) -> None:
     assert event["isBase64Encoded"] is False
     ctx = event["requestContext"]
     assert ctx["stage"] == "dev"
-    assert ctx["path"] == "/dev/things/42"
+    assert ctx["path"] == "/things/42"  # served at the root, as behind a custom domain
     assert ctx["resourcePath"] == "/things/{id}"
     assert ctx["requestId"] == resp.headers["x-amzn-RequestId"]
     assert ctx["identity"]["sourceIp"] == "127.0.0.1"

@@ -1,7 +1,8 @@
-// The console's API client: typed calls to /app/api/v1/… with the session's CSRF token.
+// The console's API client: typed calls to [prefix]/app/api/v1/… with the session's CSRF token.
 //
 // The token lives in this module's memory only (never in storage, the URL or the DOM); the
 // session cookie is HttpOnly and goes with every same-origin request by itself.
+import { toUrl } from '../prefix';
 import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
@@ -18,8 +19,8 @@ export type Status = Schemas['Status'];
 export type Membership = Schemas['Membership'];
 export type ExportField = Schemas['ExportField'];
 
-export const API_BASE = '/app/api/v1';
-export const APP_BASE = '/app';
+/** The API's base URL as the browser calls it (with the mount prefix, see prefix.ts). */
+export const API_BASE = toUrl('/app/api/v1');
 
 let csrfToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;

@@ -1,8 +1,12 @@
-// Cursor paging: "Previous" / "Next" buttons and a "Page size" select.
+// Cursor paging: "Previous" / "Next" buttons and a "Page size" select; the page of a list held in
+// the URL (`first`, `after`, `before`) and its API parameters.
 import type { PageInfo } from '../api/client';
+import { setQuery } from '../router';
 import { SelectField } from './Field';
+import { formatNumber } from './format';
 
 export const PAGE_SIZES = [20, 50, 100] as const;
+export const DEFAULT_PAGE_SIZE = 20;
 
 interface PagerProps {
   pageInfo: PageInfo | null;
@@ -13,13 +17,15 @@ interface PagerProps {
   /** A short text such as "20 shown". */
   summary?: string;
   busy?: boolean;
+  /** The navigation landmark's name. */
+  label?: string;
 }
 
-export function Pager({ pageInfo, pageSize, onPrevious, onNext, onPageSize, summary, busy }: PagerProps) {
+export function Pager({ pageInfo, pageSize, onPrevious, onNext, onPageSize, summary, busy, label = 'Pages' }: PagerProps) {
   const prev = pageInfo?.hasPreviousPage ? pageInfo.startCursor : null;
   const next = pageInfo?.hasNextPage ? pageInfo.endCursor : null;
   return (
-    <nav class="pager" aria-label="Pages">
+    <nav class="pager" aria-label={label}>
       {summary && <span class="muted">{summary}</span>}
       <SelectField
         class="inline"
@@ -35,5 +41,55 @@ export function Pager({ pageInfo, pageSize, onPrevious, onNext, onPageSize, summ
         Next
       </button>
     </nav>
+  );
+}
+
+export interface PageState {
+  pageSize: number;
+  after: string | null;
+  before: string | null;
+}
+
+/** The page (size and cursor) a list's URL holds: `first` (one of PAGE_SIZES), `after`, `before`. */
+export function readPage(q: URLSearchParams): PageState {
+  const n = Number(q.get('first'));
+  const pageSize = (PAGE_SIZES as readonly number[]).includes(n) ? n : DEFAULT_PAGE_SIZE;
+  return { pageSize, after: q.get('after'), before: q.get('before') };
+}
+
+/** API paging parameters for a page: `first` + `after`, or `last` + `before`. */
+export function pageQuery(p: PageState): { first?: number; last?: number; after?: string; before?: string } {
+  if (p.before) return { last: p.pageSize, before: p.before };
+  return p.after ? { first: p.pageSize, after: p.after } : { first: p.pageSize };
+}
+
+/** URL changes back to the first page (at the default size). */
+export const CLEAR_PAGE = { first: null, after: null, before: null } as const;
+
+/** The Pager, its state in the URL. */
+export function UrlPager({
+  pageInfo,
+  page,
+  busy,
+  count,
+  noun,
+}: {
+  pageInfo: PageInfo | null;
+  page: PageState;
+  busy: boolean;
+  /** The rows shown and what they are: "20 audiences on this page". */
+  count: number;
+  noun: string;
+}) {
+  return (
+    <Pager
+      pageInfo={pageInfo}
+      pageSize={page.pageSize}
+      busy={busy}
+      summary={busy ? 'Loading…' : `${formatNumber(count)} ${noun} on this page`}
+      onNext={(after) => setQuery({ after, before: null })}
+      onPrevious={(before) => setQuery({ before, after: null })}
+      onPageSize={(n) => setQuery({ first: n === DEFAULT_PAGE_SIZE ? null : String(n), after: null, before: null })}
+    />
   );
 }

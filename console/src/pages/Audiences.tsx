@@ -1,17 +1,17 @@
 // Audiences (/app/audiences): the list (create, rename, delete) and, with ?audience=<id>, one
 // audience's members (paged; remove one). The view and its page live in the URL.
 import type { ComponentChildren } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Audience, type Consumer } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { formatDate, formatDateTime, formatNumber, humanize } from '../components/format';
+import { CLEAR_PAGE, pageQuery, readPage, UrlPager } from '../components/Pager';
 import { EmptyRow, TableWrap } from '../components/Table';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
-import { Link, navigate, setQuery, useLocation } from '../router';
+import { focusPage, Link, navigate, setQuery, useLocation } from '../router';
 import { useWriteGuard } from '../session';
 import { AudienceDialog, DeleteAudienceDialog } from './admin/AudienceDialogs';
-import { CLEAR_PAGE, pageQuery, readPage, UrlPager } from './admin/common';
 
 const LIST = '/app/audiences';
 
@@ -20,6 +20,14 @@ export default function AudiencesPage() {
   const audienceId = new URLSearchParams(loc.search).get('audience');
   // Kept here so a note survives going from an audience back to the list (after a delete).
   const [notice, setNotice] = useState<ComponentChildren>(null);
+  // The list and an audience are pages of their own: going from one to the other moves focus as a
+  // change of path does.
+  const shown = useRef(audienceId);
+  useEffect(() => {
+    if (shown.current === audienceId) return;
+    shown.current = audienceId;
+    focusPage();
+  }, [audienceId]);
   return audienceId ? (
     <AudienceMembers key={audienceId} id={audienceId} notice={notice} setNotice={setNotice} />
   ) : (

@@ -3,13 +3,14 @@
 // The view (search, filters, sort, page size, cursor) lives in the URL: share, reload, Back.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, ApiError, collectAll, type Audience, type Consumer, type SortBy, type SortDir } from '../api/client';
+import { api, ApiError, type Consumer, type SortBy, type SortDir } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { SelectField, TextField } from '../components/Field';
 import { takeFlash } from '../components/flash';
 import { formatDate, formatMoney, formatNumber } from '../components/format';
-import { Pager } from '../components/Pager';
+import { UrlPager } from '../components/Pager';
 import { EmptyRow, SortHeader, TableWrap } from '../components/Table';
+import { useAllAudiences } from '../components/useAllAudiences';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
@@ -80,10 +81,7 @@ export default function CustomersPage() {
 
   const list = useAsync((signal) => api.get('/consumers', { query, signal }), [queryKey]);
   const stats = useAsync((signal) => api.get('/consumers/stats', { query: { interval: 'week', periods: 12 }, signal }), []);
-  const audiences = useAsync(
-    (signal) => collectAll<Audience>((after) => api.get('/audiences', { query: { first: 100, after }, signal }), undefined, 1000),
-    [],
-  );
+  const audiences = useAllAudiences();
   const programs = useAsync((signal) => api.get('/loyalty-programs', { query: { first: 100 }, signal }), []);
 
   // ---- selection: picked ids (kept across pages) or "all matching" ---------------------------
@@ -300,15 +298,7 @@ export default function CustomersPage() {
         </TableWrap>
       </div>
 
-      <Pager
-        pageInfo={pageInfo}
-        pageSize={view.pageSize}
-        busy={list.loading}
-        summary={list.loading ? 'Loading…' : `${formatNumber(rows.length)} on this page`}
-        onNext={(after) => setQuery({ after, before: null })}
-        onPrevious={(before) => setQuery({ before, after: null })}
-        onPageSize={(n) => setQuery({ first: n === 20 ? null : String(n), ...CLEAR_CURSOR })}
-      />
+      <UrlPager pageInfo={pageInfo} page={view} busy={list.loading} count={rows.length} noun="customers" />
 
       <AddCustomerDialog
         open={dialog === 'add'}

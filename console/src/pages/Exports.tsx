@@ -6,11 +6,14 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type ExportJob } from '../api/client';
 import { ErrorMessage } from '../components/Alert';
 import { formatDateTime, formatNumber } from '../components/format';
+import { isRunning, JobStatus, usePolling } from '../components/jobs';
+import { pageQuery, readPage, UrlPager } from '../components/Pager';
 import { EmptyRow, TableWrap } from '../components/Table';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
+import { toUrl } from '../prefix';
 import { Link, setQuery, useLocation } from '../router';
-import { DownloadLink, isRunning, JobStatus, pageQuery, readPage, UrlPager, usePolling } from './admin/common';
+import { DownloadLink } from './admin/common';
 
 const POLL_MS = 2000;
 const KINDS: Record<string, string> = { consumers: 'Customers', points_transactions: 'Points transactions' };
@@ -140,7 +143,7 @@ export default function ExportsPage() {
                 <td>
                   {j.status === 'succeeded' ? (
                     <DownloadLink
-                      href={`/app/exports?download=${encodeURIComponent(j.id)}`}
+                      href={toUrl(`/app/exports?download=${encodeURIComponent(j.id)}`)}
                       fresh={() => downloadUrl(j.id)}
                       onError={setError}
                     >

@@ -10,11 +10,12 @@ import { ApiError, api, idempotencyKey, type ImportJob, type Schemas } from '../
 import { ErrorMessage } from '../components/Alert';
 import { Field, SelectField } from '../components/Field';
 import { formatDateTime, formatNumber } from '../components/format';
+import { JobStatus, usePolling } from '../components/jobs';
 import { EmptyRow, TableWrap } from '../components/Table';
 import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
 import { useWriteGuard } from '../session';
-import { DownloadLink, Figures, JobStatus, usePolling } from './admin/common';
+import { DownloadLink, Figures } from './admin/common';
 
 type OnDuplicate = Schemas['OnDuplicate'];
 

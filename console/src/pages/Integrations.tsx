@@ -5,10 +5,11 @@ import { ApiError, api, idempotencyKey, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { formatDateTime, formatNumber } from '../components/format';
+import { isRunning, JobStatus, usePolling } from '../components/jobs';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { useSession, useWriteGuard } from '../session';
-import { Figures, isRunning, JobStatus, usePolling } from './admin/common';
+import { Figures } from './admin/common';
 
 type Klaviyo = Schemas['KlaviyoIntegration'];
 type Resync = Schemas['KlaviyoResync'];

@@ -4,13 +4,13 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { formatDateTime, formatNumber } from '../components/format';
+import { pageQuery, readPage, UrlPager } from '../components/Pager';
 import { EmptyRow, TableWrap } from '../components/Table';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { useLocation } from '../router';
 import { useWriteGuard } from '../session';
 import { LoyaltyProgramDialog } from './admin/LoyaltyProgramDialog';
-import { pageQuery, readPage, UrlPager } from './admin/common';
 
 type PointsRule = Schemas['PointsRule'];
 

@@ -26,10 +26,10 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
     return _policy(principal, usage_identifier, method_arn)
 
 
-def authorize_session(cookie: str | None, csrf_token: str | None, method_arn: str) -> dict[str, Any]:
+def authorize_session(cookie: str | None, csrf_token: str | None, method_arn: str, *, secure: bool) -> dict[str, Any]:
     """The console's calls (/app/api/v1/…): a live session and its CSRF token stand in for the key, and
     answer the same context and policy, so a function cannot tell the two callers apart."""
-    session = sessions.authorize(cookie, csrf_token)
+    session = sessions.authorize(cookie, csrf_token, secure=secure)
     return _policy(session.principal, session.usage_identifier, method_arn)
 
 

@@ -12,7 +12,7 @@ import re
 import secrets
 import string
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from clientele.access import store as api_keys
 from clientele.access.store import ApiKeyRecord
@@ -102,9 +102,14 @@ def identify(secret: str) -> tuple[Principal, str]:
     item = api_keys.find_by_hash(secret_hash(secret))
     if item is None:
         raise AuthenticationRequired()
+    return principal_of(item)
+
+
+def principal_of(lookup_item: dict[str, Any]) -> tuple[Principal, str]:
+    """A key's lookup item as (its principal, its usage identifier)."""
     principal = Principal(
-        tenant=Tenant(organization=item["organization"], environment=Environment(item["environment"])),
-        scope=Scope(item["scope"]),
-        key_id=item["keyId"],
+        tenant=Tenant(organization=lookup_item["organization"], environment=Environment(lookup_item["environment"])),
+        scope=Scope(lookup_item["scope"]),
+        key_id=lookup_item["keyId"],
     )
-    return principal, str(item.get("usageKey") or item["organization"])
+    return principal, str(lookup_item.get("usageKey") or lookup_item["organization"])

@@ -36,9 +36,9 @@ def find(secret_hash: str) -> dict[str, Any] | None:
     return None if item is None else ConsoleSession.fields(item)
 
 
-def key_is_live(key_hash: str) -> bool:
-    """The key's lookup item still exists: revocation deletes it."""
-    return dynamo.get_item(ApiKeyRecord.lookup_key(key_hash), consistent=True) is not None
+def key_lookup(key_hash: str) -> dict[str, Any] | None:
+    """The key's lookup item (tenant, scope, usage key), or None once the key is revoked (deleted)."""
+    return dynamo.get_item(ApiKeyRecord.lookup_key(key_hash), consistent=True)
 
 
 def delete(secret_hash: str) -> None:

@@ -127,8 +127,9 @@ def principal(app: APIGatewayRestResolver) -> Principal:
 
 
 def over_https(app: APIGatewayRestResolver) -> bool:
-    """The caller reached us over HTTPS (API Gateway always; the local stack over plain HTTP)."""
-    return (app.current_event.headers.get("x-forwarded-proto") or "").lower() == "https"
+    """The caller reached us over HTTPS: API Gateway always does; only the local stack says plain HTTP
+    (X-Forwarded-Proto: http). A request that says neither counts as HTTPS, so cookies stay Secure."""
+    return (app.current_event.headers.get("x-forwarded-proto") or "https").lower() != "http"
 
 
 def same_origin(app: APIGatewayRestResolver) -> None:

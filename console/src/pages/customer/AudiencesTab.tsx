@@ -1,12 +1,12 @@
 // Audiences: the consumer's audiences (GET /consumers/{id}?include=audiences), "Join" one
 // (POST /audiences/{id}/members) and "Leave <name>" (DELETE /audiences/{id}/members).
 import { useState } from 'preact/hooks';
-import { api, collectAll, type Audience } from '../../api/client';
+import { api, type Audience } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { SelectField } from '../../components/Field';
 import { formatNumber } from '../../components/format';
 import { EmptyRow } from '../../components/Table';
-import { useAsync } from '../../components/useAsync';
+import { useAllAudiences } from '../../components/useAllAudiences';
 import { Link } from '../../router';
 import { useWriteGuard } from '../../session';
 import type { CustomerDetail } from './util';
@@ -16,11 +16,7 @@ const MAX_AUDIENCES = 25;
 
 export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail; onChanged: () => void }) {
   const guard = useWriteGuard();
-  const all = useAsync(
-    (signal) =>
-      collectAll<Audience>((after) => api.get('/audiences', { query: { first: 100, after }, signal }), undefined, 1000),
-    [],
-  );
+  const all = useAllAudiences();
   const [choice, setChoice] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);

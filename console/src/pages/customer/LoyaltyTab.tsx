@@ -6,6 +6,7 @@ import { api, collectAll, type LoyaltyProgram, type Schemas } from '../../api/cl
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { SelectField } from '../../components/Field';
 import { formatDateTime, formatNumber } from '../../components/format';
+import { DEFAULT_PAGE_SIZE, Pager, pageQuery, type PageState } from '../../components/Pager';
 import { EmptyRow, TableWrap } from '../../components/Table';
 import { useAsync } from '../../components/useAsync';
 import { Link, setQuery, useLocation } from '../../router';
@@ -18,8 +19,8 @@ import { signedPoints, type CustomerDetail } from './util';
 type LedgerBalance = Schemas['LedgerBalance'];
 type DialogName = 'add' | 'deduct' | 'subledger' | 'export' | null;
 
-const PAGE = 20;
 const MAIN = 'main';
+const FIRST_PAGE: PageState = { pageSize: DEFAULT_PAGE_SIZE, after: null, before: null };
 
 export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; onChanged: () => void }) {
   const guard = useWriteGuard();
@@ -27,8 +28,7 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
   const q = new URLSearchParams(loc.search);
   const [dialog, setDialog] = useState<DialogName>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [tick, setTick] = useState(0);
-  const [page, setPage] = useState<{ after?: string; before?: string }>({});
+  const [page, setPage] = useState<PageState>(FIRST_PAGE);
 
   const programs = useAsync(
     (signal) =>
@@ -49,9 +49,8 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
       program
         ? api.get('/consumers/{id}/loyalty', { path: { id: consumer.id }, query: { programId: program.id }, signal })
         : Promise.resolve(null),
-    [consumer.id, program?.id, tick],
+    [consumer.id, program?.id],
   );
-  const pageKey = `${page.after ?? ''}|${page.before ?? ''}`;
   const transactions = useAsync(
     (signal) =>
       program
@@ -60,12 +59,12 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
             query: {
               programId: program.id,
               ledger: ledger || undefined,
-              ...(page.before ? { last: PAGE, before: page.before } : { first: PAGE, after: page.after }),
+              ...pageQuery(page),
             },
             signal,
           })
         : Promise.resolve(null),
-    [consumer.id, program?.id, ledger, tick, pageKey],
+    [consumer.id, program?.id, ledger, page.pageSize, page.after, page.before],
   );
 
   const balances = (summary.data?.programs ?? []).filter((b) => b.programId === program?.id);
@@ -79,8 +78,11 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
   const all = balances.find((b) => b.ledger === null) ?? null;
   const shown: LedgerBalance | null = ledger ? (balances.find((b) => b.ledger === ledger) ?? null) : all;
 
+  /** Back to the first page of the transactions, at the size chosen. */
+  const firstPage = () => setPage((p) => ({ ...FIRST_PAGE, pageSize: p.pageSize }));
+
   function choose(changes: { program?: string; ledger?: string }) {
-    setPage({});
+    firstPage();
     setQuery(
       {
         program: changes.program ?? program?.id ?? null,
@@ -93,8 +95,9 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
   function done(message: string, ledgerNow?: string) {
     setDialog(null);
     setNotice(message);
-    setPage({});
-    setTick((t) => t + 1);
+    firstPage();
+    summary.reload();
+    transactions.reload();
     if (ledgerNow !== undefined && ledgerNow !== ledger && ledger !== '') choose({ ledger: ledgerNow });
     onChanged();
   }
@@ -116,10 +119,10 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
   }
 
   const rows = transactions.data?.data ?? [];
-  const info = transactions.data?.pageInfo ?? null;
-  const prev = info?.hasPreviousPage ? info.startCursor : null;
-  const next = info?.hasNextPage ? info.endCursor : null;
   const ledgerLabel = ledger || 'All ledgers';
+  // The figures of the program shown ('…' while they load, '—' when they could not be).
+  const figure = (n: number | null | undefined) =>
+    summary.data ? formatNumber(n ?? 0) : summary.loading ? '…' : '—';
 
   return (
     <div class="loyalty-tab">
@@ -161,23 +164,15 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
       </h2>
       <div class="detail-figures" aria-busy={summary.loading}>
         <Fact label="Tier">
-          {shown?.tier ?? all?.tier ?? (program.tiers.length ? 'None yet' : 'No tiers')}
+          {summary.data
+            ? (shown?.tier ?? all?.tier ?? (program.tiers.length ? 'None yet' : 'No tiers'))
+            : figure(null)}
         </Fact>
-        <Fact label="Current pending points">
-          {formatNumber(shown?.pendingPoints ?? 0)}
-        </Fact>
-        <Fact label="Current active points">
-          {formatNumber(shown?.activePoints ?? 0)}
-        </Fact>
-        <Fact label="Spent">
-          {formatNumber(shown?.spentPoints ?? 0)}
-        </Fact>
-        <Fact label="Expired">
-          {formatNumber(shown?.expiredPoints ?? 0)}
-        </Fact>
-        <Fact label="Lifetime">
-          {formatNumber(shown?.lifetimePoints ?? 0)}
-        </Fact>
+        <Fact label="Current pending points">{figure(shown?.pendingPoints)}</Fact>
+        <Fact label="Current active points">{figure(shown?.activePoints)}</Fact>
+        <Fact label="Spent">{figure(shown?.spentPoints)}</Fact>
+        <Fact label="Expired">{figure(shown?.expiredPoints)}</Fact>
+        <Fact label="Lifetime">{figure(shown?.lifetimePoints)}</Fact>
       </div>
       {shown?.nextExpiry && (
         <p class="muted small">
@@ -220,14 +215,15 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
           </tbody>
         </table>
       </TableWrap>
-      <nav class="pager" aria-label="Transaction pages">
-        <button type="button" disabled={!prev || transactions.loading} onClick={() => prev && setPage({ before: prev })}>
-          Previous
-        </button>
-        <button type="button" disabled={!next || transactions.loading} onClick={() => next && setPage({ after: next })}>
-          Next
-        </button>
-      </nav>
+      <Pager
+        label="Transaction pages"
+        pageInfo={transactions.data?.pageInfo ?? null}
+        pageSize={page.pageSize}
+        busy={transactions.loading}
+        onNext={(after) => setPage((p) => ({ ...p, after, before: null }))}
+        onPrevious={(before) => setPage((p) => ({ ...p, before, after: null }))}
+        onPageSize={(pageSize) => setPage({ ...FIRST_PAGE, pageSize })}
+      />
 
       <AddPointsDialog
         open={dialog === 'add' || dialog === 'subledger'}

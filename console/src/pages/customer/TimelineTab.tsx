@@ -1,7 +1,7 @@
 // Timeline (seeds 002, 003): the consumer's figures, then its events newest first — purchases with
 // what was bought, the checkout link and the amount; refunds, points, balance, status, membership,
 // verification and audience changes. "Show older events" follows the cursor.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { formatDateTime, formatMoney, formatNumber, humanize } from '../../components/format';
@@ -47,7 +47,13 @@ export function TimelineTab({ consumer }: { consumer: CustomerDetail }) {
   const [error, setError] = useState<unknown>(null);
   const [currency, setCurrency] = useState<string | null>(null);
 
-  async function load(after: string | null, signal?: AbortSignal) {
+  // One AbortController per list generation: a reset (another consumer or version) aborts every
+  // request of the old list, so none of its pages can be added to the new one.
+  const generation = useRef<AbortController | null>(null);
+
+  async function load(after: string | null) {
+    const signal = generation.current?.signal;
+    if (!signal || signal.aborted) return;
     setLoading(true);
     setError(null);
     try {
@@ -56,20 +62,22 @@ export function TimelineTab({ consumer }: { consumer: CustomerDetail }) {
         query: { first: PAGE, after },
         signal,
       });
+      if (signal.aborted) return;
       setEvents((prev) => (after ? [...prev, ...page.data] : page.data));
       setCursor(page.pageInfo.endCursor);
       setMore(page.pageInfo.hasNextPage && !!page.pageInfo.endCursor);
       setCurrency((c) => c ?? currencyOf(page.data));
     } catch (e) {
-      if (!signal?.aborted) setError(e);
+      if (!signal.aborted) setError(e);
     } finally {
-      if (!signal?.aborted) setLoading(false);
+      if (!signal.aborted) setLoading(false);
     }
   }
 
   useEffect(() => {
     const ctl = new AbortController();
-    void load(null, ctl.signal);
+    generation.current = ctl;
+    void load(null);
     return () => ctl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [consumer.id, consumer.version]);

@@ -7,10 +7,10 @@ import { ErrorMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { SelectField, TextField } from '../../components/Field';
 import { formatNumber, localDayStart } from '../../components/format';
+import { ExportJobResult, useExportJob } from '../../components/jobs';
 import { useWriteGuard } from '../../session';
 import { dateInputValue, fieldError, namedFields, type CustomerDetail } from './util';
 
-const POLL_MS = 1000;
 const FORMATS: { value: Schemas['DateFormat']; label: string }[] = [
   { value: 'iso8601', label: 'ISO 8601 (2025-03-12T14:05:00Z)' },
   { value: 'yyyy-mm-dd', label: 'yyyy-mm-dd' },
@@ -41,31 +41,12 @@ function ExportForm({ consumer, program, ledger, onClose }: Props) {
   const [before, setBefore] = useState('');
   const [dateFormat, setDateFormat] = useState<Schemas['DateFormat']>('iso8601');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
-  const [job, setJob] = useState<ExportJob | null>(null);
+  const [started, setStarted] = useState<ExportJob | null>(null);
+  const { job, error: pollError } = useExportJob(started);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const timer = useRef<number | undefined>(undefined);
   const ctl = useRef(new AbortController());
-
-  useEffect(
-    () => () => {
-      window.clearTimeout(timer.current);
-      ctl.current.abort();
-    },
-    [],
-  );
-
-  function poll(id: string) {
-    timer.current = window.setTimeout(async () => {
-      try {
-        const j = await api.get('/exports/{id}', { path: { id }, signal: ctl.current.signal });
-        setJob(j);
-        if (j.status === 'pending' || j.status === 'running') poll(id);
-      } catch (e) {
-        if (!ctl.current.signal.aborted) setError(e);
-      }
-    }, POLL_MS);
-  }
+  useEffect(() => () => ctl.current.abort(), []);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -86,55 +67,24 @@ function ExportForm({ consumer, program, ledger, onClose }: Props) {
         { after: from, before: to, dateFormat, programId: program.id, ledger },
         { path: { id: consumer.id }, headers: { 'Idempotency-Key': idempotencyKey() }, signal: ctl.current.signal },
       );
-      setJob(j);
-      if (j.status === 'pending' || j.status === 'running') poll(j.id);
+      setStarted(j);
     } catch (err) {
+      if (ctl.current.signal.aborted) return;
       setBusy(false);
       setError(err);
     }
   }
 
   if (job) {
-    const running = job.status === 'pending' || job.status === 'running';
     return (
-      <div>
-        <ErrorMessage error={error} />
-        {running && (
-          <>
-            <progress aria-label="Export progress" />
-            <p class="muted small" role="status">
-              {job.status === 'pending'
-                ? 'Waiting to start…'
-                : `Writing rows… ${formatNumber(job.processedRows ?? 0)} so far`}
-            </p>
-          </>
-        )}
-        {job.status === 'succeeded' && (
-          <div role="status">
-            <p>
-              The transaction log is ready: {formatNumber(job.rowCount)} {job.rowCount === 1 ? 'transaction' : 'transactions'}.
-            </p>
-            {job.downloadUrl && (
-              <p>
-                <a class="button button-primary" href={job.downloadUrl} download>
-                  Download
-                </a>{' '}
-                <span class="muted small">The link works for 15 minutes; the Exports page makes a new one.</span>
-              </p>
-            )}
-          </div>
-        )}
-        {job.status === 'failed' && (
-          <div class="alert alert-error" role="alert">
-            <p>The export failed{job.error ? `: ${job.error}` : '.'}</p>
-          </div>
-        )}
-        <div class="actions">
-          <button type="button" onClick={onClose}>
-            {running ? 'Close (the export goes on)' : 'Close'}
-          </button>
-        </div>
-      </div>
+      <ExportJobResult
+        job={job}
+        error={pollError}
+        onClose={onClose}
+        ready={(j) =>
+          `The transaction log is ready: ${formatNumber(j.rowCount)} ${j.rowCount === 1 ? 'transaction' : 'transactions'}.`
+        }
+      />
     );
   }
 

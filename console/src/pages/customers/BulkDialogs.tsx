@@ -1,64 +1,173 @@
 // Bulk actions on the selection: "Add to audience" and "Update status".
-import { useEffect, useRef, useState } from 'preact/hooks';
+//
+// A run collects the ids, then applies them in batches. It is never cut off half-way: while it runs,
+// Escape and "Close" do nothing and "Cancel" becomes "Stop", which ends the run after the batch under
+// way and reports how many were applied ("N of M"); the list is reloaded whenever anything changed.
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, idempotencyKey, type Audience, type Status } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { SelectField } from '../../components/Field';
+import { formatNumber } from '../../components/format';
 import { useWriteGuard } from '../../session';
 import { chunks, describeTarget, resolveIds, type Target } from './bulk';
 
-type Phase = { step: 'idle' } | { step: 'running'; text: string; done: number; total: number | null } | { step: 'done'; text: string };
+type Phase =
+  | { step: 'idle' }
+  | { step: 'finding'; found: number }
+  | { step: 'applying'; done: number; total: number; stopping: boolean }
+  | { step: 'done'; text: string };
 
-/** Runs a bulk job (collect ids, then apply in batches) with progress; aborted on close. */
-function useBulkRun() {
+/**
+ * Runs a bulk job with progress. `stop()`: while the ids are being collected, at once (nothing is
+ * written yet); while applying, after the batch under way. Leaving the page stops the same way.
+ */
+function useBulkRun(onDone: () => void) {
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
   const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
   const ctl = useRef<AbortController | null>(null);
-  useEffect(() => () => ctl.current?.abort(), []);
+  const stopping = useRef(false);
+  const applying = useRef(false);
 
-  async function run(
-    target: Target,
-    apply: (batch: string[], signal: AbortSignal) => Promise<void>,
-    finish: (count: number) => string,
-  ) {
-    ctl.current?.abort();
+  const stop = useCallback(() => {
+    stopping.current = true;
+    if (applying.current) setPhase((p) => (p.step === 'applying' ? { ...p, stopping: true } : p));
+    else ctl.current?.abort();
+  }, []);
+  useEffect(() => stop, [stop]);
+
+  async function run(target: Target, apply: (batch: string[]) => Promise<void>, summary: (applied: number) => string) {
     const c = new AbortController();
     ctl.current = c;
+    stopping.current = false;
     setError(null);
+    setNote(null);
+    setPhase({ step: 'finding', found: 0 });
+    let ids: string[];
     try {
-      setPhase({ step: 'running', text: 'Finding the customers…', done: 0, total: null });
-      const ids = await resolveIds(target, c.signal, (n) =>
-        setPhase({ step: 'running', text: `Finding the customers… ${n.toLocaleString()} found`, done: 0, total: null }),
-      );
-      let done = 0;
+      ids = await resolveIds(target, c.signal, (found) => setPhase({ step: 'finding', found }));
+    } catch (e) {
+      setPhase({ step: 'idle' });
+      if (c.signal.aborted) setNote('Stopped: nothing was changed.');
+      else setError(e);
+      return;
+    }
+    if (stopping.current) {
+      setPhase({ step: 'idle' });
+      setNote('Stopped: nothing was changed.');
+      return;
+    }
+    applying.current = true;
+    let done = 0;
+    try {
       for (const batch of chunks(ids)) {
-        if (c.signal.aborted) return;
-        setPhase({ step: 'running', text: `Applying… ${done.toLocaleString()} of ${ids.length.toLocaleString()}`, done, total: ids.length });
-        await apply(batch, c.signal);
+        if (stopping.current) break;
+        setPhase({ step: 'applying', done, total: ids.length, stopping: false });
+        await apply(batch);
         done += batch.length;
       }
-      setPhase({ step: 'done', text: finish(ids.length) });
     } catch (e) {
-      if (c.signal.aborted) return;
-      setError(e);
       setPhase({ step: 'idle' });
+      setError(e);
+      if (done) {
+        setNote(`${formatNumber(done)} of ${formatNumber(ids.length)} were applied before the error.`);
+        onDone();
+      }
+      return;
+    } finally {
+      applying.current = false;
     }
+    onDone();
+    const stopped = done < ids.length ? `Stopped: ${formatNumber(done)} of ${formatNumber(ids.length)} applied. ` : '';
+    setPhase({ step: 'done', text: stopped + summary(done) });
   }
-  return { phase, error, run };
+
+  const running = phase.step === 'finding' || phase.step === 'applying';
+  return { phase, running, error, note, run, stop };
+}
+
+/** The dialog of a bulk action: locked (no Escape, no Close) while its form reports a run. */
+function BulkDialog({
+  open,
+  title,
+  onClose,
+  form,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  form: (lock: (running: boolean) => void) => ComponentChildren;
+}) {
+  const [locked, setLocked] = useState(false);
+  return (
+    <Dialog open={open} title={title} onClose={onClose} locked={open && locked}>
+      {open && form(setLocked)}
+    </Dialog>
+  );
+}
+
+/** Tells the dialog whether a run is under way (and that none is, on unmount). */
+function useLock(lock: (running: boolean) => void, running: boolean) {
+  useEffect(() => lock(running), [lock, running]);
+  useEffect(() => () => lock(false), [lock]);
 }
 
 function Progress({ phase }: { phase: Phase }) {
-  if (phase.step !== 'running') return null;
+  if (phase.step !== 'finding' && phase.step !== 'applying') return null;
+  const applying = phase.step === 'applying';
   return (
     <div class="progress-block">
       <progress
         aria-label="Bulk action progress"
-        value={phase.total ? phase.done : undefined}
-        max={phase.total ?? undefined}
+        value={applying ? phase.done : undefined}
+        max={applying ? phase.total : undefined}
       />
-      <p class="muted small">{phase.text}</p>
+      <p class="muted small">
+        {applying
+          ? `Applying… ${formatNumber(phase.done)} of ${formatNumber(phase.total)}${phase.stopping ? ': stopping after this batch' : ''}`
+          : `Finding the customers…${phase.found ? ` ${formatNumber(phase.found)} found` : ''}`}
+      </p>
     </div>
   );
+}
+
+/** The end of a run: what was done, and "Done" (focused, as the form it replaces had the focus). */
+function BulkDone({ text, onClose }: { text: string; onClose: () => void }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <>
+      <StatusMessage>{text}</StatusMessage>
+      <div class="actions">
+        <button type="button" class="button-primary" ref={ref} onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** "Cancel", or "Stop" while a run is under way. */
+function CancelOrStop({ run, onClose }: { run: ReturnType<typeof useBulkRun>; onClose: () => void }) {
+  const { phase, running, stop } = run;
+  return running ? (
+    <button type="button" disabled={phase.step === 'applying' && phase.stopping} onClick={stop}>
+      Stop
+    </button>
+  ) : (
+    <button type="button" onClick={onClose}>
+      Cancel
+    </button>
+  );
+}
+
+interface FormProps {
+  target: Target;
+  onClose: () => void;
+  onDone: () => void;
+  lock: (running: boolean) => void;
 }
 
 export function AddToAudienceDialog({
@@ -75,88 +184,72 @@ export function AddToAudienceDialog({
   onDone: () => void;
 }) {
   return (
-    <Dialog open={open} title="Add to audience" onClose={onClose}>
-      {open && <AddToAudienceForm target={target} audiences={audiences} onClose={onClose} onDone={onDone} />}
-    </Dialog>
+    <BulkDialog
+      open={open}
+      title="Add to audience"
+      onClose={onClose}
+      form={(lock) => <AddToAudienceForm target={target} audiences={audiences} onClose={onClose} onDone={onDone} lock={lock} />}
+    />
   );
 }
 
-function AddToAudienceForm({
-  target,
-  audiences,
-  onClose,
-  onDone,
-}: {
-  target: Target;
-  audiences: Audience[];
-  onClose: () => void;
-  onDone: () => void;
-}) {
+function AddToAudienceForm({ target, audiences, onClose, onDone, lock }: FormProps & { audiences: Audience[] }) {
   const guard = useWriteGuard();
   const [audienceId, setAudienceId] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const { phase, error, run } = useBulkRun();
-  const busy = phase.step === 'running';
+  const bulk = useBulkRun(onDone);
+  const { phase, running, error, note } = bulk;
+  useLock(lock, running);
 
   function submit(e: Event) {
     e.preventDefault();
+    if (running) return;
     if (!audienceId) {
       setFieldError('Choose an audience.');
       return;
     }
     setFieldError(null);
-    const name = audiences.find((a) => a.id === audienceId)?.name ?? 'the audience';
+    const id = audienceId;
+    const name = audiences.find((a) => a.id === id)?.name ?? 'the audience';
     let changed = 0;
     let memberCount = 0;
-    void run(
+    void bulk.run(
       target,
-      async (batch, signal) => {
+      async (batch) => {
         const r = await api.post(
           '/audiences/{id}/members',
           { consumerIds: batch },
-          { path: { id: audienceId }, headers: { 'Idempotency-Key': idempotencyKey() }, signal },
+          { path: { id }, headers: { 'Idempotency-Key': idempotencyKey() } },
         );
         changed += r.changed.length;
         memberCount = r.memberCount;
       },
       (n) => {
-        onDone();
         const already = n - changed;
         return `Added ${changed.toLocaleString()} to ${name}${already ? `; ${already.toLocaleString()} were already members` : ''}. It has ${memberCount.toLocaleString()} members.`;
       },
     );
   }
 
-  if (phase.step === 'done') {
-    return (
-      <>
-        <StatusMessage>{phase.text}</StatusMessage>
-        <div class="actions">
-          <button type="button" class="button-primary" onClick={onClose}>
-            Done
-          </button>
-        </div>
-      </>
-    );
-  }
+  if (phase.step === 'done') return <BulkDone text={phase.text} onClose={onClose} />;
   return (
     <form onSubmit={submit} noValidate>
       <p>Add {describeTarget(target)} to an audience.</p>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={error}>{note && <p>{note}</p>}</ErrorMessage>
+      {!error && note && <p class="alert alert-info">{note}</p>}
       <SelectField
         label="Audience"
         value={audienceId}
         onValue={setAudienceId}
         error={fieldError}
+        disabled={running}
         options={[{ value: '', label: 'Choose an audience' }, ...audiences.map((a) => ({ value: a.id, label: a.name }))]}
         hint={audiences.length ? undefined : 'There are no audiences yet: create one on the Audiences page.'}
       />
       <Progress phase={phase} />
       <div class="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy || !audiences.length)}>
+        <CancelOrStop run={bulk} onClose={onClose} />
+        <button type="submit" class="button-primary" {...guard(running || !audiences.length)}>
           Add
         </button>
       </div>
@@ -176,56 +269,50 @@ export function UpdateStatusDialog({
   onDone: () => void;
 }) {
   return (
-    <Dialog open={open} title="Update status" onClose={onClose}>
-      {open && <UpdateStatusForm target={target} onClose={onClose} onDone={onDone} />}
-    </Dialog>
+    <BulkDialog
+      open={open}
+      title="Update status"
+      onClose={onClose}
+      form={(lock) => <UpdateStatusForm target={target} onClose={onClose} onDone={onDone} lock={lock} />}
+    />
   );
 }
 
-function UpdateStatusForm({ target, onClose, onDone }: { target: Target; onClose: () => void; onDone: () => void }) {
+function UpdateStatusForm({ target, onClose, onDone, lock }: FormProps) {
   const guard = useWriteGuard();
   const [status, setStatus] = useState<Status>('active');
-  const { phase, error, run } = useBulkRun();
-  const busy = phase.step === 'running';
+  const bulk = useBulkRun(onDone);
+  const { phase, running, error, note } = bulk;
+  useLock(lock, running);
 
   function submit(e: Event) {
     e.preventDefault();
-    void run(
+    if (running) return;
+    const to = status;
+    void bulk.run(
       target,
-      async (batch, signal) => {
+      async (batch) => {
         await api.post(
           '/consumers/bulk-status',
-          { consumerIds: batch, status },
-          { headers: { 'Idempotency-Key': idempotencyKey() }, signal },
+          { consumerIds: batch, status: to },
+          { headers: { 'Idempotency-Key': idempotencyKey() } },
         );
       },
-      (n) => {
-        onDone();
-        return `Updated ${n.toLocaleString()} ${n === 1 ? 'customer' : 'customers'} to ${status === 'active' ? 'Active' : 'Inactive'}.`;
-      },
+      (n) => `Updated ${n.toLocaleString()} ${n === 1 ? 'customer' : 'customers'} to ${to === 'active' ? 'Active' : 'Inactive'}.`,
     );
   }
 
-  if (phase.step === 'done') {
-    return (
-      <>
-        <StatusMessage>{phase.text}</StatusMessage>
-        <div class="actions">
-          <button type="button" class="button-primary" onClick={onClose}>
-            Done
-          </button>
-        </div>
-      </>
-    );
-  }
+  if (phase.step === 'done') return <BulkDone text={phase.text} onClose={onClose} />;
   return (
     <form onSubmit={submit} noValidate>
       <p>Set the status of {describeTarget(target)}.</p>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={error}>{note && <p>{note}</p>}</ErrorMessage>
+      {!error && note && <p class="alert alert-info">{note}</p>}
       <SelectField
         label="New status"
         value={status}
         onValue={(v) => setStatus(v as Status)}
+        disabled={running}
         options={[
           { value: 'active', label: 'Active' },
           { value: 'inactive', label: 'Inactive' },
@@ -233,10 +320,8 @@ function UpdateStatusForm({ target, onClose, onDone }: { target: Target; onClose
       />
       <Progress phase={phase} />
       <div class="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
+        <CancelOrStop run={bulk} onClose={onClose} />
+        <button type="submit" class="button-primary" {...guard(running)}>
           Update
         </button>
       </div>

@@ -4,6 +4,7 @@ import { api, idempotencyKey, type ExportField, type ExportJob, type Schemas } f
 import { ErrorMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { formatNumber } from '../../components/format';
+import { ExportJobResult, useExportJob } from '../../components/jobs';
 import { useWriteGuard } from '../../session';
 import { BATCH, describeTarget, type Target } from './bulk';
 import { filterParams, sortParams } from './view';
@@ -18,8 +19,6 @@ const OPTIONAL: { field: ExportField; label: string }[] = [
   { field: 'membership', label: 'Membership' },
 ];
 
-const POLL_MS = 1000;
-
 export function ExportDialog({ open, target, onClose }: { open: boolean; target: Target; onClose: () => void }) {
   return (
     <Dialog open={open} title="Export customers" onClose={onClose}>
@@ -32,33 +31,14 @@ function ExportForm({ target, onClose }: { target: Target; onClose: () => void }
   const guard = useWriteGuard();
   const [format, setFormat] = useState<'csv' | 'xlsx'>('csv');
   const [fields, setFields] = useState<Set<ExportField>>(() => new Set(['phone']));
-  const [job, setJob] = useState<ExportJob | null>(null);
+  const [started, setStarted] = useState<ExportJob | null>(null);
+  const { job, error: pollError } = useExportJob(started);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const timer = useRef<number | undefined>(undefined);
   const ctl = useRef(new AbortController());
-
-  useEffect(
-    () => () => {
-      window.clearTimeout(timer.current);
-      ctl.current.abort();
-    },
-    [],
-  );
+  useEffect(() => () => ctl.current.abort(), []);
 
   const tooMany = target.kind === 'ids' && target.ids.length > BATCH;
-
-  function poll(id: string) {
-    timer.current = window.setTimeout(async () => {
-      try {
-        const j = await api.get('/exports/{id}', { path: { id }, signal: ctl.current.signal });
-        setJob(j);
-        if (j.status === 'pending' || j.status === 'running') poll(id);
-      } catch (e) {
-        if (!ctl.current.signal.aborted) setError(e);
-      }
-    }, POLL_MS);
-  }
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -75,61 +55,24 @@ function ExportForm({ target, onClose }: { target: Target; onClose: () => void }
         headers: { 'Idempotency-Key': idempotencyKey() },
         signal: ctl.current.signal,
       });
-      setJob(j);
-      if (j.status === 'pending' || j.status === 'running') poll(j.id);
+      setStarted(j);
     } catch (err) {
+      if (ctl.current.signal.aborted) return;
       setBusy(false);
       setError(err);
     }
   }
 
   if (job) {
-    const running = job.status === 'pending' || job.status === 'running';
-    const known = job.rowCount ?? null;
     return (
-      <div>
-        <ErrorMessage error={error} />
-        {running && (
-          <>
-            <progress
-              aria-label="Export progress"
-              value={known ? job.processedRows : undefined}
-              max={known ?? undefined}
-            />
-            <p class="muted small" role="status">
-              {job.status === 'pending' ? 'Waiting to start…' : `Writing rows… ${formatNumber(job.processedRows ?? 0)} so far`}
-              {job.error ? ` (retrying: ${job.error})` : ''}
-            </p>
-          </>
-        )}
-        {job.status === 'succeeded' && (
-          <div role="status">
-            <progress aria-label="Export progress" value={1} max={1} />
-            <p>
-              The export is ready: {formatNumber(job.rowCount)} {job.rowCount === 1 ? 'row' : 'rows'} (
-              {job.format === 'xlsx' ? 'Excel' : 'CSV'}).
-            </p>
-            {job.downloadUrl && (
-              <p>
-                <a class="button button-primary" href={job.downloadUrl} download>
-                  Download
-                </a>{' '}
-                <span class="muted small">The link works for 15 minutes; the Exports page makes a new one.</span>
-              </p>
-            )}
-          </div>
-        )}
-        {job.status === 'failed' && (
-          <div class="alert alert-error" role="alert">
-            <p>The export failed{job.error ? `: ${job.error}` : '.'}</p>
-          </div>
-        )}
-        <div class="actions">
-          <button type="button" onClick={onClose}>
-            {running ? 'Close (the export goes on)' : 'Close'}
-          </button>
-        </div>
-      </div>
+      <ExportJobResult
+        job={job}
+        error={pollError}
+        onClose={onClose}
+        ready={(j) =>
+          `The export is ready: ${formatNumber(j.rowCount)} ${j.rowCount === 1 ? 'row' : 'rows'} (${j.format === 'xlsx' ? 'Excel' : 'CSV'}).`
+        }
+      />
     );
   }
 

@@ -3,6 +3,7 @@
 import type { SortBy, SortDir } from '../../api/client';
 import type { operations } from '../../api/schema';
 import { localDayStart } from '../../components/format';
+import { pageQuery, readPage, type PageState } from '../../components/Pager';
 
 export type ListQuery = NonNullable<operations['listConsumers']['parameters']['query']>;
 
@@ -33,18 +34,15 @@ export const SORT_KEYS: readonly SortBy[] = [
   'memberSince',
 ];
 
-export const DEFAULT_PAGE_SIZE = 20;
 /** A search needs a word of at least 2 characters. */
 export const MIN_SEARCH = 2;
 
-export interface View {
+/** The filters, the sort and the page (size and cursor, components/Pager). */
+export interface View extends PageState {
   filters: Record<FilterKey, string>;
   /** null: the API's own order (createdAt desc, or a search's matching-word order). */
   sortBy: SortBy | null;
   sortDir: SortDir;
-  pageSize: number;
-  after: string | null;
-  before: string | null;
 }
 
 export function readView(q: URLSearchParams): View {
@@ -53,9 +51,7 @@ export function readView(q: URLSearchParams): View {
   const sb = q.get('sortBy') as SortBy | null;
   const sortBy = sb && SORT_KEYS.includes(sb) ? sb : null;
   const sortDir: SortDir = q.get('sortDir') === 'asc' ? 'asc' : 'desc';
-  const n = Number(q.get('first'));
-  const pageSize = [20, 50, 100].includes(n) ? n : DEFAULT_PAGE_SIZE;
-  return { filters, sortBy, sortDir, pageSize, after: q.get('after'), before: q.get('before') };
+  return { filters, sortBy, sortDir, ...readPage(q) };
 }
 
 export function searchTerm(v: View): string | null {
@@ -98,13 +94,5 @@ export function sortParams(v: View): Pick<ListQuery, 'sortBy' | 'sortDir'> {
 
 /** GET /consumers parameters for the page the view shows. */
 export function listQuery(v: View): ListQuery {
-  const q: ListQuery = { ...filterParams(v), ...sortParams(v) };
-  if (v.before) {
-    q.last = v.pageSize;
-    q.before = v.before;
-  } else {
-    q.first = v.pageSize;
-    if (v.after) q.after = v.after;
-  }
-  return q;
+  return { ...filterParams(v), ...sortParams(v), ...pageQuery(v) };
 }
