@@ -63,7 +63,7 @@ run: venv console
 # faster alone); e2e carries the fuzz smoke in the same session, so one local stack serves both.
 test: lint cfn unit integration local e2e browser
 
-bench: venv
+bench: venv console chromium
 	$(BIN)/python -m bench.run
 
 # A document that breaks clients of the committed one is refused, with the list of breaks. Deliberate:
