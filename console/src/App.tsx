@@ -60,8 +60,8 @@ function Routes() {
 
   // The page shown (null while loading or about to redirect). When it changes, except to the first
   // page shown after the console loaded, focus goes to it: a link, Back, signing in, a session ending.
-  const shown =
-    state.status === 'signed-in' ? (onSignIn || redirect ? null : path) : state.status === 'signed-out' && onSignIn ? path : null;
+  const inside = state.status === 'signed-in' || state.status === 'resuming';
+  const shown = inside ? (onSignIn || redirect ? null : path) : state.status === 'signed-out' && onSignIn ? path : null;
   const lastShown = useRef<string | null>(null);
   useEffect(() => {
     if (shown === null) return;
@@ -70,7 +70,7 @@ function Routes() {
     if (before !== null && before !== shown) focusPage();
   }, [shown]);
 
-  if (state.status === 'loading') {
+  if (state.status === 'loading' || (state.status === 'resuming' && onSignIn)) {
     return (
       <p class="boot" role="status">
         Loading…

@@ -15,10 +15,10 @@ export const NAV = [
 ] as const;
 
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
-  const { session, signOut } = useSession();
+  const { session, state, signOut } = useSession();
   const [signingOut, setSigningOut] = useState(false);
   const [signOutError, setSignOutError] = useState<unknown>(null);
-  if (!session) return null;
+  if (!session && state.status !== 'resuming') return null;
 
   function onSignOut() {
     setSigningOut(true);
@@ -30,7 +30,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
     });
   }
 
-  const live = session.environment === 'live';
+  const live = session?.environment === 'live';
   return (
     <div class="shell">
       <a class="skip-link" href="#main">
@@ -38,23 +38,31 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
       </a>
       <header class="topbar">
         <span class="brand">Clientele</span>
-        <span class={`env-badge ${live ? 'env-live' : 'env-sandbox'}`} title="Environment">
-          {live ? 'Live' : 'Sandbox'}
-        </span>
-        <span class="org" title="Organization">
-          <span class="sr-only">Organization: </span>
-          {session.organization}
-        </span>
+        {session ? (
+          <>
+            <span class={`env-badge ${live ? 'env-live' : 'env-sandbox'}`} title="Environment">
+              {live ? 'Live' : 'Sandbox'}
+            </span>
+            <span class="org" title="Organization">
+              <span class="sr-only">Organization: </span>
+              {session.organization}
+            </span>
+          </>
+        ) : (
+          <span class="org muted">…</span>
+        )}
         <span class="spacer" />
-        {session.scope === 'read' && (
+        {session?.scope === 'read' && (
           <span class="readonly-badge" id={READ_ONLY_REASON_ID}>
             {READ_ONLY_REASON}
           </span>
         )}
-        <span class="key-hint muted small" title="API key">
-          <span class="sr-only">Signed in with key </span>
-          {session.keyHint}
-        </span>
+        {session && (
+          <span class="key-hint muted small" title="API key">
+            <span class="sr-only">Signed in with key </span>
+            {session.keyHint}
+          </span>
+        )}
         <button type="button" class="button-quiet" disabled={signingOut} onClick={onSignOut}>
           Sign out
         </button>

@@ -18,6 +18,9 @@ interface SessionBody extends SessionInfo {
 
 export type SessionState =
   | { status: 'loading' }
+  // The page came with a session's CSRF token: pages load at once, while GET /app/session says who
+  // is signed in (the header waits for it, and writes stay disabled until then).
+  | { status: 'resuming' }
   | { status: 'signed-out'; reason?: string }
   | { status: 'signed-in'; session: SessionInfo };
 
@@ -42,6 +45,21 @@ export const READ_ONLY_REASON = 'Read-only key: changes are disabled';
 
 const SessionContext = createContext<SessionApi | null>(null);
 
+/**
+ * The CSRF token the server wrote into the page when it was loaded with a session cookie
+ * (functions/serve_console): the first calls need not wait for GET /app/session. Read once, then
+ * taken out of the document.
+ */
+function embeddedToken(): string | null {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="clientele-csrf"]');
+  const token = meta?.content ?? '';
+  meta?.remove();
+  return /^[0-9a-f]{64}$/.test(token) ? token : null;
+}
+
+const EMBEDDED_TOKEN = embeddedToken();
+if (EMBEDDED_TOKEN) setCsrfToken(EMBEDDED_TOKEN);
+
 function keep(body: SessionBody): SessionInfo {
   setCsrfToken(body.csrfToken);
   const { organization, environment, scope, keyHint, expiresAt } = body;
@@ -49,7 +67,7 @@ function keep(body: SessionBody): SessionInfo {
 }
 
 export function SessionProvider({ children }: { children: ComponentChildren }) {
-  const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const [state, setState] = useState<SessionState>({ status: EMBEDDED_TOKEN ? 'resuming' : 'loading' });
 
   useEffect(() => {
     let live = true;
@@ -107,7 +125,10 @@ export function useSession(): SessionApi {
  * With a read-only key the control is disabled and described by the layout's visible reason.
  */
 export function useWriteGuard(): (disabled?: boolean) => { disabled: boolean; 'aria-describedby'?: string } {
-  const { canWrite } = useSession();
-  return (disabled = false) =>
-    canWrite ? { disabled } : { disabled: true, 'aria-describedby': READ_ONLY_REASON_ID };
+  const { canWrite, session } = useSession();
+  return (disabled = false) => {
+    if (canWrite) return { disabled };
+    // Read-only: the layout shows the reason. Still resuming: disabled for a moment, nothing to say.
+    return session ? { disabled: true, 'aria-describedby': READ_ONLY_REASON_ID } : { disabled: true };
+  };
 }

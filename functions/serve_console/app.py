@@ -7,10 +7,15 @@ files, and its cold start is the interpreter's.
 The console may be mounted under a prefix: API Gateway's default endpoint serves the stage at
 /<stage>/…, a custom domain (and the local stack) at the root. The page learns the prefix from a
 meta tag, and its asset URLs are rewritten to carry it.
+
+A page loaded with a session cookie also carries that session's CSRF token, so its first calls need
+not wait for GET /app/session. The page is then the caller's own: it is never stored by a cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from functools import cache
@@ -22,6 +27,10 @@ STATIC = Path(__file__).parent / "static"
 TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "svg": "image/svg+xml"}
 PREFIX = re.compile(r"(/[A-Za-z0-9_-]+)*")  # a stage name, or nothing
 TEXT = "text/plain; charset=utf-8"
+# As clientele.access.sessions names and signs them (tests/unit/test_serve_console.py holds the two
+# together): this function stays free of the layer, so its cold start is the interpreter's.
+SESSION_COOKIES = {True: "__Host-clientele_session", False: "clientele_session"}
+SESSION_SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @cache
@@ -74,11 +83,25 @@ def mount_prefix(event: dict[str, Any]) -> str:
     return prefix if PREFIX.fullmatch(prefix) else ""
 
 
-def page(prefix: str) -> str | None:
+def csrf_token(event: dict[str, Any]) -> str | None:
+    """The CSRF token of the session the request's cookie names (whether the session is live is for the
+    session authorizer to say), or None without exactly one well-formed session cookie."""
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    secure = (headers.get("x-forwarded-proto") or "https").lower() != "http"
+    parts = (part.strip().partition("=") for part in (headers.get("cookie") or "").split(";"))
+    values = [value for name, _, value in parts if name == SESSION_COOKIES[secure]]
+    if len(values) != 1 or not SESSION_SECRET.fullmatch(values[0]):
+        return None
+    return hmac.new(values[0].encode(), b"clientele console csrf", hashlib.sha256).hexdigest()
+
+
+def page(prefix: str, token: str | None) -> str | None:
     html = index()
     if html is None:
         return None
     meta = f'<meta name="clientele-prefix" content="{prefix}" />'
+    if token is not None:
+        meta += f'\n    <meta name="clientele-csrf" content="{token}" />'
     return html.replace('"/app/', f'"{prefix}/app/').replace("<head>", f"<head>\n    {meta}", 1)
 
 
@@ -94,7 +117,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if asset is None:
             return answer(404, "Not found", TEXT, "no-store")
         return answer(200, asset[0], asset[1], "public, max-age=31536000, immutable")
-    html = page(mount_prefix(event))
+    html = page(mount_prefix(event), csrf_token(event))
     if html is None:
         return answer(503, "The console is not built: run make console", TEXT, "no-store")
-    return answer(200, html, "text/html; charset=utf-8", "no-cache")
+    return answer(200, html, "text/html; charset=utf-8", "no-store")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from clientele.access import sessions
 from clientele_local.inprocess import Context, load_function, sample_event
 
 PAGE = '<!doctype html><html><head><script type="module" src="/app/assets/index-Ab12.js"></script></head></html>'
@@ -28,8 +29,12 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return module
 
 
-def get(module: ModuleType, path: str | None, requested: str | None = None) -> dict[str, Any]:
+def get(
+    module: ModuleType, path: str | None, requested: str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     event = sample_event("serve_console")
+    if headers is not None:
+        event["headers"] = headers
     event["pathParameters"] = None if path is None else {"path": path}
     event["path"] = "/app" if path is None else f"/app/{path}"
     event["requestContext"]["path"] = requested if requested is not None else event["path"]
@@ -42,7 +47,7 @@ def test_every_console_route_answers_the_page_uncached(console: ModuleType, path
     assert answer["statusCode"] == 200
     assert answer["body"].startswith("<!doctype html>")
     assert answer["headers"]["Content-Type"] == "text/html; charset=utf-8"
-    assert answer["headers"]["Cache-Control"] == "no-cache"
+    assert answer["headers"]["Cache-Control"] == "no-store"  # it may carry the caller's CSRF token
     policy = answer["headers"]["Content-Security-Policy"]
     assert "script-src 'self';" in policy
     assert "frame-ancestors 'none'" in policy
@@ -112,3 +117,29 @@ def test_on_aws_the_page_may_connect_only_to_itself_and_the_files_bucket(monkeyp
     policy = module.security_headers()["Content-Security-Policy"]
     module.security_headers.cache_clear()
     assert "connect-src 'self' https://files.s3.amazonaws.com;" in policy
+
+
+SECRET = "A" * 43
+
+
+@pytest.mark.parametrize(
+    ("headers", "secret"),
+    [
+        ({"Cookie": f"__Host-clientele_session={SECRET}"}, SECRET),  # API Gateway: HTTPS
+        ({"Cookie": f"clientele_session={SECRET}", "X-Forwarded-Proto": "http"}, SECRET),  # the local stack
+        ({"Cookie": f"clientele_session={SECRET}"}, None),  # the plain name over HTTPS: not ours
+        ({"Cookie": f"__Host-clientele_session={SECRET}; __Host-clientele_session={SECRET}"}, None),
+        ({"Cookie": "__Host-clientele_session=short"}, None),
+        ({}, None),
+    ],
+)
+def test_a_page_loaded_with_a_session_carries_its_csrf_token(
+    console: ModuleType, headers: dict[str, str], secret: str | None
+) -> None:
+    """The same token the session functions derive (sessions.csrf_token), so the first calls need not
+    wait for GET /app/session; without a session cookie, none."""
+    body = get(console, "customers", headers=headers)["body"]
+    if secret is None:
+        assert "clientele-csrf" not in body
+    else:
+        assert f'<meta name="clientele-csrf" content="{sessions.csrf_token(secret)}" />' in body

@@ -50,3 +50,27 @@ export function EmptyRow({ colSpan, children }: { colSpan: number; children: Com
     </tr>
   );
 }
+
+/** A column heading: its text, `{ label, num }` (figures, right-aligned) or `{ label, hidden }` (for screen readers only). */
+export type Column = string | { label: string; num?: boolean; hidden?: boolean };
+
+/** The "Actions" column of row buttons (its heading is for assistive technology only). */
+export const ACTIONS: Column = { label: 'Actions', hidden: true };
+
+/** <thead> with one row of column headings. */
+export function TableHead({ columns }: { columns: readonly Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => {
+          const { label, num, hidden } = typeof c === 'string' ? { label: c, num: false, hidden: false } : c;
+          return (
+            <th scope="col" key={label} class={num ? 'num' : undefined}>
+              {hidden ? <span class="sr-only">{label}</span> : label}
+            </th>
+          );
+        })}
+      </tr>
+    </thead>
+  );
+}

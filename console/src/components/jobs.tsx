@@ -1,8 +1,10 @@
 // Background jobs (exports, imports, resyncs): status badges, polling, and an export job followed
 // to its file (the Customers "Export" and the customer's "Export transaction log" dialogs).
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type ExportJob } from '../api/client';
 import { ErrorMessage } from './Alert';
+import { Dialog } from './Dialog';
 import { formatNumber, humanize } from './format';
 
 const BADGES: Record<string, string> = {
@@ -138,4 +140,39 @@ export function ExportJobResult({
       </div>
     </div>
   );
+}
+
+/** An export's dialog: its form (`form(onStarted)`) until the job starts, then the job followed to its file. */
+export function ExportJobDialog({
+  open,
+  title,
+  onClose,
+  ready,
+  form,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  ready: (job: ExportJob) => string;
+  form: (onStarted: (job: ExportJob) => void) => ComponentChildren;
+}) {
+  return (
+    <Dialog open={open} title={title} onClose={onClose}>
+      {open && <ExportJobFlow onClose={onClose} ready={ready} form={form} />}
+    </Dialog>
+  );
+}
+
+function ExportJobFlow({
+  onClose,
+  ready,
+  form,
+}: {
+  onClose: () => void;
+  ready: (job: ExportJob) => string;
+  form: (onStarted: (job: ExportJob) => void) => ComponentChildren;
+}) {
+  const [started, setStarted] = useState<ExportJob | null>(null);
+  const { job, error } = useExportJob(started);
+  return job ? <ExportJobResult job={job} error={error} onClose={onClose} ready={ready} /> : <>{form(setStarted)}</>;
 }

@@ -1,12 +1,15 @@
 // Audiences (/app/audiences): the list (create, rename, delete) and, with ?audience=<id>, one
 // audience's members (paged; remove one). The view and its page live in the URL.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Audience, type Consumer } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { formatDate, formatDateTime, formatNumber, humanize } from '../components/format';
-import { CLEAR_PAGE, pageQuery, readPage, UrlPager } from '../components/Pager';
-import { EmptyRow, TableWrap } from '../components/Table';
+import { NamedButton } from '../components/NamedButton';
+import { PagedTable, usePagedList } from '../components/PagedTable';
+import { CLEAR_PAGE } from '../components/Pager';
+import { ACTIONS, type Column } from '../components/Table';
+import { useAction } from '../components/useAction';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { focusPage, Link, navigate, setQuery, useLocation } from '../router';
@@ -42,23 +45,22 @@ interface NoticeProps {
 
 type Editing = { kind: 'create' } | { kind: 'rename'; audience: Audience } | null;
 
-/** "Rename <name>" / "Delete <name>": visible verb, the name for assistive technology. */
-function Named({ verb, name }: { verb: string; name: string }) {
-  return (
-    <>
-      {verb}
-      <span class="sr-only"> {name}</span>
-    </>
-  );
-}
+const LIST_COLUMNS: Column[] = ['Name', 'Description', { label: 'Members', num: true }, 'Created', 'Updated', ACTIONS];
+const MEMBER_COLUMNS: Column[] = [
+  'Name',
+  'Email',
+  'Phone',
+  'Status',
+  'Membership',
+  { label: 'Points', num: true },
+  'Created',
+  ACTIONS,
+];
 
 function AudienceList({ notice, setNotice }: NoticeProps) {
   usePageTitle('Audiences');
   const guard = useWriteGuard();
-  const loc = useLocation();
-  const page = useMemo(() => readPage(new URLSearchParams(loc.search)), [loc.search]);
-  const query = pageQuery(page);
-  const list = useAsync((signal) => api.get('/audiences', { query, signal }), [JSON.stringify(query)]);
+  const { page, list } = usePagedList((query, signal) => api.get('/audiences', { query, signal }));
   const [editing, setEditing] = useState<Editing>(null);
   const [deleting, setDeleting] = useState<Audience | null>(null);
   const rows = list.data?.data ?? [];
@@ -86,51 +88,31 @@ function AudienceList({ notice, setNotice }: NoticeProps) {
       </p>
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={list.error} />
-      <TableWrap label="Audiences">
-        <table aria-label="Audiences">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col" class="num">
-                Members
-              </th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((a) => (
-              <tr key={a.id}>
-                <td>
-                  <Link href={`${LIST}?audience=${encodeURIComponent(a.id)}`}>{a.name}</Link>
-                </td>
-                <td class="cell-wrap muted">{a.description || '—'}</td>
-                <td class="num">{formatNumber(a.memberCount)}</td>
-                <td>{formatDate(a.createdAt)}</td>
-                <td>{formatDateTime(a.updatedAt)}</td>
-                <td class="row-actions">
-                  <button type="button" {...guard()} onClick={() => setEditing({ kind: 'rename', audience: a })}>
-                    <Named verb="Rename" name={a.name} />
-                  </button>
-                  <button type="button" {...guard()} onClick={() => setDeleting(a)}>
-                    <Named verb="Delete" name={a.name} />
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {!rows.length && (
-              <EmptyRow colSpan={6}>
-                {list.loading ? 'Loading…' : page.after || page.before ? 'No more audiences.' : 'No audiences yet.'}
-              </EmptyRow>
-            )}
-          </tbody>
-        </table>
-      </TableWrap>
-      <UrlPager pageInfo={list.data?.pageInfo ?? null} page={page} busy={list.loading} count={rows.length} noun="audiences" />
+      <PagedTable
+        label="Audiences"
+        columns={LIST_COLUMNS}
+        rows={rows}
+        list={list}
+        page={page}
+        noun="audiences"
+        empty="No audiences yet."
+      >
+        {(a) => (
+          <tr key={a.id}>
+            <td>
+              <Link href={`${LIST}?audience=${encodeURIComponent(a.id)}`}>{a.name}</Link>
+            </td>
+            <td class="cell-wrap muted">{a.description || '—'}</td>
+            <td class="num">{formatNumber(a.memberCount)}</td>
+            <td>{formatDate(a.createdAt)}</td>
+            <td>{formatDateTime(a.updatedAt)}</td>
+            <td class="row-actions">
+              <NamedButton verb="Rename" name={a.name} onClick={() => setEditing({ kind: 'rename', audience: a })} />
+              <NamedButton verb="Delete" name={a.name} onClick={() => setDeleting(a)} />
+            </td>
+          </tr>
+        )}
+      </PagedTable>
 
       <AudienceDialog
         open={editing !== null}
@@ -157,20 +139,15 @@ function AudienceList({ notice, setNotice }: NoticeProps) {
 }
 
 function AudienceMembers({ id, notice, setNotice }: NoticeProps & { id: string }) {
-  const guard = useWriteGuard();
-  const loc = useLocation();
-  const page = useMemo(() => readPage(new URLSearchParams(loc.search)), [loc.search]);
-  const query = pageQuery(page);
   const audience = useAsync((signal) => api.get('/audiences/{id}', { path: { id }, signal }), [id]);
-  const members = useAsync(
-    (signal) => api.get('/audiences/{id}/members', { path: { id }, query, signal }),
-    [id, JSON.stringify(query)],
+  const { page, list: members } = usePagedList(
+    (query, signal) => api.get('/audiences/{id}/members', { path: { id }, query, signal }),
+    [id],
   );
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [removed, setRemoved] = useState<Set<string>>(() => new Set());
-  const [removing, setRemoving] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const removal = useAction();
 
   const a = audience.data;
   usePageTitle(a ? `${a.name} · Audiences` : 'Audience');
@@ -179,19 +156,13 @@ function AudienceMembers({ id, notice, setNotice }: NoticeProps & { id: string }
 
   async function remove(c: Consumer) {
     if (!a) return;
-    setRemoving(c.id);
-    setError(null);
     setNotice(null);
-    try {
+    await removal.act(async () => {
       const res = await api.delete('/audiences/{id}/members', { consumerIds: [c.id] }, { path: { id } });
       setRemoved((s) => new Set(s).add(c.id));
       setNotice(`Removed ${memberLabel(c)} from ${a.name}. It has ${formatNumber(res.memberCount)} members.`);
       audience.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setRemoving(null);
-    }
+    });
   }
 
   return (
@@ -207,25 +178,21 @@ function AudienceMembers({ id, notice, setNotice }: NoticeProps & { id: string }
             <Link class="button" href={`/app/customers?audienceId=${encodeURIComponent(a.id)}`}>
               Open in Customers
             </Link>
-            <button
-              type="button"
-              {...guard()}
+            <NamedButton
+              verb="Rename"
+              name={a.name}
               onClick={() => {
                 setNotice(null);
                 setEditing(true);
               }}
-            >
-              <Named verb="Rename" name={a.name} />
-            </button>
-            <button type="button" class="button-danger" {...guard()} onClick={() => setDeleting(true)}>
-              <Named verb="Delete" name={a.name} />
-            </button>
+            />
+            <NamedButton verb="Delete" name={a.name} class="button-danger" onClick={() => setDeleting(true)} />
           </>
         )}
       </header>
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={audience.error} />
-      <ErrorMessage error={error} />
+      <ErrorMessage error={removal.error} />
       {a && (
         <div class="panel">
           {a.description && <p>{a.description}</p>}
@@ -240,60 +207,40 @@ function AudienceMembers({ id, notice, setNotice }: NoticeProps & { id: string }
         <>
           <h2 id="members-heading">Members</h2>
           <ErrorMessage error={members.error} />
-          <TableWrap label={a ? `Members of ${a.name}` : 'Members'}>
-            <table aria-labelledby="members-heading">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Phone</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Membership</th>
-                  <th scope="col" class="num">
-                    Points
-                  </th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <Link href={`/app/customers/${encodeURIComponent(c.id)}`}>{c.fullName || c.email || c.id}</Link>
-                    </td>
-                    <td>{c.email ?? '—'}</td>
-                    <td>{c.phone ?? '—'}</td>
-                    <td>
-                      <span class={`badge ${c.status === 'active' ? 'badge-ok' : 'badge-off'}`}>{humanize(c.status)}</span>
-                    </td>
-                    <td>{c.membership === 'member' ? 'Member' : 'Guest'}</td>
-                    <td class="num">{formatNumber(c.loyalty?.points ?? null)}</td>
-                    <td>{formatDate(c.createdAt)}</td>
-                    <td class="row-actions">
-                      <button type="button" {...guard(removing !== null)} onClick={() => void remove(c)}>
-                        <Named verb="Remove" name={memberLabel(c)} />
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-                {!rows.length && (
-                  <EmptyRow colSpan={8}>
-                    {members.loading ? 'Loading…' : page.after || page.before ? 'No more members.' : 'No members yet.'}
-                  </EmptyRow>
-                )}
-              </tbody>
-            </table>
-          </TableWrap>
-          <UrlPager
-            pageInfo={members.data?.pageInfo ?? null}
+          <PagedTable
+            label={a ? `Members of ${a.name}` : 'Members'}
+            labelledBy="members-heading"
+            columns={MEMBER_COLUMNS}
+            rows={rows}
+            list={members}
             page={page}
-            busy={members.loading}
-            count={rows.length}
             noun="members"
-          />
+            empty="No members yet."
+          >
+            {(c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link href={`/app/customers/${encodeURIComponent(c.id)}`}>{c.fullName || c.email || c.id}</Link>
+                </td>
+                <td>{c.email ?? '—'}</td>
+                <td>{c.phone ?? '—'}</td>
+                <td>
+                  <span class={`badge ${c.status === 'active' ? 'badge-ok' : 'badge-off'}`}>{humanize(c.status)}</span>
+                </td>
+                <td>{c.membership === 'member' ? 'Member' : 'Guest'}</td>
+                <td class="num">{formatNumber(c.loyalty?.points ?? null)}</td>
+                <td>{formatDate(c.createdAt)}</td>
+                <td class="row-actions">
+                  <NamedButton
+                    verb="Remove"
+                    name={memberLabel(c)}
+                    disabled={removal.busy}
+                    onClick={() => void remove(c)}
+                  />
+                </td>
+              </tr>
+            )}
+          </PagedTable>
         </>
       )}
 

@@ -2,14 +2,13 @@
 // status and a "Download" link per finished job. The list carries no download URLs: a click gets the
 // job (GET /exports/{id}: a URL valid 15 minutes) and goes there. Jobs still running are polled.
 // /app/exports?download=<id> (the link opened in a new tab) downloads that job's file.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type ExportJob } from '../api/client';
 import { ErrorMessage } from '../components/Alert';
 import { formatDateTime, formatNumber } from '../components/format';
 import { isRunning, JobStatus, usePolling } from '../components/jobs';
-import { pageQuery, readPage, UrlPager } from '../components/Pager';
-import { EmptyRow, TableWrap } from '../components/Table';
-import { useAsync } from '../components/useAsync';
+import { PagedTable, usePagedList } from '../components/PagedTable';
+import type { Column } from '../components/Table';
 import { usePageTitle } from '../components/usePageTitle';
 import { toUrl } from '../prefix';
 import { Link, setQuery, useLocation } from '../router';
@@ -18,6 +17,16 @@ import { DownloadLink } from './admin/common';
 const POLL_MS = 2000;
 const KINDS: Record<string, string> = { consumers: 'Customers', points_transactions: 'Points transactions' };
 const FORMATS: Record<string, string> = { csv: 'CSV', xlsx: 'Excel' };
+const COLUMNS: Column[] = [
+  'Created',
+  'Kind',
+  'Format',
+  'Status',
+  { label: 'Rows', num: true },
+  'Finished',
+  'Contents',
+  { label: 'Download', hidden: true },
+];
 
 async function downloadUrl(id: string): Promise<string | null | undefined> {
   return (await api.get('/exports/{id}', { path: { id } })).downloadUrl;
@@ -40,10 +49,7 @@ function describe(job: ExportJob): string {
 export default function ExportsPage() {
   usePageTitle('Exports');
   const loc = useLocation();
-  const q = useMemo(() => new URLSearchParams(loc.search), [loc.search]);
-  const page = useMemo(() => readPage(q), [q]);
-  const query = pageQuery(page);
-  const list = useAsync((signal) => api.get('/exports', { query, signal }), [JSON.stringify(query)]);
+  const { page, list } = usePagedList((query, signal) => api.get('/exports', { query, signal }));
   const [updates, setUpdates] = useState<Record<string, ExportJob>>({});
   const [error, setError] = useState<unknown>(null);
 
@@ -65,7 +71,7 @@ export default function ExportsPage() {
   );
 
   // ?download=<id>: the Download link opened in a new tab.
-  const download = q.get('download');
+  const download = new URLSearchParams(loc.search).get('download');
   useEffect(() => {
     if (!download) return;
     setQuery({ download: null }, { replace: true });
@@ -99,71 +105,53 @@ export default function ExportsPage() {
       </p>
       <ErrorMessage error={list.error} />
       <ErrorMessage error={error} />
-      <TableWrap label="Exports">
-        <table aria-label="Exports">
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Format</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Rows
-              </th>
-              <th scope="col">Finished</th>
-              <th scope="col">Contents</th>
-              <th scope="col">
-                <span class="sr-only">Download</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((j) => (
-              <tr key={j.id}>
-                <td>{formatDateTime(j.createdAt)}</td>
-                <td>{KINDS[j.kind] ?? j.kind}</td>
-                <td>{FORMATS[j.format] ?? j.format.toUpperCase()}</td>
-                <td>
-                  <JobStatus status={j.status} />
-                  {j.error && (
-                    <span class={`small ${j.status === 'failed' ? 'field-error' : 'muted'} cell-note`}>
-                      {j.status === 'failed' ? j.error : `Retrying: ${j.error}`}
-                    </span>
-                  )}
-                </td>
-                <td class="num">
-                  {j.rowCount !== null && j.rowCount !== undefined
-                    ? formatNumber(j.rowCount)
-                    : isRunning(j.status) && j.processedRows
-                      ? `${formatNumber(j.processedRows)} so far`
-                      : '—'}
-                </td>
-                <td>{formatDateTime(j.completedAt)}</td>
-                <td class="cell-wrap small">{describe(j)}</td>
-                <td>
-                  {j.status === 'succeeded' ? (
-                    <DownloadLink
-                      href={toUrl(`/app/exports?download=${encodeURIComponent(j.id)}`)}
-                      fresh={() => downloadUrl(j.id)}
-                      onError={setError}
-                    >
-                      Download
-                    </DownloadLink>
-                  ) : (
-                    <span class="muted small">{isRunning(j.status) ? 'Not ready' : '—'}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {!rows.length && (
-              <EmptyRow colSpan={8}>
-                {list.loading ? 'Loading…' : page.after || page.before ? 'No more exports.' : 'No exports yet.'}
-              </EmptyRow>
-            )}
-          </tbody>
-        </table>
-      </TableWrap>
-      <UrlPager pageInfo={list.data?.pageInfo ?? null} page={page} busy={list.loading} count={rows.length} noun="exports" />
+      <PagedTable
+        label="Exports"
+        columns={COLUMNS}
+        rows={rows}
+        list={list}
+        page={page}
+        noun="exports"
+        empty="No exports yet."
+      >
+        {(j) => (
+          <tr key={j.id}>
+            <td>{formatDateTime(j.createdAt)}</td>
+            <td>{KINDS[j.kind] ?? j.kind}</td>
+            <td>{FORMATS[j.format] ?? j.format.toUpperCase()}</td>
+            <td>
+              <JobStatus status={j.status} />
+              {j.error && (
+                <span class={`small ${j.status === 'failed' ? 'field-error' : 'muted'} cell-note`}>
+                  {j.status === 'failed' ? j.error : `Retrying: ${j.error}`}
+                </span>
+              )}
+            </td>
+            <td class="num">
+              {j.rowCount !== null && j.rowCount !== undefined
+                ? formatNumber(j.rowCount)
+                : isRunning(j.status) && j.processedRows
+                  ? `${formatNumber(j.processedRows)} so far`
+                  : '—'}
+            </td>
+            <td>{formatDateTime(j.completedAt)}</td>
+            <td class="cell-wrap small">{describe(j)}</td>
+            <td>
+              {j.status === 'succeeded' ? (
+                <DownloadLink
+                  href={toUrl(`/app/exports?download=${encodeURIComponent(j.id)}`)}
+                  fresh={() => downloadUrl(j.id)}
+                  onError={setError}
+                >
+                  Download
+                </DownloadLink>
+              ) : (
+                <span class="muted small">{isRunning(j.status) ? 'Not ready' : '—'}</span>
+              )}
+            </td>
+          </tr>
+        )}
+      </PagedTable>
     </section>
   );
 }

@@ -11,7 +11,7 @@ import { ErrorMessage } from '../components/Alert';
 import { Field, SelectField } from '../components/Field';
 import { formatDateTime, formatNumber } from '../components/format';
 import { JobStatus, usePolling } from '../components/jobs';
-import { EmptyRow, TableWrap } from '../components/Table';
+import { EmptyRow, TableHead, TableWrap, type Column } from '../components/Table';
 import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
 import { useWriteGuard } from '../session';
@@ -27,6 +27,17 @@ const DUPLICATES: { value: OnDuplicate; label: string }[] = [
 const DUPLICATE_LABEL: Record<string, string> = { skip: 'Skip', update: 'Update', error: 'Fail' };
 
 const POLL_MS = 1000;
+const ERROR_COLUMNS: Column[] = [{ label: 'Row', num: true }, 'Field', 'Message'];
+const RECENT_COLUMNS: Column[] = [
+  'File',
+  'Started',
+  'Duplicates',
+  'Status',
+  { label: 'Created', num: true },
+  { label: 'Updated', num: true },
+  { label: 'Skipped', num: true },
+  { label: 'Failed', num: true },
+];
 
 interface Started {
   id: string;
@@ -324,15 +335,7 @@ function ImportDetails({
           </h3>
           <TableWrap label="Import errors">
             <table aria-labelledby="import-errors-heading">
-              <thead>
-                <tr>
-                  <th scope="col" class="num">
-                    Row
-                  </th>
-                  <th scope="col">Field</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
+              <TableHead columns={ERROR_COLUMNS} />
               <tbody>
                 {errors.map((e, i) => (
                   <tr key={`${e.row}-${e.field}-${i}`}>
@@ -359,26 +362,7 @@ function RecentImports({ current }: { current: string | null }) {
       <p class="muted small">The imports started on this page since the console was opened.</p>
       <TableWrap label="Imports started here">
         <table aria-labelledby="recent-imports-heading">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Started</th>
-              <th scope="col">Duplicates</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Created
-              </th>
-              <th scope="col" class="num">
-                Updated
-              </th>
-              <th scope="col" class="num">
-                Skipped
-              </th>
-              <th scope="col" class="num">
-                Failed
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={RECENT_COLUMNS} />
           <tbody>
             {rows.map((s) => (
               <tr key={s.id} class={s.id === current ? 'selected' : undefined}>
@@ -399,7 +383,7 @@ function RecentImports({ current }: { current: string | null }) {
                 <td class="num">{formatNumber(s.job?.failed ?? null)}</td>
               </tr>
             ))}
-            {!rows.length && <EmptyRow colSpan={8}>None yet.</EmptyRow>}
+            {!rows.length && <EmptyRow colSpan={RECENT_COLUMNS.length}>None yet.</EmptyRow>}
           </tbody>
         </table>
       </TableWrap>

@@ -1,14 +1,13 @@
 // Loyalty programs (/app/loyalty-programs): the list (oldest first; the first is the primary one),
 // "Create loyalty program" and "Edit <name>" (a dialog with the rules and tiers).
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { formatDateTime, formatNumber } from '../components/format';
-import { pageQuery, readPage, UrlPager } from '../components/Pager';
-import { EmptyRow, TableWrap } from '../components/Table';
-import { useAsync } from '../components/useAsync';
+import { NamedButton } from '../components/NamedButton';
+import { PagedTable, usePagedList } from '../components/PagedTable';
+import { ACTIONS, type Column } from '../components/Table';
 import { usePageTitle } from '../components/usePageTitle';
-import { useLocation } from '../router';
 import { useWriteGuard } from '../session';
 import { LoyaltyProgramDialog } from './admin/LoyaltyProgramDialog';
 
@@ -45,13 +44,22 @@ export function describeRule(r: PointsRule | null | undefined, none = 'Immediate
 
 type Editing = { program: LoyaltyProgram | null } | null;
 
+const COLUMNS: Column[] = [
+  'Name',
+  'Tiers',
+  'Earning',
+  'Points start',
+  'Points expire',
+  'Tier basis',
+  'Timezone',
+  'Updated',
+  ACTIONS,
+];
+
 export default function LoyaltyProgramsPage() {
   usePageTitle('Loyalty programs');
   const guard = useWriteGuard();
-  const loc = useLocation();
-  const page = useMemo(() => readPage(new URLSearchParams(loc.search)), [loc.search]);
-  const query = pageQuery(page);
-  const list = useAsync((signal) => api.get('/loyalty-programs', { query, signal }), [JSON.stringify(query)]);
+  const { page, list } = usePagedList((query, signal) => api.get('/loyalty-programs', { query, signal }));
   const [editing, setEditing] = useState<Editing>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const rows = list.data?.data ?? [];
@@ -79,74 +87,55 @@ export default function LoyaltyProgramsPage() {
       </p>
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={list.error} />
-      <TableWrap label="Loyalty programs">
-        <table aria-label="Loyalty programs">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Tiers</th>
-              <th scope="col">Earning</th>
-              <th scope="col">Points start</th>
-              <th scope="col">Points expire</th>
-              <th scope="col">Tier basis</th>
-              <th scope="col">Timezone</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((p) => (
-              <tr key={p.id}>
-                <td>
-                  <span class="cell-name">{p.name}</span> {p.primary && <span class="badge badge-info">Primary</span>}
-                </td>
-                <td class="cell-wrap">
-                  {p.tiers.length
-                    ? p.tiers.map((t) => `${t.name} (${formatNumber(t.minPoints)}+)`).join(', ')
-                    : <span class="muted">None</span>}
-                </td>
-                <td class="cell-wrap">
-                  {p.earning ? (
-                    <>
-                      {String(p.earning.pointsPerUnit)} per unit paid
-                      {p.earning.start && p.earning.start.type !== 'default' && (
-                        <span class="muted small"> · active {describeRule(p.earning.start).toLowerCase()}</span>
-                      )}
-                    </>
-                  ) : (
-                    <span class="muted">Orders earn none</span>
+      <PagedTable
+        label="Loyalty programs"
+        columns={COLUMNS}
+        rows={rows}
+        list={list}
+        page={page}
+        noun="programs"
+        empty="No loyalty programs yet."
+      >
+        {(p) => (
+          <tr key={p.id}>
+            <td>
+              <span class="cell-name">{p.name}</span> {p.primary && <span class="badge badge-info">Primary</span>}
+            </td>
+            <td class="cell-wrap">
+              {p.tiers.length
+                ? p.tiers.map((t) => `${t.name} (${formatNumber(t.minPoints)}+)`).join(', ')
+                : <span class="muted">None</span>}
+            </td>
+            <td class="cell-wrap">
+              {p.earning ? (
+                <>
+                  {String(p.earning.pointsPerUnit)} per unit paid
+                  {p.earning.start && p.earning.start.type !== 'default' && (
+                    <span class="muted small"> · active {describeRule(p.earning.start).toLowerCase()}</span>
                   )}
-                </td>
-                <td>{describeRule(p.defaultStart)}</td>
-                <td>{describeRule(p.defaultExpiry)}</td>
-                <td>{p.tierBasis === 'lifetime' ? 'Lifetime points' : 'Active points'}</td>
-                <td>{p.timezone}</td>
-                <td>{formatDateTime(p.updatedAt)}</td>
-                <td class="row-actions">
-                  <button
-                    type="button"
-                    {...guard()}
-                    onClick={() => {
-                      setNotice(null);
-                      setEditing({ program: p });
-                    }}
-                  >
-                    Edit<span class="sr-only"> {p.name}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-            {!rows.length && (
-              <EmptyRow colSpan={9}>
-                {list.loading ? 'Loading…' : page.after || page.before ? 'No more programs.' : 'No loyalty programs yet.'}
-              </EmptyRow>
-            )}
-          </tbody>
-        </table>
-      </TableWrap>
-      <UrlPager pageInfo={list.data?.pageInfo ?? null} page={page} busy={list.loading} count={rows.length} noun="programs" />
+                </>
+              ) : (
+                <span class="muted">Orders earn none</span>
+              )}
+            </td>
+            <td>{describeRule(p.defaultStart)}</td>
+            <td>{describeRule(p.defaultExpiry)}</td>
+            <td>{p.tierBasis === 'lifetime' ? 'Lifetime points' : 'Active points'}</td>
+            <td>{p.timezone}</td>
+            <td>{formatDateTime(p.updatedAt)}</td>
+            <td class="row-actions">
+              <NamedButton
+                verb="Edit"
+                name={p.name}
+                onClick={() => {
+                  setNotice(null);
+                  setEditing({ program: p });
+                }}
+              />
+            </td>
+          </tr>
+        )}
+      </PagedTable>
 
       <LoyaltyProgramDialog
         open={editing !== null}

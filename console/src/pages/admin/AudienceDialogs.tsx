@@ -1,11 +1,11 @@
 // Audience dialogs: "Create audience" / "Rename <name>" (name, description) and the delete confirmation.
 import { useState } from 'preact/hooks';
-import { ApiError, api, idempotencyKey, type Audience } from '../../api/client';
+import { api, type Audience } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { Field, TextField } from '../../components/Field';
+import { FormActions, useFormSubmit } from '../../components/Form';
 import { formatNumber } from '../../components/format';
-import { useWriteGuard } from '../../session';
 
 const FIELDS = ['name', 'description'] as const;
 
@@ -37,40 +37,26 @@ function AudienceForm({
   onCancel: () => void;
   onSaved: (a: Audience, created: boolean) => void;
 }) {
-  const guard = useWriteGuard();
+  const form = useFormSubmit();
+  const { busy, errors } = form;
   const [name, setName] = useState(audience?.name ?? '');
   const [description, setDescription] = useState(audience?.description ?? '');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(idempotencyKey);
 
   async function submit(e: Event) {
     e.preventDefault();
-    if (!name.trim()) {
-      setErrors({ name: 'Enter a name.' });
-      setError(null);
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    setError(null);
+    if (!form.check(name.trim() ? {} : { name: 'Enter a name.' })) return;
     const body = { name: name.trim(), description: description.trim() || null };
-    try {
+    await form.run(async () => {
       const saved = audience
         ? await api.put('/audiences/{id}', body, { path: { id: audience.id } })
-        : await api.post('/audiences', body, { headers: { 'Idempotency-Key': key } });
+        : await api.post('/audiences', body, { headers: { 'Idempotency-Key': form.key } });
       onSaved(saved, !audience);
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof ApiError) setErrors(err.fieldErrors);
-      setError(err);
-    }
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate>
-      {error !== null && <ErrorMessage error={error} fields={FIELDS} />}
+      <ErrorMessage error={form.error} fields={FIELDS} />
       <TextField label="Name" required maxLength={100} autoComplete="off" value={name} onValue={setName} error={errors.name} />
       <Field label="Description" error={errors.description} hint="Optional, up to 500 characters">
         {(p) => (
@@ -83,14 +69,9 @@ function AudienceForm({
           />
         )}
       </Field>
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
-          {busy ? 'Saving…' : audience ? 'Save' : 'Create'}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} disabled={busy}>
+        {busy ? 'Saving…' : audience ? 'Save' : 'Create'}
+      </FormActions>
     </form>
   );
 }
@@ -121,38 +102,27 @@ function DeleteConfirm({
   onCancel: () => void;
   onDeleted: (a: Audience) => void;
 }) {
-  const guard = useWriteGuard();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const form = useFormSubmit();
+  const { busy } = form;
 
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
+  function confirm() {
+    return form.run(async () => {
       await api.delete('/audiences/{id}', undefined, { path: { id: audience.id } });
       onDeleted(audience);
-    } catch (err) {
-      setBusy(false);
-      setError(err);
-    }
+    });
   }
 
   return (
     <div>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={form.error} />
       <p>
         Delete <strong>{audience.name}</strong>? Its {formatNumber(audience.memberCount)}{' '}
         {audience.memberCount === 1 ? 'member leaves' : 'members leave'} it; the customers themselves are kept. This
         cannot be undone.
       </p>
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" class="button-danger" onClick={() => void confirm()} {...guard(busy)}>
-          {busy ? 'Deleting…' : 'Delete audience'}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} danger onClick={() => void confirm()} disabled={busy}>
+        {busy ? 'Deleting…' : 'Delete audience'}
+      </FormActions>
     </div>
   );
 }

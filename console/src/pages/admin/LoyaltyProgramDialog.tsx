@@ -2,11 +2,11 @@
 // rules, the earning rule for orders, and the tiers (add/remove rows). API field errors show beside
 // their field ("tiers.1.minPoints" beside "Tier 2 threshold").
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, api, idempotencyKey, type LoyaltyProgram, type Schemas } from '../../api/client';
-import { ErrorMessage } from '../../components/Alert';
+import { api, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
 import { Field, SelectField, TextField, type Option } from '../../components/Field';
-import { useWriteGuard } from '../../session';
+import { FormActions, FormError, useFormSubmit } from '../../components/Form';
+import { RULE_ROUNDS, RULE_UNITS } from '../../components/rules';
 
 type PointsRule = Schemas['PointsRule'];
 type RuleType = Schemas['RuleType'];
@@ -53,17 +53,6 @@ const START_TYPES: RuleType[] = ['immediate', 'relative', 'absolute'];
 const EXPIRY_TYPES: RuleType[] = ['unlimited', 'relative', 'absolute'];
 const EARNING_START_TYPES: RuleType[] = ['default', 'immediate', 'relative', 'absolute'];
 
-const UNITS: Option[] = (['minutes', 'hours', 'days', 'weeks', 'months'] as const).map((u) => ({
-  value: u,
-  label: u.charAt(0).toUpperCase() + u.slice(1),
-}));
-const ROUNDS: Option[] = [
-  { value: 'none', label: 'No rounding' },
-  { value: 'start_of_day', label: 'Start of that day' },
-  { value: 'end_of_day', label: 'End of that day' },
-  { value: 'end_of_week', label: 'End of that week (Sunday)' },
-  { value: 'end_of_month', label: 'End of that month' },
-];
 const BASES: Option[] = [
   { value: 'active', label: 'Active points' },
   { value: 'lifetime', label: 'Lifetime points' },
@@ -218,14 +207,14 @@ function RuleFields({
             label={`${label} unit`}
             value={value.unit}
             onValue={(v) => set({ unit: v as RuleUnit })}
-            options={UNITS}
+            options={RULE_UNITS}
             error={errors[`${prefix}.unit`]}
           />
           <SelectField
             label={`${label} rounding`}
             value={value.round}
             onValue={(v) => set({ round: v as RuleRound })}
-            options={ROUNDS}
+            options={RULE_ROUNDS}
             error={errors[`${prefix}.round`]}
           />
         </>
@@ -253,12 +242,9 @@ function ProgramForm({
   onCancel: () => void;
   onSaved: (p: LoyaltyProgram, created: boolean) => void;
 }) {
-  const guard = useWriteGuard();
+  const form = useFormSubmit();
+  const { busy, errors } = form;
   const [d, setD] = useState<Draft>(() => draftOf(program));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(idempotencyKey);
   const formRef = useRef<HTMLFormElement>(null);
   const zones = useMemo(() => {
     try {
@@ -288,41 +274,24 @@ function ProgramForm({
   function removeTier(i: number) {
     setD((cur) => ({ ...cur, tiers: cur.tiers.filter((_, j) => j !== i) }));
     // errors are indexed by row: they no longer match
-    setErrors({});
+    form.clearErrors();
   }
 
   async function submit(e: Event) {
     e.preventDefault();
-    if (!d.name.trim()) {
-      setErrors({ name: 'Enter a name.' });
-      setError(null);
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    try {
+    if (!form.check(d.name.trim() ? {} : { name: 'Enter a name.' })) return;
+    await form.run(async () => {
       const b = body(d);
       const saved = program
         ? await api.put('/loyalty-programs/{id}', b, { path: { id: program.id } })
-        : await api.post('/loyalty-programs', b, { headers: { 'Idempotency-Key': key } });
+        : await api.post('/loyalty-programs', b, { headers: { 'Idempotency-Key': form.key } });
       onSaved(saved, !program);
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof ApiError) setErrors(err.fieldErrors);
-      setError(err);
-    }
+    });
   }
 
-  const shown = shownFields(d);
-  const fieldErrorShown = Object.keys(errors).some((f) => shown.includes(f));
   return (
     <form ref={formRef} onSubmit={submit} noValidate class="program-form">
-      {error !== null && (
-        <ErrorMessage error={error} fields={shown}>
-          {fieldErrorShown && <p>Check the fields marked below.</p>}
-        </ErrorMessage>
-      )}
+      <FormError error={form.error} fields={shownFields(d)} errors={errors} />
       <div class="form-grid">
         <TextField
           label="Name"
@@ -468,14 +437,9 @@ function ProgramForm({
         </button>
       </fieldset>
 
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
-          {busy ? 'Saving…' : program ? 'Save' : 'Create'}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} disabled={busy}>
+        {busy ? 'Saving…' : program ? 'Save' : 'Create'}
+      </FormActions>
     </form>
   );
 }

@@ -5,7 +5,8 @@ import { api, type Audience } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { SelectField } from '../../components/Field';
 import { formatNumber } from '../../components/format';
-import { EmptyRow } from '../../components/Table';
+import { ACTIONS, EmptyRow, TableHead, type Column } from '../../components/Table';
+import { useAction } from '../../components/useAction';
 import { useAllAudiences } from '../../components/useAllAudiences';
 import { Link } from '../../router';
 import { useWriteGuard } from '../../session';
@@ -13,13 +14,13 @@ import type { CustomerDetail } from './util';
 
 /** A consumer is in at most this many audiences (the API's bound). */
 const MAX_AUDIENCES = 25;
+const COLUMNS: Column[] = ['Name', 'Description', { label: 'Members', num: true }, ACTIONS];
 
 export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail; onChanged: () => void }) {
   const guard = useWriteGuard();
   const all = useAllAudiences();
   const [choice, setChoice] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, act } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
 
   const joined = consumer.audiences ?? [];
@@ -32,11 +33,9 @@ export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail
   const placeholder =
     all.loading && !all.data ? 'Loading…' : joinable.length ? 'Choose an audience' : 'No other audience';
 
-  async function change(a: Pick<Audience, 'id' | 'name'>, join: boolean) {
-    setBusy(true);
-    setError(null);
+  function change(a: Pick<Audience, 'id' | 'name'>, join: boolean) {
     setNotice(null);
-    try {
+    return act(async () => {
       const body = { consumerIds: [consumer.id] };
       if (join) await api.post('/audiences/{id}/members', body, { path: { id: a.id } });
       else await api.delete('/audiences/{id}/members', body, { path: { id: a.id } });
@@ -44,11 +43,7 @@ export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail
       if (join) setChoice('');
       onChanged();
       all.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function join(e: Event) {
@@ -86,20 +81,9 @@ export function AudiencesTab({ consumer, onChanged }: { consumer: CustomerDetail
       <div class="table-wrap table-short">
         <table>
           <caption class="sr-only">The customer’s audiences</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col" class="num">
-                Members
-              </th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody>
-            {joined.length === 0 && <EmptyRow colSpan={4}>This customer is in no audience.</EmptyRow>}
+            {joined.length === 0 && <EmptyRow colSpan={COLUMNS.length}>This customer is in no audience.</EmptyRow>}
             {joined.map((a) => (
               <tr key={a.id}>
                 <td>{a.name}</td>

@@ -7,7 +7,7 @@ import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { SelectField } from '../../components/Field';
 import { formatDateTime, formatNumber } from '../../components/format';
 import { DEFAULT_PAGE_SIZE, Pager, pageQuery, type PageState } from '../../components/Pager';
-import { EmptyRow, TableWrap } from '../../components/Table';
+import { EmptyRow, TableHead, TableWrap, type Column } from '../../components/Table';
 import { useAsync } from '../../components/useAsync';
 import { Link, setQuery, useLocation } from '../../router';
 import { useWriteGuard } from '../../session';
@@ -21,6 +21,15 @@ type DialogName = 'add' | 'deduct' | 'subledger' | 'export' | null;
 
 const MAIN = 'main';
 const FIRST_PAGE: PageState = { pageSize: DEFAULT_PAGE_SIZE, after: null, before: null };
+const COLUMNS: Column[] = [
+  'Created on',
+  { label: 'Points', num: true },
+  'Ledger',
+  'Reason',
+  'Expires on',
+  'Active on',
+  'Order',
+];
 
 export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; onChanged: () => void }) {
   const guard = useWriteGuard();
@@ -184,22 +193,12 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
       <ErrorMessage error={transactions.error} />
       <TableWrap label="Points transactions">
         <table class="transactions" aria-busy={transactions.loading}>
-          <thead>
-            <tr>
-              <th scope="col">Created on</th>
-              <th scope="col" class="num">
-                Points
-              </th>
-              <th scope="col">Ledger</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Expires on</th>
-              <th scope="col">Active on</th>
-              <th scope="col">Order</th>
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody>
             {rows.length === 0 && (
-              <EmptyRow colSpan={7}>{transactions.loading ? 'Loading…' : 'No transactions in this ledger yet.'}</EmptyRow>
+              <EmptyRow colSpan={COLUMNS.length}>
+                {transactions.loading ? 'Loading…' : 'No transactions in this ledger yet.'}
+              </EmptyRow>
             )}
             {rows.map((t) => (
               <tr key={t.id}>

@@ -3,12 +3,13 @@
 // "Create subledger" is "Add points" to a ledger id typed in. Reward start: program default,
 // immediate, relative or absolute; reward expiry: program default, unlimited, relative or absolute.
 import { useState } from 'preact/hooks';
-import { api, idempotencyKey, type LoyaltyProgram, type Schemas } from '../../api/client';
+import { api, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { SelectField, TextField } from '../../components/Field';
+import { FormActions, useFormSubmit, type FormSubmit } from '../../components/Form';
 import { formatDateTime, formatNumber } from '../../components/format';
-import { useWriteGuard } from '../../session';
+import { RULE_ROUNDS, RULE_UNITS } from '../../components/rules';
 import { fieldError, localInstant, namedFields } from './util';
 
 type PointsRule = Schemas['PointsRule'];
@@ -18,20 +19,6 @@ type LedgerBalance = Schemas['LedgerBalance'];
 
 const LEDGER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
-const UNITS: { value: RuleUnit; label: string }[] = [
-  { value: 'minutes', label: 'Minutes' },
-  { value: 'hours', label: 'Hours' },
-  { value: 'days', label: 'Days' },
-  { value: 'weeks', label: 'Weeks' },
-  { value: 'months', label: 'Months' },
-];
-const ROUNDS: { value: RuleRound; label: string }[] = [
-  { value: 'none', label: 'No rounding' },
-  { value: 'start_of_day', label: 'Start of that day' },
-  { value: 'end_of_day', label: 'End of that day' },
-  { value: 'end_of_week', label: 'End of that week (Sunday)' },
-  { value: 'end_of_month', label: 'End of that month' },
-];
 
 /** "2 days after, end of that day" / "immediately" / "never" for a program's own rule. */
 export function describeRule(rule: PointsRule, kind: 'start' | 'expiry'): string {
@@ -45,7 +32,7 @@ export function describeRule(rule: PointsRule, kind: 'start' | 'expiry'): string
     case 'relative': {
       const unit = rule.unit ?? 'days';
       const n = rule.amount ?? 0;
-      const round = ROUNDS.find((r) => r.value === rule.round && r.value !== 'none');
+      const round = RULE_ROUNDS.find((r) => r.value === rule.round && r.value !== 'none');
       const from = kind === 'start' ? 'after the transaction' : 'after activation';
       const units = n === 1 ? unit.replace(/s$/, '') : unit;
       return `${formatNumber(n)} ${units} ${from}${round ? `, ${round.label.toLowerCase()}` : ''}`;
@@ -79,24 +66,30 @@ function ruleOf(s: RuleState): { rule: PointsRule } | { problem: string } {
   return { rule: { type: s.type as PointsRule['type'], unit: 'days', round: 'none' } };
 }
 
-/** "Reward start" or "Reward expiry": the choice, and its amount + unit + rounding, or its date. */
+/**
+ * "Reward start" or "Reward expiry": the choice, and its amount + unit + rounding, or its date. Its
+ * messages: the form's own for `kind` (dropped on a change) or the API's for `kind` and its fields.
+ */
 function RuleFields({
   kind,
   state,
   onChange,
   programRule,
-  problem,
-  apiError,
+  form,
 }: {
   kind: 'start' | 'expiry';
   state: RuleState;
   onChange: (s: RuleState) => void;
   programRule: PointsRule;
-  problem: string | null;
-  apiError: string | null;
+  form: FormSubmit;
 }) {
   const start = kind === 'start';
-  const set = (p: Partial<RuleState>) => onChange({ ...state, ...p });
+  const problem = form.invalid[kind] ?? null;
+  const apiError = fieldError(form.error, kind);
+  const set = (p: Partial<RuleState>) => {
+    onChange({ ...state, ...p });
+    form.setInvalid(({ [kind]: _, ...rest }) => rest);
+  };
   const options = [
     { value: 'default', label: 'Program default' },
     start ? { value: 'immediate', label: 'Immediate' } : { value: 'unlimited', label: 'Unlimited' },
@@ -132,13 +125,13 @@ function RuleFields({
             label={start ? 'Start unit' : 'Expiry unit'}
             value={state.unit}
             onValue={(v) => set({ unit: v as RuleUnit })}
-            options={UNITS}
+            options={RULE_UNITS}
           />
           <SelectField
             label={start ? 'Start rounding' : 'Expiry rounding'}
             value={state.round}
             onValue={(v) => set({ round: v as RuleRound })}
-            options={ROUNDS}
+            options={RULE_ROUNDS}
           />
         </div>
       )}
@@ -153,6 +146,46 @@ function RuleFields({
         />
       )}
     </fieldset>
+  );
+}
+
+/** The form's messages for "Points" and "Reason" (both dialogs). */
+function pointsProblems(points: string, reason: string): Record<string, string> {
+  const bad: Record<string, string> = {};
+  const n = Number(points);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000_000) bad.points = 'Enter a whole number of points, at least 1';
+  if (!reason.trim()) bad.reason = 'Enter a reason';
+  return bad;
+}
+
+/** "Points" and "Reason" (both dialogs). */
+function PointsAndReason({
+  points,
+  setPoints,
+  reason,
+  setReason,
+  err,
+}: {
+  points: string;
+  setPoints: (v: string) => void;
+  reason: string;
+  setReason: (v: string) => void;
+  err: (name: string) => string | null;
+}) {
+  return (
+    <>
+      <TextField
+        type="number"
+        label="Points"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        value={points}
+        onValue={setPoints}
+        error={err('points')}
+      />
+      <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
+    </>
   );
 }
 
@@ -185,16 +218,13 @@ function AddPointsForm({
   onClose,
   onDone,
 }: DialogBase & { subledger: boolean }) {
-  const guard = useWriteGuard();
+  const form = useFormSubmit();
+  const { busy, error, invalid } = form;
   const [ledger, setLedger] = useState(subledger ? '' : initial);
   const [points, setPoints] = useState('');
   const [reason, setReason] = useState('');
   const [start, setStart] = useState<RuleState>(DEFAULT_RULE);
   const [expiry, setExpiry] = useState<RuleState>(DEFAULT_RULE);
-  const [invalid, setInvalid] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(idempotencyKey);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -204,22 +234,18 @@ function AddPointsForm({
       if (!LEDGER_ID.test(id)) bad.ledger = 'Letters, digits, “_”, “.” and “-”, up to 64';
       else if (ledgers.includes(id)) bad.ledger = `The ledger ${id} already exists: use “Add points” for it`;
     }
+    Object.assign(bad, pointsProblems(points, reason));
     const n = Number(points);
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000_000) bad.points = 'Enter a whole number of points, at least 1';
-    if (!reason.trim()) bad.reason = 'Enter a reason';
     const s = ruleOf(start);
     const x = ruleOf(expiry);
     if ('problem' in s) bad.start = s.problem;
     if ('problem' in x) bad.expiry = x.problem;
-    setInvalid(bad);
-    setError(null);
-    if (Object.keys(bad).length || 'problem' in s || 'problem' in x) return;
-    setBusy(true);
-    try {
+    if (!form.check(bad) || 'problem' in s || 'problem' in x) return;
+    await form.run(async () => {
       await api.post(
         '/consumers/{id}/loyalty/points',
         { programId: program.id, ledger: id, points: n, reason: reason.trim(), start: s.rule, expiry: x.rule },
-        { path: { id: consumerId }, headers: { 'Idempotency-Key': key } },
+        { path: { id: consumerId }, headers: { 'Idempotency-Key': form.key } },
       );
       onDone(
         subledger
@@ -227,10 +253,7 @@ function AddPointsForm({
           : `${formatNumber(n)} points added to ${id}.`,
         id,
       );
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   const err = (name: string) => invalid[name] ?? fieldError(error, name);
@@ -256,47 +279,12 @@ function AddPointsForm({
           error={err('ledger')}
         />
       )}
-      <TextField
-        type="number"
-        label="Points"
-        min={1}
-        step={1}
-        inputMode="numeric"
-        value={points}
-        onValue={setPoints}
-        error={err('points')}
-      />
-      <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
-      <RuleFields
-        kind="start"
-        state={start}
-        onChange={(next) => {
-          setStart(next);
-          setInvalid(({ start: _, ...rest }) => rest);
-        }}
-        programRule={program.defaultStart}
-        problem={invalid.start ?? null}
-        apiError={fieldError(error, 'start')}
-      />
-      <RuleFields
-        kind="expiry"
-        state={expiry}
-        onChange={(next) => {
-          setExpiry(next);
-          setInvalid(({ expiry: _, ...rest }) => rest);
-        }}
-        programRule={program.defaultExpiry}
-        problem={invalid.expiry ?? null}
-        apiError={fieldError(error, 'expiry')}
-      />
-      <div class="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
-          {subledger ? 'Create subledger' : 'Add points'}
-        </button>
-      </div>
+      <PointsAndReason points={points} setPoints={setPoints} reason={reason} setReason={setReason} err={err} />
+      <RuleFields kind="start" state={start} onChange={setStart} programRule={program.defaultStart} form={form} />
+      <RuleFields kind="expiry" state={expiry} onChange={setExpiry} programRule={program.defaultExpiry} form={form} />
+      <FormActions onCancel={onClose} disabled={busy}>
+        {subledger ? 'Create subledger' : 'Add points'}
+      </FormActions>
     </form>
   );
 }
@@ -318,37 +306,25 @@ function DeductPointsForm({
   onClose,
   onDone,
 }: DialogBase & { balances: LedgerBalance[] }) {
-  const guard = useWriteGuard();
+  const form = useFormSubmit();
+  const { busy, error, invalid } = form;
   const [ledger, setLedger] = useState(initial);
   const [points, setPoints] = useState('');
   const [reason, setReason] = useState('');
-  const [invalid, setInvalid] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(idempotencyKey);
   const active = balances.find((b) => b.ledger === ledger)?.activePoints ?? 0;
 
   async function submit(e: Event) {
     e.preventDefault();
-    const bad: Record<string, string> = {};
+    if (!form.check(pointsProblems(points, reason))) return;
     const n = Number(points);
-    if (!Number.isInteger(n) || n < 1 || n > 1_000_000_000) bad.points = 'Enter a whole number of points, at least 1';
-    if (!reason.trim()) bad.reason = 'Enter a reason';
-    setInvalid(bad);
-    setError(null);
-    if (Object.keys(bad).length) return;
-    setBusy(true);
-    try {
+    await form.run(async () => {
       await api.post(
         '/consumers/{id}/loyalty/deductions',
         { programId: program.id, ledger, points: n, reason: reason.trim() },
-        { path: { id: consumerId }, headers: { 'Idempotency-Key': key } },
+        { path: { id: consumerId }, headers: { 'Idempotency-Key': form.key } },
       );
       onDone(`${formatNumber(n)} points deducted from ${ledger}.`, ledger);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   const err = (name: string) => invalid[name] ?? fieldError(error, name);
@@ -366,25 +342,10 @@ function DeductPointsForm({
         error={err('ledger')}
         hint={`${formatNumber(active)} active points in ${ledger}`}
       />
-      <TextField
-        type="number"
-        label="Points"
-        min={1}
-        step={1}
-        inputMode="numeric"
-        value={points}
-        onValue={setPoints}
-        error={err('points')}
-      />
-      <TextField label="Reason" value={reason} onValue={setReason} error={err('reason')} maxLength={500} autoComplete="off" />
-      <div class="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
-          Deduct points
-        </button>
-      </div>
+      <PointsAndReason points={points} setPoints={setPoints} reason={reason} setReason={setReason} err={err} />
+      <FormActions onCancel={onClose} disabled={busy}>
+        Deduct points
+      </FormActions>
     </form>
   );
 }

@@ -2,10 +2,12 @@
 // the browser) and "Erase customer" (POST /consumers/{id}/erase) behind a dialog that asks for the
 // customer's email typed in full; afterwards the Customers list, with a status message.
 import { useState } from 'preact/hooks';
-import { api, idempotencyKey } from '../../api/client';
+import { api } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { TextField } from '../../components/Field';
+import { FormActions, useFormSubmit } from '../../components/Form';
+import { useAction } from '../../components/useAction';
 import { navigate } from '../../router';
 import { useWriteGuard } from '../../session';
 import { setFlash } from '../../components/flash';
@@ -28,24 +30,17 @@ function saveJson(data: unknown, name: string) {
 
 export function PrivacyTab({ consumer }: { consumer: CustomerDetail }) {
   const guard = useWriteGuard();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, act } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   const [erasing, setErasing] = useState(false);
 
-  async function download() {
-    setBusy(true);
-    setError(null);
+  function download() {
     setNotice(null);
-    try {
+    return act(async () => {
       const data = await api.get('/consumers/{id}/data-export', { path: { id: consumer.id } });
       saveJson(data, `customer-${consumer.id}-data-export.json`);
       setNotice('The data export was downloaded.');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -81,11 +76,9 @@ export function PrivacyTab({ consumer }: { consumer: CustomerDetail }) {
 }
 
 function EraseForm({ consumer, onCancel }: { consumer: CustomerDetail; onCancel: () => void }) {
-  const guard = useWriteGuard();
+  const form = useFormSubmit();
+  const { busy } = form;
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [key] = useState(idempotencyKey);
   // The email confirms; a customer without one is confirmed by its id.
   const expected = consumer.email ?? consumer.id;
   const what = consumer.email ? 'email' : 'customer ID';
@@ -94,16 +87,14 @@ function EraseForm({ consumer, onCancel }: { consumer: CustomerDetail; onCancel:
   async function erase(e: Event) {
     e.preventDefault();
     if (!matches) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post('/consumers/{id}/erase', undefined, { path: { id: consumer.id }, headers: { 'Idempotency-Key': key } });
+    await form.run(async () => {
+      await api.post('/consumers/{id}/erase', undefined, {
+        path: { id: consumer.id },
+        headers: { 'Idempotency-Key': form.key },
+      });
       setFlash('The customer was erased. Their orders and points stay in the books under an anonymous id.');
       navigate('/app/customers');
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -111,7 +102,7 @@ function EraseForm({ consumer, onCancel }: { consumer: CustomerDetail; onCancel:
       <p>
         This erases <strong>{expected}</strong> for good. Type the customer’s {what} to confirm.
       </p>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={form.error} />
       <TextField
         label={`Type the ${what} to confirm`}
         value={typed}
@@ -120,14 +111,9 @@ function EraseForm({ consumer, onCancel }: { consumer: CustomerDetail; onCancel:
         spellcheck={false}
         hint={typed && !matches ? `It does not match the customer’s ${what} yet.` : undefined}
       />
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class="button-danger" {...guard(busy || !matches)}>
-          {busy ? 'Erasing…' : 'Erase'}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} danger disabled={busy || !matches}>
+        {busy ? 'Erasing…' : 'Erase'}
+      </FormActions>
     </form>
   );
 }

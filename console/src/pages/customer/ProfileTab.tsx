@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Schemas } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { Field, SelectField, TextField } from '../../components/Field';
+import { FormActions } from '../../components/Form';
 import { formatDateTime, humanize } from '../../components/format';
 import { useWriteGuard } from '../../session';
 import { Fact } from './Fact';
@@ -239,14 +240,9 @@ export function ProfileTab({
             />
           )}
         </Field>
-        <div class="actions">
-          <button type="button" onClick={cancel} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" class="button-primary" {...guard(busy)}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </div>
+        <FormActions onCancel={cancel} cancelDisabled={busy} disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </FormActions>
       </form>
     );
   }

@@ -1,14 +1,13 @@
 // "Export transaction log" (seed 003): After, Before, Date format → POST
 // /consumers/{id}/loyalty/transactions/exports, then GET /exports/{id} until done → "Download".
 // The program and ledger shown on the tab narrow the export; the file's instants are in UTC.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, idempotencyKey, type ExportJob, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
-import { Dialog } from '../../components/Dialog';
 import { SelectField, TextField } from '../../components/Field';
+import { FormActions, useFormSubmit } from '../../components/Form';
 import { formatNumber, localDayStart } from '../../components/format';
-import { ExportJobResult, useExportJob } from '../../components/jobs';
-import { useWriteGuard } from '../../session';
+import { ExportJobDialog } from '../../components/jobs';
 import { dateInputValue, fieldError, namedFields, type CustomerDetail } from './util';
 
 const FORMATS: { value: Schemas['DateFormat']; label: string }[] = [
@@ -29,24 +28,24 @@ interface Props {
 
 export function TransactionExportDialog(props: Props) {
   return (
-    <Dialog open={props.open} title="Export transaction log" onClose={props.onClose}>
-      {props.open && <ExportForm {...props} />}
-    </Dialog>
+    <ExportJobDialog
+      open={props.open}
+      title="Export transaction log"
+      onClose={props.onClose}
+      ready={(j) =>
+        `The transaction log is ready: ${formatNumber(j.rowCount)} ${j.rowCount === 1 ? 'transaction' : 'transactions'}.`
+      }
+      form={(onStarted) => <ExportForm {...props} onStarted={onStarted} />}
+    />
   );
 }
 
-function ExportForm({ consumer, program, ledger, onClose }: Props) {
-  const guard = useWriteGuard();
+function ExportForm({ consumer, program, ledger, onClose, onStarted }: Props & { onStarted: (j: ExportJob) => void }) {
+  const form = useFormSubmit();
+  const { busy, error, invalid } = form;
   const [after, setAfter] = useState(() => dateInputValue(new Date(consumer.createdAt)));
   const [before, setBefore] = useState('');
   const [dateFormat, setDateFormat] = useState<Schemas['DateFormat']>('iso8601');
-  const [invalid, setInvalid] = useState<Record<string, string>>({});
-  const [started, setStarted] = useState<ExportJob | null>(null);
-  const { job, error: pollError } = useExportJob(started);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const ctl = useRef(new AbortController());
-  useEffect(() => () => ctl.current.abort(), []);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -57,35 +56,15 @@ function ExportForm({ consumer, program, ledger, onClose }: Props) {
     if (!from) bad.after = 'Enter the first day';
     if (before && !to) bad.before = 'Enter a valid day';
     if (from && to && to <= from) bad.before = 'Before must be on or after After';
-    setInvalid(bad);
-    setError(null);
-    if (Object.keys(bad).length || !from) return;
-    setBusy(true);
-    try {
+    if (!form.check(bad) || !from) return;
+    await form.run(async (signal) => {
       const j = await api.post(
         '/consumers/{id}/loyalty/transactions/exports',
         { after: from, before: to, dateFormat, programId: program.id, ledger },
-        { path: { id: consumer.id }, headers: { 'Idempotency-Key': idempotencyKey() }, signal: ctl.current.signal },
+        { path: { id: consumer.id }, headers: { 'Idempotency-Key': idempotencyKey() }, signal },
       );
-      setStarted(j);
-    } catch (err) {
-      if (ctl.current.signal.aborted) return;
-      setBusy(false);
-      setError(err);
-    }
-  }
-
-  if (job) {
-    return (
-      <ExportJobResult
-        job={job}
-        error={pollError}
-        onClose={onClose}
-        ready={(j) =>
-          `The transaction log is ready: ${formatNumber(j.rowCount)} ${j.rowCount === 1 ? 'transaction' : 'transactions'}.`
-        }
-      />
-    );
+      onStarted(j);
+    });
   }
 
   const err = (name: string) => invalid[name] ?? fieldError(error, name);
@@ -118,14 +97,9 @@ function ExportForm({ consumer, program, ledger, onClose }: Props) {
         options={FORMATS}
         error={err('dateFormat')}
       />
-      <div class="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
-          Export
-        </button>
-      </div>
+      <FormActions onCancel={onClose} disabled={busy}>
+        Export
+      </FormActions>
     </form>
   );
 }

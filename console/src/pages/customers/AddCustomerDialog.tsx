@@ -1,10 +1,9 @@
 // "Add customer": Email (required here), Full name, Phone, Status; POST /consumers.
 import { useState } from 'preact/hooks';
-import { ApiError, api, idempotencyKey, type Consumer, type Status } from '../../api/client';
-import { ErrorMessage } from '../../components/Alert';
+import { api, type Consumer, type Status } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
 import { SelectField, TextField } from '../../components/Field';
-import { useWriteGuard } from '../../session';
+import { FormActions, FormError, useFormSubmit } from '../../components/Form';
 
 const FIELDS = ['email', 'fullName', 'phone', 'status'] as const;
 
@@ -25,27 +24,17 @@ export function AddCustomerDialog({
 }
 
 function AddCustomerForm({ onCreated, onCancel }: { onCreated: (c: Consumer) => void; onCancel: () => void }) {
-  const guard = useWriteGuard();
+  const form = useFormSubmit();
+  const { busy, errors } = form;
   const [email, setEmail] = useState('');
   const [fullName, setFullName] = useState('');
   const [phone, setPhone] = useState('');
   const [status, setStatus] = useState<Status>('active');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(idempotencyKey);
 
   async function submit(e: Event) {
     e.preventDefault();
-    if (!email.trim()) {
-      setErrors({ email: 'Enter an email address.' });
-      setError(null);
-      return;
-    }
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    try {
+    if (!form.check(email.trim() ? {} : { email: 'Enter an email address.' })) return;
+    await form.run(async () => {
       const created = await api.post(
         '/consumers',
         {
@@ -58,24 +47,15 @@ function AddCustomerForm({ onCreated, onCancel }: { onCreated: (c: Consumer) => 
           verified: false,
           source: 'manual',
         },
-        { headers: { 'Idempotency-Key': key } },
+        { headers: { 'Idempotency-Key': form.key } },
       );
       onCreated(created);
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof ApiError) setErrors(err.fieldErrors);
-      setError(err);
-    }
+    });
   }
 
-  const fieldErrorShown = Object.keys(errors).some((f) => (FIELDS as readonly string[]).includes(f));
   return (
     <form onSubmit={submit} noValidate>
-      {error !== null && (
-        <ErrorMessage error={error} fields={FIELDS}>
-          {fieldErrorShown && <p>Check the fields marked below.</p>}
-        </ErrorMessage>
-      )}
+      <FormError error={form.error} fields={FIELDS} errors={errors} />
       <TextField
         label="Email"
         type="email"
@@ -105,14 +85,9 @@ function AddCustomerForm({ onCreated, onCancel }: { onCreated: (c: Consumer) => 
         ]}
         error={errors.status}
       />
-      <div class="actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy)}>
-          {busy ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      <FormActions onCancel={onCancel} disabled={busy}>
+        {busy ? 'Saving…' : 'Save'}
+      </FormActions>
     </form>
   );
 }

@@ -9,8 +9,8 @@ import { api, idempotencyKey, type Audience, type Status } from '../../api/clien
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { SelectField } from '../../components/Field';
+import { FormActions } from '../../components/Form';
 import { formatNumber } from '../../components/format';
-import { useWriteGuard } from '../../session';
 import { chunks, describeTarget, resolveIds, type Target } from './bulk';
 
 type Phase =
@@ -20,10 +20,11 @@ type Phase =
   | { step: 'done'; text: string };
 
 /**
- * Runs a bulk job with progress. `stop()`: while the ids are being collected, at once (nothing is
- * written yet); while applying, after the batch under way. Leaving the page stops the same way.
+ * Runs a bulk job with progress, telling the dialog (`lock`) while one is under way. `stop()`: while
+ * the ids are being collected, at once (nothing is written yet); while applying, after the batch under
+ * way. Leaving the page stops the same way.
  */
-function useBulkRun(onDone: () => void) {
+function useBulkRun(onDone: () => void, lock: (running: boolean) => void) {
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
   const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -85,25 +86,37 @@ function useBulkRun(onDone: () => void) {
   }
 
   const running = phase.step === 'finding' || phase.step === 'applying';
+  useLock(lock, running);
   return { phase, running, error, note, run, stop };
+}
+
+interface BulkDialogProps {
+  open: boolean;
+  target: Target;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+interface FormProps {
+  target: Target;
+  onClose: () => void;
+  onDone: () => void;
+  lock: (running: boolean) => void;
 }
 
 /** The dialog of a bulk action: locked (no Escape, no Close) while its form reports a run. */
 function BulkDialog({
   open,
   title,
+  target,
   onClose,
+  onDone,
   form,
-}: {
-  open: boolean;
-  title: string;
-  onClose: () => void;
-  form: (lock: (running: boolean) => void) => ComponentChildren;
-}) {
+}: BulkDialogProps & { title: string; form: (props: FormProps) => ComponentChildren }) {
   const [locked, setLocked] = useState(false);
   return (
     <Dialog open={open} title={title} onClose={onClose} locked={open && locked}>
-      {open && form(setLocked)}
+      {open && form({ target, onClose, onDone, lock: setLocked })}
     </Dialog>
   );
 }
@@ -163,43 +176,55 @@ function CancelOrStop({ run, onClose }: { run: ReturnType<typeof useBulkRun>; on
   );
 }
 
-interface FormProps {
-  target: Target;
+/**
+ * A bulk action's form: `intro`, the run's error or note, the fields, the progress, "Cancel" (or "Stop")
+ * and the `action` button; once the run is done, what it did and "Done".
+ */
+function BulkForm({
+  bulk,
+  intro,
+  onSubmit,
+  onClose,
+  action,
+  disabled = false,
+  children,
+}: {
+  bulk: ReturnType<typeof useBulkRun>;
+  intro: ComponentChildren;
+  onSubmit: (e: Event) => void;
   onClose: () => void;
-  onDone: () => void;
-  lock: (running: boolean) => void;
+  action: string;
+  /** The action is not possible (besides while a run is under way). */
+  disabled?: boolean;
+  children: ComponentChildren;
+}) {
+  const { phase, running, error, note } = bulk;
+  if (phase.step === 'done') return <BulkDone text={phase.text} onClose={onClose} />;
+  return (
+    <form onSubmit={onSubmit} noValidate>
+      <p>{intro}</p>
+      <ErrorMessage error={error}>{note && <p>{note}</p>}</ErrorMessage>
+      {!error && note && <p class="alert alert-info">{note}</p>}
+      {children}
+      <Progress phase={phase} />
+      <FormActions cancel={<CancelOrStop run={bulk} onClose={onClose} />} disabled={running || disabled}>
+        {action}
+      </FormActions>
+    </form>
+  );
 }
 
-export function AddToAudienceDialog({
-  open,
-  target,
-  audiences,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  target: Target;
-  audiences: Audience[];
-  onClose: () => void;
-  onDone: () => void;
-}) {
+export function AddToAudienceDialog({ audiences, ...props }: BulkDialogProps & { audiences: Audience[] }) {
   return (
-    <BulkDialog
-      open={open}
-      title="Add to audience"
-      onClose={onClose}
-      form={(lock) => <AddToAudienceForm target={target} audiences={audiences} onClose={onClose} onDone={onDone} lock={lock} />}
-    />
+    <BulkDialog {...props} title="Add to audience" form={(p) => <AddToAudienceForm {...p} audiences={audiences} />} />
   );
 }
 
 function AddToAudienceForm({ target, audiences, onClose, onDone, lock }: FormProps & { audiences: Audience[] }) {
-  const guard = useWriteGuard();
   const [audienceId, setAudienceId] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const bulk = useBulkRun(onDone);
-  const { phase, running, error, note } = bulk;
-  useLock(lock, running);
+  const bulk = useBulkRun(onDone, lock);
+  const { running } = bulk;
 
   function submit(e: Event) {
     e.preventDefault();
@@ -231,12 +256,15 @@ function AddToAudienceForm({ target, audiences, onClose, onDone, lock }: FormPro
     );
   }
 
-  if (phase.step === 'done') return <BulkDone text={phase.text} onClose={onClose} />;
   return (
-    <form onSubmit={submit} noValidate>
-      <p>Add {describeTarget(target)} to an audience.</p>
-      <ErrorMessage error={error}>{note && <p>{note}</p>}</ErrorMessage>
-      {!error && note && <p class="alert alert-info">{note}</p>}
+    <BulkForm
+      bulk={bulk}
+      intro={`Add ${describeTarget(target)} to an audience.`}
+      onSubmit={submit}
+      onClose={onClose}
+      action="Add"
+      disabled={!audiences.length}
+    >
       <SelectField
         label="Audience"
         value={audienceId}
@@ -246,44 +274,18 @@ function AddToAudienceForm({ target, audiences, onClose, onDone, lock }: FormPro
         options={[{ value: '', label: 'Choose an audience' }, ...audiences.map((a) => ({ value: a.id, label: a.name }))]}
         hint={audiences.length ? undefined : 'There are no audiences yet: create one on the Audiences page.'}
       />
-      <Progress phase={phase} />
-      <div class="actions">
-        <CancelOrStop run={bulk} onClose={onClose} />
-        <button type="submit" class="button-primary" {...guard(running || !audiences.length)}>
-          Add
-        </button>
-      </div>
-    </form>
+    </BulkForm>
   );
 }
 
-export function UpdateStatusDialog({
-  open,
-  target,
-  onClose,
-  onDone,
-}: {
-  open: boolean;
-  target: Target;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  return (
-    <BulkDialog
-      open={open}
-      title="Update status"
-      onClose={onClose}
-      form={(lock) => <UpdateStatusForm target={target} onClose={onClose} onDone={onDone} lock={lock} />}
-    />
-  );
+export function UpdateStatusDialog(props: BulkDialogProps) {
+  return <BulkDialog {...props} title="Update status" form={(p) => <UpdateStatusForm {...p} />} />;
 }
 
 function UpdateStatusForm({ target, onClose, onDone, lock }: FormProps) {
-  const guard = useWriteGuard();
   const [status, setStatus] = useState<Status>('active');
-  const bulk = useBulkRun(onDone);
-  const { phase, running, error, note } = bulk;
-  useLock(lock, running);
+  const bulk = useBulkRun(onDone, lock);
+  const { running } = bulk;
 
   function submit(e: Event) {
     e.preventDefault();
@@ -302,12 +304,14 @@ function UpdateStatusForm({ target, onClose, onDone, lock }: FormProps) {
     );
   }
 
-  if (phase.step === 'done') return <BulkDone text={phase.text} onClose={onClose} />;
   return (
-    <form onSubmit={submit} noValidate>
-      <p>Set the status of {describeTarget(target)}.</p>
-      <ErrorMessage error={error}>{note && <p>{note}</p>}</ErrorMessage>
-      {!error && note && <p class="alert alert-info">{note}</p>}
+    <BulkForm
+      bulk={bulk}
+      intro={`Set the status of ${describeTarget(target)}.`}
+      onSubmit={submit}
+      onClose={onClose}
+      action="Update"
+    >
       <SelectField
         label="New status"
         value={status}
@@ -318,13 +322,6 @@ function UpdateStatusForm({ target, onClose, onDone, lock }: FormProps) {
           { value: 'inactive', label: 'Inactive' },
         ]}
       />
-      <Progress phase={phase} />
-      <div class="actions">
-        <CancelOrStop run={bulk} onClose={onClose} />
-        <button type="submit" class="button-primary" {...guard(running)}>
-          Update
-        </button>
-      </div>
-    </form>
+    </BulkForm>
   );
 }

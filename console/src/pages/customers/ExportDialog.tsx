@@ -1,11 +1,10 @@
 // "Export": CSV or Excel, optional column groups; POST /exports, then GET /exports/{id} until done.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, idempotencyKey, type ExportField, type ExportJob, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
-import { Dialog } from '../../components/Dialog';
+import { FormActions, useFormSubmit } from '../../components/Form';
 import { formatNumber } from '../../components/format';
-import { ExportJobResult, useExportJob } from '../../components/jobs';
-import { useWriteGuard } from '../../session';
+import { ExportJobDialog } from '../../components/jobs';
 import { BATCH, describeTarget, type Target } from './bulk';
 import { filterParams, sortParams } from './view';
 
@@ -21,59 +20,46 @@ const OPTIONAL: { field: ExportField; label: string }[] = [
 
 export function ExportDialog({ open, target, onClose }: { open: boolean; target: Target; onClose: () => void }) {
   return (
-    <Dialog open={open} title="Export customers" onClose={onClose}>
-      {open && <ExportForm target={target} onClose={onClose} />}
-    </Dialog>
+    <ExportJobDialog
+      open={open}
+      title="Export customers"
+      onClose={onClose}
+      ready={(j) =>
+        `The export is ready: ${formatNumber(j.rowCount)} ${j.rowCount === 1 ? 'row' : 'rows'} (${j.format === 'xlsx' ? 'Excel' : 'CSV'}).`
+      }
+      form={(onStarted) => <ExportForm target={target} onClose={onClose} onStarted={onStarted} />}
+    />
   );
 }
 
-function ExportForm({ target, onClose }: { target: Target; onClose: () => void }) {
-  const guard = useWriteGuard();
+function ExportForm({
+  target,
+  onClose,
+  onStarted,
+}: {
+  target: Target;
+  onClose: () => void;
+  onStarted: (j: ExportJob) => void;
+}) {
+  const form = useFormSubmit();
+  const { busy, error } = form;
   const [format, setFormat] = useState<'csv' | 'xlsx'>('csv');
   const [fields, setFields] = useState<Set<ExportField>>(() => new Set(['phone']));
-  const [started, setStarted] = useState<ExportJob | null>(null);
-  const { job, error: pollError } = useExportJob(started);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const ctl = useRef(new AbortController());
-  useEffect(() => () => ctl.current.abort(), []);
 
   const tooMany = target.kind === 'ids' && target.ids.length > BATCH;
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const body: Schemas['ConsumerExportCreate'] = {
       format,
       fields: OPTIONAL.map((o) => o.field).filter((f) => fields.has(f)),
     };
     if (target.kind === 'ids') body.consumerIds = target.ids;
     else body.filters = { ...filterParams(target.view), ...sortParams(target.view) };
-    try {
-      const j = await api.post('/exports', body, {
-        headers: { 'Idempotency-Key': idempotencyKey() },
-        signal: ctl.current.signal,
-      });
-      setStarted(j);
-    } catch (err) {
-      if (ctl.current.signal.aborted) return;
-      setBusy(false);
-      setError(err);
-    }
-  }
-
-  if (job) {
-    return (
-      <ExportJobResult
-        job={job}
-        error={pollError}
-        onClose={onClose}
-        ready={(j) =>
-          `The export is ready: ${formatNumber(j.rowCount)} ${j.rowCount === 1 ? 'row' : 'rows'} (${j.format === 'xlsx' ? 'Excel' : 'CSV'}).`
-        }
-      />
-    );
+    await form.run(async (signal) => {
+      const j = await api.post('/exports', body, { headers: { 'Idempotency-Key': idempotencyKey() }, signal });
+      onStarted(j);
+    });
   }
 
   return (
@@ -127,14 +113,9 @@ function ExportForm({ target, onClose }: { target: Target; onClose: () => void }
           </label>
         ))}
       </fieldset>
-      <div class="actions">
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" class="button-primary" {...guard(busy || tooMany)}>
-          Start export
-        </button>
-      </div>
+      <FormActions onCancel={onClose} disabled={busy || tooMany}>
+        Start export
+      </FormActions>
     </form>
   );
 }
