@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from clientele.access import keys, session_store
+from clientele.access import keys
 from clientele.access import store as api_keys
 from clientele.core.tenancy import Environment
 from clientele_local.inprocess import Context, api_event, load_function, sample_event
@@ -220,4 +220,3 @@ def test_the_console_reaches_a_route_under_app(table: str, call: Invoke, acme: d
     answer = load_function("get_consumer").lambda_handler(event, Context())
     assert answer["statusCode"] == 200
     assert json.loads(answer["body"])["email"] == "ada@example.com"
-    assert session_store.ConsoleSession.key("h") == {"pk": "SESSION#h", "sk": "SESSION"}

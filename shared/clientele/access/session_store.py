@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from clientele.access.store import ApiKeyRecord
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 
 
-class ConsoleSession(Entity):
-    """A signed-in console: the key's tenant, scope and id, and the hash that finds the key's lookup
-    item (a revoked key ends its sessions). It never holds the key."""
+class SessionRecord(Entity):
+    """A signed-in console: the key's id and hint, and the hash that finds the key's lookup item (its
+    tenant and scope, read at every call; a revoked key ends its sessions). It never holds the key."""
 
     kind = "ConsoleSession"
     tenant_scoped = False
@@ -27,19 +26,14 @@ class ConsoleSession(Entity):
 
 def insert(secret_hash: str, fields: dict[str, Any]) -> None:
     dynamo.transact(
-        [dynamo.put(ConsoleSession.item(ConsoleSession.key(secret_hash), fields), condition="attribute_not_exists(pk)")]
+        [dynamo.put(SessionRecord.item(SessionRecord.key(secret_hash), fields), condition="attribute_not_exists(pk)")]
     )
 
 
 def find(secret_hash: str) -> dict[str, Any] | None:
-    item = dynamo.get_item(ConsoleSession.key(secret_hash), consistent=True)
-    return None if item is None else ConsoleSession.fields(item)
-
-
-def key_lookup(key_hash: str) -> dict[str, Any] | None:
-    """The key's lookup item (tenant, scope, usage key), or None once the key is revoked (deleted)."""
-    return dynamo.get_item(ApiKeyRecord.lookup_key(key_hash), consistent=True)
+    item = dynamo.get_item(SessionRecord.key(secret_hash), consistent=True)
+    return None if item is None else SessionRecord.fields(item)
 
 
 def delete(secret_hash: str) -> None:
-    dynamo.transact([dynamo.delete(ConsoleSession.key(secret_hash))])
+    dynamo.transact([dynamo.delete(SessionRecord.key(secret_hash))])

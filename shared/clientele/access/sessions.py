@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from clientele.access import keys
 from clientele.access import session_store as store
+from clientele.access import store as api_keys
 from clientele.core import clock
 from clientele.core.errors import AuthenticationRequired, ValidationFailed
 from clientele.core.tenancy import Principal
@@ -107,8 +108,10 @@ def current(cookie_header: str | None, *, secure: bool) -> ConsoleSession:
     """The live session the cookie names: not signed out, not expired, its key not revoked."""
     secret = secret_of(cookie_header, secure=secure)
     item = store.find(_hash(secret))
-    key = None if item is None or int(item["expiration"]) <= time.time() else store.key_lookup(str(item["keyHash"]))
-    if item is None or key is None:
+    if item is None or int(item["expiration"]) <= time.time():
+        raise AuthenticationRequired()
+    key = api_keys.find_by_hash(str(item["keyHash"]))  # the key's lookup item: deleted when it is revoked
+    if key is None:
         raise AuthenticationRequired()
     principal, usage_identifier = keys.principal_of(key)
     return ConsoleSession(
