@@ -56,10 +56,6 @@ class ConsoleSession(NamedTuple):
         }
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def csrf_token(secret: str) -> str:
     return hmac.new(secret.encode(), b"clientele console csrf", hashlib.sha256).hexdigest()
 
@@ -82,7 +78,7 @@ def sign_in(api_key: Any) -> tuple[str, ConsoleSession]:
     fields: dict[str, Any] = {"keyId": principal.key_id, "keyHash": keys.secret_hash(secret_key)}
     fields |= {"keyHint": session.key_hint, "createdAt": clock.now(), "expiresAt": session.expires_at}
     fields["expiration"] = expires  # the table's TTL
-    store.insert(_hash(secret), fields)
+    store.insert(keys.secret_hash(secret), fields)
     return secret, session
 
 
@@ -107,7 +103,7 @@ def secret_of(cookie_header: str | None, *, secure: bool) -> str:
 def current(cookie_header: str | None, *, secure: bool) -> ConsoleSession:
     """The live session the cookie names: not signed out, not expired, its key not revoked."""
     secret = secret_of(cookie_header, secure=secure)
-    item = store.find(_hash(secret))
+    item = store.find(keys.secret_hash(secret))
     if item is None or int(item["expiration"]) <= time.time():
         raise AuthenticationRequired()
     key = api_keys.find_by_hash(str(item["keyHash"]))  # the key's lookup item: deleted when it is revoked
@@ -133,7 +129,7 @@ def authorize(cookie_header: str | None, token: str | None, *, secure: bool) -> 
 
 def sign_out(cookie_header: str | None, token: str | None, *, secure: bool) -> None:
     authorize(cookie_header, token, secure=secure)
-    store.delete(_hash(secret_of(cookie_header, secure=secure)))
+    store.delete(keys.secret_hash(secret_of(cookie_header, secure=secure)))
 
 
 def set_cookie(secret: str, *, secure: bool) -> str:
