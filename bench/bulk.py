@@ -20,12 +20,12 @@ from typing import Any
 from bench import store as bench_store
 from bench.dynamo_meter import Meter
 from clientele.consumers import store as consumer_store
-from clientele.consumers.models import ConsumerCreate
+from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import new_consumer
 from clientele.core import aws, settings
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Tenant
-from clientele.jobs import exports, import_store, imports
+from clientele.jobs import exports, import_jobs, import_store, imports
 from clientele.jobs.models import ConsumerExportCreate, ImportCreate, ImportJob, OnDuplicate
 
 BUCKET = "clientele-bench-files"
@@ -189,7 +189,7 @@ def _raw_batch_writes(raw: Any, items: list[dict[str, Any]]) -> int:
 def _import_steps(tenant: Tenant, content: bytes) -> Iterator[str]:
     """An import of the file as the S3 event and the stream run it, one step per next(): the upload and
     the file's survey, then each chunk. Yields the job's id."""
-    job = imports.create_import(tenant, ImportCreate(on_duplicate=OnDuplicate.SKIP))
+    job = import_jobs.create_import(tenant, ImportCreate(on_duplicate=OnDuplicate.SKIP))
     etag = aws.s3().put_object(Bucket=BUCKET, Key=import_store.upload_key(tenant, job.id), Body=content)["ETag"]
     assert imports.start_import(tenant, job.id, len(content), etag)
     yield job.id
@@ -200,7 +200,7 @@ def _import_steps(tenant: Tenant, content: bytes) -> Iterator[str]:
 
 
 def _finished(tenant: Tenant, import_id: str) -> ImportJob:
-    done = imports.get_import(tenant, import_id)
+    done = import_jobs.get_import(tenant, import_id)
     assert done.status == "succeeded", done
     return done
 
@@ -227,7 +227,7 @@ def import_row(meter: Meter, raw: Any) -> dict[str, Any]:
             seconds += time.perf_counter() - start
             if import_id is None:
                 break
-            job_id, created = import_id, imports.get_import(tenant, import_id).created
+            job_id, created = import_id, import_jobs.get_import(tenant, import_id).created
             items = _items_of(raw_tenant, range(written, created))
             count, spent = _timed(lambda items=items: _raw_batch_writes(raw, items))  # type: ignore[misc]
             raw_items, raw_seconds, written = raw_items + count, raw_seconds + spent, created

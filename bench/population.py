@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from clientele.consumers import search_index
-from clientele.consumers.models import Consumer, Loyalty, Membership, Source, Status, SyncStatus
+from clientele.consumers.enums import Membership, Source, Status, SyncStatus
+from clientele.consumers.models import Consumer, Loyalty
 from clientele.consumers.store import ConsumerRecord, PhoneEntry, UniqueValue, unique_values
 from clientele.core import clock
 from clientele.core.store import dynamo

@@ -39,7 +39,7 @@ from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
 from clientele.access import keys  # noqa: E402
 from clientele.consumers import search_index  # noqa: E402
-from clientele.consumers.models import SortBy  # noqa: E402
+from clientele.consumers.enums import SortBy  # noqa: E402
 from clientele.consumers.store import ConsumerRecord  # noqa: E402
 from clientele.core import aws, settings  # noqa: E402
 from clientele.core.store.dynamo import serialize  # noqa: E402

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from clientele.consumers.models import Membership, SortBy, SortDir, Status
+from clientele.consumers.enums import Membership, SortBy, SortDir, Status
 from clientele.core.errors import ClienteleError
 from clientele.core.tenancy import Environment
 from clientele_client.sdk import DEFAULT_BASE_URL, ApiError, Clientele, Job, ProgressCallback

@@ -4,7 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.audiences.models import MembersChange, MembersChanged
+from clientele.audiences.models import MembersChanged
+from clientele.audiences.requests import MembersChange
 from clientele.audiences.service import add_members
 from clientele.core import http as api
 from clientele.core import idempotency

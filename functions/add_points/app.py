@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
 from clientele.core import idempotency
-from clientele.loyalty.models import PointsAdd, PointsTransaction
+from clientele.loyalty.models import PointsTransaction
+from clientele.loyalty.requests import PointsAdd
 from clientele.loyalty.service import add_points
 
 app = api.resolver()

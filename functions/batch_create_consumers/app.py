@@ -5,8 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import Field
 
-from clientele.consumers.models import Consumer, ConsumerCreate
-from clientele.consumers.service import MAX_BATCH, batch_create, current
+from clientele.consumers.batches import MAX_BATCH, batch_create
+from clientele.consumers.models import Consumer
+from clientele.consumers.requests import ConsumerCreate
+from clientele.consumers.service import current
 from clientele.core import http as api
 from clientele.core import idempotency
 

@@ -5,8 +5,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from pydantic import Field
 
-from clientele.consumers.models import Consumer, ConsumerBatchUpdate
-from clientele.consumers.service import MAX_BATCH, batch_update
+from clientele.consumers.batches import MAX_BATCH, batch_update
+from clientele.consumers.models import Consumer
+from clientele.consumers.requests import ConsumerBatchUpdate
 from clientele.core import http as api
 
 app = api.resolver()

@@ -4,8 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.consumers.models import BulkStatus, Consumer
-from clientele.consumers.service import bulk_status
+from clientele.consumers.batches import bulk_status
+from clientele.consumers.models import Consumer
+from clientele.consumers.requests import BulkStatus
 from clientele.core import http as api
 from clientele.core import idempotency
 

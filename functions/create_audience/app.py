@@ -4,7 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.audiences.models import Audience, AudienceCreate
+from clientele.audiences.models import Audience
+from clientele.audiences.requests import AudienceCreate
 from clientele.audiences.service import create_audience
 from clientele.core import http as api
 from clientele.core import idempotency

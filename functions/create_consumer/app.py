@@ -4,7 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.consumers.models import Consumer, ConsumerCreate
+from clientele.consumers.models import Consumer
+from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import create_consumer
 from clientele.core import http as api
 from clientele.core import idempotency

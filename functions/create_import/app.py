@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
 from clientele.core import idempotency
-from clientele.jobs.imports import create_import
+from clientele.jobs.import_jobs import create_import
 from clientele.jobs.models import ImportCreate, ImportJob
 
 app = api.resolver()

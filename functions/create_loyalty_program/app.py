@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
 from clientele.core import idempotency
-from clientele.loyalty.models import LoyaltyProgram, LoyaltyProgramCreate
+from clientele.loyalty.models import LoyaltyProgram
+from clientele.loyalty.requests import LoyaltyProgramCreate
 from clientele.loyalty.service import create_program
 
 app = api.resolver()

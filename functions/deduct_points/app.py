@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
 from clientele.core import idempotency
-from clientele.loyalty.models import PointsDeduct, PointsTransaction
+from clientele.loyalty.models import PointsTransaction
+from clientele.loyalty.requests import PointsDeduct
 from clientele.loyalty.service import deduct_points
 
 app = api.resolver()

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
-from clientele.jobs.imports import get_import
+from clientele.jobs.import_jobs import get_import
 from clientele.jobs.models import ImportJob
 
 app = api.resolver()

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from clientele.consumers.enums import Membership, SortBy, SortDir, Status
 from clientele.consumers.listing import MAX_SORTED_MATCHES, ListRequest, list_consumers
-from clientele.consumers.models import Consumer, Membership, SortBy, SortDir, Status
+from clientele.consumers.models import Consumer
 from clientele.core import http as api
 from clientele.core.errors import AudienceNotFound
 from clientele.core.models import Page

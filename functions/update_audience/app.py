@@ -4,7 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.audiences.models import Audience, AudienceUpdate
+from clientele.audiences.models import Audience
+from clientele.audiences.requests import AudienceUpdate
 from clientele.audiences.service import update_audience
 from clientele.core import http as api
 

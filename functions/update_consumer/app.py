@@ -4,7 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from clientele.consumers.models import Consumer, ConsumerUpdate
+from clientele.consumers.models import Consumer
+from clientele.consumers.requests import ConsumerUpdate
 from clientele.consumers.service import update_consumer
 from clientele.core import http as api
 

@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
-from clientele.loyalty.models import LoyaltyProgram, LoyaltyProgramUpdate
+from clientele.loyalty.models import LoyaltyProgram
+from clientele.loyalty.requests import LoyaltyProgramUpdate
 from clientele.loyalty.service import update_program
 
 app = api.resolver()

@@ -12,9 +12,9 @@ from typing import Any
 import boto3
 import pytest
 
-from clientele.audiences.models import MAX_MEMBERS_PER_REQUEST
-from clientele.consumers.models import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
-from clientele.consumers.service import MAX_BATCH
+from clientele.audiences.requests import MAX_MEMBERS_PER_REQUEST
+from clientele.consumers.batches import MAX_BATCH
+from clientele.consumers.requests import METADATA_MAX_KEY_LENGTH, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH
 from clientele.core.http import MAX_BODY_BYTES
 from clientele.core.paging import MAX_PAGE_SIZE
 from clientele.orders.models import MAX_ORDER_LINES

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from clientele.consumers import store
-from clientele.consumers.models import Consumer, ConsumerCreate, Loyalty, Membership, Status
+from clientele.consumers.enums import Membership, Status
+from clientele.consumers.models import Consumer, Loyalty
+from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import new_consumer
 from clientele.core import clock
 from clientele.core.tenancy import Principal

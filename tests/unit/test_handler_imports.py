@@ -27,7 +27,8 @@ FUNCTIONS = sorted(
 DOMAINS = sorted(
     path.parent.name for path in (ROOT / "shared" / "clientele").glob("*/__init__.py") if path.parent.name != "core"
 )
-WATCHED = ("clientele", "aws_xray_sdk", "ulid", "pydantic.main")  # the modules the tests below look for
+PARSER = "aws_lambda_powertools.utilities.parser"
+WATCHED = ("clientele", "aws_xray_sdk", "ulid", "pydantic.main", PARSER)  # the modules the tests below look for
 PROBE = (
     "import dataclasses, gc, json, sys\n"
     "sys.path[:0] = sys.argv[2:]\n"
@@ -122,6 +123,41 @@ def test_the_authorizers_import_no_pydantic_models(function: str) -> None:
     """Every uncached API request waits for an authorizer's cold start: they store no models, so
     pydantic's model machinery (pydantic.main and what it imports) stays out of them."""
     assert "pydantic.main" not in imported()[function]
+
+
+STREAM_FUNCTIONS = [
+    name for name in FUNCTIONS if "core import streams" in (ROOT / "functions" / name / "app.py").read_text()
+]
+
+
+@pytest.mark.parametrize("function", STREAM_FUNCTIONS)
+def test_a_stream_function_loads_no_parser_models(function: str) -> None:
+    """Powertools' batch utility would import every event source's parser models once pydantic is
+    loaded; core.streams imports it without them."""
+    assert "clientele.core.streams" in imported()[function]
+    assert not [name for name in imported()[function] if name.startswith(PARSER)]
+
+
+def test_the_batch_utility_leaves_pydantic_as_it_found_it() -> None:
+    """core.streams hides pydantic while it imports the batch utility: afterwards the same pydantic
+    module is back, and the utility processes records without the parser."""
+    code = (
+        "import sys, pydantic, pydantic.main\n"
+        "before = sys.modules['pydantic']\n"
+        "from clientele.core import streams\n"
+        "print(sys.modules['pydantic'] is before, streams.BatchProcessor.__module__,\n"
+        f"      any(name.startswith({PARSER!r}) for name in sys.modules))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path[:0] = [{str(ROOT / 'shared')!r}]\n{code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", "aws_lambda_powertools.utilities.batch.base", "False"]
 
 
 def test_the_console_files_function_imports_only_the_standard_library() -> None:

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from clientele.consumers import listing, search, store
-from clientele.consumers.models import Consumer, ConsumerCreate, Loyalty, SortBy, Status
+from clientele.consumers.enums import SortBy, Status
+from clientele.consumers.models import Consumer, Loyalty
+from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import new_consumer
 from clientele.core import paging, settings
 from clientele.core.errors import InvalidCursor

@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from clientele.loyalty.models import (
-    LoyaltyProgramCreate,
-    PointsAdd,
-    PointsRule,
-    RuleRound,
-    RuleUnit,
-)
+from clientele.loyalty.models import PointsRule, RuleRound, RuleUnit
+from clientele.loyalty.requests import LoyaltyProgramCreate, PointsAdd
 from clientele.loyalty.rules import expiry_of, relative, start_of
 
 UTC_ZONE = ZoneInfo("UTC")

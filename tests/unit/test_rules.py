@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from clientele.access import keys
-from clientele.consumers.models import Consumer, ConsumerCreate, Loyalty
+from clientele.consumers.models import Consumer, Loyalty
+from clientele.consumers.requests import ConsumerCreate
 from clientele.core import clock, normalize
 from clientele.core.errors import AuthenticationRequired, ConsumerNotFound, EmailAlreadyExists, ValidationFailed
 from clientele.core.http import error_body, validation_details

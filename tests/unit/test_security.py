@@ -34,16 +34,8 @@ from clientele.audiences import store as audience_store
 from clientele.audiences.models import Audience
 from clientele.consumers import search_index
 from clientele.consumers import store as consumer_store
-from clientele.consumers.models import (
-    Consumer,
-    Loyalty,
-    Membership,
-    Source,
-    Status,
-    SyncStatus,
-    TimelineEvent,
-    TimelineEventType,
-)
+from clientele.consumers.enums import Membership, Source, Status, SyncStatus
+from clientele.consumers.models import Consumer, Loyalty, TimelineEvent, TimelineEventType
 from clientele.core import settings
 from clientele.core.store.entity import Entity, registered
 from clientele.core.tenancy import Environment, Principal, Tenant, valid_organization

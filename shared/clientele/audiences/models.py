@@ -1,42 +1,7 @@
-"""Audiences and their members on the wire."""
+"""Audiences and their members on the wire, as callers get them back. (What callers send is
+audiences/requests.py.)"""
 
-from typing import Annotated
-
-from pydantic import (
-    StringConstraints,
-    model_validator,
-)
-
-from clientele.consumers.models import MAX_IDS_PER_REQUEST, ConsumerSelection
-from clientele.core.models import (
-    ApiModel,
-    Resource,
-    Timestamp,
-)
-
-# ---------------------------------------------------------------- audiences
-
-MAX_MEMBERS_PER_REQUEST = MAX_IDS_PER_REQUEST
-AudienceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-
-
-class AudienceCreate(ApiModel):
-    name: AudienceName
-    description: Description | None = None
-
-
-class AudienceUpdate(ApiModel):
-    """Body of `PUT /audiences/{id}`: the fields present change; `null` clears the description."""
-
-    name: AudienceName | None = None
-    description: Description | None = None
-
-    @model_validator(mode="after")
-    def _name_not_cleared(self) -> "AudienceUpdate":
-        if "name" in self.model_fields_set and self.name is None:
-            raise ValueError("name cannot be null")
-        return self
+from clientele.core.models import Resource, Timestamp
 
 
 class Audience(Resource):
@@ -47,10 +12,6 @@ class Audience(Resource):
     created_at: Timestamp
     updated_at: Timestamp
     version: int
-
-
-class MembersChange(ConsumerSelection):
-    """Body of `POST` and `DELETE /audiences/{id}/members`."""
 
 
 class MembersChanged(Resource):

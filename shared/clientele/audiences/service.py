@@ -7,10 +7,10 @@ condition of the versions read, so counts and copies never drift from the consum
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clientele.audiences import store
-from clientele.audiences.models import Audience, AudienceCreate, AudienceUpdate, MembersChange, MembersChanged
+from clientele.audiences.models import Audience, MembersChanged
 from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
 from clientele.consumers.models import Consumer, TimelineEventType
@@ -22,6 +22,9 @@ from clientele.core.paging import PageRequest, paged
 from clientele.core.store import dynamo
 from clientele.core.store.pages import newest_first
 from clientele.core.tenancy import Tenant
+
+if TYPE_CHECKING:  # built by the routes that take them
+    from clientele.audiences.requests import AudienceCreate, AudienceUpdate, MembersChange
 
 ID_PREFIX = "aud"
 

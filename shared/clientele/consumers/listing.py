@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from clientele.audiences import store as audience_store
 from clientele.audiences.service import get_audience
 from clientele.consumers import search, search_index, store
-from clientele.consumers.models import SortBy
+from clientele.consumers.enums import SortBy
 from clientele.consumers.relations import ON_A_LIST, relations, with_relations
 from clientele.consumers.service import ID_PREFIX
 from clientele.core import clock, normalize

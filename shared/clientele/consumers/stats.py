@@ -22,7 +22,8 @@ from typing import Annotated, NamedTuple
 from pydantic import WithJsonSchema
 
 from clientele.consumers import stats_store as store
-from clientele.consumers.models import Consumer, Membership, Status
+from clientele.consumers.enums import Membership, Status
+from clientele.consumers.models import Consumer
 from clientele.core.errors import ClienteleError, Conflict, StoreBusy
 from clientele.core.models import Resource
 from clientele.core.tenancy import Tenant

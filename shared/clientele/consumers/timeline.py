@@ -11,7 +11,8 @@ from typing import Any
 
 from clientele.consumers import activity
 from clientele.consumers import store as consumer_store
-from clientele.consumers.models import Consumer, Membership, TimelineEvent, TimelineEventType
+from clientele.consumers.enums import Membership
+from clientele.consumers.models import Consumer, TimelineEvent, TimelineEventType
 from clientele.core import clock
 from clientele.core.paging import PageRequest, paged
 from clientele.core.store.pages import every_item, prefixed

@@ -5,16 +5,39 @@ the rest of its batch goes through. The work returns the counts it wants publish
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clientele.core import coldstart
+
+
+def _batch_without_parser_models() -> tuple[Any, Any, Any]:
+    """Powertools' batch utility, without its parser models. When pydantic is already loaded (here it
+    always is: the domains' models), its batch/types.py imports the parser's models of every event
+    source (SQS, Kinesis, Kafka, CloudWatch, DynamoDB: some 60 pydantic models) only to type its
+    `model=` parameter (powertools-lambda-python#998); that was a fifth of a stream function's cold start.
+    Records here are read through Powertools' data classes, never parsed into those models, so the
+    utility is imported as it would be without pydantic. Nothing it imports loads pydantic (a test
+    holds both)."""
+    pydantic = sys.modules.pop("pydantic", None)
+    try:
+        from aws_lambda_powertools.utilities import batch
+    finally:
+        if pydantic is not None:
+            sys.modules["pydantic"] = pydantic
+    return batch.BatchProcessor, batch.EventType, batch.process_partial_response
+
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+else:
+    BatchProcessor, EventType, process_partial_response = _batch_without_parser_models()
 
 logger = Logger()
 metrics = Metrics()

@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools import Logger
 
 from clientele.consumers import store as consumer_store
+from clientele.consumers.enums import SyncStatus
 from clientele.consumers.listing import ListRequest, checked, consumer_items
-from clientele.consumers.models import Consumer, SyncStatus
+from clientele.consumers.models import Consumer
 from clientele.consumers.service import retrying
 from clientele.core import clock
 from clientele.core.tenancy import Tenant

@@ -1,6 +1,7 @@
 """CSV imports (seed 000 "CSV Import"): a presigned upload, then chunks of rows, each checkpointed.
 
-1. `POST /imports` creates the job (awaiting_upload) and hands out a presigned PUT URL.
+1. `POST /imports` creates the job (awaiting_upload) and hands out a presigned PUT URL
+   (jobs/import_jobs.py, which also reads the job back for `GET /imports/{id}`).
 2. The file landing in S3 starts the import (functions/start_import): the file is read once to
    check its header and encoding and count its rows, and the job moves to processing with its
    first checkpoint.
@@ -28,20 +29,21 @@ from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
 from clientele.consumers import store as consumer_store
-from clientele.consumers.models import Consumer, ConsumerCreate, ConsumerUpdate, Source
+from clientele.consumers.enums import Source
+from clientele.consumers.models import Consumer
+from clientele.consumers.requests import ConsumerCreate, ConsumerUpdate
 from clientele.consumers.service import ID_PREFIX, changed, new_consumer, replace_write
 from clientele.core import clock
-from clientele.core.errors import ImportNotFound, validation_details
+from clientele.core.errors import validation_details
 from clientele.core.store import files
 from clientele.core.tenancy import Tenant
 from clientele.jobs import import_store as store
 from clientele.jobs.exports import safe_text
 from clientele.jobs.import_store import Checkpoint, Failure
-from clientele.jobs.models import MAX_IMPORT_ERRORS_SHOWN, ImportCreate, ImportJob, ImportStatus, OnDuplicate, RowError
+from clientele.jobs.models import MAX_IMPORT_ERRORS_SHOWN, ImportJob, ImportStatus, OnDuplicate, RowError
 
 logger = Logger(child=True)
 
-IMPORT_ID_PREFIX = "imp"
 CHUNK_ROWS = 1000  # rows an invocation imports before it checkpoints
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 1_000_000
@@ -63,34 +65,6 @@ _COLUMNS = {
 }
 METADATA = "metadata."
 IDENTITIES = ("email", "phone", "externalId")
-
-
-# ---------------------------------------------------------------- the API's half
-
-
-def create_import(tenant: Tenant, request: ImportCreate) -> ImportJob:
-    job = ImportJob(
-        id=clock.new_id(IMPORT_ID_PREFIX),
-        status=ImportStatus.AWAITING_UPLOAD,
-        on_duplicate=request.on_duplicate,
-        total_rows=None,
-        created_at=clock.now(),
-    )
-    store.insert(tenant, job)
-    url, expires_at = files.upload_url(store.upload_key(tenant, job.id))
-    return job.model_copy(update={"upload_url": url, "upload_expires_at": expires_at})
-
-
-def get_import(tenant: Tenant, import_id: str) -> ImportJob:
-    """The job; once finished with failed rows, with the report's URL (valid 15 minutes)."""
-    item = store.get_item(tenant, import_id) if import_id.startswith(f"{IMPORT_ID_PREFIX}_") else None
-    if item is None:
-        raise ImportNotFound()
-    job = store.ImportRecord.from_item(item)
-    if job.status is ImportStatus.SUCCEEDED and job.failed:
-        url, _ = files.download_url(store.report_key(tenant, job.id), f"import-{job.id}-failed-rows.csv")
-        return job.model_copy(update={"report_url": url})
-    return job
 
 
 # ---------------------------------------------------------------- reading the file

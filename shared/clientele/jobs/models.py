@@ -12,13 +12,13 @@ from pydantic import (
     model_validator,
 )
 
-from clientele.consumers.models import Membership, SortBy, SortDir, Status
+from clientele.consumers.enums import Membership, SortBy, SortDir, Status
 from clientele.core.models import (
     ApiModel,
     Resource,
     Timestamp,
 )
-from clientele.loyalty.models import LedgerId
+from clientele.loyalty.ledgers import LedgerId
 
 # ---------------------------------------------------------------- exports
 

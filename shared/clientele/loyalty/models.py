@@ -1,4 +1,5 @@
-"""Loyalty programs, their rules, points and the summary of a consumer's standing, on the wire."""
+"""Loyalty programs, their rules, points and the summary of a consumer's standing, on the wire as callers
+get them back. (What callers send is loyalty/requests.py.)"""
 
 from decimal import Decimal
 from enum import StrEnum
@@ -17,7 +18,6 @@ from pydantic.alias_generators import to_camel
 
 from clientele.core.models import (
     ApiModel,
-    Reason,
     Resource,
     Timestamp,
 )
@@ -159,50 +159,6 @@ class EarningRule(ApiModel):
     start: StartRule = rule_default(RuleType.DEFAULT)
 
 
-def _tiers(tiers: list[Tier]) -> list[Tier]:
-    ordered = sorted(tiers, key=lambda tier: tier.min_points)
-    names = [tier.name for tier in ordered]
-    if len(set(names)) != len(names):
-        raise ValueError("tier names must be unique")
-    if len({tier.min_points for tier in ordered}) != len(ordered):
-        raise ValueError("two tiers cannot start at the same points")
-    return ordered
-
-
-Tiers = Annotated[list[Tier], Field(max_length=20), AfterValidator(_tiers)]
-
-
-class LoyaltyProgramCreate(ApiModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    timezone: Timezone = "UTC"
-    default_start: ProgramStartRule = rule_default(RuleType.IMMEDIATE)
-    default_expiry: ProgramExpiryRule = rule_default(RuleType.UNLIMITED)
-    earning: EarningRule | None = None
-    tiers: Tiers = Field(default_factory=list)
-    tier_basis: TierBasis = TierBasis.ACTIVE
-
-
-class LoyaltyProgramUpdate(ApiModel):
-    """Body of `PUT /loyalty-programs/{id}`: the fields present change (points already given keep
-    their dates); `earning: null` stops orders earning."""
-
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
-    timezone: Timezone | None = None
-    default_start: ProgramStartRule | None = None
-    default_expiry: ProgramExpiryRule | None = None
-    earning: EarningRule | None = None
-    tiers: Tiers | None = None
-    tier_basis: TierBasis | None = None
-
-    @model_validator(mode="after")
-    def _required_not_cleared(self) -> "LoyaltyProgramUpdate":
-        required = ("name", "timezone", "default_start", "default_expiry", "tiers", "tier_basis")
-        cleared = [name for name in required if name in self.model_fields_set and getattr(self, name) is None]
-        if cleared:
-            raise ValueError(f"{', '.join(to_camel(name) for name in cleared)} cannot be null")
-        return self
-
-
 class LoyaltyProgram(Resource):
     id: str
     name: str
@@ -218,29 +174,7 @@ class LoyaltyProgram(Resource):
     version: int
 
 
-LedgerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-Points = Annotated[int, Field(ge=1, le=10**9)]
 MAIN_LEDGER = "main"
-
-
-class PointsAdd(ApiModel):
-    """Body of `POST /consumers/{id}/loyalty/points`: a new ledger id creates that sub-ledger."""
-
-    program_id: Annotated[str, StringConstraints(max_length=40)]
-    ledger: LedgerId = MAIN_LEDGER
-    points: Points
-    reason: Reason
-    start: StartRule = rule_default(RuleType.DEFAULT)
-    expiry: ExpiryRule = rule_default(RuleType.DEFAULT)
-
-
-class PointsDeduct(ApiModel):
-    """Body of `POST /consumers/{id}/loyalty/deductions`: spends active points, earliest expiry first."""
-
-    program_id: Annotated[str, StringConstraints(max_length=40)]
-    ledger: LedgerId = MAIN_LEDGER
-    points: Points
-    reason: Reason
 
 
 class PointsTransactionKind(StrEnum):

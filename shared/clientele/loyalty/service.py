@@ -30,11 +30,7 @@ from clientele.loyalty import store
 from clientele.loyalty.models import (
     MAIN_LEDGER,
     LoyaltyProgram,
-    LoyaltyProgramCreate,
-    LoyaltyProgramUpdate,
     LoyaltySummary,
-    PointsAdd,
-    PointsDeduct,
     PointsRule,
     PointsTransaction,
     PointsTransactionKind,
@@ -43,7 +39,10 @@ from clientele.loyalty.models import (
 from clientele.loyalty.rules import expiry_of, start_of
 from clientele.loyalty.wallet import Lot, Wallet
 
-if TYPE_CHECKING:  # loyalty earns on orders, but the orders domain builds on loyalty, not the reverse
+if TYPE_CHECKING:
+    # loyalty earns on orders, but the orders domain builds on loyalty, not the reverse
+    # the bodies are built by the routes that take them
+    from clientele.loyalty.requests import LoyaltyProgramCreate, LoyaltyProgramUpdate, PointsAdd, PointsDeduct
     from clientele.orders.models import Order
 
 logger = Logger(child=True)

@@ -18,8 +18,10 @@ from typing import Any
 
 from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
-from clientele.consumers.models import Consumer, ConsumerCreate, Membership, TimelineEventType
-from clientele.consumers.models import Source as ConsumerSource
+from clientele.consumers.enums import Membership
+from clientele.consumers.enums import Source as ConsumerSource
+from clientele.consumers.models import Consumer, TimelineEventType
+from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import ID_PREFIX as CONSUMER_PREFIX
 from clientele.consumers.service import new_consumer, retrying
 from clientele.core import clock, normalize

@@ -21,7 +21,8 @@ sending it again.
 from __future__ import annotations
 
 from clientele.consumers.activity import TimelineEventRecord
-from clientele.consumers.models import Consumer, SyncStatus
+from clientele.consumers.enums import SyncStatus
+from clientele.consumers.models import Consumer
 from clientele.consumers.service import delete_consumer, get_consumer
 from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock, idempotency
