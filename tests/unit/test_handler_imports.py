@@ -79,6 +79,21 @@ def probed() -> dict[str, dict[str, Any]]:
         return dict(zip(FUNCTIONS, pool.map(probe, FUNCTIONS), strict=True))
 
 
+def with_the_layer(code: str, unset: tuple[str, ...]) -> list[str]:
+    """The words `code` prints, run in a fresh interpreter with the layer first on sys.path and the
+    `unset` variables taken out of its environment."""
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path[:0] = [{str(ROOT / 'shared')!r}]\n{code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
+    )
+    return result.stdout.split()
+
+
 def imported() -> dict[str, list[str]]:
     return {function: list(state["modules"]) for function, state in probed().items()}
 
@@ -148,16 +163,11 @@ def test_the_batch_utility_leaves_pydantic_as_it_found_it() -> None:
         "print(sys.modules['pydantic'] is before, streams.BatchProcessor.__module__,\n"
         f"      any(name.startswith({PARSER!r}) for name in sys.modules))\n"
     )
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path[:0] = [{str(ROOT / 'shared')!r}]\n{code}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=60,
-    )
-    assert result.stdout.split() == ["True", "aws_lambda_powertools.utilities.batch.base", "False"]
+    assert with_the_layer(code, unset=("PYTHONPATH",)) == [
+        "True",
+        "aws_lambda_powertools.utilities.batch.base",
+        "False",
+    ]
 
 
 def test_the_console_files_function_imports_only_the_standard_library() -> None:
@@ -181,16 +191,7 @@ def test_a_function_ends_its_init_with_the_collector_on_and_init_frozen(function
 def test_outside_lambda_the_layer_leaves_the_collector_alone() -> None:
     """Tests and tools import the layer too: there the collector is never paused, nor anything frozen."""
     code = "import gc, clientele.core.coldstart as c; c.pause_collector(); print(gc.isenabled(), gc.get_freeze_count())"
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "AWS_LAMBDA_FUNCTION_NAME")}
-    result = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path[:0] = [{str(ROOT / 'shared')!r}]\n{code}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=60,
-    )
-    assert result.stdout.split() == ["True", "0"]
+    assert with_the_layer(code, unset=("PYTHONPATH", "AWS_LAMBDA_FUNCTION_NAME")) == ["True", "0"]
 
 
 def test_the_data_export_loads_none_of_erasures_machinery() -> None:
@@ -200,6 +201,28 @@ def test_the_data_export_loads_none_of_erasures_machinery() -> None:
     assert "clientele.privacy.data_export" in modules
     for unneeded in ("clientele.privacy.service", "clientele.core.idempotency", "clientele.jobs.export_store"):
         assert unneeded not in modules
+
+
+def _routes_only_reads(function: str) -> bool:
+    source = (ROOT / "functions" / function / "app.py").read_text()
+    return "@app.get(" in source and not any(f"@app.{verb}(" in source for verb in ("post", "put", "delete"))
+
+
+READ_ROUTES = [function for function in FUNCTIONS if _routes_only_reads(function)]
+
+
+@pytest.mark.parametrize("function", READ_ROUTES)
+def test_a_read_route_builds_no_request_body(function: str) -> None:
+    """What callers send lives in each domain's requests.py: a route that takes no body loads none."""
+    assert not [name for name in imported()[function] if name.endswith(".requests")]
+
+
+@pytest.mark.parametrize("function", ["get_import", "create_import", "get_export", "list_exports"])
+def test_a_job_route_loads_neither_engine(function: str) -> None:
+    """Creating or reading an import job, or reading an export job, needs neither the CSV reader nor
+    the export writers (and what they build on: the consumer listing, loyalty's rules)."""
+    modules = set(imported()[function])
+    assert {"clientele.jobs.imports", "clientele.jobs.exports", "clientele.loyalty.service"}.isdisjoint(modules)
 
 
 def test_the_check_sees_a_stray_domain() -> None:
