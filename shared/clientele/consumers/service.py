@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-
 from clientele.audiences import store as audience_store
 from clientele.consumers import store, timeline
 from clientele.consumers.enums import Membership, SyncStatus
@@ -24,8 +22,6 @@ from clientele.core.tenancy import Tenant
 
 if TYPE_CHECKING:  # the bodies are built by the routes that take them (consumers/requests.py)
     from clientele.consumers.requests import ConsumerCreate, ConsumerUpdate
-
-logger = Logger(child=True)
 
 ID_PREFIX = store.ID_PREFIX
 # When other requests keep changing the consumer in between, reads-and-writes are tried again while
