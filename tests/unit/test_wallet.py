@@ -16,9 +16,9 @@ def _lot(lot_id: str, points: int, active_on: str, expires_on: str | None, order
 
 def test_balances_move_with_the_clock_alone() -> None:
     ledger = Ledger(lots=[_lot("a", 10, DAY1, DAY3), _lot("b", 5, DAY2, None)])
-    assert ledger.balance(DAY1) == {"active": 10, "pending": 5, "expired": 0, "spent": 0, "lifetime": 10}
-    assert ledger.balance(DAY2) == {"active": 15, "pending": 0, "expired": 0, "spent": 0, "lifetime": 15}
-    assert ledger.balance(DAY3) == {"active": 5, "pending": 0, "expired": 10, "spent": 0, "lifetime": 15}
+    assert ledger.balance(DAY1) == {"active": 10, "pending": 5, "expired": 0, "spent": 0, "lifetime": 10, "earned": 15}
+    assert ledger.balance(DAY2) == {"active": 15, "pending": 0, "expired": 0, "spent": 0, "lifetime": 15, "earned": 15}
+    assert ledger.balance(DAY3) == {"active": 5, "pending": 0, "expired": 10, "spent": 0, "lifetime": 15, "earned": 15}
     assert ledger.next_change(DAY1) == DAY2
     assert ledger.next_change(DAY2) == DAY3
     assert ledger.next_change(DAY3) is None
@@ -30,7 +30,11 @@ def test_spending_takes_the_earliest_expiry_first_and_folding_keeps_the_totals()
     assert [(lot.id, lot.remaining) for lot in ledger.lots] == [("never", 10), ("late", 5), ("soon", 0)]
     before = ledger.balance(DAY3)
     ledger.fold(DAY3)
-    assert ledger.balance(DAY3) == before == {"active": 15, "pending": 0, "expired": 0, "spent": 15, "lifetime": 30}
+    assert (
+        ledger.balance(DAY3)
+        == before
+        == {"active": 15, "pending": 0, "expired": 0, "spent": 15, "lifetime": 30, "earned": 30}
+    )
     assert [lot.id for lot in ledger.lots] == ["never", "late"]
 
 
@@ -46,9 +50,22 @@ def test_active_lots_with_one_expiry_merge_and_pending_ones_stay_apart() -> None
 def test_take_back_prefers_the_orders_own_pending_lot_and_never_goes_negative() -> None:
     ledger = Ledger(lots=[_lot("other", 5, DAY1, None), _lot("order", 20, DAY3, None, order_id="ord_1")])
     assert ledger.take_back("ord_1", 8, DAY2) == 8
-    assert ledger.balance(DAY2) == {"active": 5, "pending": 12, "expired": 0, "spent": 0, "lifetime": 5}
+    assert ledger.balance(DAY2) == {"active": 5, "pending": 12, "expired": 0, "spent": 0, "lifetime": 5, "earned": 17}
     assert ledger.take_back("ord_1", 100, DAY2) == 17  # the order's 12 left, then the 5 active
     assert ledger.balance(DAY4)["active"] == 0
+
+
+def test_lifetime_earned_survives_folding_and_counts_pending_but_not_take_backs() -> None:
+    ledger = Ledger(lots=[_lot("never", 10, DAY1, None), _lot("expiring", 6, DAY1, DAY3), _lot("later", 4, DAY4, None)])
+    ledger.spend(10, DAY2)
+    assert ledger.take_back("ord_none", 1, DAY2) == 1  # from an active lot: earned falls by it
+    before = ledger.balance(DAY3)
+    ledger.fold(DAY3)  # the spent-out lot that expired folds into the counters
+    assert ledger.balance(DAY3) == before
+    assert (before["earned"], before["spent"], before["expired"], before["pending"]) == (19, 10, 0, 4)
+    wallet = Wallet(program_id="lp_1", ledgers={"main": ledger, "summer": Ledger(lots=[_lot("s", 3, DAY1, None)])})
+    total = wallet.balances(DAY3, [], TierBasis.ACTIVE)[0]
+    assert (total.lifetime_earned_points, total.lifetime_redeemed_points) == (22, 10)
 
 
 def test_tiers_follow_active_or_lifetime_points() -> None:

@@ -71,6 +71,9 @@ class Consumer(Resource):
     synced_version: int | None = None  # the version Klaviyo has: synced and current while it is `version`
     klaviyo_profile_id: str | None = None
     sync_error: str | None = None  # why the last sync failed (syncStatus error)
+    blocked: bool = False  # seed 004's Block customer: earns and redeems no points; orders still record
+    blocked_at: Timestamp | None = None
+    blocked_reason: str | None = None
     loyalty: Loyalty
     total_orders: int
     total_order_value: Money  # what the orders were worth before discounts, less what was refunded
@@ -99,6 +102,8 @@ class TimelineEventType(StrEnum):
     VERIFIED_CHANGED = "verified_changed"
     AUDIENCE_JOINED = "audience_joined"
     AUDIENCE_LEFT = "audience_left"
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
 
 
 class TimelineEvent(Resource):

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from clientele.consumers.enums import Membership, Source, Status
 from clientele.consumers.models import NEEDS_IDENTIFIER, Address, derived_full_name
-from clientele.core.models import ApiModel, Email, ExternalId, Phone, Tag, Text
+from clientele.core.models import ApiModel, Email, ExternalId, Phone, Reason, Tag, Text
 
 METADATA_MAX_KEYS = 50
 METADATA_MAX_KEY_LENGTH = 40
@@ -120,3 +120,9 @@ class BulkStatus(ConsumerSelection):
     """Body of `POST /consumers/bulk-status`: at most 500 consumerIds (repeats count once)."""
 
     status: Status
+
+
+class ConsumerBlock(ApiModel):
+    """Body of `POST /consumers/{id}/block` (may be empty): why, shown on the profile and its timeline."""
+
+    reason: Reason | None = None

@@ -151,6 +151,20 @@ class InsufficientPoints(ClienteleError):
     message = "Not enough active points"
 
 
+class ConsumerBlocked(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "consumer_blocked"
+    message = "The consumer is blocked: it earns and redeems no points until it is unblocked"
+
+
+class ConsumerInactive(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "consumer_inactive"
+    message = "The consumer is inactive: it earns and redeems no points until its status is active again"
+
+
 class ExportNotFound(NotFound):
     code = "export_not_found"
     message = "Export not found"

@@ -159,6 +159,15 @@ class EarningRule(ApiModel):
     start: StartRule = rule_default(RuleType.DEFAULT)
 
 
+class SignUpRule(ApiModel):
+    """Points a consumer gets once when it becomes a member (seed 004's Sign Up rule): created a member,
+    or a guest who joins. Blocked and inactive consumers get none."""
+
+    points: Annotated[int, Field(ge=1, le=10**9)]
+    start: StartRule = rule_default(RuleType.DEFAULT)
+    expiry: ExpiryRule = rule_default(RuleType.DEFAULT)
+
+
 class LoyaltyProgram(Resource):
     id: str
     name: str
@@ -166,6 +175,7 @@ class LoyaltyProgram(Resource):
     default_start: PointsRule
     default_expiry: PointsRule
     earning: EarningRule | None
+    sign_up: SignUpRule | None = None
     tiers: list[Tier]
     tier_basis: TierBasis
     primary: bool  # the organization's first program: its points and tier show on the consumer
@@ -182,6 +192,7 @@ class PointsTransactionKind(StrEnum):
     DEDUCTED = "deducted"
     EARNED = "earned"  # by an order
     TAKEN_BACK = "taken_back"  # by a refund
+    SIGN_UP = "sign_up"  # the program's signUp rule, when the consumer became a member
 
 
 class PointsTransaction(Resource):
@@ -209,6 +220,8 @@ class LedgerBalance(ApiModel):
     expired_points: int
     spent_points: int
     lifetime_points: int
+    lifetime_earned_points: int  # every point credited (pending, active, spent or expired), less refunds' take-backs
+    lifetime_redeemed_points: int  # every point deducted: spentPoints, named as Kefi's summary names it
     next_expiry: Timestamp | None  # when the next active points expire
     next_expiring_points: int
 

@@ -16,6 +16,7 @@ from clientele.loyalty.models import (
     ProgramExpiryRule,
     ProgramStartRule,
     RuleType,
+    SignUpRule,
     StartRule,
     Tier,
     TierBasis,
@@ -43,19 +44,21 @@ class LoyaltyProgramCreate(ApiModel):
     default_start: ProgramStartRule = rule_default(RuleType.IMMEDIATE)
     default_expiry: ProgramExpiryRule = rule_default(RuleType.UNLIMITED)
     earning: EarningRule | None = None
+    sign_up: SignUpRule | None = None
     tiers: Tiers = Field(default_factory=list)
     tier_basis: TierBasis = TierBasis.ACTIVE
 
 
 class LoyaltyProgramUpdate(ApiModel):
     """Body of `PUT /loyalty-programs/{id}`: the fields present change (points already given keep
-    their dates); `earning: null` stops orders earning."""
+    their dates); `earning: null` stops orders earning, `signUp: null` stops joining earning."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     timezone: Timezone | None = None
     default_start: ProgramStartRule | None = None
     default_expiry: ProgramExpiryRule | None = None
     earning: EarningRule | None = None
+    sign_up: SignUpRule | None = None
     tiers: Tiers | None = None
     tier_basis: TierBasis | None = None
 

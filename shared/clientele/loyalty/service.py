@@ -19,10 +19,17 @@ from aws_lambda_powertools import Logger
 
 from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
+from clientele.consumers.enums import Membership, Status
 from clientele.consumers.models import Consumer, Loyalty, TimelineEventType
 from clientele.consumers.service import commit_or_reread, get_consumer, replace_write, retrying
 from clientele.core import clock
-from clientele.core.errors import InsufficientPoints, LoyaltyProgramNotFound, ValidationFailed
+from clientele.core.errors import (
+    ConsumerBlocked,
+    ConsumerInactive,
+    InsufficientPoints,
+    LoyaltyProgramNotFound,
+    ValidationFailed,
+)
 from clientele.core.paging import PageRequest, paged
 from clientele.core.store.pages import Segment, Source
 from clientele.core.tenancy import Tenant
@@ -107,6 +114,23 @@ def list_programs(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- points
+
+
+def participation(consumer: Consumer) -> ConsumerBlocked | ConsumerInactive | None:
+    """Why the consumer may neither earn nor redeem points (blocked, or inactive: seed 000's "cannot
+    participate"), or None. Its orders still record; they earn nothing."""
+    if consumer.blocked:
+        return ConsumerBlocked()
+    if consumer.status is Status.INACTIVE:
+        return ConsumerInactive()
+    return None
+
+
+def participating(consumer: Consumer) -> Consumer:
+    """The consumer, if it may earn and redeem points; else its participation error."""
+    if (refused := participation(consumer)) is not None:
+        raise refused
+    return consumer
 
 
 class _Change:
@@ -254,9 +278,10 @@ def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> _Change
     return _Change(consumer, datetime.now(UTC), wallets)
 
 
-def _points_write(tenant: Tenant, change: _Change, program: LoyaltyProgram) -> PointsTransaction:
+def _points_write(tenant: Tenant, change: _Change, programs: dict[str, LoyaltyProgram]) -> PointsTransaction:
+    """Commits the change with the consumer's new standing; answers its last transaction."""
     consumer = change.consumer
-    after = change.consumer_after(consumer, {program.id: program})
+    after = change.consumer_after(consumer, programs)
     after = after.model_copy(
         update={
             "last_activity_at": max(consumer.last_activity_at or "", change.instant),
@@ -273,7 +298,7 @@ def _points_write(tenant: Tenant, change: _Change, program: LoyaltyProgram) -> P
 
 def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTransaction:
     def attempt() -> PointsTransaction:
-        consumer = get_consumer(tenant, consumer_id)
+        consumer = participating(get_consumer(tenant, consumer_id))
         program = get_program(tenant, request.program_id, field="programId")
         change = begin(tenant, consumer, [program.id])
         change.credit(
@@ -285,18 +310,18 @@ def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTr
             request.start,
             request.expiry,
         )
-        return _points_write(tenant, change, program)
+        return _points_write(tenant, change, {program.id: program})
 
     return retrying(attempt)
 
 
 def deduct_points(tenant: Tenant, consumer_id: str, request: PointsDeduct) -> PointsTransaction:
     def attempt() -> PointsTransaction:
-        consumer = get_consumer(tenant, consumer_id)
+        consumer = participating(get_consumer(tenant, consumer_id))
         program = get_program(tenant, request.program_id, field="programId")
         change = begin(tenant, consumer, [program.id])
         change.debit(program, request.ledger, request.points, request.reason)
-        return _points_write(tenant, change, program)
+        return _points_write(tenant, change, {program.id: program})
 
     return retrying(attempt)
 
@@ -355,6 +380,42 @@ def take_back(change: _Change, programs: list[LoyaltyProgram], order: Order, ref
 
 def earning_programs(tenant: Tenant) -> list[LoyaltyProgram]:
     return [program for program in store.programs(tenant) if program.earning is not None]
+
+
+# ---------------------------------------------------------------- joining
+
+
+def grant_sign_up(tenant: Tenant, consumer_id: str) -> dict[str, int]:
+    """Gives a member the signUp points of each program that has the rule, once per consumer and
+    program (the wallet keeps when, and its write is conditional on the version read, so a stream
+    delivering the change twice, or two changes racing, grant once). {program id: points} given."""
+
+    def attempt() -> dict[str, int]:
+        consumer = consumer_store.get(tenant, consumer_id)
+        if consumer is None or consumer.membership is not Membership.MEMBER or participation(consumer):
+            return {}
+        programs = [program for program in store.programs(tenant) if program.sign_up is not None]
+        change = begin(tenant, consumer, [program.id for program in programs])
+        given: dict[str, int] = {}
+        for program in programs:
+            wallet = change.wallet(program)
+            if wallet.signed_up_at is not None or program.sign_up is None:
+                continue
+            rule = program.sign_up
+            try:
+                change.credit(
+                    program, MAIN_LEDGER, rule.points, "Sign-up", PointsTransactionKind.SIGN_UP, rule.start, rule.expiry
+                )
+            except ValidationFailed as refused:  # a fixed expiry already past: nothing to give
+                logger.warning("Sign-up earned no points", extra={"programId": program.id, "why": refused.details})
+                continue
+            wallet.signed_up_at = change.instant
+            given[program.id] = rule.points
+        if given:
+            _points_write(tenant, change, {program.id: program for program in programs})
+        return given
+
+    return retrying(attempt)
 
 
 # ---------------------------------------------------------------- reading

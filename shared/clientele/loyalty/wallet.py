@@ -107,6 +107,7 @@ class Ledger(_Model):
             "expired": self.expired + sum(lot.remaining for lot in self.lots if lot.expired(now)),
             "spent": self.spent,
             "lifetime": self.lifetime + sum(lot.points for lot in self.lots if lot.active_on <= now),
+            "earned": self.lifetime + sum(lot.points for lot in self.lots),
         }
 
     def next_change(self, now: str) -> str | None:
@@ -121,6 +122,7 @@ class Wallet(_Model):
 
     program_id: str
     ledgers: dict[str, Ledger] = Field(default_factory=dict)
+    signed_up_at: str | None = None  # when the program's signUp points were given: once per consumer
     version: int = 0
 
     def ledger(self, ledger_id: str) -> Ledger:
@@ -156,12 +158,14 @@ class Wallet(_Model):
             expired_points=figures["expired"],
             spent_points=figures["spent"],
             lifetime_points=figures["lifetime"],
+            lifetime_earned_points=figures["earned"],
+            lifetime_redeemed_points=figures["spent"],
             next_expiry=next_expiry,
             next_expiring_points=sum(lot.remaining for lot in expiring if lot.expires_on == next_expiry),
         )
 
 
-_FIGURES = ("active", "pending", "expired", "spent", "lifetime")
+_FIGURES = ("active", "pending", "expired", "spent", "lifetime", "earned")
 
 
 def tier_for(points: int, tiers: list[Tier]) -> str | None:

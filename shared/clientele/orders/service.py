@@ -162,6 +162,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         programs = loyalty.earning_programs(tenant)
         now = clock.now()
         before = consumer or new_consumer(_guest(request), now)  # an unknown email: the order brings a guest
+        if loyalty.participation(before) is not None:
+            programs = []  # blocked or inactive: the order records and earns nothing
         order = new_order(request, before.id, now)
         points = loyalty.begin(tenant, before, [program.id for program in programs] if consumer else [])
         order.points_earned = loyalty.earn(points, programs, order)
