@@ -593,6 +593,8 @@ class IsolationMachine(RuleBasedStateMachine):
         if model is None or program:
             ISOLATION.foreign_probes += 1
             self.expect(response, 404)
+        elif model.status == "inactive":  # an inactive consumer earns nothing (issue 19)
+            assert self.expect(response, 409)["error"]["code"] == "consumer_inactive"
         else:
             self.expect(response, 201)
             model.points += points

@@ -190,6 +190,11 @@ def test_a_member_gets_the_sign_up_points_once(call: Invoke, acme: dict[str, str
         ("sign_up", 100, "Sign-up"),
     ]
     assert next(entry for entry in log if entry["points"] == 7)["expiresOn"] is not None
+    events = call("consumer_timeline", principal=acme, path_params={"id": member["id"]})["body"]["data"]
+    assert sorted(event["details"]["kind"] for event in events if event["type"] == "points_added") == [
+        "sign_up",
+        "sign_up",
+    ]
 
     # The guest joins, leaves and joins again: one grant, however often the stream delivers it.
     for membership in ("member", "guest", "member"):

@@ -1,5 +1,6 @@
-// Customer detail (/app/customers/:id): a header (name, status, membership, verified, created,
-// environment, Klaviyo sync) and tabs Profile, Timeline, Loyalty, Audiences and Privacy.
+// Customer detail (/app/customers/:id): a header (name, "Block customer" / "Unblock customer",
+// status with Blocked and its date and reason, membership, verified, created, environment, Klaviyo
+// sync) and tabs Profile, Timeline, Loyalty, Audiences and Privacy.
 // The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
@@ -10,6 +11,7 @@ import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session';
 import { AudiencesTab } from './customer/AudiencesTab';
+import { BlockActions } from './customer/Blocking';
 import { LoyaltyTab } from './customer/LoyaltyTab';
 import { PrivacyTab } from './customer/PrivacyTab';
 import { ProfileTab } from './customer/ProfileTab';
@@ -111,11 +113,28 @@ export default function CustomerDetailPage({ id }: { id: string }) {
         <Link href="/app/customers">← Customers</Link>
       </p>
       <header class="page-head customer-head">
-        <h1>{displayName(consumer)}</h1>
+        <div class="customer-title">
+          <h1>{displayName(consumer)}</h1>
+          <BlockActions consumer={consumer} onChanged={updated} />
+        </div>
         <div class="customer-facts">
           <Fact label="Status">
             <span class={`badge ${consumer.status === 'active' ? 'badge-ok' : 'badge-off'}`}>{humanize(consumer.status)}</span>
+            {consumer.blocked && <> <span class="badge badge-bad">Blocked</span></>}
           </Fact>
+          {consumer.blocked && (
+            <Fact label="Blocked" class="fact-note">
+              {consumer.blockedAt && (
+                <>
+                  <time dateTime={consumer.blockedAt} title={formatDateTime(consumer.blockedAt)}>
+                    Since {formatDate(consumer.blockedAt)}
+                  </time>
+                  {' · '}
+                </>
+              )}
+              {consumer.blockedReason || 'No reason given'}
+            </Fact>
+          )}
           <Fact label="Membership">
             <span class={`badge ${consumer.membership === 'member' ? 'badge-info' : 'badge-off'}`}>
               {consumer.membership === 'member' ? 'Member' : 'Guest'}

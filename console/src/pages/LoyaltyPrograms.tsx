@@ -1,5 +1,5 @@
 // Loyalty programs (/app/loyalty-programs): the list (oldest first; the first is the primary one),
-// "Create loyalty program" and "Edit <name>" (a dialog with the rules and tiers).
+// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up points and tiers).
 import { useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
@@ -83,7 +83,8 @@ export default function LoyaltyProgramsPage() {
       </header>
       <p class="muted">
         The organization’s first program is its primary one: its points and tier show on each customer. Orders earn
-        points by a program’s earning rule; tiers follow a customer’s points.
+        points by a program’s earning rule, and a customer who becomes a member gets its sign-up points once; tiers
+        follow a customer’s points.
       </p>
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={list.error} />
@@ -117,6 +118,7 @@ export default function LoyaltyProgramsPage() {
               ) : (
                 <span class="muted">Orders earn none</span>
               )}
+              {p.signUp && <div>Sign-up: {formatNumber(p.signUp.points)} points</div>}
             </td>
             <td>{describeRule(p.defaultStart)}</td>
             <td>{describeRule(p.defaultExpiry)}</td>

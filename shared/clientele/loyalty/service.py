@@ -126,11 +126,10 @@ def participation(consumer: Consumer) -> ConsumerBlocked | ConsumerInactive | No
     return None
 
 
-def participating(consumer: Consumer) -> Consumer:
-    """The consumer, if it may earn and redeem points; else its participation error."""
+def participating(consumer: Consumer) -> None:
+    """Refuses a consumer that may neither earn nor redeem points with the reason."""
     if (refused := participation(consumer)) is not None:
         raise refused
-    return consumer
 
 
 class _Change:
@@ -252,6 +251,7 @@ class _Change:
             kind = TimelineEventType.POINTS_ADDED if transaction.points > 0 else TimelineEventType.POINTS_DEDUCTED
             details = {
                 "transactionId": transaction.id,
+                "kind": transaction.kind,
                 "programId": transaction.program_id,
                 "ledger": transaction.ledger,
                 "points": transaction.points,
@@ -298,8 +298,9 @@ def _points_write(tenant: Tenant, change: _Change, programs: dict[str, LoyaltyPr
 
 def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTransaction:
     def attempt() -> PointsTransaction:
-        consumer = participating(get_consumer(tenant, consumer_id))
+        consumer = get_consumer(tenant, consumer_id)
         program = get_program(tenant, request.program_id, field="programId")
+        participating(consumer)  # after the ids: an unknown consumer or program is 404 whatever its state
         change = begin(tenant, consumer, [program.id])
         change.credit(
             program,
@@ -317,8 +318,9 @@ def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTr
 
 def deduct_points(tenant: Tenant, consumer_id: str, request: PointsDeduct) -> PointsTransaction:
     def attempt() -> PointsTransaction:
-        consumer = participating(get_consumer(tenant, consumer_id))
+        consumer = get_consumer(tenant, consumer_id)
         program = get_program(tenant, request.program_id, field="programId")
+        participating(consumer)  # after the ids: an unknown consumer or program is 404 whatever its state
         change = begin(tenant, consumer, [program.id])
         change.debit(program, request.ledger, request.points, request.reason)
         return _points_write(tenant, change, {program.id: program})

@@ -1,6 +1,6 @@
 // "Create loyalty program" / "Edit <name>": name, timezone, tier basis, the default start and expiry
-// rules, the earning rule for orders, and the tiers (add/remove rows). API field errors show beside
-// their field ("tiers.1.minPoints" beside "Tier 2 threshold").
+// rules, the earning rule for orders, the sign-up points (empty: none), and the tiers (add/remove
+// rows). API field errors show beside their field ("tiers.1.minPoints" beside "Tier 2 threshold").
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
@@ -36,6 +36,8 @@ interface Draft {
   defaultStart: RuleDraft;
   defaultExpiry: RuleDraft;
   earning: { pointsPerUnit: string; start: RuleDraft } | null;
+  /** Sign-up points as typed; empty: no sign-up rule. */
+  signUp: string;
   tiers: TierDraft[];
 }
 
@@ -92,6 +94,7 @@ function draftOf(p: LoyaltyProgram | null): Draft {
     earning: p?.earning
       ? { pointsPerUnit: String(p.earning.pointsPerUnit), start: ruleDraft(p.earning.start, 'default') }
       : null,
+    signUp: p?.signUp ? String(p.signUp.points) : '',
     tiers: (p?.tiers ?? []).map((t) => ({ key: nextKey++, name: t.name, minPoints: String(t.minPoints) })),
   };
 }
@@ -114,7 +117,23 @@ function ruleBody(d: RuleDraft): PointsRule {
   return rule;
 }
 
-function body(d: Draft): Schemas['LoyaltyProgramCreate'] {
+/** The program's default rule, as a sign-up rule's start or expiry (the API's default, spelled out). */
+const PROGRAM_DEFAULT: PointsRule = { type: 'default', unit: 'days', round: 'none' };
+
+/**
+ * The sign-up rule to send: none when the field is empty; else its points, keeping the start and
+ * expiry the program has (set through the API), or the program's defaults.
+ */
+function signUpBody(d: Draft, current: Schemas['SignUpRule'] | null | undefined): Schemas['SignUpRule'] | null {
+  if (!d.signUp.trim()) return null;
+  return {
+    start: current?.start ?? PROGRAM_DEFAULT,
+    expiry: current?.expiry ?? PROGRAM_DEFAULT,
+    points: integer(d.signUp),
+  };
+}
+
+function body(d: Draft, current: LoyaltyProgram | null): Schemas['LoyaltyProgramCreate'] {
   return {
     name: d.name.trim(),
     timezone: d.timezone.trim(),
@@ -124,13 +143,14 @@ function body(d: Draft): Schemas['LoyaltyProgramCreate'] {
     earning: d.earning
       ? { pointsPerUnit: d.earning.pointsPerUnit.trim(), start: ruleBody(d.earning.start) }
       : null,
+    signUp: signUpBody(d, current?.signUp),
     tiers: d.tiers.map((t) => ({ name: t.name.trim(), minPoints: integer(t.minPoints) })),
   };
 }
 
 /** The field names whose errors show beside a control in this form. */
 function shownFields(d: Draft): string[] {
-  const out = ['name', 'timezone', 'tierBasis', 'tiers', 'earning', 'earning.pointsPerUnit'];
+  const out = ['name', 'timezone', 'tierBasis', 'tiers', 'earning', 'earning.pointsPerUnit', 'signUp', 'signUp.points'];
   for (const prefix of ['defaultStart', 'defaultExpiry', 'earning.start']) for (const p of RULE_PARTS) out.push(prefix + p);
   d.tiers.forEach((_, i) => out.push(`tiers.${i}`, `tiers.${i}.name`, `tiers.${i}.minPoints`));
   return out;
@@ -281,7 +301,7 @@ function ProgramForm({
     e.preventDefault();
     if (!form.check(d.name.trim() ? {} : { name: 'Enter a name.' })) return;
     await form.run(async () => {
-      const b = body(d);
+      const b = body(d, program);
       const saved = program
         ? await api.put('/loyalty-programs/{id}', b, { path: { id: program.id } })
         : await api.post('/loyalty-programs', b, { headers: { 'Idempotency-Key': form.key } });
@@ -397,6 +417,23 @@ function ProgramForm({
             </button>
           </p>
         )}
+      </fieldset>
+
+      <fieldset>
+        <legend>Sign-up</legend>
+        <div class="form-grid">
+          <TextField
+            label="Sign-up points"
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={d.signUp}
+            onValue={(v) => set({ signUp: v })}
+            error={joinErrors(errors.signUp, errors['signUp.points'])}
+            hint="Given once when a customer becomes a member. Empty: none."
+          />
+        </div>
       </fieldset>
 
       <fieldset>

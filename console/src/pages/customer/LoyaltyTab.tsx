@@ -1,29 +1,41 @@
 // Loyalty (seed 003): a "Loyalty program" and a "Ledger" selector (with "All ledgers"); tier,
-// current pending and active points; the transactions table; "Add points", "Deduct points",
-// "Create subledger" and "Export transaction log". Program and ledger live in the URL.
+// current pending and active points, lifetime earned and redeemed; the transactions table (with each
+// one's kind); "Add points", "Deduct points", "Create subledger" and "Export transaction log". Program
+// and ledger live in the URL. A blocked or inactive customer's points writes are disabled, and say why.
 import { useMemo, useState } from 'preact/hooks';
 import { api, collectAll, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { SelectField } from '../../components/Field';
-import { formatDateTime, formatNumber } from '../../components/format';
+import { formatDateTime, formatNumber, humanize } from '../../components/format';
 import { DEFAULT_PAGE_SIZE, Pager, pageQuery, type PageState } from '../../components/Pager';
 import { EmptyRow, TableHead, TableWrap, type Column } from '../../components/Table';
 import { useAsync } from '../../components/useAsync';
 import { Link, setQuery, useLocation } from '../../router';
 import { useWriteGuard } from '../../session';
+import { pointsRefusal } from './Blocking';
 import { Fact } from './Fact';
 import { AddPointsDialog, DeductPointsDialog } from './PointsDialogs';
 import { TransactionExportDialog } from './TransactionExportDialog';
 import { signedPoints, type CustomerDetail } from './util';
 
 type LedgerBalance = Schemas['LedgerBalance'];
+type Kind = Schemas['PointsTransactionKind'];
 type DialogName = 'add' | 'deduct' | 'subledger' | 'export' | null;
 
 const MAIN = 'main';
+const REFUSAL_ID = 'points-refusal';
+const KINDS: Record<Kind, string> = {
+  added: 'Added',
+  deducted: 'Deducted',
+  earned: 'Earned',
+  taken_back: 'Taken back',
+  sign_up: 'Sign-up',
+};
 const FIRST_PAGE: PageState = { pageSize: DEFAULT_PAGE_SIZE, after: null, before: null };
 const COLUMNS: Column[] = [
   'Created on',
   { label: 'Points', num: true },
+  'Kind',
   'Ledger',
   'Reason',
   'Expires on',
@@ -33,6 +45,13 @@ const COLUMNS: Column[] = [
 
 export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; onChanged: () => void }) {
   const guard = useWriteGuard();
+  const refusal = pointsRefusal(consumer);
+  /** A points write: disabled for a read-only key, and for a customer who may not earn or redeem (saying why). */
+  const pointsGuard = () => {
+    const g = guard(!!refusal);
+    if (!refusal) return g;
+    return { ...g, 'aria-describedby': [g['aria-describedby'], REFUSAL_ID].filter(Boolean).join(' ') };
+  };
   const loc = useLocation();
   const q = new URLSearchParams(loc.search);
   const [dialog, setDialog] = useState<DialogName>(null);
@@ -150,13 +169,13 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
         />
         <span class="spacer" />
         <div class="button-row">
-          <button type="button" class="button-primary" {...guard()} onClick={() => setDialog('add')}>
+          <button type="button" class="button-primary" {...pointsGuard()} onClick={() => setDialog('add')}>
             Add points
           </button>
-          <button type="button" {...guard()} onClick={() => setDialog('deduct')}>
+          <button type="button" {...pointsGuard()} onClick={() => setDialog('deduct')}>
             Deduct points
           </button>
-          <button type="button" {...guard()} onClick={() => setDialog('subledger')}>
+          <button type="button" {...pointsGuard()} onClick={() => setDialog('subledger')}>
             Create subledger
           </button>
           <button type="button" {...guard()} onClick={() => setDialog('export')}>
@@ -165,6 +184,11 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
         </div>
       </div>
 
+      {refusal && (
+        <p class="alert alert-info" id={REFUSAL_ID}>
+          {refusal}
+        </p>
+      )}
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={summary.error} />
 
@@ -179,9 +203,10 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
         </Fact>
         <Fact label="Current pending points">{figure(shown?.pendingPoints)}</Fact>
         <Fact label="Current active points">{figure(shown?.activePoints)}</Fact>
-        <Fact label="Spent">{figure(shown?.spentPoints)}</Fact>
         <Fact label="Expired">{figure(shown?.expiredPoints)}</Fact>
         <Fact label="Lifetime">{figure(shown?.lifetimePoints)}</Fact>
+        <Fact label="Lifetime earned">{figure(shown?.lifetimeEarnedPoints)}</Fact>
+        <Fact label="Lifetime redeemed">{figure(shown?.lifetimeRedeemedPoints)}</Fact>
       </div>
       {shown?.nextExpiry && (
         <p class="muted small">
@@ -204,11 +229,14 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
               <tr key={t.id}>
                 <td>{formatDateTime(t.createdAt)}</td>
                 <td class={`num ${t.points < 0 ? 'points-minus' : 'points-plus'}`}>{signedPoints(t.points)}</td>
+                <td>{KINDS[t.kind] ?? humanize(t.kind)}</td>
                 <td>{t.ledger}</td>
                 <td class="cell-reason">{t.reason}</td>
                 <td>{t.points < 0 ? '—' : t.expiresOn ? formatDateTime(t.expiresOn) : 'Never'}</td>
                 <td>{t.points < 0 ? '—' : formatDateTime(t.activeOn)}</td>
-                <td>{t.orderId ?? <span class="muted">manual</span>}</td>
+                <td>
+                  {t.orderId ?? <span class="muted">{t.kind === 'added' || t.kind === 'deducted' ? 'manual' : '—'}</span>}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -233,6 +261,7 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
         ledger={ledger || MAIN}
         onClose={() => setDialog(null)}
         onDone={done}
+        onRefused={onChanged}
       />
       <DeductPointsDialog
         open={dialog === 'deduct'}
@@ -243,6 +272,7 @@ export function LoyaltyTab({ consumer, onChanged }: { consumer: CustomerDetail; 
         balances={balances}
         onClose={() => setDialog(null)}
         onDone={done}
+        onRefused={onChanged}
       />
       <TransactionExportDialog
         open={dialog === 'export'}

@@ -2,8 +2,10 @@
 // POST /consumers/{id}/loyalty/points takes a ledger id; a new one creates that subledger, so
 // "Create subledger" is "Add points" to a ledger id typed in. Reward start: program default,
 // immediate, relative or absolute; reward expiry: program default, unlimited, relative or absolute.
+// A customer blocked or made inactive since the page loaded: the API's 409 shows in the dialog, and
+// the page reloads the customer (onRefused), so its header and buttons say so too.
 import { useState } from 'preact/hooks';
-import { api, type LoyaltyProgram, type Schemas } from '../../api/client';
+import { api, ApiError, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { SelectField, TextField } from '../../components/Field';
@@ -18,6 +20,17 @@ type RuleRound = Schemas['RuleRound'];
 type LedgerBalance = Schemas['LedgerBalance'];
 
 const LEDGER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const REFUSALS = ['consumer_blocked', 'consumer_inactive'];
+
+/** The call; when the API refuses points for this customer (409), `onRefused()` too, then the error. */
+async function refusable<T>(call: Promise<T>, onRefused: () => void): Promise<T> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 409 && REFUSALS.includes(e.code)) onRefused();
+    throw e;
+  }
+}
 
 
 /** "2 days after, end of that day" / "immediately" / "never" for a program's own rule. */
@@ -199,6 +212,8 @@ interface DialogBase {
   onClose: () => void;
   /** After a write: a status message, and the ledger written to. */
   onDone: (message: string, ledger: string) => void;
+  /** The API refused points for this customer (blocked or inactive since the page loaded). */
+  onRefused: () => void;
 }
 
 export function AddPointsDialog(props: DialogBase & { subledger: boolean }) {
@@ -217,6 +232,7 @@ function AddPointsForm({
   subledger,
   onClose,
   onDone,
+  onRefused,
 }: DialogBase & { subledger: boolean }) {
   const form = useFormSubmit();
   const { busy, error, invalid } = form;
@@ -242,10 +258,13 @@ function AddPointsForm({
     if ('problem' in x) bad.expiry = x.problem;
     if (!form.check(bad) || 'problem' in s || 'problem' in x) return;
     await form.run(async () => {
-      await api.post(
-        '/consumers/{id}/loyalty/points',
-        { programId: program.id, ledger: id, points: n, reason: reason.trim(), start: s.rule, expiry: x.rule },
-        { path: { id: consumerId }, headers: { 'Idempotency-Key': form.key } },
+      await refusable(
+        api.post(
+          '/consumers/{id}/loyalty/points',
+          { programId: program.id, ledger: id, points: n, reason: reason.trim(), start: s.rule, expiry: x.rule },
+          { path: { id: consumerId }, headers: { 'Idempotency-Key': form.key } },
+        ),
+        onRefused,
       );
       onDone(
         subledger
@@ -305,6 +324,7 @@ function DeductPointsForm({
   balances,
   onClose,
   onDone,
+  onRefused,
 }: DialogBase & { balances: LedgerBalance[] }) {
   const form = useFormSubmit();
   const { busy, error, invalid } = form;
@@ -318,10 +338,13 @@ function DeductPointsForm({
     if (!form.check(pointsProblems(points, reason))) return;
     const n = Number(points);
     await form.run(async () => {
-      await api.post(
-        '/consumers/{id}/loyalty/deductions',
-        { programId: program.id, ledger, points: n, reason: reason.trim() },
-        { path: { id: consumerId }, headers: { 'Idempotency-Key': form.key } },
+      await refusable(
+        api.post(
+          '/consumers/{id}/loyalty/deductions',
+          { programId: program.id, ledger, points: n, reason: reason.trim() },
+          { path: { id: consumerId }, headers: { 'Idempotency-Key': form.key } },
+        ),
+        onRefused,
       );
       onDone(`${formatNumber(n)} points deducted from ${ledger}.`, ledger);
     });

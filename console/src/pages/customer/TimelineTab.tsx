@@ -1,6 +1,6 @@
 // Timeline (seeds 002, 003): the consumer's figures, then its events newest first — purchases with
 // what was bought, the checkout link and the amount; refunds, points, balance, status, membership,
-// verification and audience changes. "Show older events" follows the cursor.
+// verification and audience changes, blocking (with its reason) and unblocking. "Show older events" follows the cursor.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
@@ -24,6 +24,8 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   verified_changed: 'Verification changed',
   audience_joined: 'Joined an audience',
   audience_left: 'Left an audience',
+  blocked: 'Blocked',
+  unblocked: 'Unblocked',
 };
 
 const num = (v: unknown): number | null =>
@@ -153,7 +155,7 @@ function Event({ e, currency }: { e: TimelineEvent; currency: string | null }) {
   return (
     <li class={`event event-${e.type}`}>
       <div class="event-head">
-        <strong>{TITLES[e.type] ?? humanize(e.type)}</strong>
+        <strong>{d.kind === 'sign_up' ? 'Sign-up points' : (TITLES[e.type] ?? humanize(e.type))}</strong>
         <time class="muted small" dateTime={e.occurredAt}>
           {formatDateTime(e.occurredAt)}
         </time>
@@ -244,6 +246,10 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
     case 'audience_joined':
     case 'audience_left':
       return <p class="event-body">{str(d.audienceName) ?? str(d.audienceId) ?? 'An audience'}</p>;
+    case 'blocked':
+      return <p class="event-body">{str(d.reason) ?? <span class="muted">No reason given</span>}</p>;
+    case 'unblocked':
+      return <p class="event-body">Earns and redeems points again</p>;
     default:
       return null;
   }
