@@ -73,7 +73,8 @@ def test_a_blocked_consumer_records_orders_but_earns_and_redeems_nothing(call: I
     assert blocked["status"] == 200, blocked
     shown = blocked["body"]
     assert (shown["blocked"], shown["blockedReason"]) == (True, "Chargeback fraud")
-    assert shown["blockedAt"] is not None and shown["version"] == version + 1
+    assert shown["blockedAt"] is not None
+    assert shown["version"] == version + 1
 
     order = _order(call, acme, consumer["id"], amount=40)
     assert order["pointsEarned"] == {}
@@ -183,7 +184,7 @@ def test_a_member_gets_the_sign_up_points_once(call: Invoke, acme: dict[str, str
     assert _get(call, acme, member["id"])["loyalty"]["points"] == 100  # the primary program's
     balances = call("consumer_loyalty", principal=acme, path_params={"id": member["id"]})["body"]["programs"]
     totals = {entry["programId"]: entry["activePoints"] for entry in balances if entry["ledger"] is None}
-    assert totals[program["id"]] == 100 and totals[other["id"]] == 7
+    assert (totals[program["id"]], totals[other["id"]]) == (100, 7)
     log = call("list_points_transactions", principal=acme, path_params={"id": member["id"]})["body"]["data"]
     assert sorted((entry["kind"], entry["points"], entry["reason"]) for entry in log) == [
         ("sign_up", 7, "Sign-up"),
