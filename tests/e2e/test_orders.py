@@ -89,3 +89,34 @@ def test_parallel_orders_over_http_keep_totals_exact(stack: RunningStack, mint_k
     after = get(stack, key, consumer["id"]).json()
     assert after["totalOrders"] == 20
     assert Decimal(str(after["totalOrderValue"])) == sum(Decimal(f"{n}.25") for n in range(1, 21))
+
+
+def test_a_session_closes_and_its_items_come_back_over_http(stack: RunningStack, mint_key: MintKey) -> None:
+    """Seed 003's sessions: an open order moves nothing until it closes; a return by item refunds the
+    items' value less their share of the discount, and the last item back cancels the order."""
+    key = mint_key("sessions-http")
+    url = f"{stack.base_url}/api/v1/orders"
+    lines = [{"name": "Shirt", "quantity": 2, "unitPrice": 10}, {"name": "Hat", "quantity": 1, "unitPrice": 20}]
+    body = {"email": "session@example.com", "amount": 40, "discountAmount": 4, "currency": "EUR", "items": lines}
+    opened = requests.post(url, json={**body, "state": "open"}, headers=auth(key), timeout=30)
+    assert opened.status_code == 201, opened.text
+    order = opened.json()
+    assert get(stack, key, order["consumerId"]).json()["totalOrders"] == 0
+    closed = requests.post(f"{url}/{order['id']}/close", headers=auth(key), timeout=30)
+    assert (closed.status_code, closed.json()["state"]) == (200, "closed")
+    assert_error(requests.post(f"{url}/{order['id']}/close", headers=auth(key), timeout=30), 409)
+
+    one = {"items": [{"position": 0, "quantity": 1}], "reason": "too small"}
+    returned = requests.post(f"{url}/{order['id']}/returns", json=one, headers=auth(key), timeout=30)
+    assert returned.status_code == 201, returned.text
+    assert (returned.json()["state"], returned.json()["refundedAmount"]) == ("partially_returned", 9)
+    consumer = get(stack, key, order["consumerId"]).json()
+    assert (consumer["totalOrders"], consumer["totalOrderValue"], consumer["netRevenue"]) == (1, 30, 27)
+    too_many = requests.post(
+        f"{url}/{order['id']}/returns", json={"items": [{"position": 0, "quantity": 5}]}, headers=auth(key), timeout=30
+    )
+    assert_error(too_many, 400)
+    rest = {"items": [{"position": 0, "quantity": 1}, {"position": 1, "quantity": 1}]}
+    last = requests.post(f"{url}/{order['id']}/returns", json=rest, headers=auth(key), timeout=30)
+    assert (last.json()["state"], last.json()["status"], last.json()["refundedAmount"]) == ("cancelled", "refunded", 36)
+    assert get(stack, key, order["consumerId"]).json()["netRevenue"] == 0

@@ -94,6 +94,7 @@ class Consumer(Resource):
 class TimelineEventType(StrEnum):
     ORDER_PLACED = "order_placed"
     ORDER_REFUNDED = "order_refunded"
+    ORDER_CANCELLED = "order_cancelled"
     BALANCE_ADJUSTED = "balance_adjusted"
     POINTS_ADDED = "points_added"
     POINTS_DEDUCTED = "points_deducted"

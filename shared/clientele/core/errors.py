@@ -132,6 +132,13 @@ class OrderAlreadyRefunded(ClienteleError):
     message = "Order is already fully refunded"
 
 
+class OrderStateConflict(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "invalid_order_state"
+    message = "The order's state does not allow this"
+
+
 class InsufficientBalance(ClienteleError):
     status = 400
     type = "invalid_request_error"

@@ -132,7 +132,7 @@ def participating(consumer: Consumer) -> None:
         raise refused
 
 
-class _Change:
+class PointsChange:
     """A consumer's points change being assembled: its wallets before and after, and the log."""
 
     def __init__(self, consumer: Consumer, now: datetime, wallets: dict[str, tuple[int, Wallet]]) -> None:
@@ -165,7 +165,8 @@ class _Change:
         start = start or PointsRule(type=RuleType.DEFAULT)
         expiry = expiry or PointsRule(type=RuleType.DEFAULT)
         zone = ZoneInfo(program.timezone)
-        base = clock.parse(order.placed_at) if order is not None else self.now
+        # An order's points count from when its session closed (seed 003).
+        base = clock.parse(order.closed_at or order.placed_at) if order is not None else self.now
         active_on = start_of(start, program.default_start, base, zone)
         expires_on = expiry_of(expiry, program.default_expiry, active_on, zone)
         if expires_on is not None and expires_on <= active_on:
@@ -272,13 +273,13 @@ def summary_of(wallet: Wallet, program: LoyaltyProgram, now: str) -> Loyalty:
     )
 
 
-def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> _Change:
+def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> PointsChange:
     """Starts a change of the consumer's points in those programs, reading their wallets."""
     wallets = store.read_wallets(tenant, consumer.id, program_ids)
-    return _Change(consumer, datetime.now(UTC), wallets)
+    return PointsChange(consumer, datetime.now(UTC), wallets)
 
 
-def _points_write(tenant: Tenant, change: _Change, programs: dict[str, LoyaltyProgram]) -> PointsTransaction:
+def _points_write(tenant: Tenant, change: PointsChange, programs: dict[str, LoyaltyProgram]) -> PointsTransaction:
     """Commits the change with the consumer's new standing; answers its last transaction."""
     consumer = change.consumer
     after = change.consumer_after(consumer, programs)
@@ -338,7 +339,7 @@ def earned(order: Order, program: LoyaltyProgram) -> int:
     return int((order.net_amount * program.earning.points_per_unit).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def earn(change: _Change, programs: list[LoyaltyProgram], order: Order) -> dict[str, int]:
+def earn(change: PointsChange, programs: list[LoyaltyProgram], order: Order) -> dict[str, int]:
     """Credits what the order earns in each program, pending through the program's earning start."""
     points: dict[str, int] = {}
     for program in programs:
@@ -362,7 +363,7 @@ def earn(change: _Change, programs: list[LoyaltyProgram], order: Order) -> dict[
     return points
 
 
-def take_back(change: _Change, programs: list[LoyaltyProgram], order: Order, refunded: Decimal) -> dict[str, int]:
+def take_back(change: PointsChange, programs: list[LoyaltyProgram], order: Order, refunded: Decimal) -> dict[str, int]:
     """Takes back the share of each program's points that `refunded` (of the paid amount, in all)
     stands for; refunding everything takes back exactly what was earned."""
     taken: dict[str, int] = {}

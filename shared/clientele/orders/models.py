@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     ConfigDict,
     Field,
@@ -37,6 +38,25 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+class OrderState(StrEnum):
+    """Where the order stands as a session (seed 003): an open session records but moves no aggregates
+    and earns no points until it closes. Moves: open -> closed | cancelled, closed -> partially_returned
+    | cancelled, partially_returned -> cancelled (STATE_MOVES)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    PARTIALLY_RETURNED = "partially_returned"
+    CANCELLED = "cancelled"
+
+
+STATE_MOVES = {
+    OrderState.OPEN: (OrderState.CLOSED, OrderState.CANCELLED),
+    OrderState.CLOSED: (OrderState.PARTIALLY_RETURNED, OrderState.CANCELLED),
+    OrderState.PARTIALLY_RETURNED: (OrderState.PARTIALLY_RETURNED, OrderState.CANCELLED),  # another return
+    OrderState.CANCELLED: (),
+}
+
+
 class OrderLine(ApiModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, alias_generator=to_camel)
 
@@ -65,9 +85,12 @@ class OrderCreate(ApiModel):
     placed_at: AwareDatetime | None = None  # default: now
     channel: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
     checkout_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] | None = None
+    state: OrderState = OrderState.CLOSED  # or open: a session still going, closed later by POST /orders/{id}/close
 
     @model_validator(mode="after")
     def _consistent(self) -> "OrderCreate":
+        if self.state not in (OrderState.OPEN, OrderState.CLOSED):
+            raise ValueError("an order is created open or closed")
         named = [self.consumer_id, self.email, self.consumer_external_id]
         if sum(value is not None for value in named) != 1:
             raise ValueError("name the consumer with exactly one of consumerId, email or consumerExternalId")
@@ -89,10 +112,40 @@ class RefundCreate(ApiModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
 
 
+class ReturnedItem(ApiModel):
+    """Items of the order's line at `position` (0 for the first line of `items`) given back."""
+
+    position: Annotated[int, Field(ge=0, lt=MAX_ORDER_LINES)]
+    quantity: Annotated[int, Field(ge=1, le=100_000)]
+
+
+def _each_line_once(items: list[ReturnedItem]) -> list[ReturnedItem]:
+    positions = [item.position for item in items]
+    if len(set(positions)) != len(positions):
+        raise ValueError("name each position once")
+    return items
+
+
+class ReturnCreate(ApiModel):
+    """Body of `POST /orders/{id}/returns`: the items given back, each line at most once."""
+
+    items: Annotated[
+        list[ReturnedItem], Field(min_length=1, max_length=MAX_ORDER_LINES), AfterValidator(_each_line_once)
+    ]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
+class OrderCancel(ApiModel):
+    """Body of `POST /orders/{id}/cancel` (may be empty)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+
 class Refund(ApiModel):
     id: str
     amount: Money
     reason: str | None
+    items: list[ReturnedItem] | None = None  # a return's items; null: a refund by amount
     created_at: Timestamp
 
 
@@ -101,6 +154,7 @@ class Order(Resource):
     consumer_id: str
     external_id: str | None
     status: OrderStatus
+    state: OrderState = OrderState.CLOSED
     amount: Money
     discount_amount: Money
     net_amount: Money  # amount - discountAmount: what the consumer paid
@@ -108,6 +162,7 @@ class Order(Resource):
     currency: str
     items: list[OrderLine]
     placed_at: Timestamp
+    closed_at: Timestamp | None = None  # when the session closed: points' start rules count from it
     channel: str | None
     checkout_url: str | None
     refunds: list[Refund]

@@ -20,7 +20,7 @@ from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
 from clientele.consumers.enums import Membership
 from clientele.consumers.enums import Source as ConsumerSource
-from clientele.consumers.models import Consumer, TimelineEventType
+from clientele.consumers.models import Consumer, TimelineEvent, TimelineEventType
 from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import ID_PREFIX as CONSUMER_PREFIX
 from clientele.consumers.service import new_consumer, retrying
@@ -29,6 +29,7 @@ from clientele.core.errors import (
     ConsumerNotFound,
     OrderAlreadyRefunded,
     OrderChangedConcurrently,
+    OrderStateConflict,
     RefundTooLarge,
     ValidationFailed,
 )
@@ -36,9 +37,21 @@ from clientele.core.models import minor_units
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
+from clientele.loyalty.models import LoyaltyProgram
 from clientele.orders import store
 from clientele.orders.balance import check_currency
-from clientele.orders.models import MAX_REFUNDS, Order, OrderCreate, OrderStatus, Refund, RefundCreate
+from clientele.orders.models import (
+    MAX_REFUNDS,
+    STATE_MOVES,
+    Order,
+    OrderCreate,
+    OrderState,
+    OrderStatus,
+    Refund,
+    RefundCreate,
+    ReturnCreate,
+    ReturnedItem,
+)
 from clientele.orders.reads import ID_PREFIX, get_order
 
 REFUND_PREFIX = "ref"
@@ -130,6 +143,8 @@ def new_order(request: OrderCreate, consumer_id: str, now: str) -> Order:
         currency=request.currency,
         items=request.items,
         placed_at=placed_at,
+        state=request.state,
+        closed_at=placed_at if request.state is OrderState.CLOSED else None,
         channel=request.channel,
         checkout_url=request.checkout_url,
         refunds=[],
@@ -159,15 +174,22 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             raise _OrderExists()
         check_currency(known.get("currency"), request.currency)
         consumer = _consumer_for(tenant, request, known)
-        programs = loyalty.earning_programs(tenant)
         now = clock.now()
         before = consumer or new_consumer(_guest(request), now)  # an unknown email: the order brings a guest
-        if loyalty.participation(before) is not None:
-            programs = []  # blocked or inactive: the order records and earns nothing
         order = new_order(request, before.id, now)
-        points = loyalty.begin(tenant, before, [program.id for program in programs] if consumer else [])
-        order.points_earned = loyalty.earn(points, programs, order)
-        after = points.consumer_after(with_order(before, order, now), {program.id: program for program in programs})
+        if order.state is OrderState.OPEN:  # a session still going: it records, and moves nothing yet
+            after = before.model_copy(
+                update={
+                    "last_activity_at": max(before.last_activity_at or "", order.placed_at),
+                    "updated_at": now,
+                    "version": before.version + 1,
+                }
+            )
+            closing: list[dict[str, Any]] = []
+        else:
+            programs = _earning(tenant, before)
+            points = loyalty.begin(tenant, before, [program.id for program in programs] if consumer else [])
+            after, closing = _closed(tenant, points, programs, before, order, now)
         if consumer is None:
             write = consumer_store.insert_write(tenant, after.model_copy(update={"version": 1}))
             # Another order may bring the same guest first: then read again and order for it.
@@ -178,9 +200,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             write.add(operation, _OrderExists)
         if "currency" not in known:
             write.add(store.fix_currency(tenant, order.currency), consumer_store.ConsumerChanged)
-        event = timeline.event(TimelineEventType.ORDER_PLACED, order.placed_at, _order_details(order))
-        write.add(timeline.put(tenant, order.consumer_id, event), consumer_store.ConsumerChanged)
-        for operation in points.operations(tenant):
+        for operation in closing:
             write.add(operation, consumer_store.ConsumerChanged)
         consumer_store.commit(write)
         return order, True
@@ -194,6 +214,63 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         if existing is None:  # claimed and gone again in between: vanishingly rare
             raise OrderChangedConcurrently() from None
         return existing, False
+
+
+def _earning(tenant: Tenant, consumer: Consumer) -> list[LoyaltyProgram]:
+    """The programs the consumer's closed orders earn in: none while it is blocked or inactive (its
+    orders still record)."""
+    return loyalty.earning_programs(tenant) if loyalty.participation(consumer) is None else []
+
+
+def _closed(
+    tenant: Tenant,
+    points: loyalty.PointsChange,
+    programs: list[LoyaltyProgram],
+    consumer: Consumer,
+    order: Order,
+    now: str,
+) -> tuple[Consumer, list[dict[str, Any]]]:
+    """What a closed session does (seed 003): the consumer's aggregates move, the order earns its
+    points (counted from its close) and the purchase joins the timeline. Sets the order's
+    pointsEarned; answers the consumer after and the writes that go with it."""
+    order.points_earned = loyalty.earn(points, programs, order)
+    after = points.consumer_after(with_order(consumer, order, now), {program.id: program for program in programs})
+    event = timeline.event(TimelineEventType.ORDER_PLACED, order.placed_at, _order_details(order))
+    return after, [timeline.put(tenant, consumer.id, event), *points.operations(tenant)]
+
+
+def _moving(order: Order, to: OrderState) -> None:
+    """Refuses a state move the order's state does not allow (STATE_MOVES), saying which it does."""
+    if to not in STATE_MOVES[order.state]:
+        allowed = ", ".join(STATE_MOVES[order.state]) or "none: it is final"
+        message = f"the order is {order.state}; the moves it allows are {allowed}"
+        raise OrderStateConflict(details=[{"field": "state", "message": message}])
+
+
+def close_order(tenant: Tenant, order_id: str) -> Order:
+    """Closes an open session: the consumer's aggregates move and the order earns its points now."""
+
+    def attempt() -> Order:
+        order = get_order(tenant, order_id)
+        _moving(order, OrderState.CLOSED)
+        now = clock.now()
+        closed = order.model_copy(
+            update={"state": OrderState.CLOSED, "closed_at": now, "updated_at": now, "version": order.version + 1}
+        )
+        consumer = consumer_store.get(tenant, order.consumer_id)
+        write = consumer_store.Write()
+        if consumer is not None:  # a deleted consumer's session still closes
+            programs = _earning(tenant, consumer)
+            points = loyalty.begin(tenant, consumer, [program.id for program in programs])
+            after, closing = _closed(tenant, points, programs, consumer, closed, now)
+            write = consumer_store.replace_write(tenant, consumer, after)
+            for operation in closing:
+                write.add(operation, consumer_store.ConsumerChanged)
+        write.add(store.replace(tenant, order, closed), consumer_store.ConsumerChanged)
+        consumer_store.commit(write)
+        return closed
+
+    return retrying(attempt)
 
 
 def _guest(request: OrderCreate) -> ConsumerCreate:
@@ -252,7 +329,7 @@ def _order_details(order: Order) -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------- refunds
+# ---------------------------------------------------------------- refunds, returns and cancelling
 
 
 def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
@@ -260,6 +337,7 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
 
     def attempt() -> Order:
         order = get_order(tenant, order_id)
+        _paid_for(order)
         refundable = order.net_amount - order.refunded_amount
         if order.net_amount == 0:
             raise ValidationFailed(details=[{"field": "amount", "message": "nothing was paid for this order"}])
@@ -273,42 +351,163 @@ def refund_order(tenant: Tenant, order_id: str, request: RefundCreate) -> Order:
             raise RefundTooLarge(
                 details=[{"field": "amount", "message": f"is more than the {refundable} {order.currency} refundable"}]
             )
-        if len(order.refunds) >= MAX_REFUNDS:
-            raise ValidationFailed(
-                details=[{"field": "amount", "message": f"an order takes at most {MAX_REFUNDS} refunds"}]
-            )
-        now = clock.now()
-        refund = Refund(id=clock.new_id(REFUND_PREFIX), amount=amount, reason=request.reason, created_at=now)
-        refunded = order.refunded_amount + amount
-        after = order.model_copy(
-            update={
-                "refunds": [*order.refunds, refund],
-                "refunded_amount": refunded,
-                "status": OrderStatus.REFUNDED if refunded == order.net_amount else OrderStatus.PARTIALLY_REFUNDED,
-                "updated_at": now,
-                "version": order.version + 1,
-            }
-        )
-        write = consumer_store.Write()
-        consumer = consumer_store.get(tenant, order.consumer_id)
-        if consumer is not None:  # a deleted consumer's orders can still be refunded
-            programs = [program for program in loyalty_store.programs(tenant) if program.id in order.points_earned]
-            points = loyalty.begin(tenant, consumer, [program.id for program in programs])
-            taken = loyalty.take_back(points, programs, order, refunded)
-            after.points_taken_back = {**order.points_taken_back, **taken}
-            consumer_after = points.consumer_after(
-                with_refund(consumer, order, amount, now), {program.id: program for program in programs}
-            )
-            write = consumer_store.replace_write(tenant, consumer, consumer_after)
-            details = {"orderId": order.id, "refundId": refund.id, "amount": amount, "currency": order.currency}
-            if refund.reason:
-                details["reason"] = refund.reason  # the console shows why
-            event = timeline.event(TimelineEventType.ORDER_REFUNDED, now, details)
-            write.add(timeline.put(tenant, consumer.id, event), consumer_store.ConsumerChanged)
-            for operation in points.operations(tenant):
-                write.add(operation, consumer_store.ConsumerChanged)
-        write.add(store.replace(tenant, order, after), consumer_store.ConsumerChanged)
-        consumer_store.commit(write)
-        return after
+        return _refund(tenant, order, amount, request.reason, None, order.state)
 
     return retrying(attempt)
+
+
+def returned(order: Order) -> dict[int, int]:
+    """{line position: quantity given back} by the order's returns."""
+    counts: dict[int, int] = {}
+    for refund in order.refunds:
+        for item in refund.items or []:
+            counts[item.position] = counts.get(item.position, 0) + item.quantity
+    return counts
+
+
+def return_items(tenant: Tenant, order_id: str, request: ReturnCreate) -> Order:
+    """Gives back items of a closed session. The refund is the items' value less their share of the
+    order's discount (the share of the paid amount they stand for); points and aggregates follow as
+    for any refund. Returning every item left refunds all that is left and cancels the order."""
+
+    def attempt() -> Order:
+        order = get_order(tenant, order_id)
+        _paid_for(order)
+        back = returned(order)
+        value = Decimal(0)
+        for number, item in enumerate(request.items):
+            if item.position >= len(order.items):
+                message = f"the order has {len(order.items)} lines (positions 0 to {len(order.items) - 1})"
+                if not order.items:
+                    message = "the order has no lines to return"
+                raise ValidationFailed(details=[{"field": f"items.{number}.position", "message": message}])
+            line = order.items[item.position]
+            left = line.quantity - back.get(item.position, 0)
+            if item.quantity > left:
+                message = f"only {left} of line {item.position} are left to return"
+                raise ValidationFailed(details=[{"field": f"items.{number}.quantity", "message": message}])
+            value += line.unit_price * item.quantity
+            back[item.position] = back.get(item.position, 0) + item.quantity
+        everything = all(back.get(position, 0) == line.quantity for position, line in enumerate(order.items))
+        refundable = order.net_amount - order.refunded_amount
+        if everything:
+            amount = refundable
+        else:
+            share = value * order.net_amount / order.amount if order.amount else Decimal(0)
+            amount = min(refundable, _cents(share, order.currency))
+        state = OrderState.CANCELLED if everything else OrderState.PARTIALLY_RETURNED
+        return _refund(tenant, order, amount, request.reason, request.items, state)
+
+    return retrying(attempt)
+
+
+def cancel_order(tenant: Tenant, order_id: str, reason: str | None) -> Order:
+    """Cancels the order. An open session moved nothing, so nothing moves back; a closed (or partly
+    returned) one refunds all that is left, with its points and share of the discount."""
+
+    def attempt() -> Order:
+        order = get_order(tenant, order_id)
+        _moving(order, OrderState.CANCELLED)
+        if order.state is OrderState.OPEN:
+            now = clock.now()
+            cancelled = order.model_copy(
+                update={"state": OrderState.CANCELLED, "updated_at": now, "version": order.version + 1}
+            )
+            consumer_store.commit(
+                consumer_store.Write([store.replace(tenant, order, cancelled)], [OrderChangedConcurrently])
+            )
+            return cancelled
+        return _refund(tenant, order, order.net_amount - order.refunded_amount, reason, None, OrderState.CANCELLED)
+
+    return retrying(attempt)
+
+
+def _paid_for(order: Order) -> None:
+    """Refuses a refund or return of a session that is open (nothing paid yet) or cancelled."""
+    if order.state in (OrderState.OPEN, OrderState.CANCELLED):
+        verb = "close it first" if order.state is OrderState.OPEN else "nothing is left to give back"
+        raise OrderStateConflict(details=[{"field": "state", "message": f"the order is {order.state}: {verb}"}])
+
+
+def _refund(
+    tenant: Tenant,
+    order: Order,
+    amount: Decimal,
+    reason: str | None,
+    items: list[ReturnedItem] | None,
+    state: OrderState,
+) -> Order:
+    """One transaction: the order with its refund (and new state), the consumer's aggregates, the
+    points taken back and the timeline event. `amount` may be 0 (a fully discounted line returned,
+    or cancelling an order already refunded): then only the items and the state move."""
+    if len(order.refunds) >= MAX_REFUNDS:
+        raise ValidationFailed(
+            details=[{"field": "amount", "message": f"an order takes at most {MAX_REFUNDS} refunds"}]
+        )
+    now = clock.now()
+    refunds = order.refunds
+    if amount or items:
+        refunds = [
+            *refunds,
+            Refund(id=clock.new_id(REFUND_PREFIX), amount=amount, reason=reason, items=items, created_at=now),
+        ]
+    refunded = order.refunded_amount + amount
+    status = order.status
+    if amount:
+        status = OrderStatus.REFUNDED if refunded == order.net_amount else OrderStatus.PARTIALLY_REFUNDED
+    after = order.model_copy(
+        update={
+            "refunds": refunds,
+            "refunded_amount": refunded,
+            "status": status,
+            "state": state,
+            "updated_at": now,
+            "version": order.version + 1,
+        }
+    )
+    write = consumer_store.Write()
+    consumer = consumer_store.get(tenant, order.consumer_id)
+    if consumer is not None:  # a deleted consumer's orders can still be refunded
+        programs = [program for program in loyalty_store.programs(tenant) if program.id in order.points_earned]
+        points = loyalty.begin(tenant, consumer, [program.id for program in programs])
+        taken = loyalty.take_back(points, programs, order, refunded)
+        after.points_taken_back = {**order.points_taken_back, **taken}
+        consumer_after = points.consumer_after(
+            with_refund(consumer, order, amount, now), {program.id: program for program in programs}
+        )
+        write = consumer_store.replace_write(tenant, consumer, consumer_after)
+        for event in _refund_events(after, refunds[-1] if refunds is not order.refunds else None, state, reason, now):
+            write.add(timeline.put(tenant, consumer.id, event), consumer_store.ConsumerChanged)
+        for operation in points.operations(tenant):
+            write.add(operation, consumer_store.ConsumerChanged)
+    write.add(store.replace(tenant, order, after), consumer_store.ConsumerChanged)
+    consumer_store.commit(write)
+    return after
+
+
+def _refund_events(
+    order: Order, refund: Refund | None, state: OrderState, reason: str | None, now: str
+) -> list[TimelineEvent]:
+    """The timeline's record of a refund (its items, for a return) and of a cancelled order."""
+    events = []
+    if refund is not None:
+        details: dict[str, Any] = {
+            "orderId": order.id,
+            "refundId": refund.id,
+            "amount": refund.amount,
+            "currency": order.currency,
+        }
+        if refund.items:
+            details["items"] = [
+                {"position": item.position, "quantity": item.quantity, "name": order.items[item.position].name}
+                for item in refund.items
+            ]
+        if refund.reason:
+            details["reason"] = refund.reason  # the console shows why
+        events.append(timeline.event(TimelineEventType.ORDER_REFUNDED, now, details))
+    if state is OrderState.CANCELLED:
+        cancelled: dict[str, Any] = {"orderId": order.id}
+        if reason:
+            cancelled["reason"] = reason
+        events.append(timeline.event(TimelineEventType.ORDER_CANCELLED, now, cancelled))
+    return events
