@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
+from clientele.core import idempotency
 from clientele.orders.models import Order, OrderCancel
 from clientele.orders.service import cancel_order
 
@@ -23,7 +24,10 @@ app = api.resolver()
     responses=api.documented(200, Order, "The cancelled order"),
 )
 def cancel(id: str, request: OrderCancel) -> Response[dict[str, Any]]:
-    return api.json_response(200, cancel_order(api.principal(app).tenant, id, request.reason).to_api())
+    order = idempotency.remembered(
+        app, f"cancel_order#{id}", lambda tenant: cancel_order(tenant, id, request.reason).to_api()
+    )
+    return api.json_response(200, order)
 
 
 lambda_handler = api.handler(app)

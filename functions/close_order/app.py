@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from clientele.core import http as api
+from clientele.core import idempotency
 from clientele.orders.models import Order
 from clientele.orders.service import close_order
 
@@ -23,7 +24,8 @@ app = api.resolver()
     responses=api.documented(200, Order, "The closed order"),
 )
 def close(id: str) -> Response[dict[str, Any]]:
-    return api.json_response(200, close_order(api.principal(app).tenant, id).to_api())
+    order = idempotency.remembered(app, f"close_order#{id}", lambda tenant: close_order(tenant, id).to_api())
+    return api.json_response(200, order)
 
 
 lambda_handler = api.handler(app)

@@ -173,7 +173,8 @@ def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> d
 # Every operation has exactly one of these (its route's `tags=`); generators group operations by tag.
 TAGS = {
     "Consumers": "Profiles: create, read, update, delete, list, search, batches and the timeline.",
-    "Orders": "Orders, refunds and the consumer's stored balance.",
+    "Orders": "Orders as sessions (open, closed, returned, cancelled), refunds, returns, the stored balance.",
+    "Coupons": "Coupons issued to one consumer, redeemed by its orders.",
     "Loyalty": "Loyalty programs, points added and deducted, and each consumer's standing.",
     "Audiences": "Named groups of consumers and their members.",
     "Exports": "CSV and Excel exports of consumers and of points transaction logs, run in the background.",

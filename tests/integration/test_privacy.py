@@ -50,6 +50,8 @@ def _life(call: Invoke, acme: dict[str, str]) -> dict[str, Any]:
     assert call("add_points", principal=acme, path_params=path, body=points)["status"] == 201
     credit = {"amount": "5.00", "currency": "EUR", "reason": f"sorry {NAME}"}
     assert call("adjust_balance", principal=acme, path_params=path, body=credit)["status"] == 201
+    coupon = {"code": "zq-thanks", "type": "fixed", "value": 5}
+    assert call("issue_coupon", principal=acme, path_params=path, body=coupon)["status"] == 201
     audience = call("create_audience", principal=acme, body={"name": "VIPs"})["body"]
     members = {"consumerIds": [consumer["id"]]}
     assert (
@@ -73,6 +75,7 @@ def test_the_data_export_holds_everything_about_the_consumer(call: Invoke, acme:
     assert document["consumer"]["email"] == EMAIL
     assert [order["id"] for order in document["orders"]] == [life["order"]["id"]]
     assert document["orders"][0]["refundedAmount"] == 20
+    assert [coupon["code"] for coupon in document["coupons"]] == ["ZQ-THANKS"]
     assert [entry["points"] for entry in document["loyalty"]["transactions"]][:1] == [50]
     assert [entry["amount"] for entry in document["balanceAdjustments"]] == [5]
     assert document["audiences"] == [{"id": life["audience"]["id"], "name": "VIPs"}]
@@ -105,6 +108,7 @@ def test_after_erasure_no_item_of_the_tenant_holds_the_consumer(
     assert receipt["removed"]["idempotencyRecords"] >= 1
     assert receipt["removed"]["exportJobs"] == 1
     assert receipt["removed"]["importRows"] == 1
+    assert receipt["removed"]["coupons"] == 1
     index_search()  # the profile's REMOVE takes its search entries away
     stream_delivery(TABLE_NAME, "forget_klaviyo", "ForgetKlaviyoFunction", "Erasures")()
     assert standin.deletions

@@ -226,3 +226,17 @@ def test_an_order_stored_before_states_reads_as_closed(call: Invoke, acme: dict[
     assert (read["state"], read["closedAt"]) == ("closed", None)
     back = _act(call, acme, "return_order_items", order["id"], items=[{"position": 1, "quantity": 1}])
     assert back["body"]["state"] == "partially_returned"
+
+
+def test_a_retried_close_or_cancel_with_its_idempotency_key_gets_the_first_answer(
+    call: Invoke, acme: dict[str, str]
+) -> None:
+    _, consumer = _setup(call, acme)
+    opened = _order(call, acme, consumer["id"], state="open")
+    for function in ("close_order", "cancel_order"):
+        headers = {"Idempotency-Key": f"{function}-1"}
+        first = call(function, principal=acme, path_params={"id": opened["id"]}, headers=headers)
+        again = call(function, principal=acme, path_params={"id": opened["id"]}, headers=headers)
+        assert first["status"] == again["status"] == 200, (first, again)
+        assert first["body"] == again["body"]
+    assert _money(_consumer(call, acme, consumer["id"])) == (1, 0, 0, 0, 0)  # closed once, then cancelled

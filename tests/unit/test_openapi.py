@@ -158,7 +158,7 @@ def test_operation_ids_name_the_operation_after_its_function(document: dict[str,
 
 def test_every_operation_has_one_described_resource_tag(document: dict[str, Any]) -> None:
     assert [tag["name"] for tag in document["tags"]] == [
-        *("Consumers", "Orders", "Loyalty", "Audiences", "Exports", "Imports", "Integrations", "Privacy")
+        *("Consumers", "Orders", "Coupons", "Loyalty", "Audiences", "Exports", "Imports", "Integrations", "Privacy")
     ]
     assert all(tag["description"] for tag in document["tags"])
     used = {operation["tags"][0] for _, _, operation in _operations(document)}
@@ -168,6 +168,7 @@ def test_every_operation_has_one_described_resource_tag(document: dict[str, Any]
         assert operation["tags"][0] in openapi.TAGS, (path, method)
     assert document["paths"]["/api/v1/orders"]["post"]["tags"] == ["Orders"]
     assert document["paths"]["/api/v1/consumers/{id}/erase"]["post"]["tags"] == ["Privacy"]
+    assert document["paths"]["/api/v1/consumers/{id}/coupons"]["post"]["tags"] == ["Coupons"]
     with pytest.raises(ValueError, match="one of"):
         openapi._identified({"responses": {}}, "create_order", "/api/v1/orders", "post")  # a route without tags=
 

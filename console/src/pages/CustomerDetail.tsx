@@ -1,11 +1,13 @@
 // Customer detail (/app/customers/:id): a header (name, "Block customer" / "Unblock customer",
 // status with Blocked and its date and reason, membership, verified, created, environment, Klaviyo
-// sync) and tabs Profile, Timeline, Loyalty, Audiences and Privacy.
-// The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it.
+// sync) and tabs Profile, Timeline, Sessions, Loyalty, Audiences and Privacy.
+// The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it; so does the page of
+// a tab's paged list (Sessions: first/after/before).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { ErrorMessage } from '../components/Alert';
 import { formatDate, formatDateTime, humanize } from '../components/format';
+import { CLEAR_PAGE } from '../components/Pager';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
@@ -15,6 +17,7 @@ import { BlockActions } from './customer/Blocking';
 import { LoyaltyTab } from './customer/LoyaltyTab';
 import { PrivacyTab } from './customer/PrivacyTab';
 import { ProfileTab } from './customer/ProfileTab';
+import { SessionsTab } from './customer/SessionsTab';
 import { TimelineTab } from './customer/TimelineTab';
 import { Fact } from './customer/Fact';
 import { displayName, type CustomerDetail } from './customer/util';
@@ -22,6 +25,7 @@ import { displayName, type CustomerDetail } from './customer/util';
 const TABS = [
   { key: 'profile', label: 'Profile' },
   { key: 'timeline', label: 'Timeline' },
+  { key: 'sessions', label: 'Sessions' },
   { key: 'loyalty', label: 'Loyalty' },
   { key: 'audiences', label: 'Audiences' },
   { key: 'privacy', label: 'Privacy' },
@@ -39,7 +43,7 @@ function tabFrom(search: string): TabKey {
 
 /** Select a tab: in the URL (a click adds a history entry; arrow keys replace it). Other tab state goes. */
 function selectTab(k: TabKey, replace: boolean) {
-  setQuery({ tab: k === 'profile' ? null : k, program: null, ledger: null }, { replace });
+  setQuery({ tab: k === 'profile' ? null : k, program: null, ledger: null, ...CLEAR_PAGE }, { replace });
 }
 
 export default function CustomerDetailPage({ id }: { id: string }) {
@@ -197,6 +201,7 @@ export default function CustomerDetailPage({ id }: { id: string }) {
             <>
               {t.key === 'profile' && <ProfileTab consumer={consumer} onSaved={updated} onReload={loaded.reload} />}
               {t.key === 'timeline' && <TimelineTab consumer={consumer} />}
+              {t.key === 'sessions' && <SessionsTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'loyalty' && <LoyaltyTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'audiences' && <AudiencesTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'privacy' && <PrivacyTab consumer={consumer} />}

@@ -103,6 +103,7 @@ class TimelineEventType(StrEnum):
     VERIFIED_CHANGED = "verified_changed"
     AUDIENCE_JOINED = "audience_joined"
     AUDIENCE_LEFT = "audience_left"
+    COUPON_ISSUED = "coupon_issued"
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
 

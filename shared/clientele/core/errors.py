@@ -172,6 +172,20 @@ class ConsumerInactive(ClienteleError):
     message = "The consumer is inactive: it earns and redeems no points until its status is active again"
 
 
+class CouponCodeTaken(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "coupon_code_taken"
+    message = "Another coupon of this environment has this code"
+
+
+class CouponNotRedeemable(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "coupon_not_redeemable"
+    message = "The coupon cannot be redeemed"
+
+
 class ExportNotFound(NotFound):
     code = "export_not_found"
     message = "Export not found"

@@ -9,6 +9,7 @@ from pydantic import (
     AwareDatetime,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -28,6 +29,7 @@ from clientele.core.models import (
     Timestamp,
     in_currency,
 )
+from clientele.coupons.models import CouponCode
 
 # ---------------------------------------------------------------- orders
 
@@ -86,9 +88,18 @@ class OrderCreate(ApiModel):
     channel: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
     checkout_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] | None = None
     state: OrderState = OrderState.CLOSED  # or open: a session still going, closed later by POST /orders/{id}/close
+    coupon_code: CouponCode | None = None  # redeems the consumer's coupon; discountAmount defaults to what it takes off
+
+    # Whether the caller sent discountAmount (the validator's assignments would mark it sent anyway).
+    _discount_sent: bool = PrivateAttr(default=False)
+
+    @property
+    def discount_sent(self) -> bool:
+        return self._discount_sent
 
     @model_validator(mode="after")
     def _consistent(self) -> "OrderCreate":
+        self._discount_sent = "discount_amount" in self.model_fields_set
         if self.state not in (OrderState.OPEN, OrderState.CLOSED):
             raise ValueError("an order is created open or closed")
         named = [self.consumer_id, self.email, self.consumer_external_id]
@@ -165,6 +176,7 @@ class Order(Resource):
     closed_at: Timestamp | None = None  # when the session closed: points' start rules count from it
     channel: str | None
     checkout_url: str | None
+    coupon_code: str | None = None
     refunds: list[Refund]
     points_earned: dict[str, int] = Field(default_factory=dict)  # {loyalty program id: points}
     points_taken_back: dict[str, int] = Field(default_factory=dict)  # by refunds, per program

@@ -35,6 +35,9 @@ from clientele.core.errors import (
 )
 from clientele.core.models import minor_units
 from clientele.core.tenancy import Tenant
+from clientele.coupons import service as coupons
+from clientele.coupons import store as coupon_store
+from clientele.coupons.models import Coupon
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
 from clientele.loyalty.models import LoyaltyProgram
@@ -129,16 +132,18 @@ def _with_money(
 # ---------------------------------------------------------------- placing orders
 
 
-def new_order(request: OrderCreate, consumer_id: str, now: str) -> Order:
+def new_order(request: OrderCreate, consumer_id: str, now: str, discount: Decimal | None = None) -> Order:
+    """The order as sent; `discount` (a coupon's) when the request named no discountAmount."""
     placed_at = clock.format_instant(request.placed_at.astimezone(UTC)) if request.placed_at else now
+    discount_amount = request.discount_amount if discount is None else discount
     return Order(
         id=clock.new_id(ID_PREFIX),
         consumer_id=consumer_id,
         external_id=request.external_id,
         status=OrderStatus.PLACED,
         amount=request.amount,
-        discount_amount=request.discount_amount,
-        net_amount=request.amount - request.discount_amount,
+        discount_amount=discount_amount,
+        net_amount=request.amount - discount_amount,
         refunded_amount=Decimal(0),
         currency=request.currency,
         items=request.items,
@@ -147,6 +152,7 @@ def new_order(request: OrderCreate, consumer_id: str, now: str) -> Order:
         closed_at=placed_at if request.state is OrderState.CLOSED else None,
         channel=request.channel,
         checkout_url=request.checkout_url,
+        coupon_code=request.coupon_code,
         refunds=[],
         created_at=now,
         updated_at=now,
@@ -169,6 +175,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             tenant,
             external_id=request.external_id,
             consumer_keys=_consumer_keys(tenant, request),
+            coupon_code=request.coupon_code,
         )
         if "order" in known:
             raise _OrderExists()
@@ -176,7 +183,11 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         consumer = _consumer_for(tenant, request, known)
         now = clock.now()
         before = consumer or new_consumer(_guest(request), now)  # an unknown email: the order brings a guest
-        order = new_order(request, before.id, now)
+        coupon = _coupon_for(request, known, before, now)
+        discount = None
+        if coupon is not None and not request.discount_sent:
+            discount = coupons.discount_of(coupon, request.amount, request.currency)
+        order = new_order(request, before.id, now, discount)
         if order.state is OrderState.OPEN:  # a session still going: it records, and moves nothing yet
             after = before.model_copy(
                 update={
@@ -200,6 +211,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             write.add(operation, _OrderExists)
         if "currency" not in known:
             write.add(store.fix_currency(tenant, order.currency), consumer_store.ConsumerChanged)
+        if coupon is not None:  # its last use taken meanwhile: read again, and then refused
+            write.add(coupon_store.redeem(tenant, coupon, order.id, now), consumer_store.ConsumerChanged)
         for operation in closing:
             write.add(operation, consumer_store.ConsumerChanged)
         consumer_store.commit(write)
@@ -214,6 +227,18 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         if existing is None:  # claimed and gone again in between: vanishingly rare
             raise OrderChangedConcurrently() from None
         return existing, False
+
+
+def _coupon_for(request: OrderCreate, known: dict[str, dict[str, Any]], consumer: Consumer, now: str) -> Coupon | None:
+    """The coupon the order redeems, if it names one that its consumer may redeem now."""
+    if request.coupon_code is None:
+        return None
+    found = coupon_store.CouponRecord.from_item(known["coupon"], now) if "coupon" in known else None
+    coupon = coupons.redeemable(found, consumer.id)
+    if (refused := loyalty.participation(consumer)) is not None:  # blocked or inactive: redeems nothing
+        refused.details = [{"field": "couponCode", "message": refused.message}]
+        raise refused
+    return coupon
 
 
 def _earning(tenant: Tenant, consumer: Consumer) -> list[LoyaltyProgram]:
@@ -326,6 +351,7 @@ def _order_details(order: Order) -> dict[str, Any]:
         "items": [line.model_dump(by_alias=True, exclude_none=True) for line in order.items],
         "checkoutUrl": order.checkout_url,
         "channel": order.channel,
+        **({"couponCode": order.coupon_code} if order.coupon_code else {}),
     }
 
 

@@ -17,6 +17,7 @@ from clientele.consumers.store import ConsumerRecord, InConsumerPartition
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
+from clientele.coupons.store import CouponRecord
 from clientele.orders.models import BalanceAdjustment, Order
 
 
@@ -114,13 +115,16 @@ def adjustment_put(tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, A
 
 
 def read_before_order(
-    tenant: Tenant, *, external_id: str | None, consumer_keys: dict[str, dict[str, str]]
+    tenant: Tenant, *, external_id: str | None, consumer_keys: dict[str, dict[str, str]], coupon_code: str | None
 ) -> dict[str, dict[str, Any]]:
     """What placing an order must know, in one BatchGetItem: the environment's `currency`, the `order`
-    claim of its externalId (if taken), and the named consumer's items (`consumer_keys`, by name)."""
+    claim of its externalId (if taken), the named consumer's items (`consumer_keys`, by name) and
+    the `coupon` it redeems."""
     keys = {"currency": Currency.key(tenant), **consumer_keys}
     if external_id is not None:
         keys["order"] = OrderClaim.key(tenant, external_id)
+    if coupon_code is not None:
+        keys["coupon"] = CouponRecord.key(tenant, coupon_code)
     return dynamo.get_named(keys)
 
 

@@ -10,13 +10,14 @@ from clientele.consumers.service import get_consumer
 from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock
 from clientele.core.tenancy import Tenant
+from clientele.coupons.store import CouponRecord
 from clientele.loyalty.store import PointsTransactionRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
 
 
 def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
-    """Everything held about the consumer: profile, orders, loyalty ledger, balance history,
+    """Everything held about the consumer: profile, orders, loyalty ledger, balance history, coupons,
     audiences and sync state, as one JSON document."""
     consumer = get_consumer(tenant, consumer_id)
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
@@ -30,13 +31,19 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
         OrderRecord.from_item(item).to_api()
         for item in store.partition_items(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
     ]
+    now = clock.now()
+    coupons = [
+        CouponRecord.from_item(item, now).to_api()
+        for item in store.partition_items(CouponRecord.recipient_partition(tenant, consumer_id), index="gsi1")
+    ]
     audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
     return {
-        "exportedAt": clock.now(),
+        "exportedAt": now,
         "consumer": consumer.to_api(),
         "orders": orders,
         "loyalty": {"summary": consumer.loyalty.model_dump(mode="json", by_alias=True), "transactions": transactions},
         "balanceAdjustments": adjustments,
+        "coupons": coupons,
         "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
         "sync": {
             "status": str(consumer.sync_status),

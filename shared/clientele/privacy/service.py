@@ -7,8 +7,8 @@ Erasure keeps what accounting needs and nothing personal:
     reasons (free text) are dropped;
   - points transactions and balance adjustments move to the anonymous id's own partition, their
     free-text reasons dropped;
-  - the profile, its unique values, phone entry, audience memberships, wallets and timeline go (the
-    search entries follow on the stream);
+  - the profile, its unique values, phone entry, audience memberships, wallets, timeline and the
+    coupons issued to it go (the search entries follow on the stream);
   - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
     hold the consumer are removed or scrubbed;
   - a synced consumer's deletion is asked of Klaviyo (functions/forget_klaviyo, from the stream);
@@ -28,6 +28,7 @@ from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock, idempotency
 from clientele.core.store.idempotency_store import IdempotencyRecord
 from clientele.core.tenancy import Tenant
+from clientele.coupons.store import CouponRecord
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
 from clientele.loyalty.store import PointsTransactionRecord, WalletRecord
@@ -50,6 +51,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         "idempotencyRecords": _forget_answers(tenant, needles),
         "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
         "importRows": _drop_import_rows(tenant, needles),
+        "coupons": _drop_coupons(tenant, consumer_id),
     }
     klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
     erasure = Erasure(
@@ -101,6 +103,17 @@ def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     store.put_items(puts)
     store.delete_items(deletes)  # after the copies: a cut-short move loses nothing
     return len(puts)
+
+
+def _drop_coupons(tenant: Tenant, consumer_id: str) -> int:
+    """The coupons issued to the consumer: each names its recipient. (Orders keep the codes they
+    redeemed, under the anonymous id.)"""
+    coupons = [
+        CouponRecord.key_of(item)
+        for item in store.partition_items(CouponRecord.recipient_partition(tenant, consumer_id), index="gsi1")
+    ]
+    store.delete_items(coupons)
+    return len(coupons)
 
 
 def _drop_partition(tenant: Tenant, consumer_id: str) -> None:

@@ -1,6 +1,7 @@
 // Timeline (seeds 002, 003): the consumer's figures, then its events newest first — purchases with
-// what was bought, the checkout link and the amount; refunds, points, balance, status, membership,
-// verification and audience changes, blocking (with its reason) and unblocking. "Show older events" follows the cursor.
+// what was bought, the checkout link and the amount; refunds and returns (with the items given back),
+// cancelled orders (with the reason), points, balance, status, membership, verification and audience
+// changes, blocking (with its reason) and unblocking. "Show older events" follows the cursor.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
@@ -16,6 +17,7 @@ const PAGE = 20;
 const TITLES: Record<TimelineEvent['type'], string> = {
   order_placed: 'Purchase',
   order_refunded: 'Refund',
+  order_cancelled: 'Order cancelled',
   balance_adjusted: 'Balance adjusted',
   points_added: 'Points added',
   points_deducted: 'Points deducted',
@@ -26,6 +28,7 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   audience_left: 'Left an audience',
   blocked: 'Blocked',
   unblocked: 'Unblocked',
+  coupon_issued: 'Coupon issued',
 };
 
 const num = (v: unknown): number | null =>
@@ -155,7 +158,13 @@ function Event({ e, currency }: { e: TimelineEvent; currency: string | null }) {
   return (
     <li class={`event event-${e.type}`}>
       <div class="event-head">
-        <strong>{d.kind === 'sign_up' ? 'Sign-up points' : (TITLES[e.type] ?? humanize(e.type))}</strong>
+        <strong>
+          {d.kind === 'sign_up'
+            ? 'Sign-up points'
+            : e.type === 'order_refunded' && Array.isArray(d.items)
+              ? 'Return'
+              : (TITLES[e.type] ?? humanize(e.type))}
+        </strong>
         <time class="muted small" dateTime={e.occurredAt}>
           {formatDateTime(e.occurredAt)}
         </time>
@@ -203,11 +212,32 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
         </div>
       );
     }
-    case 'order_refunded':
+    case 'order_refunded': {
+      // A return lists the items given back (position, quantity and the line's name).
+      const items = Array.isArray(d.items) ? (d.items as Details[]) : [];
+      return (
+        <div class="event-body">
+          <p>
+            <span class="event-amount">{money(d.amount)}</span> refunded
+            {str(d.reason) && <span> · {str(d.reason)}</span>}
+            {str(d.orderId) && <span class="muted small"> · Order {str(d.orderId)}</span>}
+          </p>
+          {items.length > 0 && (
+            <ul class="event-items" aria-label="Items returned">
+              {items.map((it, i) => (
+                <li key={i}>
+                  {formatNumber(num(it.quantity) ?? 1)} × {str(it.name) ?? `Line ${(num(it.position) ?? 0) + 1}`}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      );
+    }
+    case 'order_cancelled':
       return (
         <p class="event-body">
-          <span class="event-amount">{money(d.amount)}</span> refunded
-          {str(d.reason) && <span> · {str(d.reason)}</span>}
+          {str(d.reason) ?? <span class="muted">No reason given</span>}
           {str(d.orderId) && <span class="muted small"> · Order {str(d.orderId)}</span>}
         </p>
       );

@@ -1,10 +1,22 @@
 // Small helpers shared by the customer detail tabs.
-import type { Audience, Consumer } from '../../api/client';
+import type { Audience, Consumer, Schemas } from '../../api/client';
 import { ApiError } from '../../api/client';
 import { formatNumber } from '../../components/format';
 
 /** GET /consumers/{id}?include=audiences answers the Consumer with its audiences added. */
 export type CustomerDetail = Consumer & { audiences?: Audience[] };
+
+export type Order = Schemas['Order'];
+
+/** What an order is called: the shop's id, else ours. */
+export const orderName = (o: Order) => o.externalId ?? o.id;
+
+/** The quantity given back of each line (by position), summed over the order's returns. */
+export function returnedByLine(o: Order): number[] {
+  const back = o.items.map(() => 0);
+  for (const r of o.refunds) for (const it of r.items ?? []) back[it.position] = (back[it.position] ?? 0) + it.quantity;
+  return back;
+}
 
 /** The name to show: full name, else first + last, else email, phone, external id or id. */
 export function displayName(c: Consumer): string {

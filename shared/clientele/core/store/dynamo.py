@@ -220,6 +220,13 @@ def set_fields(
     )
 
 
+def condition_check(key: Mapping[str, str], condition: str) -> dict[str, Any]:
+    """A ConditionCheck for a transaction: it writes nothing and fails the whole if `condition` is false."""
+    return {
+        "ConditionCheck": {"TableName": settings.table_name(), "Key": serialize(key), "ConditionExpression": condition}
+    }
+
+
 def delete(
     key: Mapping[str, str], *, condition: str | None = None, values: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
