@@ -175,6 +175,7 @@ TAGS = {
     "Consumers": "Profiles: create, read, update, delete, list, search, batches and the timeline.",
     "Orders": "Orders as sessions (open, closed, returned, cancelled), refunds, returns, the stored balance.",
     "Coupons": "Coupons issued to one consumer, redeemed by its orders.",
+    "Referrals": "Referral codes an advocate shares, and the consumers referred with them.",
     "Loyalty": "Loyalty programs, points added and deducted, and each consumer's standing.",
     "Audiences": "Named groups of consumers and their members.",
     "Exports": "CSV and Excel exports of consumers and of points transaction logs, run in the background.",

@@ -158,7 +158,18 @@ def test_operation_ids_name_the_operation_after_its_function(document: dict[str,
 
 def test_every_operation_has_one_described_resource_tag(document: dict[str, Any]) -> None:
     assert [tag["name"] for tag in document["tags"]] == [
-        *("Consumers", "Orders", "Coupons", "Loyalty", "Audiences", "Exports", "Imports", "Integrations", "Privacy")
+        *(
+            "Consumers",
+            "Orders",
+            "Coupons",
+            "Referrals",
+            "Loyalty",
+            "Audiences",
+            "Exports",
+            "Imports",
+            "Integrations",
+            "Privacy",
+        )
     ]
     assert all(tag["description"] for tag in document["tags"])
     used = {operation["tags"][0] for _, _, operation in _operations(document)}

@@ -1,8 +1,8 @@
 // Customer detail (/app/customers/:id): a header (name, "Block customer" / "Unblock customer",
 // status with Blocked and its date and reason, membership, verified, created, environment, Klaviyo
-// sync) and tabs Profile, Timeline, Sessions, Loyalty, Audiences and Privacy.
+// sync) and tabs Profile, Timeline, Sessions, Coupons, Loyalty, Audiences and Privacy.
 // The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it; so does the page of
-// a tab's paged list (Sessions: first/after/before).
+// a tab's paged list (Sessions, Coupons: first/after/before).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { ErrorMessage } from '../components/Alert';
@@ -14,6 +14,7 @@ import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session';
 import { AudiencesTab } from './customer/AudiencesTab';
 import { BlockActions } from './customer/Blocking';
+import { CouponsTab } from './customer/CouponsTab';
 import { LoyaltyTab } from './customer/LoyaltyTab';
 import { PrivacyTab } from './customer/PrivacyTab';
 import { ProfileTab } from './customer/ProfileTab';
@@ -26,6 +27,7 @@ const TABS = [
   { key: 'profile', label: 'Profile' },
   { key: 'timeline', label: 'Timeline' },
   { key: 'sessions', label: 'Sessions' },
+  { key: 'coupons', label: 'Coupons' },
   { key: 'loyalty', label: 'Loyalty' },
   { key: 'audiences', label: 'Audiences' },
   { key: 'privacy', label: 'Privacy' },
@@ -202,6 +204,7 @@ export default function CustomerDetailPage({ id }: { id: string }) {
               {t.key === 'profile' && <ProfileTab consumer={consumer} onSaved={updated} onReload={loaded.reload} />}
               {t.key === 'timeline' && <TimelineTab consumer={consumer} />}
               {t.key === 'sessions' && <SessionsTab consumer={consumer} onChanged={loaded.reload} />}
+              {t.key === 'coupons' && <CouponsTab consumer={consumer} />}
               {t.key === 'loyalty' && <LoyaltyTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'audiences' && <AudiencesTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'privacy' && <PrivacyTab consumer={consumer} />}

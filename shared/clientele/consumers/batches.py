@@ -47,6 +47,10 @@ def _parse_batch[Model: ConsumerCreate | ConsumerBatchUpdate](
         except ValidationError as error:
             details = validation_details([dict(issue) for issue in error.errors()])
             problems += [{"index": index, **detail} for detail in details]
+            continue
+        if getattr(parsed[index], "referral_code", None) is not None:  # a referral is one consumer's own write
+            message = "is taken by POST /consumers and POST /orders, not by a batch"
+            problems.append({"index": index, "field": "referralCode", "message": message})
     return parsed, problems
 
 

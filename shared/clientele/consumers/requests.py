@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from clientele.consumers.enums import Membership, Source, Status
 from clientele.consumers.models import NEEDS_IDENTIFIER, Address, derived_full_name
 from clientele.core.models import ApiModel, Email, ExternalId, Phone, Reason, Tag, Text
+from clientele.referrals.models import ReferralCodeText
 
 METADATA_MAX_KEYS = 50
 METADATA_MAX_KEY_LENGTH = 40
@@ -55,6 +56,7 @@ class ConsumerCreate(ProfileFields):
     verified: bool = False
     tags: Tags = Field(default_factory=list)
     source: Source = Source.API
+    referral_code: ReferralCodeText | None = None  # records the new consumer as referred (POST /consumers only)
 
     @model_validator(mode="after")
     def _identified(self) -> "ConsumerCreate":

@@ -19,6 +19,8 @@ from clientele.core.errors import (
     VersionMismatch,
 )
 from clientele.core.tenancy import Tenant
+from clientele.referrals import service as referrals
+from clientele.referrals import store as referral_store
 
 if TYPE_CHECKING:  # the bodies are built by the routes that take them (consumers/requests.py)
     from clientele.consumers.requests import ConsumerCreate, ConsumerUpdate
@@ -85,9 +87,19 @@ def changed(consumer: Consumer, update: ConsumerUpdate, now: str) -> Consumer:
 
 
 def create_consumer(tenant: Tenant, request: ConsumerCreate) -> Consumer:
-    consumer = new_consumer(request, clock.now())
-    store.commit(store.insert_write(tenant, consumer))
-    return consumer
+    """Stores the new consumer; with a referralCode, recording it as referred in the same transaction."""
+
+    def attempt() -> Consumer:
+        now = clock.now()
+        consumer = new_consumer(request, now)
+        write = store.insert_write(tenant, consumer)
+        if request.referral_code is not None:
+            code = referrals.usable(referral_store.get_code(tenant, request.referral_code, now), consumer.id)
+            write.extend(referrals.referral_write(tenant, code, consumer.id, None, now))
+        store.commit(write)
+        return consumer
+
+    return retrying(attempt)
 
 
 def get_consumer(tenant: Tenant, consumer_id: str) -> Consumer:

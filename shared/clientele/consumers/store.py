@@ -274,6 +274,11 @@ class Write:
         self.operations.append(operation)
         self.failures.append(failure)
 
+    def extend(self, other: Write) -> None:
+        """Adds another share (a referral, another consumer's points) to this transaction."""
+        self.operations += other.operations
+        self.failures += other.failures
+
     def failure(self, failed: list[int]) -> Exception:
         """The error the first failed operation stands for."""
         return self.failures[failed[0]]() if failed else ConsumerChanged()

@@ -186,6 +186,20 @@ class CouponNotRedeemable(ClienteleError):
     message = "The coupon cannot be redeemed"
 
 
+class ReferralCodeTaken(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "referral_code_taken"
+    message = "Another referral code of this environment is this code"
+
+
+class ReferralCodeNotUsable(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "referral_code_not_usable"
+    message = "The referral code cannot be used"
+
+
 class ExportNotFound(NotFound):
     code = "export_not_found"
     message = "Export not found"

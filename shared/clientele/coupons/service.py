@@ -7,14 +7,13 @@ for a coupon's last use, one gets it and the others read again and are refused.
 
 from __future__ import annotations
 
-import secrets
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
 from clientele.consumers.models import TimelineEventType
-from clientele.core import clock
+from clientele.core import clock, codes
 from clientele.core.errors import ConsumerNotFound, CouponCodeTaken, CouponNotRedeemable, ValidationFailed
 from clientele.core.models import minor_units
 from clientele.core.paging import PageRequest, paged
@@ -26,19 +25,16 @@ from clientele.coupons.models import Coupon, CouponStatus, CouponType
 if TYPE_CHECKING:  # the body is built by the route that takes it
     from clientele.coupons.requests import CouponCreate
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read out and typed
-CODE_LENGTH = 10
-DRAWS = 5  # a drawn code that is taken (1 in 32^10 per coupon held) is drawn again
-
 
 def issue(tenant: Tenant, consumer_id: str, request: CouponCreate) -> Coupon:
     consumer_store.existing(tenant, consumer_id)
     now = clock.now()
     if request.expires_at is not None and clock.format_instant(request.expires_at) <= now:
         raise ValidationFailed(details=[{"field": "expiresAt", "message": "is in the past"}])
-    for _ in range(DRAWS if request.code is None else 1):
-        coupon = Coupon(
-            code=request.code or "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)),
+
+    def make(code: str) -> Coupon:
+        return Coupon(
+            code=code,
             consumer_id=consumer_id,
             type=request.type,
             value=request.value,
@@ -50,6 +46,8 @@ def issue(tenant: Tenant, consumer_id: str, request: CouponCreate) -> Coupon:
             created_at=now,
             updated_at=now,
         )
+
+    def insert(coupon: Coupon) -> None:
         details = {"code": coupon.code, "type": coupon.type, "value": coupon.value, "usageLimit": coupon.usage_limit}
         event = timeline.event(TimelineEventType.COUPON_ISSUED, now, details)
         write = consumer_store.Write(
@@ -57,14 +55,9 @@ def issue(tenant: Tenant, consumer_id: str, request: CouponCreate) -> Coupon:
             [lambda: CouponCodeTaken(details=[{"field": "code", "message": "is taken"}]), ConsumerNotFound],
         )
         write.add(timeline.put(tenant, consumer_id, event), ConsumerNotFound)
-        try:
-            consumer_store.commit(write)
-        except CouponCodeTaken:
-            if request.code is not None:
-                raise
-            continue
-        return coupon
-    raise CouponCodeTaken()
+        consumer_store.commit(write)
+
+    return codes.stored_under_a_free_code(request.code, make, insert, CouponCodeTaken)
 
 
 def coupons(tenant: Tenant, consumer_id: str, page: PageRequest) -> dict[str, Any]:

@@ -28,11 +28,6 @@ class CouponRecord(Entity):
         """The gsi1 partition holding one consumer's coupons, newest last."""
         return f"{tenant.key_prefix}#CONSUMER#{consumer_id}#COUPONS"
 
-    @staticmethod
-    def key_of(item: dict[str, Any]) -> dict[str, str]:
-        """The table key of a coupon item (as an index Query returns it)."""
-        return {"pk": item["pk"], "sk": item["sk"]}
-
     @classmethod
     def to_item(cls, tenant: Tenant, coupon: Coupon) -> dict[str, Any]:
         keys = {

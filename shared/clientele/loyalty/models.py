@@ -168,6 +168,20 @@ class SignUpRule(ApiModel):
     expiry: ExpiryRule = rule_default(RuleType.DEFAULT)
 
 
+class ReferralRule(ApiModel):
+    """Points for both sides of a referral (referrals: a code carried by a consumer's create or order),
+    once per referred person. Blocked and inactive consumers get none."""
+
+    advocate_points: Annotated[int, Field(ge=0, le=10**9)] = 0
+    referred_points: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+    @model_validator(mode="after")
+    def _gives(self) -> "ReferralRule":
+        if not (self.advocate_points or self.referred_points):
+            raise ValueError("a referral rule gives advocatePoints, referredPoints or both")
+        return self
+
+
 class LoyaltyProgram(Resource):
     id: str
     name: str
@@ -176,6 +190,7 @@ class LoyaltyProgram(Resource):
     default_expiry: PointsRule
     earning: EarningRule | None
     sign_up: SignUpRule | None = None
+    referral: ReferralRule | None = None
     tiers: list[Tier]
     tier_basis: TierBasis
     primary: bool  # the organization's first program: its points and tier show on the consumer
@@ -193,6 +208,7 @@ class PointsTransactionKind(StrEnum):
     EARNED = "earned"  # by an order
     TAKEN_BACK = "taken_back"  # by a refund
     SIGN_UP = "sign_up"  # the program's signUp rule, when the consumer became a member
+    REFERRAL = "referral"  # the program's referral rule, to the advocate or the referred consumer
 
 
 class PointsTransaction(Resource):

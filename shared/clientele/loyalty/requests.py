@@ -15,6 +15,7 @@ from clientele.loyalty.models import (
     ExpiryRule,
     ProgramExpiryRule,
     ProgramStartRule,
+    ReferralRule,
     RuleType,
     SignUpRule,
     StartRule,
@@ -45,13 +46,14 @@ class LoyaltyProgramCreate(ApiModel):
     default_expiry: ProgramExpiryRule = rule_default(RuleType.UNLIMITED)
     earning: EarningRule | None = None
     sign_up: SignUpRule | None = None
+    referral: ReferralRule | None = None
     tiers: Tiers = Field(default_factory=list)
     tier_basis: TierBasis = TierBasis.ACTIVE
 
 
 class LoyaltyProgramUpdate(ApiModel):
     """Body of `PUT /loyalty-programs/{id}`: the fields present change (points already given keep
-    their dates); `earning: null` stops orders earning, `signUp: null` stops joining earning."""
+    their dates); `earning: null` stops orders earning, `signUp: null` joining, `referral: null` referrals."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     timezone: Timezone | None = None
@@ -59,6 +61,7 @@ class LoyaltyProgramUpdate(ApiModel):
     default_expiry: ProgramExpiryRule | None = None
     earning: EarningRule | None = None
     sign_up: SignUpRule | None = None
+    referral: ReferralRule | None = None
     tiers: Tiers | None = None
     tier_basis: TierBasis | None = None
 

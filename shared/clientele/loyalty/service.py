@@ -279,8 +279,8 @@ def begin(tenant: Tenant, consumer: Consumer, program_ids: list[str]) -> PointsC
     return PointsChange(consumer, datetime.now(UTC), wallets)
 
 
-def _points_write(tenant: Tenant, change: PointsChange, programs: dict[str, LoyaltyProgram]) -> PointsTransaction:
-    """Commits the change with the consumer's new standing; answers its last transaction."""
+def points_write(tenant: Tenant, change: PointsChange, programs: dict[str, LoyaltyProgram]) -> consumer_store.Write:
+    """The change with the consumer's new standing, as one consumer's share of a transaction."""
     consumer = change.consumer
     after = change.consumer_after(consumer, programs)
     after = after.model_copy(
@@ -293,7 +293,12 @@ def _points_write(tenant: Tenant, change: PointsChange, programs: dict[str, Loya
     write = replace_write(tenant, consumer, after)
     for operation in change.operations(tenant):
         write.add(operation, consumer_store.ConsumerChanged)
-    consumer_store.commit(write)
+    return write
+
+
+def _points_write(tenant: Tenant, change: PointsChange, programs: dict[str, LoyaltyProgram]) -> PointsTransaction:
+    """Commits the change with the consumer's new standing; answers its last transaction."""
+    consumer_store.commit(points_write(tenant, change, programs))
     return change.transactions[-1]
 
 

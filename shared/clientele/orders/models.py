@@ -30,6 +30,7 @@ from clientele.core.models import (
     in_currency,
 )
 from clientele.coupons.models import CouponCode
+from clientele.referrals.models import ReferralCodeText
 
 # ---------------------------------------------------------------- orders
 
@@ -89,6 +90,7 @@ class OrderCreate(ApiModel):
     checkout_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] | None = None
     state: OrderState = OrderState.CLOSED  # or open: a session still going, closed later by POST /orders/{id}/close
     coupon_code: CouponCode | None = None  # redeems the consumer's coupon; discountAmount defaults to what it takes off
+    referral_code: ReferralCodeText | None = None  # records the consumer as referred, if it was not before
 
     # Whether the caller sent discountAmount (the validator's assignments would mark it sent anyway).
     _discount_sent: bool = PrivateAttr(default=False)
@@ -177,6 +179,7 @@ class Order(Resource):
     channel: str | None
     checkout_url: str | None
     coupon_code: str | None = None
+    referral_code: str | None = None
     refunds: list[Refund]
     points_earned: dict[str, int] = Field(default_factory=dict)  # {loyalty program id: points}
     points_taken_back: dict[str, int] = Field(default_factory=dict)  # by refunds, per program

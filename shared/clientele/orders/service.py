@@ -56,6 +56,8 @@ from clientele.orders.models import (
     ReturnedItem,
 )
 from clientele.orders.reads import ID_PREFIX, get_order
+from clientele.referrals import service as referrals
+from clientele.referrals import store as referral_store
 
 REFUND_PREFIX = "ref"
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # placedAt may be this far ahead of our clock
@@ -153,6 +155,7 @@ def new_order(request: OrderCreate, consumer_id: str, now: str, discount: Decima
         channel=request.channel,
         checkout_url=request.checkout_url,
         coupon_code=request.coupon_code,
+        referral_code=request.referral_code,
         refunds=[],
         created_at=now,
         updated_at=now,
@@ -176,6 +179,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             external_id=request.external_id,
             consumer_keys=_consumer_keys(tenant, request),
             coupon_code=request.coupon_code,
+            referral_code=request.referral_code,
         )
         if "order" in known:
             raise _OrderExists()
@@ -188,6 +192,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         if coupon is not None and not request.discount_sent:
             discount = coupons.discount_of(coupon, request.amount, request.currency)
         order = new_order(request, before.id, now, discount)
+        referral = _referral_for(tenant, request, known, before, consumer is None, order, now)
         if order.state is OrderState.OPEN:  # a session still going: it records, and moves nothing yet
             after = before.model_copy(
                 update={
@@ -213,6 +218,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             write.add(store.fix_currency(tenant, order.currency), consumer_store.ConsumerChanged)
         if coupon is not None:  # its last use taken meanwhile: read again, and then refused
             write.add(coupon_store.redeem(tenant, coupon, order.id, now), consumer_store.ConsumerChanged)
+        if referral is not None:
+            write.extend(referral)
         for operation in closing:
             write.add(operation, consumer_store.ConsumerChanged)
         consumer_store.commit(write)
@@ -239,6 +246,26 @@ def _coupon_for(request: OrderCreate, known: dict[str, dict[str, Any]], consumer
         refused.details = [{"field": "couponCode", "message": refused.message}]
         raise refused
     return coupon
+
+
+def _referral_for(
+    tenant: Tenant,
+    request: OrderCreate,
+    known: dict[str, dict[str, Any]],
+    consumer: Consumer,
+    new: bool,
+    order: Order,
+    now: str,
+) -> consumer_store.Write | None:
+    """The writes that record the order's consumer as referred by the code it carries; None when it
+    carries none or the consumer was referred before (a person is referred once)."""
+    if request.referral_code is None:
+        return None
+    found = referral_store.ReferralCodeRecord.from_item(known["referralCode"], now) if "referralCode" in known else None
+    code = referrals.usable(found, consumer.id)
+    if not new and referral_store.get_referral(tenant, consumer.id) is not None:
+        return None
+    return referrals.referral_write(tenant, code, consumer.id, order.id, now)
 
 
 def _earning(tenant: Tenant, consumer: Consumer) -> list[LoyaltyProgram]:

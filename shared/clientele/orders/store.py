@@ -19,6 +19,7 @@ from clientele.core.store.entity import Entity
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
 from clientele.orders.models import BalanceAdjustment, Order
+from clientele.referrals.store import ReferralCodeRecord
 
 
 class OrderRecord(Entity):
@@ -115,16 +116,23 @@ def adjustment_put(tenant: Tenant, adjustment: BalanceAdjustment) -> dict[str, A
 
 
 def read_before_order(
-    tenant: Tenant, *, external_id: str | None, consumer_keys: dict[str, dict[str, str]], coupon_code: str | None
+    tenant: Tenant,
+    *,
+    external_id: str | None,
+    consumer_keys: dict[str, dict[str, str]],
+    coupon_code: str | None,
+    referral_code: str | None,
 ) -> dict[str, dict[str, Any]]:
     """What placing an order must know, in one BatchGetItem: the environment's `currency`, the `order`
-    claim of its externalId (if taken), the named consumer's items (`consumer_keys`, by name) and
-    the `coupon` it redeems."""
+    claim of its externalId (if taken), the named consumer's items (`consumer_keys`, by name), the
+    `coupon` it redeems and the `referralCode` it carries."""
     keys = {"currency": Currency.key(tenant), **consumer_keys}
     if external_id is not None:
         keys["order"] = OrderClaim.key(tenant, external_id)
     if coupon_code is not None:
         keys["coupon"] = CouponRecord.key(tenant, coupon_code)
+    if referral_code is not None:
+        keys["referralCode"] = ReferralCodeRecord.key(tenant, referral_code)
     return dynamo.get_named(keys)
 
 

@@ -2,4 +2,13 @@
 consumer's data export."""
 
 # Erasure reaches every domain that may hold a person's data.
-BUILDS_ON: tuple[str, ...] = ("consumers", "audiences", "orders", "loyalty", "jobs", "integrations", "coupons")
+BUILDS_ON: tuple[str, ...] = (
+    "consumers",
+    "audiences",
+    "orders",
+    "loyalty",
+    "jobs",
+    "integrations",
+    "coupons",
+    "referrals",
+)

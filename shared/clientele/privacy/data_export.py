@@ -14,11 +14,13 @@ from clientele.coupons.store import CouponRecord
 from clientele.loyalty.store import PointsTransactionRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
+from clientele.referrals import store as referral_store
+from clientele.referrals.store import ReferralCodeRecord, ReferralRecord
 
 
 def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
     """Everything held about the consumer: profile, orders, loyalty ledger, balance history, coupons,
-    audiences and sync state, as one JSON document."""
+    referrals, audiences and sync state, as one JSON document."""
     consumer = get_consumer(tenant, consumer_id)
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     transactions, adjustments = [], []
@@ -36,6 +38,15 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
         CouponRecord.from_item(item, now).to_api()
         for item in store.partition_items(CouponRecord.recipient_partition(tenant, consumer_id), index="gsi1")
     ]
+    referral_codes = [
+        ReferralCodeRecord.from_item(item, now).to_api()
+        for item in store.partition_items(ReferralCodeRecord.advocate_partition(tenant, consumer_id), index="gsi1")
+    ]
+    referred = [
+        ReferralRecord.from_item(item).to_api()
+        for item in store.partition_items(ReferralRecord.advocate_partition(tenant, consumer_id), index="gsi1")
+    ]
+    referred_by = referral_store.get_referral(tenant, consumer_id)
     audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
     return {
         "exportedAt": now,
@@ -44,6 +55,11 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
         "loyalty": {"summary": consumer.loyalty.model_dump(mode="json", by_alias=True), "transactions": transactions},
         "balanceAdjustments": adjustments,
         "coupons": coupons,
+        "referrals": {
+            "codes": referral_codes,
+            "referred": referred,
+            "referredBy": referred_by.to_api() if referred_by else None,
+        },
         "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
         "sync": {
             "status": str(consumer.sync_status),

@@ -7,8 +7,9 @@ Erasure keeps what accounting needs and nothing personal:
     reasons (free text) are dropped;
   - points transactions and balance adjustments move to the anonymous id's own partition, their
     free-text reasons dropped;
-  - the profile, its unique values, phone entry, audience memberships, wallets, timeline and the
-    coupons issued to it go (the search entries follow on the stream);
+  - the profile, its unique values, phone entry, audience memberships, wallets, timeline, the
+    coupons issued to it and its referral codes and referrals go (the search entries follow on the
+    stream);
   - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
     hold the consumer are removed or scrubbed;
   - a synced consumer's deletion is asked of Klaviyo (functions/forget_klaviyo, from the stream);
@@ -35,6 +36,8 @@ from clientele.loyalty.store import PointsTransactionRecord, WalletRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
 from clientele.privacy.models import Erasure
+from clientele.referrals import store as referral_store
+from clientele.referrals.store import ReferralCodeRecord, ReferralRecord
 
 ERASED_PREFIX = "erased"
 FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
@@ -52,6 +55,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
         "importRows": _drop_import_rows(tenant, needles),
         "coupons": _drop_coupons(tenant, consumer_id),
+        "referrals": _drop_referrals(tenant, consumer_id),
     }
     klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
     erasure = Erasure(
@@ -108,12 +112,25 @@ def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
 def _drop_coupons(tenant: Tenant, consumer_id: str) -> int:
     """The coupons issued to the consumer: each names its recipient. (Orders keep the codes they
     redeemed, under the anonymous id.)"""
-    coupons = [
-        CouponRecord.key_of(item)
-        for item in store.partition_items(CouponRecord.recipient_partition(tenant, consumer_id), index="gsi1")
-    ]
-    store.delete_items(coupons)
-    return len(coupons)
+    return _drop_indexed(CouponRecord.recipient_partition(tenant, consumer_id))
+
+
+def _drop_referrals(tenant: Tenant, consumer_id: str) -> int:
+    """The consumer's referral codes, the referrals it made (each names both people) and the one
+    that names it as referred."""
+    dropped = _drop_indexed(ReferralCodeRecord.advocate_partition(tenant, consumer_id))
+    dropped += _drop_indexed(ReferralRecord.advocate_partition(tenant, consumer_id))
+    if referral_store.get_referral(tenant, consumer_id) is not None:
+        store.delete_items([ReferralRecord.key(tenant, consumer_id)])
+        dropped += 1
+    return dropped
+
+
+def _drop_indexed(partition: str) -> int:
+    """Every item of a gsi1 partition, deleted from the table: how many."""
+    keys = [{"pk": item["pk"], "sk": item["sk"]} for item in store.partition_items(partition, index="gsi1")]
+    store.delete_items(keys)
+    return len(keys)
 
 
 def _drop_partition(tenant: Tenant, consumer_id: str) -> None:

@@ -30,6 +30,7 @@ const KINDS: Record<Kind, string> = {
   earned: 'Earned',
   taken_back: 'Taken back',
   sign_up: 'Sign-up',
+  referral: 'Referral',
 };
 const FIRST_PAGE: PageState = { pageSize: DEFAULT_PAGE_SIZE, after: null, before: null };
 const COLUMNS: Column[] = [

@@ -1,6 +1,6 @@
 // Sessions (seed 003): the customer's orders, each a session, newest first (GET /consumers/{id}/orders,
-// its page in the URL): placed, order, state, items in session, returned items, amount, discount, paid,
-// refunded, points earned. Row actions as the state allows: "Close session" (open), "Return items"
+// its page in the URL): placed, order (with the coupon it redeemed under its name), state, items in
+// session, returned items, amount, discount, paid, refunded, points earned. Row actions as the state allows: "Close session" (open), "Return items"
 // (closed, partially returned) and "Cancel order" (all but cancelled), in SessionDialogs.tsx.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
@@ -114,7 +114,10 @@ export function SessionsTab({ consumer, onChanged }: { consumer: CustomerDetail;
                   <span class="muted small cell-note">{timeFmt.format(new Date(o.placedAt))}</span>
                 </time>
               </td>
-              <td>{name}</td>
+              <td>
+                {name}
+                {o.couponCode && <div class="muted small">Coupon {o.couponCode}</div>}
+              </td>
               <td>
                 <span class={`badge ${badge}`}>{label}</span>
               </td>

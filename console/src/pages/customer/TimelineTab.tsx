@@ -1,13 +1,14 @@
 // Timeline (seeds 002, 003): the consumer's figures, then its events newest first — purchases with
 // what was bought, the checkout link and the amount; refunds and returns (with the items given back),
 // cancelled orders (with the reason), points, balance, status, membership, verification and audience
-// changes, blocking (with its reason) and unblocking. "Show older events" follows the cursor.
+// changes, blocking (with its reason) and unblocking, coupons issued (code, discount, uses; a purchase
+// names the coupon it redeemed). "Show older events" follows the cursor.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { formatDateTime, formatMoney, formatNumber, humanize } from '../../components/format';
 import { Fact } from './Fact';
-import { safeHref, signedPoints, type CustomerDetail } from './util';
+import { couponValue, safeHref, signedPoints, uses, type CustomerDetail } from './util';
 
 type TimelineEvent = Schemas['TimelineEvent'];
 type Details = Record<string, unknown>;
@@ -29,6 +30,8 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   blocked: 'Blocked',
   unblocked: 'Unblocked',
   coupon_issued: 'Coupon issued',
+  referred: 'Came with a referral code',
+  referral_recorded: 'Referred someone',
 };
 
 const num = (v: unknown): number | null =>
@@ -188,6 +191,7 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
             <span class="event-amount">{formatMoney(paid, currency)}</span>
             {discount ? <span class="muted"> (value {money(d.amount)}, discount {money(discount)})</span> : null}
             {str(d.channel) && <span class="muted"> · {humanize(str(d.channel))}</span>}
+            {str(d.couponCode) && <span class="muted"> · Coupon {str(d.couponCode)}</span>}
             {str(d.orderId) && <span class="muted small"> · Order {str(d.orderId)}</span>}
           </p>
           {items.length > 0 && (
@@ -280,6 +284,12 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
       return <p class="event-body">{str(d.reason) ?? <span class="muted">No reason given</span>}</p>;
     case 'unblocked':
       return <p class="event-body">Earns and redeems points again</p>;
+    case 'coupon_issued': {
+      const value = num(d.value);
+      const limit = num(d.usageLimit);
+      const parts = [str(d.code), value === null ? null : couponValue(d.type, value, currency), limit === null ? null : uses(limit)];
+      return <p class="event-body">{parts.filter(Boolean).join(' · ')}</p>;
+    }
     default:
       return null;
   }

@@ -1,7 +1,7 @@
 // Small helpers shared by the customer detail tabs.
 import type { Audience, Consumer, Schemas } from '../../api/client';
 import { ApiError } from '../../api/client';
-import { formatNumber } from '../../components/format';
+import { formatMoney, formatNumber } from '../../components/format';
 
 /** GET /consumers/{id}?include=audiences answers the Consumer with its audiences added. */
 export type CustomerDetail = Consumer & { audiences?: Audience[] };
@@ -59,6 +59,16 @@ export function signedPoints(n: number): string {
   const s = formatNumber(Math.abs(n));
   return n > 0 ? `+${s}` : n < 0 ? `-${s}` : '0';
 }
+
+const percentFmt = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 });
+
+/** What a coupon takes off: "10% off", "€5.00 off" (a plain "5.00 off" when the currency is unknown). */
+export function couponValue(type: unknown, value: number, currency: string | null): string {
+  return `${type === 'percent' ? percentFmt.format(value / 100) : formatMoney(value, currency)} off`;
+}
+
+/** "1 use" / "3 uses". */
+export const uses = (n: number) => `${formatNumber(n)} ${n === 1 ? 'use' : 'uses'}`;
 
 /** A local <input type=datetime-local> value as an ISO instant (null when empty or invalid). */
 export function localInstant(value: string): string | null {
