@@ -53,6 +53,10 @@ def _life(call: Invoke, acme: dict[str, str]) -> dict[str, Any]:
     coupon = {"code": "zq-thanks", "type": "fixed", "value": 5}
     assert call("issue_coupon", principal=acme, path_params=path, body=coupon)["status"] == 201
     assert call("create_referral_code", principal=acme, path_params=path, body={"code": "zq-friends"})["status"] == 201
+    card = call("issue_loyalty_card", principal=acme, path_params={"id": program["id"]}, body={"code": "zq-card"})
+    assert card["status"] == 201
+    link = {"consumerId": consumer["id"]}
+    assert call("link_loyalty_card", principal=acme, path_params={"code": "ZQ-CARD"}, body=link)["status"] == 200
     friend = call("create_consumer", principal=acme, body={"email": "friend@example.com", "referralCode": "ZQ-FRIENDS"})
     assert friend["status"] == 201
     audience = call("create_audience", principal=acme, body={"name": "VIPs"})["body"]
@@ -80,6 +84,7 @@ def test_the_data_export_holds_everything_about_the_consumer(call: Invoke, acme:
     assert document["orders"][0]["refundedAmount"] == 20
     assert [coupon["code"] for coupon in document["coupons"]] == ["ZQ-THANKS"]
     assert [code["code"] for code in document["referrals"]["codes"]] == ["ZQ-FRIENDS"]
+    assert [card["code"] for card in document["loyalty"]["cards"]] == ["ZQ-CARD"]
     assert [referral["code"] for referral in document["referrals"]["referred"]] == ["ZQ-FRIENDS"]
     assert [entry["points"] for entry in document["loyalty"]["transactions"]][:1] == [50]
     assert [entry["amount"] for entry in document["balanceAdjustments"]] == [5]
@@ -115,6 +120,9 @@ def test_after_erasure_no_item_of_the_tenant_holds_the_consumer(
     assert receipt["removed"]["importRows"] == 1
     assert receipt["removed"]["coupons"] == 1
     assert receipt["removed"]["referrals"] == 2  # the code and the referral it made
+    assert receipt["removed"]["loyaltyCards"] == 1
+    card = call("get_loyalty_card", principal=acme, path_params={"code": "ZQ-CARD"})["body"]
+    assert card["consumers"] == []  # the card stays, without the erased holder
     index_search()  # the profile's REMOVE takes its search entries away
     stream_delivery(TABLE_NAME, "forget_klaviyo", "ForgetKlaviyoFunction", "Erasures")()
     assert standin.deletions

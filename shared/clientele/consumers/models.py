@@ -104,6 +104,8 @@ class TimelineEventType(StrEnum):
     AUDIENCE_JOINED = "audience_joined"
     AUDIENCE_LEFT = "audience_left"
     COUPON_ISSUED = "coupon_issued"
+    CARD_LINKED = "card_linked"
+    CARD_UNLINKED = "card_unlinked"
     REFERRED = "referred"  # the consumer came with an advocate's referral code
     REFERRAL_RECORDED = "referral_recorded"  # someone came with the consumer's referral code
     BLOCKED = "blocked"

@@ -200,6 +200,27 @@ class ReferralCodeNotUsable(ClienteleError):
     message = "The referral code cannot be used"
 
 
+class LoyaltyCardNotFound(NotFound):
+    code = "loyalty_card_not_found"
+    message = "Loyalty card not found"
+
+
+class LoyaltyCardCodeTaken(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "loyalty_card_code_taken"
+    message = "Another loyalty card of this environment has this code"
+
+
+class LoyaltyCardConflict(ClienteleError):
+    """The card's state does not allow the action: not active, full, or not linked as needed."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "loyalty_card_conflict"
+    message = "The loyalty card's state does not allow this"
+
+
 class ExportNotFound(NotFound):
     code = "export_not_found"
     message = "Export not found"

@@ -246,3 +246,38 @@ class LoyaltySummary(Resource):
     consumer_id: str
     as_of: Timestamp
     programs: list[LedgerBalance]  # per program: all ledgers, then each ledger
+
+
+# ---------------------------------------------------------------- loyalty cards
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"  # not yet handed out, or put aside: links nothing, moves no points
+    BLOCKED = "blocked"  # lost or misused: links nothing, moves no points
+
+
+CardCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$"),
+    AfterValidator(str.upper),  # printed on the card and typed at a till: one case
+]
+
+
+class CardHolder(ApiModel):
+    consumer_id: str
+    registered_at: Timestamp  # when the card was linked to the profile (seed 003's Registered)
+
+
+class LoyaltyCard(Resource):
+    """A card of one loyalty program (seed 003's Loyalty cards), linked to at most usersPerCardLimit
+    profiles. Points added or deducted by card go to its consumer's wallet in the card's program."""
+
+    code: str
+    program_id: str
+    status: CardStatus
+    users_per_card_limit: int
+    consumers: list[CardHolder]
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int

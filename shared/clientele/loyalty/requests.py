@@ -11,6 +11,8 @@ from clientele.core.models import ApiModel, Reason
 from clientele.loyalty.ledgers import LedgerId
 from clientele.loyalty.models import (
     MAIN_LEDGER,
+    CardCode,
+    CardStatus,
     EarningRule,
     ExpiryRule,
     ProgramExpiryRule,
@@ -92,6 +94,39 @@ class PointsDeduct(ApiModel):
     """Body of `POST /consumers/{id}/loyalty/deductions`: spends active points, earliest expiry first."""
 
     program_id: Annotated[str, StringConstraints(max_length=40)]
+    ledger: LedgerId = MAIN_LEDGER
+    points: Points
+    reason: Reason
+
+
+MAX_USERS_PER_CARD = 100
+
+
+class LoyaltyCardCreate(ApiModel):
+    """Body of `POST /loyalty-programs/{id}/cards` (may be empty): no code draws one."""
+
+    code: CardCode | None = None
+    users_per_card_limit: Annotated[int, Field(ge=1, le=MAX_USERS_PER_CARD)] = 1
+
+
+class LoyaltyCardUpdate(ApiModel):
+    """Body of `PUT /loyalty-cards/{code}`: the fields present change."""
+
+    status: CardStatus | None = None
+    users_per_card_limit: Annotated[int, Field(ge=1, le=MAX_USERS_PER_CARD)] | None = None
+
+
+class CardLink(ApiModel):
+    """Body of `POST /loyalty-cards/{code}/consumers`."""
+
+    consumer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class CardPoints(ApiModel):
+    """Body of `POST /loyalty-cards/{code}/points` and `/deductions`: `consumerId` names which of the
+    card's consumers when it has several."""
+
+    consumer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     ledger: LedgerId = MAIN_LEDGER
     points: Points
     reason: Reason

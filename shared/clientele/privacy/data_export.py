@@ -11,6 +11,8 @@ from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
+from clientele.loyalty import card_store
+from clientele.loyalty.card_store import CardLinkRecord
 from clientele.loyalty.store import PointsTransactionRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
@@ -47,12 +49,18 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
         for item in store.partition_items(ReferralRecord.advocate_partition(tenant, consumer_id), index="gsi1")
     ]
     referred_by = referral_store.get_referral(tenant, consumer_id)
+    links = [str(item["code"]) for item in store.partition_items(partition, CardLinkRecord.PREFIX)]
+    loyalty_cards = [card.to_api() for card in card_store.get_many(tenant, links).values()]
     audiences = audience_store.get_many(tenant, consumer.audience_ids, consistent=True)
     return {
         "exportedAt": now,
         "consumer": consumer.to_api(),
         "orders": orders,
-        "loyalty": {"summary": consumer.loyalty.model_dump(mode="json", by_alias=True), "transactions": transactions},
+        "loyalty": {
+            "summary": consumer.loyalty.model_dump(mode="json", by_alias=True),
+            "transactions": transactions,
+            "cards": loyalty_cards,
+        },
         "balanceAdjustments": adjustments,
         "coupons": coupons,
         "referrals": {

@@ -16,4 +16,6 @@ class Erasure(Resource):
     erased_by: str  # the API key that asked
     klaviyo_deletion: str  # requested | not_synced
     anonymized: dict[str, int]  # kept for accounting, without personal fields: orders, ledgerEntries
-    removed: dict[str, int]  # idempotencyRecords, exportJobs (scrubbed), importRows, coupons, referrals
+    removed: dict[
+        str, int
+    ]  # idempotencyRecords, exportJobs (scrubbed), importRows, coupons, referrals, loyaltyCards (left)

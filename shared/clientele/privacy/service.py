@@ -8,8 +8,8 @@ Erasure keeps what accounting needs and nothing personal:
   - points transactions and balance adjustments move to the anonymous id's own partition, their
     free-text reasons dropped;
   - the profile, its unique values, phone entry, audience memberships, wallets, timeline, the
-    coupons issued to it and its referral codes and referrals go (the search entries follow on the
-    stream);
+    coupons issued to it and its referral codes and referrals go, and it leaves its loyalty cards
+    (the search entries follow on the stream);
   - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
     hold the consumer are removed or scrubbed;
   - a synced consumer's deletion is asked of Klaviyo (functions/forget_klaviyo, from the stream);
@@ -27,11 +27,14 @@ from clientele.consumers.models import Consumer
 from clientele.consumers.service import delete_consumer, get_consumer
 from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock, idempotency
+from clientele.core.errors import LoyaltyCardConflict
 from clientele.core.store.idempotency_store import IdempotencyRecord
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
+from clientele.loyalty import cards
+from clientele.loyalty.card_store import CardLinkRecord
 from clientele.loyalty.store import PointsTransactionRecord, WalletRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
@@ -56,6 +59,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         "importRows": _drop_import_rows(tenant, needles),
         "coupons": _drop_coupons(tenant, consumer_id),
         "referrals": _drop_referrals(tenant, consumer_id),
+        "loyaltyCards": _unlink_cards(tenant, consumer_id),
     }
     klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
     erasure = Erasure(
@@ -126,6 +130,19 @@ def _drop_referrals(tenant: Tenant, consumer_id: str) -> int:
     return dropped
 
 
+def _unlink_cards(tenant: Tenant, consumer_id: str) -> int:
+    """The consumer leaves the loyalty cards it was linked to (each card lists its profiles); the
+    cards stay, for their other holders or to be handed out again."""
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    links = list(store.partition_items(partition, CardLinkRecord.PREFIX))
+    for link in links:
+        try:
+            cards.unlink_card(tenant, str(link["code"]), consumer_id)
+        except LoyaltyCardConflict:  # unlinked meanwhile (a retried erasure): its link goes with the partition
+            continue
+    return len(links)
+
+
 def _drop_indexed(partition: str) -> int:
     """Every item of a gsi1 partition, deleted from the table: how many."""
     keys = [{"pk": item["pk"], "sk": item["sk"]} for item in store.partition_items(partition, index="gsi1")]
@@ -139,7 +156,7 @@ def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
     leftovers = [
         {"pk": item["pk"], "sk": item["sk"]}
         for item in store.partition_items(partition)
-        if item.get("entity") in (WalletRecord.kind, TimelineEventRecord.kind)
+        if item.get("entity") in (WalletRecord.kind, TimelineEventRecord.kind, CardLinkRecord.kind)
     ]
     store.delete_items(leftovers)
 
