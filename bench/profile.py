@@ -16,6 +16,7 @@ from clientele.audiences import store as audiences
 from clientele.consumers import activity
 from clientele.consumers.store import ConsumerRecord
 from clientele.core.tenancy import Principal
+from clientele.loyalty import card_store
 from clientele.loyalty import store as loyalty
 from clientele.orders import store as orders
 from clientele_local.inprocess import Context, api_event, load_function
@@ -100,7 +101,9 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
 
     def raw_point_write(index: int) -> None:
         """The wallet and the consumer rewritten, and the log entry: one transaction."""
-        wallet = raw.get_item(TableName=table, Key=_key(loyalty.wallet_key(tenant, buyer["id"], program["id"])))["Item"]
+        wallet = raw.get_item(TableName=table, Key=_key(loyalty.WalletRecord.key(tenant, buyer["id"], program["id"])))[
+            "Item"
+        ]
         consumer = consumer_item(buyer["id"])
         entry = {"pk": consumer["pk"], "sk": {"S": f"raw#POINTS#{uuid.uuid4().hex}"}, "points": {"N": "5"}}
         raw.transact_write_items(
@@ -112,7 +115,10 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
 
     def raw_loyalty_read(index: int) -> None:
         """The two items the answer is made of: the wallet and its program (tiers, timezone)."""
-        keys = [loyalty.wallet_key(tenant, buyer["id"], program["id"]), loyalty.program_key(tenant, program["id"])]
+        keys = [
+            loyalty.WalletRecord.key(tenant, buyer["id"], program["id"]),
+            loyalty.LoyaltyProgramRecord.key(tenant, program["id"]),
+        ]
         raw.batch_get_item(RequestItems={table: {"Keys": [_key(key) for key in keys]}})
 
     def page(function: str, path: dict[str, str], query: dict[str, str] | None = None) -> Callable[[int], None]:
@@ -137,6 +143,39 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
 
         return read
 
+    # Issue 19: an order that redeems a coupon and carries a referral code, per timed call a new
+    # shopper (a coupon is its recipient's, a person is referred once); a till's card lookup.
+    _call("create_referral_code", context, 201, path_params=points_path, body={"code": "BENCH-FRIENDS"})
+    shoppers = {}
+    for n in range(-1, iterations):
+        shopper = _call("create_consumer", context, 201, body={"email": f"s{n}.{uuid.uuid4().hex[:6]}@example.com"})
+        coupon = {"code": f"BENCH-{n + 1}", "type": "percent", "value": 10}
+        _call("issue_coupon", context, 201, path_params={"id": shopper["id"]}, body=coupon)
+        shoppers[n] = (shopper["id"], coupon["code"])
+
+    def order_with_coupon_and_referral(index: int) -> None:
+        shopper, code = shoppers[index]
+        body = {
+            "consumerId": shopper,
+            "amount": "25.00",
+            "currency": "EUR",
+            "externalId": uuid.uuid4().hex,
+            "couponCode": code,
+            "referralCode": "BENCH-FRIENDS",
+        }
+        _call("create_order", context, 201, body=body)
+
+    card = _call("issue_loyalty_card", context, 201, path_params={"id": program["id"]}, body={"code": "BENCH-CARD"})
+    _call("link_loyalty_card", context, 200, path_params={"code": card["code"]}, body={"consumerId": buyer["id"]})
+
+    def card_lookup(index: int) -> None:
+        _call("get_loyalty_card", context, 200, path_params={"code": card["code"]})
+
+    def raw_card_lookup(index: int) -> None:
+        raw.get_item(
+            TableName=table, Key=_key(card_store.LoyaltyCardRecord.key(tenant, card["code"])), ConsistentRead=True
+        )
+
     consumer_pk = ConsumerRecord.key(tenant, buyer["id"])["pk"]
     audience_pk = audiences.AudienceMember.partition(tenant, audience["id"])
     for n in range(max(iterations + 1, 21)):  # one refund per timed call and the warm-up; a full page
@@ -144,16 +183,18 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
     rows = [
         timed_row("POST /orders (consumer in no audience)", order, raw_order, 0),
         timed_row("POST /orders (consumer in 3 audiences)", lambda n: order(n, in_audiences), raw_order, 0),
+        timed_row("POST /orders with couponCode and referralCode", order_with_coupon_and_referral, raw_order, 0),
         timed_row("POST /orders/{id}/refunds", refund, raw_order, 0),
         timed_row("POST /consumers/{id}/balance-adjustments", adjust, raw_order, 0),
         timed_row("POST .../loyalty/points", add_points, raw_point_write, 0),
         timed_row("POST .../loyalty/deductions", deduct, raw_point_write, 0),
+        timed_row("GET /loyalty-cards/{code}", card_lookup, raw_card_lookup, 1),
         # The answer holds two rows here (all ledgers, and the main ledger): two items read for them.
         timed_row("GET /consumers/{id}/loyalty", loyalty_read, raw_loyalty_read, 2),
         timed_row(
             "GET .../loyalty/transactions (page of 20)",
             page("list_points_transactions", points_path),
-            raw_page(consumer_pk, loyalty.TRANSACTION_PREFIX),
+            raw_page(consumer_pk, loyalty.PointsTransactionRecord.PREFIX),
             20,
         ),
         timed_row(
