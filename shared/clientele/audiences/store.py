@@ -20,6 +20,7 @@ from clientele.audiences.models import Audience
 from clientele.consumers.models import Consumer
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 
 MAX_AUDIENCES_PER_CONSUMER = 25
@@ -42,8 +43,7 @@ class AudienceRecord(Entity):
         fields.pop("memberCount")  # kept by ADD in the members' own transactions, never overwritten
         keys = {
             **cls.key(tenant, audience.id),
-            "gsi1pk": cls.list_key(tenant),
-            "gsi1sk": f"{audience.created_at}#{audience.id}",
+            **listed(cls.list_key(tenant), audience.created_at, audience.id),
         }
         return cls.item(keys, fields)
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import datetime
+
+from clientele.core import clock
+from clientele.core.errors import ValidationFailed
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
 LENGTH = 10
@@ -30,3 +34,13 @@ def stored_under_a_free_code[Thing](
             continue
         return thing
     raise taken()
+
+
+def expiry(expires_at: datetime | None, now: str) -> str | None:
+    """A code's `expiresAt` as stored, refused when it is already past."""
+    if expires_at is None:
+        return None
+    stored = clock.format_instant(expires_at)
+    if stored <= now:
+        raise ValidationFailed(details=[{"field": "expiresAt", "message": "is in the past"}])
+    return stored

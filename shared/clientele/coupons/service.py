@@ -29,8 +29,7 @@ if TYPE_CHECKING:  # the body is built by the route that takes it
 def issue(tenant: Tenant, consumer_id: str, request: CouponCreate) -> Coupon:
     consumer_store.existing(tenant, consumer_id)
     now = clock.now()
-    if request.expires_at is not None and clock.format_instant(request.expires_at) <= now:
-        raise ValidationFailed(details=[{"field": "expiresAt", "message": "is in the past"}])
+    expires_at = codes.expiry(request.expires_at, now)
 
     def make(code: str) -> Coupon:
         return Coupon(
@@ -38,7 +37,7 @@ def issue(tenant: Tenant, consumer_id: str, request: CouponCreate) -> Coupon:
             consumer_id=consumer_id,
             type=request.type,
             value=request.value,
-            expires_at=clock.format_instant(request.expires_at) if request.expires_at else None,
+            expires_at=expires_at,
             usage_limit=request.usage_limit,
             redemption_count=0,
             redemptions=[],

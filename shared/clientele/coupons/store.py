@@ -12,6 +12,7 @@ from typing import Any
 from clientele.consumers.store import ConsumerRecord
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 from clientele.coupons.models import Coupon, CouponStatus
 
@@ -32,8 +33,7 @@ class CouponRecord(Entity):
     def to_item(cls, tenant: Tenant, coupon: Coupon) -> dict[str, Any]:
         keys = {
             **cls.key(tenant, coupon.code),
-            "gsi1pk": cls.recipient_partition(tenant, coupon.consumer_id),
-            "gsi1sk": f"{coupon.created_at}#{coupon.code}",
+            **listed(cls.recipient_partition(tenant, coupon.consumer_id), coupon.created_at, coupon.code),
         }
         # The status is the answer's (it moves with the clock); an absent expiresAt is what the
         # redemption's condition tests.

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from clientele.core.models import Resource
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 
 
@@ -32,7 +33,6 @@ class JobRecord(Entity):
         fields = job.model_dump(mode="json", by_alias=True, exclude=set(cls.answered_only))
         keys = {
             **cls.key(tenant, fields["id"]),
-            "gsi1pk": cls.list_key(tenant),
-            "gsi1sk": f"{fields['createdAt']}#{fields['id']}",
+            **listed(cls.list_key(tenant), fields["createdAt"], fields["id"]),
         }
         return cls.item(keys, fields)

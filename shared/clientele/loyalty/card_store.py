@@ -14,6 +14,7 @@ from typing import Any
 from clientele.consumers.store import ConsumerRecord, InConsumerPartition
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 from clientele.loyalty.models import LoyaltyCard
 
@@ -33,8 +34,7 @@ class LoyaltyCardRecord(Entity):
     def to_item(cls, tenant: Tenant, card: LoyaltyCard) -> dict[str, Any]:
         keys = {
             **cls.key(tenant, card.code),
-            "gsi1pk": cls.program_partition(tenant, card.program_id),
-            "gsi1sk": f"{card.created_at}#{card.code}",
+            **listed(cls.program_partition(tenant, card.program_id), card.created_at, card.code),
         }
         return cls.item(keys, card.model_dump(mode="python", by_alias=True))
 

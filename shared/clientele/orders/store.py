@@ -16,6 +16,7 @@ from typing import Any
 from clientele.consumers.store import ConsumerRecord, InConsumerPartition
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
 from clientele.orders.models import BalanceAdjustment, Order
@@ -38,8 +39,7 @@ class OrderRecord(Entity):
     def to_item(cls, tenant: Tenant, order: Order) -> dict[str, Any]:
         keys = {
             **cls.key(tenant, order.id),
-            "gsi1pk": cls.consumer_orders_partition(tenant, order.consumer_id),
-            "gsi1sk": f"{order.placed_at}#{order.id}",
+            **listed(cls.consumer_orders_partition(tenant, order.consumer_id), order.placed_at, order.id),
         }
         return cls.item(keys, order.model_dump(mode="python", by_alias=True))
 

@@ -26,14 +26,13 @@ FIELD = "referralCode"  # what orders and creates call the code they carry
 def create_code(tenant: Tenant, advocate_id: str, request: ReferralCodeCreate) -> ReferralCode:
     advocate = consumer_store.existing(tenant, advocate_id)
     now = clock.now()
-    if request.expires_at is not None and clock.format_instant(request.expires_at) <= now:
-        raise ValidationFailed(details=[{"field": "expiresAt", "message": "is in the past"}])
+    expires_at = codes.expiry(request.expires_at, now)
 
     def make(code: str) -> ReferralCode:
         return ReferralCode(
             code=code,
             advocate_id=advocate.id,
-            expires_at=clock.format_instant(request.expires_at) if request.expires_at else None,
+            expires_at=expires_at,
             usage_limit=request.usage_limit,
             usage_count=0,
             status=ReferralCodeStatus.ACTIVE,

@@ -13,6 +13,7 @@ from typing import Any
 
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 from clientele.referrals.models import Referral, ReferralCode, ReferralCodeStatus
 
@@ -32,8 +33,7 @@ class ReferralCodeRecord(Entity):
     def to_item(cls, tenant: Tenant, code: ReferralCode) -> dict[str, Any]:
         keys = {
             **cls.key(tenant, code.code),
-            "gsi1pk": cls.advocate_partition(tenant, code.advocate_id),
-            "gsi1sk": f"{code.created_at}#{code.code}",
+            **listed(cls.advocate_partition(tenant, code.advocate_id), code.created_at, code.code),
         }
         return cls.item(keys, code.model_dump(mode="python", by_alias=True, exclude={"status"}, exclude_none=True))
 
@@ -67,8 +67,7 @@ class ReferralRecord(Entity):
     def to_item(cls, tenant: Tenant, referral: Referral) -> dict[str, Any]:
         keys = {
             **cls.key(tenant, referral.referred_id),
-            "gsi1pk": cls.advocate_partition(tenant, referral.advocate_id),
-            "gsi1sk": f"{referral.created_at}#{referral.referred_id}",
+            **listed(cls.advocate_partition(tenant, referral.advocate_id), referral.created_at, referral.referred_id),
         }
         return cls.item(keys, referral.model_dump(mode="python", by_alias=True, exclude_none=True))
 

@@ -66,6 +66,11 @@ class Source(NamedTuple):
         return self._replace(segments=segments)
 
 
+def listed(hash_value: str, instant: str, item_id: str) -> dict[str, str]:
+    """The gsi1 keys that put an item in the list `newest_first(hash_value)` reads, at `instant`."""
+    return {"gsi1pk": hash_value, "gsi1sk": f"{instant}#{item_id}"}
+
+
 def newest_first(hash_value: str) -> Source:
     """A gsi1 partition whose range keys start with a timestamp (`<instant>#<id>`), newest first."""
     return Source(
