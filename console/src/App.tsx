@@ -21,7 +21,8 @@ const SIGN_IN = '/app/sign-in';
 function Page({ path }: { path: string }) {
   if (path === HOME) return <CustomersPage />;
   const customer = match('/app/customers/:id', path);
-  if (customer) return <CustomerDetailPage id={customer.id ?? ''} />;
+  // Keyed by id: another customer's page (a referred customer's link) starts afresh, nothing of this one kept.
+  if (customer) return <CustomerDetailPage key={customer.id} id={customer.id ?? ''} />;
   switch (path) {
     case '/app/audiences':
       return <AudiencesPage />;

@@ -10,13 +10,17 @@ import { useAsync, type AsyncState } from './useAsync';
 
 export type PageQuery = ReturnType<typeof pageQuery>;
 
-/** The page the URL asks for and its load (again when the page or `deps` change). */
+/**
+ * The page the URL asks for and its load (again when the page or `deps` change). A second list in
+ * the same view keeps its page under a `prefix` (see pageParams), and its PagedTable says the same.
+ */
 export function usePagedList<T>(
   load: (query: PageQuery, signal: AbortSignal) => Promise<T>,
   deps: readonly unknown[] = [],
+  prefix = '',
 ): { page: PageState; list: AsyncState<T> } {
   const loc = useLocation();
-  const page = useMemo(() => readPage(new URLSearchParams(loc.search)), [loc.search]);
+  const page = useMemo(() => readPage(new URLSearchParams(loc.search), prefix), [loc.search, prefix]);
   const query = pageQuery(page);
   const list = useAsync((signal) => load(query, signal), [...deps, JSON.stringify(query)]);
   return { page, list };
@@ -32,6 +36,8 @@ export function PagedTable<T>({
   page,
   noun,
   empty,
+  prefix,
+  pager,
   children,
 }: {
   /** The scroll region's name, and the table's unless `labelledBy` names it. */
@@ -46,6 +52,10 @@ export function PagedTable<T>({
   noun: string;
   /** The text of an empty first page: "No audiences yet." */
   empty: string;
+  /** Where the URL holds the page, as given to usePagedList. */
+  prefix?: string;
+  /** The pager's name, when the view has two. */
+  pager?: string;
   children: (row: T) => ComponentChildren;
 }) {
   return (
@@ -69,6 +79,8 @@ export function PagedTable<T>({
         busy={list.loading}
         count={rows.length}
         noun={noun}
+        prefix={prefix}
+        label={pager}
       />
     </>
   );

@@ -50,11 +50,21 @@ export interface PageState {
   before: string | null;
 }
 
-/** The page (size and cursor) a list's URL holds: `first` (one of PAGE_SIZES), `after`, `before`. */
-export function readPage(q: URLSearchParams): PageState {
-  const n = Number(q.get('first'));
+/**
+ * The URL parameters that hold a list's page: `first`, `after`, `before`; with a prefix (a second list
+ * in the same view) `<prefix>First`, `<prefix>After`, `<prefix>Before`.
+ */
+export function pageParams(prefix = '') {
+  const name = (k: string) => (prefix ? prefix + k[0]?.toUpperCase() + k.slice(1) : k);
+  return { first: name('first'), after: name('after'), before: name('before') };
+}
+
+/** The page (size and cursor) a list's URL holds: `first` (one of PAGE_SIZES), `after`, `before` (see pageParams). */
+export function readPage(q: URLSearchParams, prefix = ''): PageState {
+  const p = pageParams(prefix);
+  const n = Number(q.get(p.first));
   const pageSize = (PAGE_SIZES as readonly number[]).includes(n) ? n : DEFAULT_PAGE_SIZE;
-  return { pageSize, after: q.get('after'), before: q.get('before') };
+  return { pageSize, after: q.get(p.after), before: q.get(p.before) };
 }
 
 /** API paging parameters for a page: `first` + `after`, or `last` + `before`. */
@@ -63,16 +73,24 @@ export function pageQuery(p: PageState): { first?: number; last?: number; after?
   return p.after ? { first: p.pageSize, after: p.after } : { first: p.pageSize };
 }
 
+/** URL changes back to the first page (at the default size) of the list under `prefix`. */
+export function clearPage(prefix = ''): Record<string, null> {
+  const p = pageParams(prefix);
+  return { [p.first]: null, [p.after]: null, [p.before]: null };
+}
+
 /** URL changes back to the first page (at the default size). */
 export const CLEAR_PAGE = { first: null, after: null, before: null } as const;
 
-/** The Pager, its state in the URL. */
+/** The Pager, its state in the URL (under `prefix`, see pageParams). */
 export function UrlPager({
   pageInfo,
   page,
   busy,
   count,
   noun,
+  prefix = '',
+  label,
 }: {
   pageInfo: PageInfo | null;
   page: PageState;
@@ -80,16 +98,24 @@ export function UrlPager({
   /** The rows shown and what they are: "20 audiences on this page". */
   count: number;
   noun: string;
+  /** Where the URL holds the page (a second list in the same view). */
+  prefix?: string;
+  /** The navigation landmark's name (a view with two pagers names each). */
+  label?: string;
 }) {
+  const p = pageParams(prefix);
   return (
     <Pager
       pageInfo={pageInfo}
       pageSize={page.pageSize}
       busy={busy}
+      label={label}
       summary={busy ? 'Loading…' : `${formatNumber(count)} ${noun} on this page`}
-      onNext={(after) => setQuery({ after, before: null })}
-      onPrevious={(before) => setQuery({ before, after: null })}
-      onPageSize={(n) => setQuery({ first: n === DEFAULT_PAGE_SIZE ? null : String(n), after: null, before: null })}
+      onNext={(after) => setQuery({ [p.after]: after, [p.before]: null })}
+      onPrevious={(before) => setQuery({ [p.before]: before, [p.after]: null })}
+      onPageSize={(n) =>
+        setQuery({ [p.first]: n === DEFAULT_PAGE_SIZE ? null : String(n), [p.after]: null, [p.before]: null })
+      }
     />
   );
 }

@@ -1,13 +1,14 @@
 // Customer detail (/app/customers/:id): a header (name, "Block customer" / "Unblock customer",
 // status with Blocked and its date and reason, membership, verified, created, environment, Klaviyo
-// sync) and tabs Profile, Timeline, Sessions, Coupons, Loyalty, Audiences and Privacy.
+// sync) and tabs Profile, Timeline, Sessions, Coupons, Referrals, Loyalty, Audiences and Privacy.
 // The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it; so does the page of
-// a tab's paged list (Sessions, Coupons: first/after/before).
+// a tab's paged list (Sessions, Coupons, Referrals' referred customers: first/after/before; its
+// codes: codesFirst/codesAfter/codesBefore).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { ErrorMessage } from '../components/Alert';
 import { formatDate, formatDateTime, humanize } from '../components/format';
-import { CLEAR_PAGE } from '../components/Pager';
+import { CLEAR_PAGE, clearPage } from '../components/Pager';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
@@ -18,6 +19,7 @@ import { CouponsTab } from './customer/CouponsTab';
 import { LoyaltyTab } from './customer/LoyaltyTab';
 import { PrivacyTab } from './customer/PrivacyTab';
 import { ProfileTab } from './customer/ProfileTab';
+import { CODES_PAGE, ReferralsTab } from './customer/ReferralsTab';
 import { SessionsTab } from './customer/SessionsTab';
 import { TimelineTab } from './customer/TimelineTab';
 import { Fact } from './customer/Fact';
@@ -28,6 +30,7 @@ const TABS = [
   { key: 'timeline', label: 'Timeline' },
   { key: 'sessions', label: 'Sessions' },
   { key: 'coupons', label: 'Coupons' },
+  { key: 'referrals', label: 'Referrals' },
   { key: 'loyalty', label: 'Loyalty' },
   { key: 'audiences', label: 'Audiences' },
   { key: 'privacy', label: 'Privacy' },
@@ -45,7 +48,10 @@ function tabFrom(search: string): TabKey {
 
 /** Select a tab: in the URL (a click adds a history entry; arrow keys replace it). Other tab state goes. */
 function selectTab(k: TabKey, replace: boolean) {
-  setQuery({ tab: k === 'profile' ? null : k, program: null, ledger: null, ...CLEAR_PAGE }, { replace });
+  setQuery(
+    { tab: k === 'profile' ? null : k, program: null, ledger: null, ...CLEAR_PAGE, ...clearPage(CODES_PAGE) },
+    { replace },
+  );
 }
 
 export default function CustomerDetailPage({ id }: { id: string }) {
@@ -205,6 +211,7 @@ export default function CustomerDetailPage({ id }: { id: string }) {
               {t.key === 'timeline' && <TimelineTab consumer={consumer} />}
               {t.key === 'sessions' && <SessionsTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'coupons' && <CouponsTab consumer={consumer} />}
+              {t.key === 'referrals' && <ReferralsTab consumer={consumer} />}
               {t.key === 'loyalty' && <LoyaltyTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'audiences' && <AudiencesTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'privacy' && <PrivacyTab consumer={consumer} />}

@@ -1,5 +1,5 @@
 // Loyalty programs (/app/loyalty-programs): the list (oldest first; the first is the primary one),
-// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up points and tiers).
+// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up and referral points and tiers).
 import { useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
@@ -19,6 +19,14 @@ const ROUND_TEXT: Record<string, string> = {
   end_of_week: ', end of that week',
   end_of_month: ', end of that month',
 };
+
+/** "50 / 20 points (advocate / referred)", as the Referrals tab shows them; a side given none is left out. */
+function referralText(r: Schemas['ReferralRule']): string {
+  const a = r.advocatePoints ?? 0;
+  const b = r.referredPoints ?? 0;
+  if (a && b) return `${formatNumber(a)} / ${formatNumber(b)} points (advocate / referred)`;
+  return a ? `${formatNumber(a)} points to the advocate` : `${formatNumber(b)} points to the referred customer`;
+}
 
 /** A rule in words: "Immediately", "Never", "After 30 days, end of that day", "At 1 Jan 2026, 00:00". */
 export function describeRule(r: PointsRule | null | undefined, none = 'Immediately'): string {
@@ -83,8 +91,9 @@ export default function LoyaltyProgramsPage() {
       </header>
       <p class="muted">
         The organization’s first program is its primary one: its points and tier show on each customer. Orders earn
-        points by a program’s earning rule, and a customer who becomes a member gets its sign-up points once; tiers
-        follow a customer’s points.
+        points by a program’s earning rule, a customer who becomes a member gets its sign-up points once, and a customer
+        who comes with another’s referral code gets its referral points, as does the other; tiers follow a customer’s
+        points.
       </p>
       <StatusMessage>{notice}</StatusMessage>
       <ErrorMessage error={list.error} />
@@ -119,6 +128,7 @@ export default function LoyaltyProgramsPage() {
                 <span class="muted">Orders earn none</span>
               )}
               {p.signUp && <div>Sign-up: {formatNumber(p.signUp.points)} points</div>}
+              {p.referral && <div>Referral: {referralText(p.referral)}</div>}
             </td>
             <td>{describeRule(p.defaultStart)}</td>
             <td>{describeRule(p.defaultExpiry)}</td>

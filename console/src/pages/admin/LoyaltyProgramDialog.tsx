@@ -1,6 +1,7 @@
 // "Create loyalty program" / "Edit <name>": name, timezone, tier basis, the default start and expiry
-// rules, the earning rule for orders, the sign-up points (empty: none), and the tiers (add/remove
-// rows). API field errors show beside their field ("tiers.1.minPoints" beside "Tier 2 threshold").
+// rules, the earning rule for orders, the sign-up points (empty: none), the referral points for each
+// side (both empty: none), and the tiers (add/remove rows). API field errors show beside their field
+// ("tiers.1.minPoints" beside "Tier 2 threshold").
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
@@ -38,6 +39,8 @@ interface Draft {
   earning: { pointsPerUnit: string; start: RuleDraft } | null;
   /** Sign-up points as typed; empty: no sign-up rule. */
   signUp: string;
+  /** Referral points for each side as typed; both empty: no referral rule. */
+  referral: { advocate: string; referred: string };
   tiers: TierDraft[];
 }
 
@@ -95,6 +98,10 @@ function draftOf(p: LoyaltyProgram | null): Draft {
       ? { pointsPerUnit: String(p.earning.pointsPerUnit), start: ruleDraft(p.earning.start, 'default') }
       : null,
     signUp: p?.signUp ? String(p.signUp.points) : '',
+    referral: {
+      advocate: p?.referral?.advocatePoints ? String(p.referral.advocatePoints) : '',
+      referred: p?.referral?.referredPoints ? String(p.referral.referredPoints) : '',
+    },
     tiers: (p?.tiers ?? []).map((t) => ({ key: nextKey++, name: t.name, minPoints: String(t.minPoints) })),
   };
 }
@@ -133,6 +140,13 @@ function signUpBody(d: Draft, current: Schemas['SignUpRule'] | null | undefined)
   };
 }
 
+/** The referral rule to send: none when both fields are empty; an empty side gives 0 points. */
+function referralBody(d: Draft): Schemas['ReferralRule'] | null {
+  const { advocate, referred } = d.referral;
+  if (!advocate.trim() && !referred.trim()) return null;
+  return { advocatePoints: integer(advocate) ?? 0, referredPoints: integer(referred) ?? 0 };
+}
+
 function body(d: Draft, current: LoyaltyProgram | null): Schemas['LoyaltyProgramCreate'] {
   return {
     name: d.name.trim(),
@@ -144,6 +158,7 @@ function body(d: Draft, current: LoyaltyProgram | null): Schemas['LoyaltyProgram
       ? { pointsPerUnit: d.earning.pointsPerUnit.trim(), start: ruleBody(d.earning.start) }
       : null,
     signUp: signUpBody(d, current?.signUp),
+    referral: referralBody(d),
     tiers: d.tiers.map((t) => ({ name: t.name.trim(), minPoints: integer(t.minPoints) })),
   };
 }
@@ -151,6 +166,7 @@ function body(d: Draft, current: LoyaltyProgram | null): Schemas['LoyaltyProgram
 /** The field names whose errors show beside a control in this form. */
 function shownFields(d: Draft): string[] {
   const out = ['name', 'timezone', 'tierBasis', 'tiers', 'earning', 'earning.pointsPerUnit', 'signUp', 'signUp.points'];
+  out.push('referral', 'referral.advocatePoints', 'referral.referredPoints');
   for (const prefix of ['defaultStart', 'defaultExpiry', 'earning.start']) for (const p of RULE_PARTS) out.push(prefix + p);
   d.tiers.forEach((_, i) => out.push(`tiers.${i}`, `tiers.${i}.name`, `tiers.${i}.minPoints`));
   return out;
@@ -432,6 +448,38 @@ function ProgramForm({
             onValue={(v) => set({ signUp: v })}
             error={joinErrors(errors.signUp, errors['signUp.points'])}
             hint="Given once when a customer becomes a member. Empty: none."
+          />
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Referrals</legend>
+        <p class="hint">
+          Given once for each person who joins or orders with a customer’s referral code. Both empty: none.
+        </p>
+        {errors.referral && <p class="field-error">{errors.referral}</p>}
+        <div class="form-grid">
+          <TextField
+            label="Referral points for the advocate"
+            type="number"
+            min={0}
+            step={1}
+            inputMode="numeric"
+            value={d.referral.advocate}
+            onValue={(v) => set({ referral: { ...d.referral, advocate: v } })}
+            error={errors['referral.advocatePoints']}
+            hint="The customer whose code it was"
+          />
+          <TextField
+            label="Referral points for the referred customer"
+            type="number"
+            min={0}
+            step={1}
+            inputMode="numeric"
+            value={d.referral.referred}
+            onValue={(v) => set({ referral: { ...d.referral, referred: v } })}
+            error={errors['referral.referredPoints']}
+            hint="The customer who came with the code"
           />
         </div>
       </fieldset>

@@ -2,7 +2,8 @@
 // what was bought, the checkout link and the amount; refunds and returns (with the items given back),
 // cancelled orders (with the reason), points, balance, status, membership, verification and audience
 // changes, blocking (with its reason) and unblocking, coupons issued (code, discount, uses; a purchase
-// names the coupon it redeemed). "Show older events" follows the cursor.
+// names the coupon it redeemed), referrals on both sides (the code, and the order that carried it).
+// "Show older events" follows the cursor.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
@@ -30,6 +31,8 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   blocked: 'Blocked',
   unblocked: 'Unblocked',
   coupon_issued: 'Coupon issued',
+  card_linked: 'Loyalty card linked',
+  card_unlinked: 'Loyalty card unlinked',
   referred: 'Came with a referral code',
   referral_recorded: 'Referred someone',
 };
@@ -164,7 +167,9 @@ function Event({ e, currency }: { e: TimelineEvent; currency: string | null }) {
         <strong>
           {d.kind === 'sign_up'
             ? 'Sign-up points'
-            : e.type === 'order_refunded' && Array.isArray(d.items)
+            : d.kind === 'referral'
+              ? 'Referral points'
+              : e.type === 'order_refunded' && Array.isArray(d.items)
               ? 'Return'
               : (TITLES[e.type] ?? humanize(e.type))}
         </strong>
@@ -289,6 +294,22 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
       const limit = num(d.usageLimit);
       const parts = [str(d.code), value === null ? null : couponValue(d.type, value, currency), limit === null ? null : uses(limit)];
       return <p class="event-body">{parts.filter(Boolean).join(' · ')}</p>;
+    }
+    case 'referred':
+    case 'referral_recorded': {
+      // The code only: the events never name the other person (erasing one leaves nothing of it here).
+      const order = str(d.orderId);
+      const code = str(d.code) ?? 'a referral code';
+      const text =
+        type === 'referred'
+          ? `Came with code ${code}`
+          : `Someone ${order ? 'ordered' : 'joined'} with code ${code}`;
+      return (
+        <p class="event-body">
+          {text}
+          {order && <span class="muted small"> · Order {order}</span>}
+        </p>
+      );
     }
     default:
       return null;
