@@ -6,6 +6,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
+from clientele.core.tenancy import Principal
 from tests.integration.conftest import Invoke, principal_for
 
 
@@ -146,3 +149,22 @@ def test_bad_cards_are_refused_and_another_tenants_card_is_not_found(call: Invok
     bad_status = call("update_loyalty_card", principal=acme, path_params={"code": "MINE-1"}, body={"status": "lost"})
     assert bad_status["status"] == 400
     assert _card(call, acme, "MINE-1")["body"]["status"] == "active"
+
+
+def test_points_by_a_card_blocked_after_it_was_read_are_refused(
+    call: Invoke, acme: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientele.loyalty import card_points
+
+    program = _program(call, acme)
+    ana = _consumer(call, acme, "ana@example.com")
+    _issue(call, acme, program["id"], code="LOST-1")
+    _link(call, acme, "LOST-1", ana["id"])
+    stale = card_points.get_card(Principal.from_context(acme).tenant, "LOST-1")  # active, as a till read it
+    call("update_loyalty_card", principal=acme, path_params={"code": "LOST-1"}, body={"status": "blocked"})
+    reads = iter([stale])
+    real = card_points.get_card
+    monkeypatch.setattr(card_points, "get_card", lambda tenant, code: next(reads, None) or real(tenant, code))
+    refused = call("add_card_points", principal=acme, path_params={"code": "LOST-1"}, body={"points": 5, "reason": "r"})
+    assert (refused["status"], refused["body"]["error"]["details"][0]["message"]) == (409, "the card is blocked")
+    assert call("get_consumer", principal=acme, path_params={"id": ana["id"]})["body"]["loyalty"]["points"] == 0

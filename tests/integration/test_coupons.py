@@ -160,3 +160,15 @@ def test_bad_coupons_are_refused_and_issue_nothing(call: Invoke, acme: dict[str,
     # Another tenant's code space is its own.
     theirs = _consumer(call, other, "ana@example.com")
     assert _issue(call, other, theirs["id"], code="ONCE", type="fixed", value=5)["status"] == 201
+
+
+def test_a_cancelled_order_gives_its_coupon_use_back(call: Invoke, acme: dict[str, str]) -> None:
+    ana = _consumer(call, acme)
+    _issue(call, acme, ana["id"], code="BACK-1", type="fixed", value=5)
+    for state in ("open", "closed"):
+        order = _order(call, acme, ana["id"], couponCode="BACK-1", state=state)["body"]
+        assert _coupons(call, acme, ana["id"])[0]["status"] == "redeemed"
+        cancelled = call("cancel_order", principal=acme, path_params={"id": order["id"]}, body={})
+        assert cancelled["status"] == 200, cancelled
+        [coupon] = _coupons(call, acme, ana["id"])
+        assert (coupon["status"], coupon["redemptionCount"], coupon["redemptions"]) == ("active", 0, [])

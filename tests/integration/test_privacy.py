@@ -119,7 +119,11 @@ def test_after_erasure_no_item_of_the_tenant_holds_the_consumer(
     assert receipt["removed"]["exportJobs"] == 1
     assert receipt["removed"]["importRows"] == 1
     assert receipt["removed"]["coupons"] == 1
-    assert receipt["removed"]["referrals"] == 2  # the code and the referral it made
+    assert receipt["removed"]["referrals"] == 2  # the code, and the referral it made moved to the anonymous id
+    friend = call("search_consumers", principal=acme, query={"email": "friend@example.com"})["body"]["data"][0]
+    claim = dynamo.get_item({"pk": f"sandbox#acme#REFERRED#{friend['id']}", "sk": "REFERRAL"})
+    assert claim is not None  # the friend stays referred once
+    assert claim["advocateId"] == f"erased_{receipt['subject']}"
     assert receipt["removed"]["loyaltyCards"] == 1
     card = call("get_loyalty_card", principal=acme, path_params={"code": "ZQ-CARD"})["body"]
     assert card["consumers"] == []  # the card stays, without the erased holder

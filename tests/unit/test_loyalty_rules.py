@@ -119,3 +119,25 @@ def test_an_omitted_rule_is_its_documented_default_as_a_model() -> None:
         added.start.type = "immediate"  # type: ignore[assignment,misc]  # a shared default cannot change
     schema = PointsAdd.model_json_schema(by_alias=True)["properties"]["start"]
     assert schema["default"] == {"type": "default", "amount": None, "unit": "days", "round": "none", "at": None}
+
+
+def test_budget_periods_run_from_midnight_monday_or_the_first_in_the_programs_timezone() -> None:
+    from clientele.loyalty.models import BudgetPeriod
+    from clientele.loyalty.rules import period_of
+
+    lisbon = ZoneInfo("Europe/Lisbon")
+    # Thursday 27 March 2025, 23:30 in Lisbon (UTC+0 until the 30th); in Tokyo (UTC+9) 31 January 23:30 UTC is February.
+    at = datetime(2025, 3, 27, 23, 30, tzinfo=UTC)
+    day = period_of(BudgetPeriod.DAY, at, lisbon)
+    assert day == (datetime(2025, 3, 27, tzinfo=lisbon), datetime(2025, 3, 28, tzinfo=lisbon))
+    week = period_of(BudgetPeriod.WEEK, at, lisbon)
+    assert week is not None
+    assert (week[0].date().isoformat(), week[0].weekday(), week[1].date().isoformat()) == (
+        "2025-03-24",
+        0,
+        "2025-03-31",
+    )
+    month = period_of(BudgetPeriod.MONTH, datetime(2025, 1, 31, 23, 30, tzinfo=UTC), ZoneInfo("Asia/Tokyo"))
+    assert month is not None
+    assert (month[0].isoformat(), month[1].isoformat()) == ("2025-02-01T00:00:00+09:00", "2025-03-01T00:00:00+09:00")
+    assert period_of(BudgetPeriod.NEVER, at, lisbon) is None

@@ -221,6 +221,13 @@ class LoyaltyCardConflict(ClienteleError):
     message = "The loyalty card's state does not allow this"
 
 
+class BudgetExceeded(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "budget_exceeded"
+    message = "The consumer's budget for this action is used up for the period"
+
+
 class ExportNotFound(NotFound):
     code = "export_not_found"
     message = "Export not found"

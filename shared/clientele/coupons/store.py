@@ -80,6 +80,18 @@ def redeem(tenant: Tenant, coupon: Coupon, order_id: str, now: str) -> dict[str,
     )
 
 
+def release(tenant: Tenant, coupon: Coupon, order_id: str, now: str) -> dict[str, Any]:
+    """Gives back the use an order made (the order was cancelled), on condition that the coupon is
+    still where it was read."""
+    kept = [use.model_dump(by_alias=True) for use in coupon.redemptions if use.order_id != order_id]
+    return dynamo.set_fields(
+        CouponRecord.key(tenant, coupon.code),
+        {"redemptionCount": len(kept), "redemptions": kept, "updatedAt": now},
+        condition="redemptionCount = :count",
+        values={":count": coupon.redemption_count},
+    )
+
+
 def get(tenant: Tenant, code: str, now: str) -> Coupon | None:
     item = dynamo.get_item(CouponRecord.key(tenant, code), consistent=True)
     return CouponRecord.from_item(item, now) if item else None

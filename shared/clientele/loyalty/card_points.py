@@ -1,31 +1,43 @@
-"""Points added and deducted by loyalty card: those of the card's consumer, in the card's program.
-Apart from the cards' other routes, which take no points bodies."""
+"""Points added and deducted by loyalty card: those of the card's consumer, in the card's program."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from clientele.consumers import store as consumer_store
+from clientele.consumers.service import get_consumer, retrying
 from clientele.core.errors import LoyaltyCardConflict, ValidationFailed
 from clientele.core.tenancy import Tenant
-from clientele.loyalty import service
+from clientele.loyalty import card_store, service
 from clientele.loyalty.cards import get_card
-from clientele.loyalty.models import CardStatus, LoyaltyCard, PointsTransaction
-from clientele.loyalty.requests import CardPoints, PointsAdd, PointsDeduct
+from clientele.loyalty.models import CardStatus, LoyaltyCard, PointsTransaction, PointsTransactionKind
+
+if TYPE_CHECKING:  # the body is built by the route that takes it
+    from clientele.loyalty.requests import CardPoints
 
 
 def card_points(tenant: Tenant, code: str, request: CardPoints, deduct: bool) -> PointsTransaction:
-    """Adds (or deducts) points of the card's consumer in the card's program."""
-    card = get_card(tenant, code)
-    if card.status is not CardStatus.ACTIVE:
-        raise LoyaltyCardConflict(details=[{"field": "code", "message": f"the card is {card.status}"}])
-    consumer_id = _holder(card, request.consumer_id)
-    fields = {
-        "program_id": card.program_id,
-        "ledger": request.ledger,
-        "points": request.points,
-        "reason": request.reason,
-    }
-    if deduct:
-        return service.deduct_points(tenant, consumer_id, PointsDeduct(**fields))
-    return service.add_points(tenant, consumer_id, PointsAdd(**fields))
+    """Adds (or deducts) points of the card's consumer in the card's program, in one transaction with
+    a check that the card is still as read (active, linked to that consumer)."""
+
+    def attempt() -> PointsTransaction:
+        card = get_card(tenant, code)
+        if card.status is not CardStatus.ACTIVE:
+            raise LoyaltyCardConflict(details=[{"field": "code", "message": f"the card is {card.status}"}])
+        consumer = get_consumer(tenant, _holder(card, request.consumer_id))
+        program = service.get_program(tenant, card.program_id)
+        service.participating(consumer)
+        change = service.begin(tenant, consumer, [program.id])
+        if deduct:
+            change.debit(program, request.ledger, request.points, request.reason)
+        else:
+            change.credit(program, request.ledger, request.points, request.reason, PointsTransactionKind.ADDED)
+        write = service.points_write(tenant, change, {program.id: program})
+        write.add(card_store.unchanged(tenant, card), consumer_store.ConsumerChanged)
+        consumer_store.commit(write)
+        return change.transactions[-1]
+
+    return retrying(attempt)
 
 
 def _holder(card: LoyaltyCard, consumer_id: str | None) -> str:

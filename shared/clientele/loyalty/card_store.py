@@ -75,6 +75,13 @@ def unlink(tenant: Tenant, card: LoyaltyCard, consumer_id: str) -> dict[str, Any
     return dynamo.delete(CardLinkRecord.key(tenant, consumer_id, card.code))
 
 
+def unchanged(tenant: Tenant, card: LoyaltyCard) -> dict[str, Any]:
+    """A check that the card is still at the version read: points moved by card are refused (and read
+    again) when the card was blocked or unlinked meanwhile."""
+    key = LoyaltyCardRecord.key(tenant, card.code)
+    return dynamo.condition_check(key, "version = :version", {":version": card.version})
+
+
 def get(tenant: Tenant, code: str) -> LoyaltyCard | None:
     item = dynamo.get_item(LoyaltyCardRecord.key(tenant, code), consistent=True)
     return LoyaltyCardRecord.from_item(item) if item else None

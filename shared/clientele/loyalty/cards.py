@@ -26,6 +26,8 @@ from clientele.core.tenancy import Tenant
 from clientele.loyalty import card_store, service
 from clientele.loyalty.models import CardHolder, CardStatus, LoyaltyCard
 
+MAX_CODE_LENGTH = 40  # CardCode's
+
 if TYPE_CHECKING:  # the bodies are built by the routes that take them
     from clientele.loyalty.requests import LoyaltyCardCreate, LoyaltyCardUpdate
 
@@ -54,7 +56,8 @@ def issue_card(tenant: Tenant, program_id: str, request: LoyaltyCardCreate) -> L
 
 
 def get_card(tenant: Tenant, code: str) -> LoyaltyCard:
-    card = card_store.get(tenant, code.strip().upper())
+    code = code.strip().upper()
+    card = card_store.get(tenant, code) if 3 <= len(code) <= MAX_CODE_LENGTH else None  # longer: no key
     if card is None:
         raise LoyaltyCardNotFound()
     return card

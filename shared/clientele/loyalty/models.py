@@ -182,6 +182,70 @@ class ReferralRule(ApiModel):
         return self
 
 
+class BudgetAction(StrEnum):
+    POINTS_EARNED = "points_earned"  # every point the program credits the consumer (orders, manual, rules, cards)
+    COUPON_REDEMPTIONS = "coupon_redemptions"  # coupons the consumer's orders redeem
+    REFERRAL_REWARDS = "referral_rewards"  # referral rewards the consumer gets as the advocate
+
+
+class BudgetPeriod(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # from Monday
+    MONTH = "month"
+    NEVER = "never"  # a lifetime limit
+
+
+class BudgetOverflow(StrEnum):
+    REFUSE = "refuse"  # the action that would pass the limit is refused (409 budget_exceeded)
+    CAP = "cap"  # points_earned only: as many points as the limit leaves are credited
+
+
+class Budget(ApiModel):
+    """Seed 003's profile budget: a per-consumer limit on an action of the program, per period (in
+    the program's timezone), refused or capped."""
+
+    action: BudgetAction
+    limit: Annotated[int, Field(ge=1, le=10**9)]
+    period: BudgetPeriod
+    overflow: BudgetOverflow = BudgetOverflow.REFUSE
+
+    @model_validator(mode="after")
+    def _cap_points_only(self) -> "Budget":
+        if self.overflow is BudgetOverflow.CAP and self.action is not BudgetAction.POINTS_EARNED:
+            raise ValueError("only a points_earned budget can cap; a count is refused past its limit")
+        return self
+
+
+def _one_budget_per_action(budgets: list[Budget]) -> list[Budget]:
+    actions = [budget.action for budget in budgets]
+    if len(set(actions)) != len(actions):
+        raise ValueError("one budget per action")
+    return budgets
+
+
+Budgets = Annotated[list[Budget], Field(max_length=3), AfterValidator(_one_budget_per_action)]
+
+
+class BudgetUse(ApiModel):
+    """A budget as it stands for one consumer now."""
+
+    program_id: str
+    action: BudgetAction
+    limit: int
+    period: BudgetPeriod
+    overflow: BudgetOverflow
+    used: int
+    remaining: int
+    period_start: Timestamp | None  # null: never resets
+    resets_at: Timestamp | None
+
+
+class ConsumerBudgets(Resource):
+    consumer_id: str
+    as_of: Timestamp
+    budgets: list[BudgetUse]  # every budget of the organization's programs
+
+
 class LoyaltyProgram(Resource):
     id: str
     name: str
@@ -191,6 +255,7 @@ class LoyaltyProgram(Resource):
     earning: EarningRule | None
     sign_up: SignUpRule | None = None
     referral: ReferralRule | None = None
+    budgets: list[Budget] = Field(default_factory=list)
     tiers: list[Tier]
     tier_basis: TierBasis
     primary: bool  # the organization's first program: its points and tier show on the consumer

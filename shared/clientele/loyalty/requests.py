@@ -11,6 +11,7 @@ from clientele.core.models import ApiModel, Reason
 from clientele.loyalty.ledgers import LedgerId
 from clientele.loyalty.models import (
     MAIN_LEDGER,
+    Budgets,
     CardCode,
     CardStatus,
     EarningRule,
@@ -49,6 +50,7 @@ class LoyaltyProgramCreate(ApiModel):
     earning: EarningRule | None = None
     sign_up: SignUpRule | None = None
     referral: ReferralRule | None = None
+    budgets: Budgets = Field(default_factory=list)
     tiers: Tiers = Field(default_factory=list)
     tier_basis: TierBasis = TierBasis.ACTIVE
 
@@ -64,12 +66,13 @@ class LoyaltyProgramUpdate(ApiModel):
     earning: EarningRule | None = None
     sign_up: SignUpRule | None = None
     referral: ReferralRule | None = None
+    budgets: Budgets | None = None
     tiers: Tiers | None = None
     tier_basis: TierBasis | None = None
 
     @model_validator(mode="after")
     def _required_not_cleared(self) -> "LoyaltyProgramUpdate":
-        required = ("name", "timezone", "default_start", "default_expiry", "tiers", "tier_basis")
+        required = ("name", "timezone", "default_start", "default_expiry", "tiers", "tier_basis", "budgets")
         cleared = [name for name in required if name in self.model_fields_set and getattr(self, name) is None]
         if cleared:
             raise ValueError(f"{', '.join(to_camel(name) for name in cleared)} cannot be null")

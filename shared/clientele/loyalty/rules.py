@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from clientele.loyalty.models import PointsRule, RuleRound, RuleType, RuleUnit
+from clientele.loyalty.models import BudgetPeriod, PointsRule, RuleRound, RuleType, RuleUnit
 
 _UNITS = {
     RuleUnit.MINUTES: lambda n: relativedelta(minutes=n),
@@ -67,3 +67,17 @@ def _moment(rule: PointsRule, default: PointsRule, base: datetime, zone: ZoneInf
     if rule.type is RuleType.ABSOLUTE:
         return rule.at
     return None
+
+
+def period_of(period: BudgetPeriod, at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """(start, end) of the budget period holding `at`, in `zone` (a week from Monday); None: never resets."""
+    if period is BudgetPeriod.NEVER:
+        return None
+    day = at.astimezone(zone).date()
+    if period is BudgetPeriod.WEEK:
+        day -= timedelta(days=day.weekday())
+    elif period is BudgetPeriod.MONTH:
+        day = day.replace(day=1)
+    start = datetime.combine(day, time(0, 0, 0), zone)
+    step = {BudgetPeriod.DAY: relativedelta(days=1), BudgetPeriod.WEEK: relativedelta(weeks=1)}
+    return start, start + step.get(period, relativedelta(months=1))

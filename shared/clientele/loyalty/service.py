@@ -24,6 +24,7 @@ from clientele.consumers.models import Consumer, Loyalty, TimelineEventType
 from clientele.consumers.service import commit_or_reread, get_consumer, replace_write, retrying
 from clientele.core import clock
 from clientele.core.errors import (
+    BudgetExceeded,
     ConsumerBlocked,
     ConsumerInactive,
     InsufficientPoints,
@@ -36,6 +37,12 @@ from clientele.core.tenancy import Tenant
 from clientele.loyalty import store
 from clientele.loyalty.models import (
     MAIN_LEDGER,
+    Budget,
+    BudgetAction,
+    BudgetOverflow,
+    BudgetPeriod,
+    BudgetUse,
+    ConsumerBudgets,
     LoyaltyProgram,
     LoyaltySummary,
     PointsRule,
@@ -43,8 +50,8 @@ from clientele.loyalty.models import (
     PointsTransactionKind,
     RuleType,
 )
-from clientele.loyalty.rules import expiry_of, start_of
-from clientele.loyalty.wallet import Lot, Wallet
+from clientele.loyalty.rules import expiry_of, period_of, start_of
+from clientele.loyalty.wallet import Lot, Spent, Wallet
 
 if TYPE_CHECKING:
     # loyalty earns on orders, but the orders domain builds on loyalty, not the reverse
@@ -173,13 +180,15 @@ class PointsChange:
             raise ValidationFailed(
                 details=[{"field": "expiry", "message": "the points would expire before they start"}]
             )
-        transaction = self._log(program, ledger, kind, points, reason, order)
-        transaction.active_on = clock.format_instant(active_on)
-        transaction.expires_on = clock.format_instant(expires_on) if expires_on else None
         wallet = self.wallet(program)
         if sum(len(ledger.lots) for ledger in wallet.ledgers.values()) >= MAX_LOTS_PER_WALLET:
             message = f"the consumer holds {MAX_LOTS_PER_WALLET} grants of this program that differ in start or expiry"
             raise ValidationFailed(details=[{"field": "points", "message": message}])
+        # Last of the checks, as it records the use: a credit refused above leaves the budget as it was.
+        points = self.within_budget(program, BudgetAction.POINTS_EARNED, points, field="points")
+        transaction = self._log(program, ledger, kind, points, reason, order)
+        transaction.active_on = clock.format_instant(active_on)
+        transaction.expires_on = clock.format_instant(expires_on) if expires_on else None
         wallet.ledger(ledger).lots.append(
             Lot(
                 id=transaction.id,
@@ -191,6 +200,23 @@ class PointsChange:
             )
         )
         return transaction
+
+    def within_budget(self, program: LoyaltyProgram, action: BudgetAction, amount: int, field: str) -> int:
+        """How much of `amount` the program's budget for `action` lets through now (all of it without
+        a budget), recorded in the wallet's versioned write; past the limit, BudgetExceeded, or for a
+        capping budget what is left of it (BudgetExceeded when nothing is)."""
+        budget = next((budget for budget in program.budgets if budget.action is action), None)
+        if budget is None:
+            return amount
+        wallet = self.wallet(program)
+        use = budget_use(program, budget, wallet, self.now)
+        allowed = min(amount, use.remaining)
+        if allowed <= 0 or (allowed < amount and budget.overflow is BudgetOverflow.REFUSE):
+            period = "in all" if budget.period is BudgetPeriod.NEVER else f"this {budget.period}"
+            message = f"{use.used} of the {budget.limit} {action} allowed {period} are used"
+            raise BudgetExceeded(details=[{"field": field, "message": message}])
+        wallet.budgets[action] = Spent(period=use.period_start or "", used=use.used + allowed)
+        return allowed
 
     def debit(self, program: LoyaltyProgram, ledger_id: str, points: int, reason: str) -> PointsTransaction:
         ledger = self.wallet(program).ledgers.get(ledger_id)
@@ -261,6 +287,38 @@ class PointsChange:
             event = timeline.event(kind, transaction.created_at, details)
             operations.append(timeline.put(tenant, self.consumer.id, event))
         return operations
+
+
+def budget_use(program: LoyaltyProgram, budget: Budget, wallet: Wallet, now: datetime) -> BudgetUse:
+    """The budget as it stands for the wallet's consumer at `now`: a use of an earlier period is 0."""
+    window = period_of(budget.period, now, ZoneInfo(program.timezone))
+    start, end = (clock.format_instant(window[0]), clock.format_instant(window[1])) if window else (None, None)
+    spent = wallet.budgets.get(budget.action)
+    used = spent.used if spent is not None and spent.period == (start or "") else 0
+    return BudgetUse(
+        program_id=program.id,
+        action=budget.action,
+        limit=budget.limit,
+        period=budget.period,
+        overflow=budget.overflow,
+        used=used,
+        remaining=max(budget.limit - used, 0),
+        period_start=start,
+        resets_at=end,
+    )
+
+
+def budgets(tenant: Tenant, consumer_id: str) -> ConsumerBudgets:
+    """Each budget of the tenant's programs as it stands for the consumer now."""
+    now = datetime.now(UTC)
+    get_consumer(tenant, consumer_id)
+    wallets = store.wallets(tenant, consumer_id)
+    uses = [
+        budget_use(program, budget, wallets.get(program.id, Wallet(program_id=program.id)), now)
+        for program in store.programs(tenant)
+        for budget in program.budgets
+    ]
+    return ConsumerBudgets(consumer_id=consumer_id, as_of=clock.format_instant(now), budgets=uses)
 
 
 def summary_of(wallet: Wallet, program: LoyaltyProgram, now: str) -> Loyalty:
@@ -360,11 +418,11 @@ def earn(change: PointsChange, programs: list[LoyaltyProgram], order: Order) -> 
                     start=program.earning.start,
                     order=order,
                 )
-            except ValidationFailed as refused:
-                # A program's rules (a fixed expiry already past) never stop the order itself.
+            except (ValidationFailed, BudgetExceeded) as refused:
+                # A program's rules (a fixed expiry already past, a used-up budget) never stop the order.
                 logger.warning("Order earned no points", extra={"programId": program.id, "why": refused.details})
                 continue
-            points[program.id] = amount
+            points[program.id] = change.transactions[-1].points  # a capping budget may have given less
     return points
 
 
@@ -384,10 +442,6 @@ def take_back(change: PointsChange, programs: list[LoyaltyProgram], order: Order
                 program, order, due, reason
             )
     return taken
-
-
-def earning_programs(tenant: Tenant) -> list[LoyaltyProgram]:
-    return [program for program in store.programs(tenant) if program.earning is not None]
 
 
 # ---------------------------------------------------------------- joining
@@ -414,11 +468,11 @@ def grant_sign_up(tenant: Tenant, consumer_id: str) -> dict[str, int]:
                 change.credit(
                     program, MAIN_LEDGER, rule.points, "Sign-up", PointsTransactionKind.SIGN_UP, rule.start, rule.expiry
                 )
-            except ValidationFailed as refused:  # a fixed expiry already past: nothing to give
+            except (ValidationFailed, BudgetExceeded) as refused:  # an expiry already past, a used-up budget
                 logger.warning("Sign-up earned no points", extra={"programId": program.id, "why": refused.details})
                 continue
             wallet.signed_up_at = change.instant
-            given[program.id] = rule.points
+            given[program.id] = change.transactions[-1].points  # a capping budget may have given less
         if given:
             _points_write(tenant, change, {program.id: program for program in programs})
         return given

@@ -117,12 +117,20 @@ class Ledger(_Model):
         return min(moments, default=None)
 
 
+class Spent(_Model):
+    """A budget's use in its current period (`period`: the period's start; "" for never)."""
+
+    period: str = ""
+    used: int = 0
+
+
 class Wallet(_Model):
     """All of a consumer's ledgers in one program; `version` guards every write."""
 
     program_id: str
     ledgers: dict[str, Ledger] = Field(default_factory=dict)
     signed_up_at: str | None = None  # when the program's signUp points were given: once per consumer
+    budgets: dict[str, Spent] = Field(default_factory=dict)  # by budget action: this period's use
     version: int = 0
 
     def ledger(self, ledger_id: str) -> Ledger:

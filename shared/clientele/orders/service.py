@@ -40,7 +40,7 @@ from clientele.coupons import store as coupon_store
 from clientele.coupons.models import Coupon
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
-from clientele.loyalty.models import LoyaltyProgram
+from clientele.loyalty.models import BudgetAction, LoyaltyProgram
 from clientele.orders import store
 from clientele.orders.balance import check_currency
 from clientele.orders.models import (
@@ -193,18 +193,26 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
             discount = coupons.discount_of(coupon, request.amount, request.currency)
         order = new_order(request, before.id, now, discount)
         referral = _referral_for(tenant, request, known, before, consumer is None, order, now)
+        # The programs whose wallets the order writes: those it earns in once closed, and those whose
+        # coupon_redemptions budget counts its coupon (a coupon is only an existing consumer's).
+        all_programs = loyalty_store.programs(tenant)
+        earning = [] if order.state is OrderState.OPEN else _earning(before, all_programs)
+        counting = [program for program in all_programs if coupon is not None and _counts_coupons(program)]
+        programs = list({program.id: program for program in [*earning, *counting]}.values())
+        points = loyalty.begin(tenant, before, [program.id for program in programs] if consumer else [])
+        for program in counting:
+            points.within_budget(program, BudgetAction.COUPON_REDEMPTIONS, 1, field="couponCode")
         if order.state is OrderState.OPEN:  # a session still going: it records, and moves nothing yet
-            after = before.model_copy(
+            opened = before.model_copy(
                 update={
                     "last_activity_at": max(before.last_activity_at or "", order.placed_at),
                     "updated_at": now,
                     "version": before.version + 1,
                 }
             )
-            closing: list[dict[str, Any]] = []
+            after = points.consumer_after(opened, {program.id: program for program in programs})
+            closing = points.operations(tenant)
         else:
-            programs = _earning(tenant, before)
-            points = loyalty.begin(tenant, before, [program.id for program in programs] if consumer else [])
             after, closing = _closed(tenant, points, programs, before, order, now)
         if consumer is None:
             write = consumer_store.insert_write(tenant, after.model_copy(update={"version": 1}))
@@ -268,10 +276,16 @@ def _referral_for(
     return referrals.referral_write(tenant, code, consumer.id, order.id, now)
 
 
-def _earning(tenant: Tenant, consumer: Consumer) -> list[LoyaltyProgram]:
+def _earning(consumer: Consumer, programs: list[LoyaltyProgram]) -> list[LoyaltyProgram]:
     """The programs the consumer's closed orders earn in: none while it is blocked or inactive (its
     orders still record)."""
-    return loyalty.earning_programs(tenant) if loyalty.participation(consumer) is None else []
+    if loyalty.participation(consumer) is not None:
+        return []
+    return [program for program in programs if program.earning is not None]
+
+
+def _counts_coupons(program: LoyaltyProgram) -> bool:
+    return any(budget.action is BudgetAction.COUPON_REDEMPTIONS for budget in program.budgets)
 
 
 def _closed(
@@ -312,7 +326,7 @@ def close_order(tenant: Tenant, order_id: str) -> Order:
         consumer = consumer_store.get(tenant, order.consumer_id)
         write = consumer_store.Write()
         if consumer is not None:  # a deleted consumer's session still closes
-            programs = _earning(tenant, consumer)
+            programs = _earning(consumer, loyalty_store.programs(tenant))
             points = loyalty.begin(tenant, consumer, [program.id for program in programs])
             after, closing = _closed(tenant, points, programs, consumer, closed, now)
             write = consumer_store.replace_write(tenant, consumer, after)
@@ -456,23 +470,34 @@ def return_items(tenant: Tenant, order_id: str, request: ReturnCreate) -> Order:
 
 def cancel_order(tenant: Tenant, order_id: str, reason: str | None) -> Order:
     """Cancels the order. An open session moved nothing, so nothing moves back; a closed (or partly
-    returned) one refunds all that is left, with its points and share of the discount."""
+    returned) one refunds all that is left, with its points and share of the discount. Either way
+    its coupon gets back the use the order made of it."""
 
     def attempt() -> Order:
         order = get_order(tenant, order_id)
         _moving(order, OrderState.CANCELLED)
+        released = _coupon_given_back(tenant, order)
         if order.state is OrderState.OPEN:
             now = clock.now()
             cancelled = order.model_copy(
                 update={"state": OrderState.CANCELLED, "updated_at": now, "version": order.version + 1}
             )
-            consumer_store.commit(
-                consumer_store.Write([store.replace(tenant, order, cancelled)], [OrderChangedConcurrently])
-            )
+            operations = [store.replace(tenant, order, cancelled), *released]
+            consumer_store.commit(consumer_store.Write(operations, [OrderChangedConcurrently] * len(operations)))
             return cancelled
-        return _refund(tenant, order, order.net_amount - order.refunded_amount, reason, None, OrderState.CANCELLED)
+        left = order.net_amount - order.refunded_amount
+        return _refund(tenant, order, left, reason, None, OrderState.CANCELLED, released)
 
     return retrying(attempt)
+
+
+def _coupon_given_back(tenant: Tenant, order: Order) -> list[dict[str, Any]]:
+    """The write that gives back the use the order made of its coupon, if it still holds one."""
+    now = clock.now()
+    coupon = coupon_store.get(tenant, order.coupon_code, now) if order.coupon_code else None
+    if coupon is None or not any(use.order_id == order.id for use in coupon.redemptions):
+        return []
+    return [coupon_store.release(tenant, coupon, order.id, now)]
 
 
 def _paid_for(order: Order) -> None:
@@ -489,6 +514,7 @@ def _refund(
     reason: str | None,
     items: list[ReturnedItem] | None,
     state: OrderState,
+    extra: list[dict[str, Any]] | None = None,
 ) -> Order:
     """One transaction: the order with its refund (and new state), the consumer's aggregates, the
     points taken back and the timeline event. `amount` may be 0 (a fully discounted line returned,
@@ -534,6 +560,8 @@ def _refund(
         for operation in points.operations(tenant):
             write.add(operation, consumer_store.ConsumerChanged)
     write.add(store.replace(tenant, order, after), consumer_store.ConsumerChanged)
+    for operation in extra or []:
+        write.add(operation, consumer_store.ConsumerChanged)
     consumer_store.commit(write)
     return after
 

@@ -8,7 +8,8 @@ Erasure keeps what accounting needs and nothing personal:
   - points transactions and balance adjustments move to the anonymous id's own partition, their
     free-text reasons dropped;
   - the profile, its unique values, phone entry, audience memberships, wallets, timeline, the
-    coupons issued to it and its referral codes and referrals go, and it leaves its loyalty cards
+    coupons issued to it and its referral codes go (the referrals it made stay, as other people's
+    once-only claims, under the anonymous id), and it leaves its loyalty cards
     (the search entries follow on the stream);
   - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
     hold the consumer are removed or scrubbed;
@@ -29,6 +30,7 @@ from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock, idempotency
 from clientele.core.errors import LoyaltyCardConflict
 from clientele.core.store.idempotency_store import IdempotencyRecord
+from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
 from clientele.integrations import store as integrations
@@ -58,7 +60,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
         "importRows": _drop_import_rows(tenant, needles),
         "coupons": _drop_coupons(tenant, consumer_id),
-        "referrals": _drop_referrals(tenant, consumer_id),
+        "referrals": _drop_referrals(tenant, consumer_id, anonymous),
         "loyaltyCards": _unlink_cards(tenant, consumer_id),
     }
     klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
@@ -119,15 +121,22 @@ def _drop_coupons(tenant: Tenant, consumer_id: str) -> int:
     return _drop_indexed(CouponRecord.recipient_partition(tenant, consumer_id))
 
 
-def _drop_referrals(tenant: Tenant, consumer_id: str) -> int:
-    """The consumer's referral codes, the referrals it made (each names both people) and the one
-    that names it as referred."""
+def _drop_referrals(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
+    """The consumer's referral codes and the referral that names it as referred go; the referrals it
+    made stay under the anonymous id, as each is the once-only claim of the person it referred."""
     dropped = _drop_indexed(ReferralCodeRecord.advocate_partition(tenant, consumer_id))
-    dropped += _drop_indexed(ReferralRecord.advocate_partition(tenant, consumer_id))
+    made = list(store.partition_items(ReferralRecord.advocate_partition(tenant, consumer_id), index="gsi1"))
+    moved = ReferralRecord.advocate_partition(tenant, anonymous)
+    store.put_items(
+        [
+            {**item, "advocateId": anonymous, **listed(moved, str(item["createdAt"]), str(item["referredId"]))}
+            for item in made
+        ]
+    )
     if referral_store.get_referral(tenant, consumer_id) is not None:
         store.delete_items([ReferralRecord.key(tenant, consumer_id)])
         dropped += 1
-    return dropped
+    return dropped + len(made)
 
 
 def _unlink_cards(tenant: Tenant, consumer_id: str) -> int:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from clientele.consumers import store as consumer_store
 from clientele.consumers.service import retrying
 from clientele.core import clock
-from clientele.core.errors import ValidationFailed
+from clientele.core.errors import BudgetExceeded, ValidationFailed
 from clientele.core.tenancy import Tenant
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
-from clientele.loyalty.models import MAIN_LEDGER, PointsTransactionKind
+from clientele.loyalty.models import MAIN_LEDGER, BudgetAction, PointsTransactionKind
 from clientele.referrals import store
 
 
@@ -38,13 +38,14 @@ def reward(tenant: Tenant, referred_id: str) -> dict[str, int]:
                 points = program.referral.advocate_points if side == "advocate" else program.referral.referred_points
                 if not points:
                     continue
+                reason = f"Referral {referral.code}"
                 try:
-                    change.credit(
-                        program, MAIN_LEDGER, points, f"Referral {referral.code}", PointsTransactionKind.REFERRAL
-                    )
-                except ValidationFailed:  # a program expiry already past: nothing to give in it
+                    if side == "advocate":  # a referral_rewards budget counts the advocate's rewards
+                        change.within_budget(program, BudgetAction.REFERRAL_REWARDS, 1, field="referralCode")
+                    change.credit(program, MAIN_LEDGER, points, reason, PointsTransactionKind.REFERRAL)
+                except (ValidationFailed, BudgetExceeded):  # an expiry already past, a used-up budget
                     continue
-                given[side] += points
+                given[side] += change.transactions[-1].points
             if change.transactions:
                 write.extend(loyalty.points_write(tenant, change, by_id))
         marked = referral.model_copy(

@@ -10,7 +10,7 @@ from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
 from clientele.consumers.models import TimelineEventType
 from clientele.core import clock, codes
-from clientele.core.errors import ReferralCodeNotUsable, ReferralCodeTaken, ValidationFailed
+from clientele.core.errors import ConsumerNotFound, ReferralCodeNotUsable, ReferralCodeTaken, ValidationFailed
 from clientele.core.paging import PageRequest, paged
 from clientele.core.store.pages import newest_first
 from clientele.core.tenancy import Tenant
@@ -43,7 +43,8 @@ def create_code(tenant: Tenant, advocate_id: str, request: ReferralCodeCreate) -
     def insert(code: ReferralCode) -> None:
         taken = lambda: ReferralCodeTaken(details=[{"field": "code", "message": "is taken"}])  # noqa: E731
         advocate_key = consumer_store.ConsumerRecord.key(tenant, advocate.id)
-        consumer_store.commit(consumer_store.Write(store.insert_code(tenant, code, advocate_key), [taken, taken]))
+        operations = store.insert_code(tenant, code, advocate_key)
+        consumer_store.commit(consumer_store.Write(operations, [taken, ConsumerNotFound]))
 
     return codes.stored_under_a_free_code(request.code, make, insert, ReferralCodeTaken)
 

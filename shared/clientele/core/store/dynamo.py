@@ -220,11 +220,9 @@ def set_fields(
     )
 
 
-def condition_check(key: Mapping[str, str], condition: str) -> dict[str, Any]:
+def condition_check(key: Mapping[str, str], condition: str, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A ConditionCheck for a transaction: it writes nothing and fails the whole if `condition` is false."""
-    return {
-        "ConditionCheck": {"TableName": settings.table_name(), "Key": serialize(key), "ConditionExpression": condition}
-    }
+    return {"ConditionCheck": _guarded({"TableName": settings.table_name(), "Key": serialize(key)}, condition, values)}
 
 
 def delete(
