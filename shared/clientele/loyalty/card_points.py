@@ -29,13 +29,13 @@ def card_points(tenant: Tenant, code: str, request: CardPoints, deduct: bool) ->
         service.participating(consumer)
         change = service.begin(tenant, consumer, [program.id])
         if deduct:
-            change.debit(program, request.ledger, request.points, request.reason)
+            moved = change.debit(program, request.ledger, request.points, request.reason)
         else:
-            change.credit(program, request.ledger, request.points, request.reason, PointsTransactionKind.ADDED)
+            moved = change.credit(program, request.ledger, request.points, request.reason, PointsTransactionKind.ADDED)
         write = service.points_write(tenant, change, {program.id: program})
         write.add(card_store.unchanged(tenant, card), consumer_store.ConsumerChanged)
         consumer_store.commit(write)
-        return change.transactions[-1]
+        return moved
 
     return retrying(attempt)
 

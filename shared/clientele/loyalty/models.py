@@ -240,6 +240,70 @@ class BudgetUse(ApiModel):
     resets_at: Timestamp | None
 
 
+class AchievementMetric(StrEnum):
+    ORDERS = "orders"  # closed orders
+    SPEND = "spend"  # what closed orders were paid (netAmount)
+    POINTS = "points"  # points the program credited (achievement rewards aside)
+
+
+class Achievement(ApiModel):
+    """Seed 003's achievement: reach `target` of a metric within a period (from `startsAt` to
+    `endsAt`, each optional), once per period when it repeats (day, week, month; never: once in
+    all); completing it may give `rewardPoints`."""
+
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]  # the API name
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    metric: AchievementMetric
+    target: Annotated[Decimal, Field(gt=0, le=10**9, allow_inf_nan=False), WithJsonSchema(POINTS_PER_UNIT_SCHEMA)]
+    period: BudgetPeriod = BudgetPeriod.NEVER
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    reward_points: Annotated[int, Field(ge=0, le=10**9)] = 0
+
+    @model_validator(mode="after")
+    def _window(self) -> "Achievement":
+        if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
+            raise ValueError("endsAt must be later than startsAt")
+        return self
+
+
+def _unique_keys(achievements: list[Achievement]) -> list[Achievement]:
+    keys = [achievement.key for achievement in achievements]
+    if len(set(keys)) != len(keys):
+        raise ValueError("achievement keys must be unique in the program")
+    return achievements
+
+
+Achievements = Annotated[list[Achievement], Field(max_length=10), AfterValidator(_unique_keys)]
+
+
+class AchievementStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"  # in the current period
+    EXPIRED = "expired"  # the achievement ended before the consumer completed it
+
+
+class AchievementProgress(ApiModel):
+    """An achievement as it stands for one consumer now."""
+
+    program_id: str
+    key: str
+    name: str
+    metric: AchievementMetric
+    progress: Annotated[Decimal, WithJsonSchema(POINTS_PER_UNIT_SCHEMA)]
+    target: Annotated[Decimal, WithJsonSchema(POINTS_PER_UNIT_SCHEMA)]
+    status: AchievementStatus
+    start: Timestamp | None  # of the current period (or the achievement's start)
+    end: Timestamp | None  # when the current period ends and the progress resets (or the achievement ends)
+    completed_on: Timestamp | None
+
+
+class ConsumerAchievements(Resource):
+    consumer_id: str
+    as_of: Timestamp
+    achievements: list[AchievementProgress]
+
+
 class ConsumerBudgets(Resource):
     consumer_id: str
     as_of: Timestamp
@@ -256,6 +320,7 @@ class LoyaltyProgram(Resource):
     sign_up: SignUpRule | None = None
     referral: ReferralRule | None = None
     budgets: list[Budget] = Field(default_factory=list)
+    achievements: list[Achievement] = Field(default_factory=list)
     tiers: list[Tier]
     tier_basis: TierBasis
     primary: bool  # the organization's first program: its points and tier show on the consumer
@@ -274,6 +339,7 @@ class PointsTransactionKind(StrEnum):
     TAKEN_BACK = "taken_back"  # by a refund
     SIGN_UP = "sign_up"  # the program's signUp rule, when the consumer became a member
     REFERRAL = "referral"  # the program's referral rule, to the advocate or the referred consumer
+    ACHIEVEMENT = "achievement"  # an achievement's rewardPoints, when the consumer completed it
 
 
 class PointsTransaction(Resource):

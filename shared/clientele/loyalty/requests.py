@@ -11,6 +11,7 @@ from clientele.core.models import ApiModel, Reason
 from clientele.loyalty.ledgers import LedgerId
 from clientele.loyalty.models import (
     MAIN_LEDGER,
+    Achievements,
     Budgets,
     CardCode,
     CardStatus,
@@ -51,6 +52,7 @@ class LoyaltyProgramCreate(ApiModel):
     sign_up: SignUpRule | None = None
     referral: ReferralRule | None = None
     budgets: Budgets = Field(default_factory=list)
+    achievements: Achievements = Field(default_factory=list)
     tiers: Tiers = Field(default_factory=list)
     tier_basis: TierBasis = TierBasis.ACTIVE
 
@@ -67,12 +69,22 @@ class LoyaltyProgramUpdate(ApiModel):
     sign_up: SignUpRule | None = None
     referral: ReferralRule | None = None
     budgets: Budgets | None = None
+    achievements: Achievements | None = None
     tiers: Tiers | None = None
     tier_basis: TierBasis | None = None
 
     @model_validator(mode="after")
     def _required_not_cleared(self) -> "LoyaltyProgramUpdate":
-        required = ("name", "timezone", "default_start", "default_expiry", "tiers", "tier_basis", "budgets")
+        required = (
+            "name",
+            "timezone",
+            "default_start",
+            "default_expiry",
+            "tiers",
+            "tier_basis",
+            "budgets",
+            "achievements",
+        )
         cleared = [name for name in required if name in self.model_fields_set and getattr(self, name) is None]
         if cleared:
             raise ValueError(f"{', '.join(to_camel(name) for name in cleared)} cannot be null")

@@ -37,11 +37,16 @@ from clientele.core.tenancy import Tenant
 from clientele.loyalty import store
 from clientele.loyalty.models import (
     MAIN_LEDGER,
+    Achievement,
+    AchievementMetric,
+    AchievementProgress,
+    AchievementStatus,
     Budget,
     BudgetAction,
     BudgetOverflow,
     BudgetPeriod,
     BudgetUse,
+    ConsumerAchievements,
     ConsumerBudgets,
     LoyaltyProgram,
     LoyaltySummary,
@@ -51,7 +56,7 @@ from clientele.loyalty.models import (
     RuleType,
 )
 from clientele.loyalty.rules import expiry_of, period_of, start_of
-from clientele.loyalty.wallet import Lot, Spent, Wallet
+from clientele.loyalty.wallet import Lot, Progress, Spent, Wallet
 
 if TYPE_CHECKING:
     # loyalty earns on orders, but the orders domain builds on loyalty, not the reverse
@@ -199,7 +204,32 @@ class PointsChange:
                 order_id=order.id if order else None,
             )
         )
+        if kind is not PointsTransactionKind.ACHIEVEMENT:  # a reward does not count towards another
+            self.progress(program, AchievementMetric.POINTS, Decimal(points))
         return transaction
+
+    def progress(self, program: LoyaltyProgram, metric: AchievementMetric, amount: Decimal) -> None:
+        """Moves the consumer's achievements of the program that count `metric` and are running now;
+        one that reaches its target is completed (once per period) and gives its rewardPoints."""
+        for achievement in program.achievements:
+            if achievement.metric is not metric or not _running(achievement, self.now):
+                continue
+            wallet = self.wallet(program)
+            current = progress_of(program, achievement, wallet, self.now)
+            if current.completed_on is not None:
+                continue
+            current.progress += amount
+            if current.progress >= achievement.target:
+                current.completed_on = self.instant
+            wallet.achievements[achievement.key] = current
+            if current.completed_on is not None and achievement.reward_points:
+                reason = f"Achievement {achievement.name}"
+                try:
+                    self.credit(
+                        program, MAIN_LEDGER, achievement.reward_points, reason, PointsTransactionKind.ACHIEVEMENT
+                    )
+                except (ValidationFailed, BudgetExceeded) as refused:  # completed all the same
+                    logger.warning("Achievement gave no points", extra={"key": achievement.key, "why": refused.details})
 
     def within_budget(self, program: LoyaltyProgram, action: BudgetAction, amount: int, field: str) -> int:
         """How much of `amount` the program's budget for `action` lets through now (all of it without
@@ -289,6 +319,63 @@ class PointsChange:
         return operations
 
 
+def _running(achievement: Achievement, now: datetime) -> bool:
+    return (achievement.starts_at is None or achievement.starts_at <= now) and (
+        achievement.ends_at is None or now < achievement.ends_at
+    )
+
+
+def _window(program: LoyaltyProgram, achievement: Achievement, now: datetime) -> tuple[str | None, str | None]:
+    """(start, end) of the achievement's current period, within its own start and end."""
+    window = period_of(achievement.period, now, ZoneInfo(program.timezone))
+    start = max(filter(None, (window[0] if window else None, achievement.starts_at)), default=None)
+    end = min(filter(None, (window[1] if window else None, achievement.ends_at)), default=None)
+    return (clock.format_instant(start) if start else None), (clock.format_instant(end) if end else None)
+
+
+def progress_of(program: LoyaltyProgram, achievement: Achievement, wallet: Wallet, now: datetime) -> Progress:
+    """The consumer's progress in the achievement's current period (a copy): an earlier period's is none."""
+    start, _ = _window(program, achievement, now)
+    stored = wallet.achievements.get(achievement.key)
+    if stored is None or stored.period != (start or ""):
+        return Progress(period=start or "")
+    return stored.model_copy()
+
+
+def achievements(tenant: Tenant, consumer_id: str) -> ConsumerAchievements:
+    """Each achievement of the tenant's programs as it stands for the consumer now."""
+    now = datetime.now(UTC)
+    get_consumer(tenant, consumer_id)
+    wallets = store.wallets(tenant, consumer_id)
+    shown = []
+    for program in store.programs(tenant):
+        wallet = wallets.get(program.id, Wallet(program_id=program.id))
+        for achievement in program.achievements:
+            current = progress_of(program, achievement, wallet, now)
+            start, end = _window(program, achievement, now)
+            if current.completed_on is not None:
+                status = AchievementStatus.COMPLETED
+            elif achievement.ends_at is not None and now >= achievement.ends_at:
+                status = AchievementStatus.EXPIRED
+            else:
+                status = AchievementStatus.IN_PROGRESS
+            shown.append(
+                AchievementProgress(
+                    program_id=program.id,
+                    key=achievement.key,
+                    name=achievement.name,
+                    metric=achievement.metric,
+                    progress=current.progress,
+                    target=achievement.target,
+                    status=status,
+                    start=start,
+                    end=end,
+                    completed_on=current.completed_on,
+                )
+            )
+    return ConsumerAchievements(consumer_id=consumer_id, as_of=clock.format_instant(now), achievements=shown)
+
+
 def budget_use(program: LoyaltyProgram, budget: Budget, wallet: Wallet, now: datetime) -> BudgetUse:
     """The budget as it stands for the wallet's consumer at `now`: a use of an earlier period is 0."""
     window = period_of(budget.period, now, ZoneInfo(program.timezone))
@@ -354,10 +441,9 @@ def points_write(tenant: Tenant, change: PointsChange, programs: dict[str, Loyal
     return write
 
 
-def _points_write(tenant: Tenant, change: PointsChange, programs: dict[str, LoyaltyProgram]) -> PointsTransaction:
-    """Commits the change with the consumer's new standing; answers its last transaction."""
+def _points_write(tenant: Tenant, change: PointsChange, programs: dict[str, LoyaltyProgram]) -> None:
+    """Commits the change with the consumer's new standing."""
     consumer_store.commit(points_write(tenant, change, programs))
-    return change.transactions[-1]
 
 
 def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTransaction:
@@ -366,7 +452,7 @@ def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTr
         program = get_program(tenant, request.program_id, field="programId")
         participating(consumer)  # after the ids: an unknown consumer or program is 404 whatever its state
         change = begin(tenant, consumer, [program.id])
-        change.credit(
+        added = change.credit(
             program,
             request.ledger,
             request.points,
@@ -375,7 +461,8 @@ def add_points(tenant: Tenant, consumer_id: str, request: PointsAdd) -> PointsTr
             request.start,
             request.expiry,
         )
-        return _points_write(tenant, change, {program.id: program})
+        _points_write(tenant, change, {program.id: program})
+        return added
 
     return retrying(attempt)
 
@@ -386,8 +473,9 @@ def deduct_points(tenant: Tenant, consumer_id: str, request: PointsDeduct) -> Po
         program = get_program(tenant, request.program_id, field="programId")
         participating(consumer)  # after the ids: an unknown consumer or program is 404 whatever its state
         change = begin(tenant, consumer, [program.id])
-        change.debit(program, request.ledger, request.points, request.reason)
-        return _points_write(tenant, change, {program.id: program})
+        deducted = change.debit(program, request.ledger, request.points, request.reason)
+        _points_write(tenant, change, {program.id: program})
+        return deducted
 
     return retrying(attempt)
 
@@ -409,7 +497,7 @@ def earn(change: PointsChange, programs: list[LoyaltyProgram], order: Order) -> 
         if (amount := earned(order, program)) and program.earning is not None:
             reason = f"Order {order.external_id or order.id}"
             try:
-                change.credit(
+                earned_now = change.credit(
                     program,
                     MAIN_LEDGER,
                     amount,
@@ -422,7 +510,7 @@ def earn(change: PointsChange, programs: list[LoyaltyProgram], order: Order) -> 
                 # A program's rules (a fixed expiry already past, a used-up budget) never stop the order.
                 logger.warning("Order earned no points", extra={"programId": program.id, "why": refused.details})
                 continue
-            points[program.id] = change.transactions[-1].points  # a capping budget may have given less
+            points[program.id] = earned_now.points  # a capping budget may have given less
     return points
 
 
@@ -465,14 +553,14 @@ def grant_sign_up(tenant: Tenant, consumer_id: str) -> dict[str, int]:
                 continue
             rule = program.sign_up
             try:
-                change.credit(
+                credited = change.credit(
                     program, MAIN_LEDGER, rule.points, "Sign-up", PointsTransactionKind.SIGN_UP, rule.start, rule.expiry
                 )
             except (ValidationFailed, BudgetExceeded) as refused:  # an expiry already past, a used-up budget
                 logger.warning("Sign-up earned no points", extra={"programId": program.id, "why": refused.details})
                 continue
             wallet.signed_up_at = change.instant
-            given[program.id] = change.transactions[-1].points  # a capping budget may have given less
+            given[program.id] = credited.points  # a capping budget may have given less
         if given:
             _points_write(tenant, change, {program.id: program for program in programs})
         return given

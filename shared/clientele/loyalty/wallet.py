@@ -8,6 +8,8 @@ A write first folds what is over (spent or expired lots) into counters, so a wal
 Pure: no I/O. Instants are the API's fixed-width UTC strings, which compare in time order.
 """
 
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.loyalty.models import LedgerBalance, Tier, TierBasis
@@ -124,6 +126,14 @@ class Spent(_Model):
     used: int = 0
 
 
+class Progress(_Model):
+    """An achievement's progress in its current period (`period`: the period's start; "" for never)."""
+
+    period: str = ""
+    progress: Decimal = Decimal(0)
+    completed_on: str | None = None
+
+
 class Wallet(_Model):
     """All of a consumer's ledgers in one program; `version` guards every write."""
 
@@ -131,6 +141,7 @@ class Wallet(_Model):
     ledgers: dict[str, Ledger] = Field(default_factory=dict)
     signed_up_at: str | None = None  # when the program's signUp points were given: once per consumer
     budgets: dict[str, Spent] = Field(default_factory=dict)  # by budget action: this period's use
+    achievements: dict[str, Progress] = Field(default_factory=dict)  # by achievement key
     version: int = 0
 
     def ledger(self, ledger_id: str) -> Ledger:

@@ -40,7 +40,7 @@ from clientele.coupons import store as coupon_store
 from clientele.coupons.models import Coupon
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
-from clientele.loyalty.models import BudgetAction, LoyaltyProgram
+from clientele.loyalty.models import AchievementMetric, BudgetAction, LoyaltyProgram
 from clientele.orders import store
 from clientele.orders.balance import check_currency
 from clientele.orders.models import (
@@ -277,11 +277,17 @@ def _referral_for(
 
 
 def _earning(consumer: Consumer, programs: list[LoyaltyProgram]) -> list[LoyaltyProgram]:
-    """The programs the consumer's closed orders earn in: none while it is blocked or inactive (its
-    orders still record)."""
+    """The programs a closed order of the consumer moves: those it earns in, and those whose
+    achievements count orders or spend; none while it is blocked or inactive (its orders still
+    record)."""
     if loyalty.participation(consumer) is not None:
         return []
-    return [program for program in programs if program.earning is not None]
+    by_orders = (AchievementMetric.ORDERS, AchievementMetric.SPEND)
+    return [
+        program
+        for program in programs
+        if program.earning is not None or any(achievement.metric in by_orders for achievement in program.achievements)
+    ]
 
 
 def _counts_coupons(program: LoyaltyProgram) -> bool:
@@ -297,9 +303,14 @@ def _closed(
     now: str,
 ) -> tuple[Consumer, list[dict[str, Any]]]:
     """What a closed session does (seed 003): the consumer's aggregates move, the order earns its
-    points (counted from its close) and the purchase joins the timeline. Sets the order's
-    pointsEarned; answers the consumer after and the writes that go with it."""
+    points (counted from its close) and moves its achievements, and the purchase joins the
+    timeline. Sets the order's pointsEarned; answers the consumer after and the writes that go
+    with it."""
     order.points_earned = loyalty.earn(points, programs, order)
+    if loyalty.participation(consumer) is None:
+        for program in programs:  # achievements move in the order's own transaction
+            points.progress(program, AchievementMetric.ORDERS, Decimal(1))
+            points.progress(program, AchievementMetric.SPEND, order.net_amount)
     after = points.consumer_after(with_order(consumer, order, now), {program.id: program for program in programs})
     event = timeline.event(TimelineEventType.ORDER_PLACED, order.placed_at, _order_details(order))
     return after, [timeline.put(tenant, consumer.id, event), *points.operations(tenant)]

@@ -42,10 +42,10 @@ def reward(tenant: Tenant, referred_id: str) -> dict[str, int]:
                 try:
                     if side == "advocate":  # a referral_rewards budget counts the advocate's rewards
                         change.within_budget(program, BudgetAction.REFERRAL_REWARDS, 1, field="referralCode")
-                    change.credit(program, MAIN_LEDGER, points, reason, PointsTransactionKind.REFERRAL)
+                    credited = change.credit(program, MAIN_LEDGER, points, reason, PointsTransactionKind.REFERRAL)
                 except (ValidationFailed, BudgetExceeded):  # an expiry already past, a used-up budget
                     continue
-                given[side] += change.transactions[-1].points
+                given[side] += credited.points
             if change.transactions:
                 write.extend(loyalty.points_write(tenant, change, by_id))
         marked = referral.model_copy(
