@@ -1,9 +1,10 @@
 // Customer detail (/app/customers/:id): a header (name, "Block customer" / "Unblock customer",
 // status with Blocked and its date and reason, membership, verified, created, environment, Klaviyo
-// sync) and tabs Profile, Timeline, Sessions, Coupons, Referrals, Loyalty, Audiences and Privacy.
+// sync) and tabs Profile, Timeline, Sessions, Coupons, Referrals, Loyalty cards, Loyalty, Audiences and
+// Privacy (seed 003's order: coupons, loyalty cards, loyalty points).
 // The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it; so does the page of
 // a tab's paged list (Sessions, Coupons, Referrals' referred customers: first/after/before; its
-// codes: codesFirst/codesAfter/codesBefore).
+// codes: codesFirst/codesAfter/codesBefore; Loyalty cards: cardsFirst/cardsAfter/cardsBefore).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { ErrorMessage } from '../components/Alert';
@@ -16,6 +17,7 @@ import { useSession } from '../session';
 import { AudiencesTab } from './customer/AudiencesTab';
 import { BlockActions } from './customer/Blocking';
 import { CouponsTab } from './customer/CouponsTab';
+import { CARDS_PAGE, LoyaltyCardsTab } from './customer/LoyaltyCardsTab';
 import { LoyaltyTab } from './customer/LoyaltyTab';
 import { PrivacyTab } from './customer/PrivacyTab';
 import { ProfileTab } from './customer/ProfileTab';
@@ -31,6 +33,7 @@ const TABS = [
   { key: 'sessions', label: 'Sessions' },
   { key: 'coupons', label: 'Coupons' },
   { key: 'referrals', label: 'Referrals' },
+  { key: 'cards', label: 'Loyalty cards' },
   { key: 'loyalty', label: 'Loyalty' },
   { key: 'audiences', label: 'Audiences' },
   { key: 'privacy', label: 'Privacy' },
@@ -49,7 +52,7 @@ function tabFrom(search: string): TabKey {
 /** Select a tab: in the URL (a click adds a history entry; arrow keys replace it). Other tab state goes. */
 function selectTab(k: TabKey, replace: boolean) {
   setQuery(
-    { tab: k === 'profile' ? null : k, program: null, ledger: null, ...CLEAR_PAGE, ...clearPage(CODES_PAGE) },
+    { tab: k === 'profile' ? null : k, program: null, ledger: null, ...CLEAR_PAGE, ...clearPage(CODES_PAGE), ...clearPage(CARDS_PAGE) },
     { replace },
   );
 }
@@ -212,6 +215,7 @@ export default function CustomerDetailPage({ id }: { id: string }) {
               {t.key === 'sessions' && <SessionsTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'coupons' && <CouponsTab consumer={consumer} />}
               {t.key === 'referrals' && <ReferralsTab consumer={consumer} />}
+              {t.key === 'cards' && <LoyaltyCardsTab consumer={consumer} />}
               {t.key === 'loyalty' && <LoyaltyTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'audiences' && <AudiencesTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'privacy' && <PrivacyTab consumer={consumer} />}

@@ -1,5 +1,6 @@
 // Loyalty programs (/app/loyalty-programs): the list (oldest first; the first is the primary one),
-// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up and referral points and tiers).
+// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up and referral points and tiers),
+// "Issue card <name>" (IssueCardDialog: a loyalty card of the program; the status names its code).
 import { useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
@@ -9,6 +10,7 @@ import { PagedTable, usePagedList } from '../components/PagedTable';
 import { ACTIONS, type Column } from '../components/Table';
 import { usePageTitle } from '../components/usePageTitle';
 import { useWriteGuard } from '../session';
+import { IssueCardDialog } from './admin/IssueCardDialog';
 import { LoyaltyProgramDialog } from './admin/LoyaltyProgramDialog';
 
 type PointsRule = Schemas['PointsRule'];
@@ -69,6 +71,7 @@ export default function LoyaltyProgramsPage() {
   const guard = useWriteGuard();
   const { page, list } = usePagedList((query, signal) => api.get('/loyalty-programs', { query, signal }));
   const [editing, setEditing] = useState<Editing>(null);
+  const [issuing, setIssuing] = useState<LoyaltyProgram | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const rows = list.data?.data ?? [];
 
@@ -144,11 +147,28 @@ export default function LoyaltyProgramsPage() {
                   setEditing({ program: p });
                 }}
               />
+              <NamedButton
+                verb="Issue card"
+                name={p.name}
+                onClick={() => {
+                  setNotice(null);
+                  setIssuing(p);
+                }}
+              />
             </td>
           </tr>
         )}
       </PagedTable>
 
+      <IssueCardDialog
+        program={issuing}
+        onClose={() => setIssuing(null)}
+        onDone={(card, program) => {
+          setIssuing(null);
+          const users = card.usersPerCardLimit === 1 ? '1 customer' : `${formatNumber(card.usersPerCardLimit)} customers`;
+          setNotice(`Issued the card ${card.code} of ${program.name}: up to ${users}. Link it on a customer’s Loyalty cards tab.`);
+        }}
+      />
       <LoyaltyProgramDialog
         open={editing !== null}
         program={editing?.program ?? null}

@@ -104,6 +104,7 @@ class TimelineEventType(StrEnum):
     AUDIENCE_JOINED = "audience_joined"
     AUDIENCE_LEFT = "audience_left"
     COUPON_ISSUED = "coupon_issued"
+    ACHIEVEMENT_COMPLETED = "achievement_completed"
     CARD_LINKED = "card_linked"
     CARD_UNLINKED = "card_unlinked"
     REFERRED = "referred"  # the consumer came with an advocate's referral code

@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
 from clientele.consumers.enums import Membership, Status
-from clientele.consumers.models import Consumer, Loyalty, TimelineEventType
+from clientele.consumers.models import Consumer, Loyalty, TimelineEvent, TimelineEventType
 from clientele.consumers.service import commit_or_reread, get_consumer, replace_write, retrying
 from clientele.core import clock
 from clientele.core.errors import (
@@ -151,6 +151,7 @@ class PointsChange:
         self.consumer, self.now = consumer, now
         self.wallets = wallets  # program id -> (version read, wallet being changed)
         self.transactions: list[PointsTransaction] = []
+        self.events: list[TimelineEvent] = []  # beside the transactions' own (an achievement completed)
 
     @property
     def instant(self) -> str:
@@ -222,6 +223,9 @@ class PointsChange:
             if current.progress >= achievement.target:
                 current.completed_on = self.instant
             wallet.achievements[achievement.key] = current
+            if current.completed_on is not None:
+                details = {"programId": program.id, "key": achievement.key, "name": achievement.name}
+                self.events.append(timeline.event(TimelineEventType.ACHIEVEMENT_COMPLETED, self.instant, details))
             if current.completed_on is not None and achievement.reward_points:
                 reason = f"Achievement {achievement.name}"
                 try:
@@ -316,6 +320,7 @@ class PointsChange:
             }
             event = timeline.event(kind, transaction.created_at, details)
             operations.append(timeline.put(tenant, self.consumer.id, event))
+        operations += [timeline.put(tenant, self.consumer.id, event) for event in self.events]
         return operations
 
 

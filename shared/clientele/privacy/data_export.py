@@ -12,6 +12,7 @@ from clientele.core import clock
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
 from clientele.loyalty import card_store
+from clientele.loyalty import service as loyalty
 from clientele.loyalty.card_store import CardLinkRecord
 from clientele.loyalty.store import PointsTransactionRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
@@ -60,6 +61,8 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
             "summary": consumer.loyalty.model_dump(mode="json", by_alias=True),
             "transactions": transactions,
             "cards": loyalty_cards,
+            "achievements": loyalty.achievements(tenant, consumer_id).to_api()["achievements"],
+            "budgets": loyalty.budgets(tenant, consumer_id).to_api()["budgets"],
         },
         "balanceAdjustments": adjustments,
         "coupons": coupons,

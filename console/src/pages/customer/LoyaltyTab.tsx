@@ -31,6 +31,7 @@ const KINDS: Record<Kind, string> = {
   taken_back: 'Taken back',
   sign_up: 'Sign-up',
   referral: 'Referral',
+  achievement: 'Achievement',
 };
 const FIRST_PAGE: PageState = { pageSize: DEFAULT_PAGE_SIZE, after: null, before: null };
 const COLUMNS: Column[] = [

@@ -35,6 +35,7 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   card_unlinked: 'Loyalty card unlinked',
   referred: 'Came with a referral code',
   referral_recorded: 'Referred someone',
+  achievement_completed: 'Achievement completed',
 };
 
 const num = (v: unknown): number | null =>
@@ -285,6 +286,8 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
     case 'audience_joined':
     case 'audience_left':
       return <p class="event-body">{str(d.audienceName) ?? str(d.audienceId) ?? 'An audience'}</p>;
+    case 'achievement_completed':
+      return <p class="event-body">{str(d.name) ?? str(d.key) ?? 'An achievement'}</p>;
     case 'blocked':
       return <p class="event-body">{str(d.reason) ?? <span class="muted">No reason given</span>}</p>;
     case 'unblocked':
@@ -295,6 +298,9 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
       const parts = [str(d.code), value === null ? null : couponValue(d.type, value, currency), limit === null ? null : uses(limit)];
       return <p class="event-body">{parts.filter(Boolean).join(' · ')}</p>;
     }
+    case 'card_linked':
+    case 'card_unlinked':
+      return <p class="event-body">Card {str(d.code) ?? 'unknown'}</p>;
     case 'referred':
     case 'referral_recorded': {
       // The code only: the events never name the other person (erasing one leaves nothing of it here).
