@@ -358,7 +358,8 @@ class IsolationMachine(RuleBasedStateMachine):
                 for holder in holders
                 for c in holder.consumers.values()
             ]
-            value = _pick([v for v in values if v], choice) or f"nobody-{tenant.marker}@example.com"
+            nobody = "+14155550100" if kind == "phone" else f"nobody-{tenant.marker}@example.com"  # held by none
+            value = _pick([v for v in values if v], choice) or nobody
             ISOLATION.foreign_probes += whose == "foreign"
         page = self.expect(self.call(index, "GET", "/consumers/search", params={kind: value}), 200)
         found = {item["id"] for item in page["data"]}
@@ -570,6 +571,67 @@ class IsolationMachine(RuleBasedStateMachine):
         if foreign is not None:
             ISOLATION.foreign_probes += 1
             self.expect(self.call(index, "GET", "/consumers", params={"audienceId": foreign}), 404)
+
+    # --- the rest of the profile (issue 19) ---------------------------------------------------------
+
+    PROFILE_PARTS = ("coupons", "referral-codes", "referrals", "loyalty-cards", "budgets", "achievements")
+
+    @operation(index=TENANT, choice=st.integers(0, 10**6), foreign=st.booleans(), part=st.sampled_from(PROFILE_PARTS))
+    def read_profile_part(self, index: int, choice: int, foreign: bool, part: str) -> None:
+        """A consumer's coupons, codes, referrals, cards, budgets and achievements: its own tenant's."""
+        ISOLATION.steps["read_profile_part"] += 1
+        consumer_id = _pick(self.consumer_pool(index, foreign), choice)
+        if consumer_id is None:
+            return
+        live = consumer_id in self.world.tenants[index].consumers
+        ISOLATION.foreign_probes += not live
+        self.expect(self.call(index, "GET", f"/consumers/{consumer_id}/{part}"), 200 if live else 404)
+
+    @operation(index=TENANT, choice=st.integers(0, 10**6), foreign=st.booleans(), other=TENANT)
+    def issue_and_use_a_coupon(self, index: int, choice: int, foreign: bool, other: int) -> None:
+        """A coupon is issued to the tenant's own consumers only, and its code means nothing elsewhere."""
+        ISOLATION.steps["issue_and_use_a_coupon"] += 1
+        tenant = self.world.tenants[index]
+        consumer_id = _pick(self.consumer_pool(index, foreign), choice)
+        if consumer_id is None:
+            return
+        code = f"{tenant.marker}-{tenant.next()}"
+        body = {"code": code, "type": "fixed", "value": 1}
+        response = self.call(index, "POST", f"/consumers/{consumer_id}/coupons", json_body=body)
+        if consumer_id not in tenant.consumers:
+            ISOLATION.foreign_probes += 1
+            self.expect(response, 404)
+            return
+        self.expect(response, 201)
+        stranger = _pick(list(self.world.tenants[other].consumers), choice)
+        if other == index or stranger is None:
+            return
+        ISOLATION.foreign_probes += 1
+        order = {"consumerId": stranger, "amount": "10.00", "currency": "USD", "couponCode": code}
+        refused = self.expect(self.call(other, "POST", "/orders", json_body=order), 400)
+        assert refused["error"]["details"][0]["message"] == "no coupon has this code", refused
+
+    @operation(index=TENANT, choice=st.integers(0, 10**6), other=TENANT)
+    def issue_and_look_up_a_card(self, index: int, choice: int, other: int) -> None:
+        """A card is found and linked only in its own tenant."""
+        ISOLATION.steps["issue_and_look_up_a_card"] += 1
+        tenant = self.world.tenants[index]
+        code = f"{tenant.marker}-card-{tenant.next()}"
+        self.expect(
+            self.call(index, "POST", f"/loyalty-programs/{tenant.program}/cards", json_body={"code": code}), 201
+        )
+        consumer_id = _pick(list(tenant.consumers), choice)
+        if consumer_id is not None:
+            link = {"consumerId": consumer_id}
+            self.expect(self.call(index, "POST", f"/loyalty-cards/{code}/consumers", json_body=link), 200)
+        if other == index:
+            return
+        ISOLATION.foreign_probes += 1
+        self.expect(self.call(other, "GET", f"/loyalty-cards/{code}"), 404)
+        theirs = _pick(list(self.world.tenants[other].consumers), choice)
+        if theirs is not None:
+            link = {"consumerId": theirs}
+            self.expect(self.call(other, "POST", f"/loyalty-cards/{code}/consumers", json_body=link), 404)
 
     # --- loyalty, exports, cursors --------------------------------------------------------------
 
