@@ -18,7 +18,19 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, screenshot, sign_in
 
-TABS = ("Profile", "Timeline", "Loyalty", "Audiences", "Privacy")
+TABS = (
+    "Profile",
+    "Timeline",
+    "Sessions",
+    "Coupons",
+    "Referrals",
+    "Loyalty cards",
+    "Loyalty",
+    "Achievements",
+    "Budgets",
+    "Audiences",
+    "Privacy",
+)
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
@@ -75,10 +87,10 @@ def open_customer(page: Page, shop: Shop, tab: str | None = None) -> None:
 
 
 def open_tab(page: Page, name: str) -> Locator:
-    """Clicks the tab `name`; its panel."""
-    page.get_by_role("tab", name=name).click()
-    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
-    return page.get_by_role("tabpanel", name=name)
+    """Clicks the tab `name` (exactly: "Loyalty" is not "Loyalty cards"); its panel."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+    return page.get_by_role("tabpanel", name=name, exact=True)
 
 
 def place_order(shop: Shop) -> dict[str, Any]:
@@ -139,7 +151,7 @@ def test_every_tab_shows_the_customer_and_is_accessible(page: Page, shop: Shop, 
     expect_fact(page, "Klaviyo sync", "Not synced")
     expect(page.get_by_role("tablist", name="Customer sections")).to_be_visible()
     for name in TABS:
-        expect(page.get_by_role("tab", name=name)).to_be_visible()
+        expect(page.get_by_role("tab", name=name, exact=True)).to_be_visible()
 
     # Profile (the default tab): names, contact, street and city, tags, metadata
     profile = page.get_by_role("tabpanel", name="Profile")
@@ -231,13 +243,13 @@ def test_every_tab_shows_the_customer_and_is_accessible(page: Page, shop: Shop, 
 
 def test_tabs_keep_to_the_url_and_move_with_the_arrow_keys(page: Page, shop: Shop) -> None:
     open_customer(page, shop, tab="loyalty")
-    expect(page.get_by_role("tab", name="Loyalty")).to_have_attribute("aria-selected", "true")
-    page.get_by_role("tab", name="Loyalty").focus()
+    expect(page.get_by_role("tab", name="Loyalty", exact=True)).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Loyalty", exact=True).focus()
     page.keyboard.press("ArrowRight")
-    expect(page.get_by_role("tab", name="Audiences")).to_be_focused()
-    expect(page.get_by_role("tab", name="Audiences")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_role("tab", name="Loyalty")).to_have_attribute("aria-selected", "false")
-    expect(page).to_have_url(re.compile(r"\?tab=audiences$"))
+    expect(page.get_by_role("tab", name="Achievements")).to_be_focused()
+    expect(page.get_by_role("tab", name="Achievements")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Loyalty", exact=True)).to_have_attribute("aria-selected", "false")
+    expect(page).to_have_url(re.compile(r"\?tab=achievements$"))
     page.keyboard.press("End")
     expect(page.get_by_role("tab", name="Privacy")).to_be_focused()
     page.keyboard.press("ArrowRight")  # wraps round
@@ -302,7 +314,7 @@ def test_editing_the_profile_in_place_shows_a_field_error_then_saves(page: Page,
 
 def test_points_added_with_a_relative_start_and_deducted(page: Page, shop: Shop) -> None:
     open_customer(page, shop, tab="loyalty")
-    loyalty = page.get_by_role("tabpanel", name="Loyalty")
+    loyalty = page.get_by_role("tabpanel", name="Loyalty", exact=True)
     expect(loyalty.get_by_label("Loyalty program")).to_have_value(shop.program["id"])
     expect(loyalty.get_by_role("cell", name="No transactions in this ledger yet.")).to_be_visible()
 
@@ -371,7 +383,7 @@ def test_points_added_with_a_relative_start_and_deducted(page: Page, shop: Shop)
 def test_a_subledger_is_created_and_the_ledger_selector_narrows_the_table(page: Page, shop: Shop) -> None:
     add_points(shop, 10, "first")
     open_customer(page, shop, tab="loyalty")
-    loyalty = page.get_by_role("tabpanel", name="Loyalty")
+    loyalty = page.get_by_role("tabpanel", name="Loyalty", exact=True)
     loyalty.get_by_role("button", name="Create subledger").click()
     dialog = page.get_by_role("dialog", name="Create subledger")
     dialog.get_by_label("Subledger ID").fill("summer 2025")
@@ -400,7 +412,7 @@ def test_the_transaction_log_export_downloads_a_file(page: Page, shop: Shop, tmp
     add_points(shop, 70, "birthday")
     add_points(shop, 30, "referral")
     open_customer(page, shop, tab="loyalty")
-    loyalty = page.get_by_role("tabpanel", name="Loyalty")
+    loyalty = page.get_by_role("tabpanel", name="Loyalty", exact=True)
     loyalty.get_by_role("button", name="Export transaction log").click()
     dialog = page.get_by_role("dialog", name="Export transaction log")
     expect(dialog.get_by_label("After")).not_to_have_value("")  # from the customer's creation

@@ -46,12 +46,14 @@ def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Se
     api.post("/consumers/batch", fillers)  # first: the people below are the newest, on the first page
     ids = {}
     for name, status, membership, verified, points in PEOPLE:
-        body = {"email": email_of(name), "fullName": name, "status": status, "membership": membership}
+        body = {"email": email_of(name), "fullName": name, "membership": membership}
         created = api.post("/consumers", {**body, "verified": verified})
         ids[name] = created["id"]
         if points:
             grant = {"programId": program["id"], "points": points, "reason": "welcome", "start": {"type": "immediate"}}
             api.post(f"/consumers/{created['id']}/loyalty/points", grant)
+        if status != "active":  # after the points: an inactive consumer earns none (it keeps what it has)
+            api.put(f"/consumers/{created['id']}", {"status": status})
     audience = api.post("/audiences", {"name": "Newsletter"})
     api.post(f"/audiences/{audience['id']}/members", {"consumerIds": [ids["Ada Lovelace"], ids["Grace Hopper"]]})
     return Shop(key, api, ids, audience["id"])

@@ -126,7 +126,7 @@ def test_the_servers_refusal_shows_when_the_page_did_not_know(page: Page, shop: 
         f"/consumers/{shop.id}/loyalty/points", {"programId": shop.program["id"], "points": 40, "reason": "gift"}
     )
     open_customer(page, shop, tab="loyalty")
-    loyalty = page.get_by_role("tabpanel", name="Loyalty")
+    loyalty = page.get_by_role("tabpanel", name="Loyalty", exact=True)
     expect(loyalty.get_by_role("button", name="Add points")).to_be_enabled()
 
     # blocked elsewhere (no reason) while the page is open: the 409 in the dialog, then the page catches up
@@ -163,7 +163,7 @@ def test_the_servers_refusal_shows_when_the_page_did_not_know(page: Page, shop: 
 
 def test_lifetime_earned_and_redeemed_follow_adds_and_deductions(page: Page, shop: Shop) -> None:
     open_customer(page, shop, tab="loyalty")
-    loyalty = page.get_by_role("tabpanel", name="Loyalty")
+    loyalty = page.get_by_role("tabpanel", name="Loyalty", exact=True)
     expect_fact(loyalty, "Lifetime earned", "0")
     expect_fact(loyalty, "Lifetime redeemed", "0")
 
@@ -233,7 +233,7 @@ def test_a_programs_sign_up_points_go_to_a_new_member(
     member = api.post("/consumers", {"email": "grace@example.com", "fullName": "Grace Hopper", "membership": "member"})
     wait_until(lambda: api.get(f"/consumers/{member['id']}")["loyalty"]["points"] == 250, timeout=30)
     page.goto(f"/app/customers/{member['id']}?tab=loyalty")
-    loyalty = page.get_by_role("tabpanel", name="Loyalty")
+    loyalty = page.get_by_role("tabpanel", name="Loyalty", exact=True)
     expect(points_row(loyalty, "+250")).to_contain_text("Sign-up")
     expect_fact(loyalty, "Current active points", "250")
     expect_fact(loyalty, "Lifetime earned", "250")

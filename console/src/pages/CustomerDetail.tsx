@@ -1,7 +1,8 @@
 // Customer detail (/app/customers/:id): a header (name, "Block customer" / "Unblock customer",
 // status with Blocked and its date and reason, membership, verified, created, environment, Klaviyo
-// sync) and tabs Profile, Timeline, Sessions, Coupons, Referrals, Loyalty cards, Loyalty, Audiences and
-// Privacy (seed 003's order: coupons, loyalty cards, loyalty points).
+// sync) and tabs Profile, Timeline, Sessions, Coupons, Referrals, Loyalty cards, Loyalty, Achievements,
+// Budgets, Audiences and Privacy (seed 003's order: coupons, loyalty cards, loyalty points; its tab list
+// has Achievements before Budgets, here beside the other loyalty tabs).
 // The selected tab lives in the URL (?tab=loyalty), so a reload or Back keeps it; so does the page of
 // a tab's paged list (Sessions, Coupons, Referrals' referred customers: first/after/before; its
 // codes: codesFirst/codesAfter/codesBefore; Loyalty cards: cardsFirst/cardsAfter/cardsBefore).
@@ -14,8 +15,10 @@ import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { Link, setQuery, useLocation } from '../router';
 import { useSession } from '../session';
+import { AchievementsTab } from './customer/AchievementsTab';
 import { AudiencesTab } from './customer/AudiencesTab';
 import { BlockActions } from './customer/Blocking';
+import { BudgetsTab } from './customer/BudgetsTab';
 import { CouponsTab } from './customer/CouponsTab';
 import { CARDS_PAGE, LoyaltyCardsTab } from './customer/LoyaltyCardsTab';
 import { LoyaltyTab } from './customer/LoyaltyTab';
@@ -35,6 +38,8 @@ const TABS = [
   { key: 'referrals', label: 'Referrals' },
   { key: 'cards', label: 'Loyalty cards' },
   { key: 'loyalty', label: 'Loyalty' },
+  { key: 'achievements', label: 'Achievements' },
+  { key: 'budgets', label: 'Budgets' },
   { key: 'audiences', label: 'Audiences' },
   { key: 'privacy', label: 'Privacy' },
 ] as const;
@@ -217,6 +222,8 @@ export default function CustomerDetailPage({ id }: { id: string }) {
               {t.key === 'referrals' && <ReferralsTab consumer={consumer} />}
               {t.key === 'cards' && <LoyaltyCardsTab consumer={consumer} />}
               {t.key === 'loyalty' && <LoyaltyTab consumer={consumer} onChanged={loaded.reload} />}
+              {t.key === 'achievements' && <AchievementsTab consumer={consumer} />}
+              {t.key === 'budgets' && <BudgetsTab consumer={consumer} />}
               {t.key === 'audiences' && <AudiencesTab consumer={consumer} onChanged={loaded.reload} />}
               {t.key === 'privacy' && <PrivacyTab consumer={consumer} />}
             </>

@@ -1,5 +1,6 @@
 // Loyalty programs (/app/loyalty-programs): the list (oldest first; the first is the primary one),
-// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up and referral points and tiers),
+// "Create loyalty program" and "Edit <name>" (a dialog with the rules, sign-up and referral points, tiers,
+// achievements and budgets; the list counts the last two: "2 achievements · 1 budget"),
 // "Issue card <name>" (IssueCardDialog: a loyalty card of the program; the status names its code).
 import { useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../api/client';
@@ -28,6 +29,14 @@ function referralText(r: Schemas['ReferralRule']): string {
   const b = r.referredPoints ?? 0;
   if (a && b) return `${formatNumber(a)} / ${formatNumber(b)} points (advocate / referred)`;
   return a ? `${formatNumber(a)} points to the advocate` : `${formatNumber(b)} points to the referred customer`;
+}
+
+/** "2 achievements · 1 budget"; '' when it has neither. */
+function goalsText(p: LoyaltyProgram): string {
+  const count = (n: number, one: string) => (n ? `${formatNumber(n)} ${one}${n === 1 ? '' : 's'}` : '');
+  return [count(p.achievements?.length ?? 0, 'achievement'), count(p.budgets?.length ?? 0, 'budget')]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** A rule in words: "Immediately", "Never", "After 30 days, end of that day", "At 1 Jan 2026, 00:00". */
@@ -132,6 +141,7 @@ export default function LoyaltyProgramsPage() {
               )}
               {p.signUp && <div>Sign-up: {formatNumber(p.signUp.points)} points</div>}
               {p.referral && <div>Referral: {referralText(p.referral)}</div>}
+              {goalsText(p) && <div>{goalsText(p)}</div>}
             </td>
             <td>{describeRule(p.defaultStart)}</td>
             <td>{describeRule(p.defaultExpiry)}</td>

@@ -1,7 +1,10 @@
 // "Create loyalty program" / "Edit <name>": name, timezone, tier basis, the default start and expiry
 // rules, the earning rule for orders, the sign-up points (empty: none), the referral points for each
-// side (both empty: none), and the tiers (add/remove rows). API field errors show beside their field
-// ("tiers.1.minPoints" beside "Tier 2 threshold").
+// side (both empty: none), the tiers (add/remove rows), the achievements (up to 10 rows: API name, name,
+// metric, target, how it repeats, reward points, optional start and end) and the budgets (up to 3, one
+// per action: limit, period, refuse or cap). API field errors show beside their field
+// ("tiers.1.minPoints" beside "Tier 2 threshold", "achievements.0.key" beside "Achievement 1 API name";
+// a row's own rule, "achievements.0", beside its first field; "achievements" / "budgets" atop the section).
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, type LoyaltyProgram, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
@@ -14,6 +17,10 @@ type RuleType = Schemas['RuleType'];
 type RuleUnit = Schemas['RuleUnit'];
 type RuleRound = Schemas['RuleRound'];
 type TierBasis = Schemas['TierBasis'];
+type Metric = Schemas['AchievementMetric'];
+type Period = Schemas['BudgetPeriod'];
+type Action = Schemas['BudgetAction'];
+type Overflow = Schemas['BudgetOverflow'];
 
 interface RuleDraft {
   type: RuleType;
@@ -30,6 +37,27 @@ interface TierDraft {
   minPoints: string;
 }
 
+interface AchievementDraft {
+  key: number;
+  apiName: string;
+  name: string;
+  metric: Metric;
+  target: string;
+  period: Period;
+  rewardPoints: string;
+  /** <input type=datetime-local> values (local time); empty: none. */
+  startsAt: string;
+  endsAt: string;
+}
+
+interface BudgetDraft {
+  key: number;
+  action: Action;
+  limit: string;
+  period: Period;
+  overflow: Overflow;
+}
+
 interface Draft {
   name: string;
   timezone: string;
@@ -42,9 +70,36 @@ interface Draft {
   /** Referral points for each side as typed; both empty: no referral rule. */
   referral: { advocate: string; referred: string };
   tiers: TierDraft[];
+  achievements: AchievementDraft[];
+  budgets: BudgetDraft[];
 }
 
 const MAX_TIERS = 20;
+const MAX_ACHIEVEMENTS = 10;
+const ACTIONS: Action[] = ['points_earned', 'coupon_redemptions', 'referral_rewards'];
+
+const METRICS: Option[] = [
+  { value: 'orders', label: 'Orders' },
+  { value: 'spend', label: 'Spend' },
+  { value: 'points', label: 'Points' },
+];
+const REPEATS: Option[] = [
+  { value: 'never', label: 'Never (once in all)' },
+  { value: 'day', label: 'Every day' },
+  { value: 'week', label: 'Every week' },
+  { value: 'month', label: 'Every month' },
+];
+const BUDGET_ACTIONS: Option[] = [
+  { value: 'points_earned', label: 'Points earned' },
+  { value: 'coupon_redemptions', label: 'Coupon redemptions' },
+  { value: 'referral_rewards', label: 'Referral rewards' },
+];
+const BUDGET_PERIODS: Option[] = [
+  { value: 'day', label: 'Per day' },
+  { value: 'week', label: 'Per week' },
+  { value: 'month', label: 'Per month' },
+  { value: 'never', label: 'In all' },
+];
 const RULE_PARTS = ['', '.type', '.amount', '.unit', '.round', '.at'] as const;
 
 const TYPE_LABELS: Record<RuleType, string> = {
@@ -103,6 +158,24 @@ function draftOf(p: LoyaltyProgram | null): Draft {
       referred: p?.referral?.referredPoints ? String(p.referral.referredPoints) : '',
     },
     tiers: (p?.tiers ?? []).map((t) => ({ key: nextKey++, name: t.name, minPoints: String(t.minPoints) })),
+    achievements: (p?.achievements ?? []).map((a) => ({
+      key: nextKey++,
+      apiName: a.key,
+      name: a.name,
+      metric: a.metric,
+      target: String(a.target),
+      period: a.period ?? 'never',
+      rewardPoints: a.rewardPoints ? String(a.rewardPoints) : '',
+      startsAt: toLocalInput(a.startsAt),
+      endsAt: toLocalInput(a.endsAt),
+    })),
+    budgets: (p?.budgets ?? []).map((b) => ({
+      key: nextKey++,
+      action: b.action,
+      limit: String(b.limit),
+      period: b.period,
+      overflow: b.overflow ?? 'refuse',
+    })),
   };
 }
 
@@ -111,6 +184,13 @@ function integer(s: string): number {
   const t = s.trim();
   if (t === '') return null as unknown as number;
   return (/^-?\d+$/.test(t) ? Number(t) : t) as unknown as number;
+}
+
+/** A datetime-local value as an ISO instant (as typed when it is not one); empty: none. */
+function instant(local: string): string | null {
+  if (!local) return null;
+  const t = new Date(local);
+  return Number.isNaN(t.getTime()) ? local : t.toISOString();
 }
 
 function ruleBody(d: RuleDraft): PointsRule {
@@ -160,8 +240,22 @@ function body(d: Draft, current: LoyaltyProgram | null): Schemas['LoyaltyProgram
     signUp: signUpBody(d, current?.signUp),
     referral: referralBody(d),
     tiers: d.tiers.map((t) => ({ name: t.name.trim(), minPoints: integer(t.minPoints) })),
+    achievements: d.achievements.map((a) => ({
+      key: a.apiName.trim(),
+      name: a.name.trim(),
+      metric: a.metric,
+      target: a.target.trim() || (null as unknown as string),
+      period: a.period,
+      startsAt: instant(a.startsAt),
+      endsAt: instant(a.endsAt),
+      rewardPoints: integer(a.rewardPoints) ?? 0,
+    })),
+    budgets: d.budgets.map((b) => ({ action: b.action, limit: integer(b.limit), period: b.period, overflow: b.overflow })),
   };
 }
+
+const ACHIEVEMENT_FIELDS = ['key', 'name', 'metric', 'target', 'period', 'startsAt', 'endsAt', 'rewardPoints'] as const;
+const BUDGET_FIELDS = ['action', 'limit', 'period', 'overflow'] as const;
 
 /** The field names whose errors show beside a control in this form. */
 function shownFields(d: Draft): string[] {
@@ -169,6 +263,15 @@ function shownFields(d: Draft): string[] {
   out.push('referral', 'referral.advocatePoints', 'referral.referredPoints');
   for (const prefix of ['defaultStart', 'defaultExpiry', 'earning.start']) for (const p of RULE_PARTS) out.push(prefix + p);
   d.tiers.forEach((_, i) => out.push(`tiers.${i}`, `tiers.${i}.name`, `tiers.${i}.minPoints`));
+  out.push('achievements', 'budgets');
+  d.achievements.forEach((_, i) => {
+    out.push(`achievements.${i}`);
+    for (const f of ACHIEVEMENT_FIELDS) out.push(`achievements.${i}.${f}`);
+  });
+  d.budgets.forEach((_, i) => {
+    out.push(`budgets.${i}`);
+    for (const f of BUDGET_FIELDS) out.push(`budgets.${i}.${f}`);
+  });
   return out;
 }
 
@@ -305,6 +408,66 @@ function ProgramForm({
       const rows = formRef.current?.querySelectorAll<HTMLElement>('.tier-row');
       rows?.[rows.length - 1]?.querySelector('input')?.focus();
     }, 0);
+  }
+
+  const setAchievement = (i: number, patch: Partial<AchievementDraft>) =>
+    setD((cur) => ({ ...cur, achievements: cur.achievements.map((a, j) => (j === i ? { ...a, ...patch } : a)) }));
+  const setBudget = (i: number, patch: Partial<BudgetDraft>) =>
+    setD((cur) => ({
+      ...cur,
+      budgets: cur.budgets.map((b, j) => {
+        if (j !== i) return b;
+        const next = { ...b, ...patch };
+        // capping is for points earned only
+        if (next.action !== 'points_earned') next.overflow = 'refuse';
+        return next;
+      }),
+    }));
+
+  /** A new row's first field takes the focus once rendered. */
+  function focusLast(selector: string) {
+    window.setTimeout(() => {
+      const rows = formRef.current?.querySelectorAll<HTMLElement>(selector);
+      rows?.[rows.length - 1]?.querySelector<HTMLElement>('input, select')?.focus();
+    }, 0);
+  }
+
+  function addAchievement() {
+    setD((cur) => ({
+      ...cur,
+      achievements: [
+        ...cur.achievements,
+        {
+          key: nextKey++,
+          apiName: '',
+          name: '',
+          metric: 'orders',
+          target: '',
+          period: 'never',
+          rewardPoints: '',
+          startsAt: '',
+          endsAt: '',
+        },
+      ],
+    }));
+    focusLast('.achievement-row');
+  }
+
+  function addBudget() {
+    setD((cur) => {
+      const action = ACTIONS.find((a) => !cur.budgets.some((b) => b.action === a)) ?? 'points_earned';
+      return {
+        ...cur,
+        budgets: [...cur.budgets, { key: nextKey++, action, limit: '', period: 'day', overflow: 'refuse' }],
+      };
+    });
+    focusLast('.budget-row');
+  }
+
+  function removeRow(list: 'achievements' | 'budgets', i: number) {
+    setD((cur) => ({ ...cur, [list]: cur[list].filter((_, j) => j !== i) }));
+    // errors are indexed by row: they no longer match
+    form.clearErrors();
   }
 
   function removeTier(i: number) {
@@ -519,6 +682,167 @@ function ProgramForm({
         {!d.tiers.length && <p class="muted">No tiers.</p>}
         <button type="button" onClick={addTier} disabled={d.tiers.length >= MAX_TIERS}>
           Add tier
+        </button>
+      </fieldset>
+
+      <fieldset>
+        <legend>Achievements</legend>
+        <p class="hint">
+          A goal a customer reaches by orders, spend or points within a period; reaching it can give reward points. Up
+          to {MAX_ACHIEVEMENTS}.
+        </p>
+        {errors.achievements && <p class="field-error">{errors.achievements}</p>}
+        {d.achievements.map((a, i) => {
+          const n = `Achievement ${i + 1}`;
+          const err = (f: string) => errors[`achievements.${i}.${f}`];
+          return (
+            <fieldset class="achievement-row" key={a.key}>
+              <legend>{a.name.trim() ? `${n}: ${a.name.trim()}` : n}</legend>
+              <div class="goal-row">
+                <TextField
+                  label={`${n} API name`}
+                  maxLength={40}
+                  autoComplete="off"
+                  spellcheck={false}
+                  value={a.apiName}
+                  onValue={(v) => setAchievement(i, { apiName: v })}
+                  error={joinErrors(errors[`achievements.${i}`], err('key'))}
+                  hint="Lowercase letters, digits, - and _"
+                />
+                <TextField
+                  label={`${n} name`}
+                  maxLength={100}
+                  autoComplete="off"
+                  value={a.name}
+                  onValue={(v) => setAchievement(i, { name: v })}
+                  error={err('name')}
+                />
+                <SelectField
+                  label={`${n} metric`}
+                  value={a.metric}
+                  onValue={(v) => setAchievement(i, { metric: v as Metric })}
+                  options={METRICS}
+                  error={err('metric')}
+                />
+                <TextField
+                  label={`${n} target`}
+                  inputMode="decimal"
+                  autoComplete="off"
+                  value={a.target}
+                  onValue={(v) => setAchievement(i, { target: v })}
+                  error={err('target')}
+                  hint={a.metric === 'orders' ? 'Orders to place' : a.metric === 'spend' ? 'Amount to spend' : 'Points to earn'}
+                />
+                <SelectField
+                  label={`${n} repeats`}
+                  value={a.period}
+                  onValue={(v) => setAchievement(i, { period: v as Period })}
+                  options={REPEATS}
+                  error={err('period')}
+                />
+                <TextField
+                  label={`${n} reward points`}
+                  type="number"
+                  min={0}
+                  step={1}
+                  inputMode="numeric"
+                  value={a.rewardPoints}
+                  onValue={(v) => setAchievement(i, { rewardPoints: v })}
+                  error={err('rewardPoints')}
+                  hint="Empty: none"
+                />
+                <TextField
+                  label={`${n} starts`}
+                  type="datetime-local"
+                  value={a.startsAt}
+                  onValue={(v) => setAchievement(i, { startsAt: v })}
+                  error={err('startsAt')}
+                  hint="Optional, your local time"
+                />
+                <TextField
+                  label={`${n} ends`}
+                  type="datetime-local"
+                  value={a.endsAt}
+                  onValue={(v) => setAchievement(i, { endsAt: v })}
+                  error={err('endsAt')}
+                  hint="Optional, your local time"
+                />
+                <div class="field">
+                  <button type="button" onClick={() => removeRow('achievements', i)}>
+                    Remove achievement {i + 1}
+                  </button>
+                </div>
+              </div>
+            </fieldset>
+          );
+        })}
+        {!d.achievements.length && <p class="muted">No achievements.</p>}
+        <button type="button" onClick={addAchievement} disabled={d.achievements.length >= MAX_ACHIEVEMENTS}>
+          Add achievement
+        </button>
+      </fieldset>
+
+      <fieldset>
+        <legend>Budgets</legend>
+        <p class="hint">
+          A limit on what one customer gets in a period (in the program’s time zone), one per action: past it the action
+          is refused, or points earned are capped at the limit.
+        </p>
+        {errors.budgets && <p class="field-error">{errors.budgets}</p>}
+        {d.budgets.map((b, i) => {
+          const n = `Budget ${i + 1}`;
+          const err = (f: string) => errors[`budgets.${i}.${f}`];
+          return (
+            <div class="goal-row budget-row" key={b.key}>
+              <SelectField
+                label={`${n} action`}
+                value={b.action}
+                onValue={(v) => setBudget(i, { action: v as Action })}
+                options={BUDGET_ACTIONS}
+                error={joinErrors(errors[`budgets.${i}`], err('action'))}
+              />
+              <TextField
+                label={`${n} limit`}
+                type="number"
+                min={1}
+                step={1}
+                inputMode="numeric"
+                value={b.limit}
+                onValue={(v) => setBudget(i, { limit: v })}
+                error={err('limit')}
+              />
+              <SelectField
+                label={`${n} period`}
+                value={b.period}
+                onValue={(v) => setBudget(i, { period: v as Period })}
+                options={BUDGET_PERIODS}
+                error={err('period')}
+              />
+              <SelectField
+                label={`${n} past the limit`}
+                value={b.overflow}
+                onValue={(v) => setBudget(i, { overflow: v as Overflow })}
+                options={
+                  b.action === 'points_earned'
+                    ? [
+                        { value: 'refuse', label: 'Refuse' },
+                        { value: 'cap', label: 'Cap at the limit' },
+                      ]
+                    : [{ value: 'refuse', label: 'Refuse' }]
+                }
+                error={err('overflow')}
+              />
+              <div class="field">
+                <button type="button" onClick={() => removeRow('budgets', i)}>
+                  Remove budget {i + 1}
+                </button>
+              </div>
+            </div>
+          );
+        })}
+        {!d.budgets.length && <p class="muted">No budgets.</p>}
+        <button type="button" onClick={addBudget} disabled={d.budgets.length >= ACTIONS.length}>
+          Add budget
         </button>
       </fieldset>
 
