@@ -19,7 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 from tests.browser.test_admin_pages import open_page, row
-from tests.browser.test_customer_detail import Shop, open_tab, points_row
+from tests.browser.test_customer_detail import Shop, ada_shop, open_tab, points_row
 from tests.browser.test_referrals import expect_cells, table, table_row
 
 ACHIEVEMENT_COLUMNS = (
@@ -40,13 +40,7 @@ POINTS_BUDGET = {"action": "points_earned", "limit": 150, "period": "day", "over
 @pytest.fixture
 def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> Shop:
     """An organization with Ada, an active member, and no program yet (the test makes it)."""
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    customer = api.post(
-        "/consumers", {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "membership": "member"}
-    )
-    return Shop(org, api, key, {}, customer)
+    return ada_shop(mint_key, new_org, seed, program=None)
 
 
 def place_orders(shop: Shop, count: int, first: int = 1) -> None:

@@ -49,6 +49,22 @@ class Shop:
         return str(self.customer["id"])
 
 
+ADA = {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "membership": "member"}
+REWARDS = {"name": "Rewards", "earning": {"pointsPerUnit": 1}}
+
+
+def ada_shop(
+    mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed], program: dict[str, Any] | None = REWARDS
+) -> Shop:
+    """An organization of its own with Ada, an active member, and the program (a point per unit paid;
+    None: none yet)."""
+    org = new_org()
+    key = mint_key(org)
+    api = seed(key)
+    made = api.post("/loyalty-programs", program) if program is not None else {}
+    return Shop(org, api, key, made, api.post("/consumers", ADA))
+
+
 @pytest.fixture
 def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> Shop:
     org = new_org()

@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 from tests.browser.test_admin_pages import open_page, row, wait_until
-from tests.browser.test_customer_detail import Shop, expect_fact, open_customer, open_tab, points_row
+from tests.browser.test_customer_detail import Shop, ada_shop, expect_fact, open_customer, open_tab, points_row
 
 BLOCKED = "This customer is blocked: it earns and redeems no points until it is unblocked."
 INACTIVE = "This customer is inactive: it earns and redeems no points until its status is active again."
@@ -27,14 +27,7 @@ POINTS_WRITES = ("Add points", "Deduct points", "Create subledger")
 @pytest.fixture
 def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> Shop:
     """An organization with one program (no sign-up rule) and Ada, an active member."""
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    program = api.post("/loyalty-programs", {"name": "Rewards", "earning": {"pointsPerUnit": 1}})
-    customer = api.post(
-        "/consumers", {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "membership": "member"}
-    )
-    return Shop(org, api, key, program, customer)
+    return ada_shop(mint_key, new_org, seed)
 
 
 def day(iso: str) -> str:

@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 from tests.browser.test_admin_pages import open_page
-from tests.browser.test_customer_detail import Shop, open_tab
+from tests.browser.test_customer_detail import Shop, ada_shop, open_tab
 from tests.browser.test_referrals import expect_cells, table, table_row
 from tests.browser.test_sessions import event
 
@@ -29,14 +29,7 @@ READ_ONLY = "Read-only key: changes are disabled"
 @pytest.fixture
 def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> Shop:
     """An organization with a program and Ada, an active member."""
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    program = api.post("/loyalty-programs", {"name": "Rewards", "earning": {"pointsPerUnit": 1}})
-    customer = api.post(
-        "/consumers", {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "membership": "member"}
-    )
-    return Shop(org, api, key, program, customer)
+    return ada_shop(mint_key, new_org, seed)
 
 
 def card_row(panel: Locator, code: str) -> Locator:

@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 from tests.browser.test_admin_pages import open_page, row, wait_until
-from tests.browser.test_customer_detail import Shop, open_customer, open_tab, points_row
+from tests.browser.test_customer_detail import Shop, ada_shop, open_customer, open_tab, points_row
 from tests.browser.test_sessions import event
 
 CODE_COLUMNS = ("Code", "Status", "Uses", "Expires", "Created")
@@ -30,14 +30,7 @@ DRAWN = re.compile(r"^[A-Z0-9]{10}$")
 @pytest.fixture
 def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> Shop:
     """An organization with a program (no referral rule) and Ada, an active member."""
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    program = api.post("/loyalty-programs", {"name": "Rewards", "earning": {"pointsPerUnit": 1}})
-    customer = api.post(
-        "/consumers", {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "membership": "member"}
-    )
-    return Shop(org, api, key, program, customer)
+    return ada_shop(mint_key, new_org, seed)
 
 
 def table(panel: Locator, name: str) -> Locator:

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
-from tests.browser.test_customer_detail import TIMES, Shop, open_customer, open_tab
+from tests.browser.test_customer_detail import TIMES, Shop, ada_shop, open_customer, open_tab
 
 COLUMNS = (
     "Placed",
@@ -36,14 +36,7 @@ READ_ONLY = "Read-only key: changes are disabled"
 @pytest.fixture
 def shop(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> Shop:
     """An organization with a program (a point per unit paid) and Ada, an active member."""
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    program = api.post("/loyalty-programs", {"name": "Rewards", "earning": {"pointsPerUnit": 1}})
-    customer = api.post(
-        "/consumers", {"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace", "membership": "member"}
-    )
-    return Shop(org, api, key, program, customer)
+    return ada_shop(mint_key, new_org, seed)
 
 
 def place_orders(shop: Shop) -> tuple[dict[str, Any], dict[str, Any]]:

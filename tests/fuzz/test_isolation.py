@@ -462,8 +462,12 @@ class IsolationMachine(RuleBasedStateMachine):
             assert order["consumerId"] == tenant.orders[order_id]
             return
         ISOLATION.foreign_probes += 1
-        if refund:
+        if refund:  # every write on another tenant's order: refund, return, close, cancel
             self.expect(self.call(index, "POST", f"/orders/{order_id}/refunds", json_body={}), 404)
+            items = {"items": [{"position": 0, "quantity": 1}]}
+            self.expect(self.call(index, "POST", f"/orders/{order_id}/returns", json_body=items), 404)
+            for action in ("close", "cancel"):
+                self.expect(self.call(index, "POST", f"/orders/{order_id}/{action}", json_body={}), 404)
         else:
             self.expect(self.call(index, "GET", f"/orders/{order_id}"), 404)
 
