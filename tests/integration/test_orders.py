@@ -399,3 +399,31 @@ def test_a_deleted_consumers_history_is_not_served(call: Invoke, acme: dict[str,
     assert call("delete_consumer", principal=acme, path_params={"id": consumer["id"]})["status"] == 200
     for function in ("consumer_timeline", "list_consumer_orders", "list_balance_adjustments"):
         assert call(function, principal=acme, path_params={"id": consumer["id"]})["status"] == 404, function
+
+
+def test_an_order_stored_though_its_commit_reported_a_clash_answers_201_once(
+    call: Invoke, acme: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction can be stored while its answer says it clashed (the store answered after the
+    commit): the retry finds the order by its externalId, sees it is its own, and answers 201."""
+    from clientele.core.errors import Conflict
+    from clientele.orders import service
+
+    consumer = _consumer(call, acme)
+    real = service.consumer_store.commit
+    calls = []
+
+    def stored_then_clashed(write: Any) -> None:
+        real(write)
+        calls.append(1)
+        if len(calls) == 1:
+            raise Conflict()
+
+    monkeypatch.setattr(service.consumer_store, "commit", stored_then_clashed)
+    body = {"consumerId": consumer["id"], "externalId": "ambiguous-1", "amount": "10.00", "currency": "EUR"}
+    placed = call("create_order", principal=acme, body=body)
+    assert placed["status"] == 201, placed
+    assert len(calls) == 1  # stored once; the retry found it
+    assert _get(call, acme, consumer["id"])["totalOrders"] == 1
+    again = call("create_order", principal=acme, body=body)
+    assert (again["status"], again["body"]["id"]) == (200, placed["body"]["id"])

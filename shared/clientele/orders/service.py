@@ -173,6 +173,8 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
     if request.placed_at is not None and request.placed_at > datetime.now(UTC) + MAX_CLOCK_SKEW:
         raise ValidationFailed(details=[{"field": "placedAt", "message": "is in the future"}])
 
+    attempted: set[str] = set()  # the ids this call's attempts gave the order
+
     def attempt() -> tuple[Order, bool]:
         known = store.read_before_order(
             tenant,
@@ -192,6 +194,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         if coupon is not None and not request.discount_sent:
             discount = coupons.discount_of(coupon, request.amount, request.currency)
         order = new_order(request, before.id, now, discount)
+        attempted.add(order.id)
         referral = _referral_for(tenant, request, known, before, consumer is None, order, now)
         # The programs whose wallets the order writes: those it earns in once closed, and those whose
         # coupon_redemptions budget counts its coupon (a coupon is only an existing consumer's).
@@ -241,7 +244,9 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         existing = store.get(tenant, order_id) if order_id else None
         if existing is None:  # claimed and gone again in between: vanishingly rare
             raise OrderChangedConcurrently() from None
-        return existing, False
+        # An attempt whose transaction was stored though its answer said otherwise (a clash reported
+        # after the commit) finds its own order: it was created by this call.
+        return existing, existing.id in attempted
 
 
 def _coupon_for(request: OrderCreate, known: dict[str, dict[str, Any]], consumer: Consumer, now: str) -> Coupon | None:
