@@ -11,6 +11,7 @@ import { useAsync } from '../../components/useAsync';
 import { Link } from '../../router';
 import { useOrderCurrency, useProgramNames } from './programs';
 import type { CustomerDetail } from './util';
+import { AsOfToolbar } from './AsOfToolbar';
 
 type Achievement = Schemas['AchievementProgress'];
 
@@ -34,18 +35,13 @@ export function AchievementsTab({ consumer }: { consumer: CustomerDetail }) {
 
   return (
     <div class="achievements-tab">
-      <div class="toolbar">
-        <h2 class="tab-title">Achievements of this customer</h2>
-        <span class="spacer" />
-        {loaded.data && (
-          <span class="muted small">
-            As of <time dateTime={loaded.data.asOf}>{formatDateTime(loaded.data.asOf)}</time>
-          </span>
-        )}
-        <button type="button" onClick={loaded.reload} disabled={loaded.loading}>
-          Refresh achievements
-        </button>
-      </div>
+      <AsOfToolbar
+        title="Achievements of this customer"
+        asOf={loaded.data?.asOf}
+        refreshLabel="Refresh achievements"
+        onRefresh={loaded.reload}
+        loading={loaded.loading}
+      />
       <p class="muted small">
         Orders, spend or points move an achievement within its period; one that repeats starts again each day, week
         or month. Achievements are defined in each program’s settings on the{' '}

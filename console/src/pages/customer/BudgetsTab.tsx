@@ -5,13 +5,14 @@
 // program's settings.
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
-import { formatDateTime, formatNumber } from '../../components/format';
+import { formatNumber } from '../../components/format';
 import { EmptyRow, TableHead, TableWrap, type Column } from '../../components/Table';
 import { useAsync } from '../../components/useAsync';
 import { Link } from '../../router';
 import { when } from './AchievementsTab';
 import { useProgramNames } from './programs';
 import type { CustomerDetail } from './util';
+import { AsOfToolbar } from './AsOfToolbar';
 
 export const BUDGET_ACTIONS: Record<Schemas['BudgetAction'], string> = {
   points_earned: 'Points earned',
@@ -47,18 +48,13 @@ export function BudgetsTab({ consumer }: { consumer: CustomerDetail }) {
 
   return (
     <div class="budgets-tab">
-      <div class="toolbar">
-        <h2 class="tab-title">Budgets applied to this customer</h2>
-        <span class="spacer" />
-        {loaded.data && (
-          <span class="muted small">
-            As of <time dateTime={loaded.data.asOf}>{formatDateTime(loaded.data.asOf)}</time>
-          </span>
-        )}
-        <button type="button" onClick={loaded.reload} disabled={loaded.loading}>
-          Refresh budgets
-        </button>
-      </div>
+      <AsOfToolbar
+        title="Budgets applied to this customer"
+        asOf={loaded.data?.asOf}
+        refreshLabel="Refresh budgets"
+        onRefresh={loaded.reload}
+        loading={loaded.loading}
+      />
       <p class="muted small">
         A budget limits what one customer gets of a program’s action in a period (in the program’s time zone): past
         the limit the action is refused, or, for points earned, capped. Budgets are defined in each program’s settings
