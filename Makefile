@@ -65,6 +65,8 @@ test: lint cfn unit integration local e2e browser
 
 bench: venv console chromium
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.webhooks   # outbound events published and delivered per second
+	$(BIN)/python -m bench.shopify    # a full Shopify sync of 100,000 customers (about 20 minutes)
 
 # A document that breaks clients of the committed one is refused, with the list of breaks. Deliberate:
 # make openapi ACCEPT="why" writes it and records the breaks and the reason in docs/api-changes.md.

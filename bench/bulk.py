@@ -20,6 +20,7 @@ from typing import Any
 from bench import store as bench_store
 from bench.dynamo_meter import Meter
 from clientele.consumers import store as consumer_store
+from clientele.consumers.enums import Source
 from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import new_consumer
 from clientele.core import aws, settings
@@ -171,7 +172,7 @@ def _items_of(tenant: Tenant, numbers: range) -> list[dict[str, Any]]:
             metadata={"source": "csv"},
             source="import",  # type: ignore[arg-type]
         )
-        write = consumer_store.insert_write(tenant, new_consumer(request, "2026-11-01T00:00:00.000Z"))
+        write = consumer_store.insert_write(tenant, new_consumer(request, "2026-11-01T00:00:00.000Z", Source.API))
         items += [operation["Put"]["Item"] for operation in write.operations if "Put" in operation]
     return items
 

@@ -33,7 +33,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench import coldstart, console, journal, population, store  # noqa: E402
+from bench import coldstart, console, journal, population, shopify_webhooks, store  # noqa: E402
 from bench.bulk import bulk_rows  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
@@ -221,6 +221,7 @@ def main() -> None:
         bulk = bulk_rows(meter, raw, {"10k": "small0", "100k": "big"})
     report(rows, reads, bulk, coldstart.rows())
     journal.run()  # the local store's journal: creates/s with and without it
+    shopify_webhooks.run()  # Shopify webhook handling time per event (receive, then the stream's work)
     console.run()  # the console's first page of a 100k tenant on a local stack, in Chromium
 
 

@@ -1,5 +1,5 @@
 // Routes: /app/sign-in, /app/customers, /app/customers/:id, /app/audiences, /app/imports,
-// /app/exports, /app/integrations, /app/loyalty-programs; /app → /app/customers.
+// /app/exports, /app/integrations, /app/webhooks, /app/webhooks/:id, /app/loyalty-programs; /app → /app/customers.
 // (Logical paths: on API Gateway's default endpoint the browser shows them under /<stage>, see prefix.ts.)
 import { useEffect, useRef } from 'preact/hooks';
 import { Layout } from './Layout';
@@ -12,6 +12,8 @@ import IntegrationsPage from './pages/Integrations';
 import LoyaltyProgramsPage from './pages/LoyaltyPrograms';
 import NotFoundPage from './pages/NotFound';
 import SignInPage from './pages/SignIn';
+import EndpointDetailPage from './pages/webhooks/EndpointDetail';
+import WebhooksPage from './pages/Webhooks';
 import { focusPage, match, navigate, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 
@@ -23,6 +25,8 @@ function Page({ path }: { path: string }) {
   const customer = match('/app/customers/:id', path);
   // Keyed by id: another customer's page (a referred customer's link) starts afresh, nothing of this one kept.
   if (customer) return <CustomerDetailPage key={customer.id} id={customer.id ?? ''} />;
+  const endpoint = match('/app/webhooks/:id', path);
+  if (endpoint) return <EndpointDetailPage key={endpoint.id} id={endpoint.id ?? ''} />;
   switch (path) {
     case '/app/audiences':
       return <AudiencesPage />;
@@ -32,6 +36,8 @@ function Page({ path }: { path: string }) {
       return <ExportsPage />;
     case '/app/integrations':
       return <IntegrationsPage />;
+    case '/app/webhooks':
+      return <WebhooksPage />;
     case '/app/loyalty-programs':
       return <LoyaltyProgramsPage />;
     default:

@@ -11,6 +11,7 @@ export const NAV = [
   { href: '/app/imports', label: 'Imports' },
   { href: '/app/exports', label: 'Exports' },
   { href: '/app/integrations', label: 'Integrations' },
+  { href: '/app/webhooks', label: 'Webhooks' },
   { href: '/app/loyalty-programs', label: 'Loyalty programs' },
 ] as const;
 

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from pydantic import Field
 
 from clientele.consumers.batches import MAX_BATCH, batch_create
+from clientele.consumers.enums import Source
 from clientele.consumers.models import Consumer
 from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import current
@@ -30,7 +31,12 @@ def create_batch() -> Response[list[dict[str, Any]]]:
     consumers = idempotency.remembered(
         app,
         "batch_create_consumers",
-        lambda tenant: [consumer.to_api() for consumer in batch_create(tenant, api.json_body(app))],
+        lambda tenant: [
+            consumer.to_api()
+            for consumer in batch_create(
+                tenant, api.json_body(app), source=Source.CONSOLE if api.from_console(app) else Source.API
+            )
+        ],
         # An answer too big to keep is kept as its ids; a replay then answers the consumers as they are now.
         shrink=lambda answer: [consumer["id"] for consumer in answer],
         expand=lambda ids: [consumer.to_api() for consumer in current(tenant, ids)],

@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
+from clientele.consumers.enums import Source
 from clientele.consumers.models import Consumer
 from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import create_consumer
@@ -20,7 +21,13 @@ app = api.resolver()
     responses=api.documented(201, Consumer, "The created consumer"),
 )
 def create(request: ConsumerCreate) -> Response[dict[str, Any]]:
-    consumer = idempotency.remembered(app, "create_consumer", lambda tenant: create_consumer(tenant, request).to_api())
+    consumer = idempotency.remembered(
+        app,
+        "create_consumer",
+        lambda tenant: create_consumer(
+            tenant, request, source=Source.CONSOLE if api.from_console(app) else Source.API
+        ).to_api(),
+    )
     return api.json_response(201, consumer, version=consumer["version"])
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele.consumers.enums import Membership, SortBy, SortDir, Status
+from clientele.consumers.enums import Membership, SortBy, SortDir, Source, Status
 from clientele.consumers.listing import MAX_SORTED_MATCHES, ListRequest, list_consumers
 from clientele.consumers.models import Consumer
 from clientele.core import http as api
@@ -29,7 +29,8 @@ Instant = datetime | None
         "`last` before the `before` cursor. Sorted by `sortBy` (default `createdAt`) and `sortDir` (default `desc`) "
         "with nulls last and ties broken by id. Filters combine with each other, with `search` and with any sort; "
         "`createdAfter`/`lastActivityAfter` include the instant, `createdBefore`/`lastActivityBefore` exclude it. "
-        "`audienceId` lists an audience's members. `search` (at least 2 characters) matches the start of any "
+        "`audienceId` lists an audience's members; `source` the consumers that came in through one path. "
+        "`search` (at least 2 characters) matches the start of any "
         "word of the name, the email address or its domain, or the phone digits; without `sortBy` and `sortDir` its "
         "results are ordered by the matching word, newest first. A search in any other order is sorted whole: one "
         f"that matches more than {MAX_SORTED_MATCHES} consumers (with its filters) is a 400 asking to narrow it."
@@ -52,6 +53,7 @@ def list_(
     membership: Membership | None = None,
     tier: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     verified: bool | None = None,
+    source: Source | None = None,
     audience_id: Annotated[str | None, Query(alias="audienceId")] = None,
     include: str | None = None,
 ) -> Response[dict[str, Any]]:
@@ -74,6 +76,7 @@ def list_(
         last_activity_before=last_activity_before,
         equals=equals,
         verified=verified,
+        source=None if source is None else str(source),
         audience_id=audience_id,
         include=include,
     )

@@ -12,10 +12,13 @@ Endpoints, with JSON:API documents in the shapes klaviyo-api 25.0.0 (API revisio
     GET  /api/profile-bulk-import-jobs/{id}        the job, status "complete" with its counts
     POST /api/data-privacy-deletion-jobs           delete a profile by id, email or phone number: 202
     POST /api/lists/{id}/relationships/profiles    add profiles (by id) to a list: 204
+    GET  /api/lists/{id}/profiles                  a list's profiles, oldest member first: page[size] (default
+                                                   20, 1-100), page[cursor], fields[profile]; links.next
 
 Errors are JSON:API error documents ({"errors": [{"id", "status", "code", "title", "detail", "source"}]}),
 which the SDK parses into `GetAccounts4XXResponse` and raises as `openapi_client.exceptions.ApiException`.
-Not modelled: reading profiles, meta.patch_properties, subscriptions, rate limits other than `fail()`.
+Tests put profiles in a list with `put_in_list`. Not modelled: reading single profiles, meta.patch_properties,
+subscriptions, rate limits other than `fail()`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 type Json = dict[str, Any]
 
@@ -53,6 +56,9 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 _BULK_JOBS = re.compile(r"/api/profile-bulk-import-jobs/([^/]+)")
 _LIST_PROFILES = re.compile(r"/api/lists/([^/]+)/relationships/profiles")
+_LIST_MEMBERS = re.compile(r"/api/lists/([^/]+)/profiles")
+LIST_PAGE_DEFAULT = 20
+LIST_PAGE_MAX = 100
 
 
 def new_id() -> str:
@@ -190,6 +196,16 @@ class KlaviyoStandin:
         with self._lock:
             self._delay = max(0.0, seconds)
 
+    def put_in_list(self, list_id: str, *profiles: Json) -> list[str]:
+        """Upserts each profile (attributes, as profile-import takes them: matched by email, phone_number,
+        external_id) and adds it to the list, as if someone had done so in Klaviyo; returns their ids."""
+        with self._lock:
+            ids = [
+                self._upsert({"type": "profile", "attributes": copy.deepcopy(attributes)})[0] for attributes in profiles
+            ]
+            self._add_members(list_id, ids)
+        return ids
+
     def reset(self) -> None:
         """Forget all profiles, jobs, lists and recorded requests, and clear pending faults and delay."""
         with self._lock:
@@ -228,6 +244,11 @@ class KlaviyoStandin:
         """Profile ids by list id, in the order they were added (from bulk imports and add-to-list)."""
         return self._copy(self._lists)
 
+    @property
+    def list_reads(self) -> list[Json]:
+        """Pages of list members answered, in order: {"list_id", "cursor" (offset), "size", "returned"}."""
+        return self._copy(self._list_reads)
+
     def _copy[T](self, value: T) -> T:
         with self._lock:
             return copy.deepcopy(value)
@@ -240,6 +261,9 @@ class KlaviyoStandin:
         self._deletions: list[Json] = []
         self._bulk_jobs: dict[str, Json] = {}
         self._lists: dict[str, list[str]] = {}
+        self._list_reads: list[Json] = []
+        self._joined: dict[tuple[str, str], datetime] = {}  # (list id, profile id) -> when it joined
+        self._query: dict[str, list[str]] = {}
         self._faults: deque[_Fault] = deque()
         self._delay = 0.0
 
@@ -263,8 +287,10 @@ class KlaviyoStandin:
             self._authenticate(authorization)
             if not parsed:
                 raise ApiError(400, "parse_error", "The body is not valid JSON.", "")
+            parts = urlsplit(raw_path)
             with self._lock:
-                return self._route(method, urlsplit(raw_path).path.rstrip("/"), body)
+                self._query = parse_qs(parts.query)
+                return self._route(method, parts.path.rstrip("/"), body)
         except ApiError as error:
             return _Reply(error.status, error.document(), error.headers)
 
@@ -284,6 +310,7 @@ class KlaviyoStandin:
             (_BULK_JOBS, "GET", self._get_bulk_job),
             ("/api/data-privacy-deletion-jobs", "POST", self._request_deletion),
             (_LIST_PROFILES, "POST", self._add_to_list),
+            (_LIST_MEMBERS, "GET", self._list_members),
         ]
         path_known = False
         for pattern, route_method, handler in routes:
@@ -386,6 +413,35 @@ class KlaviyoStandin:
         self._add_members(list_id, [str(item["id"]) for item in resources])
         return _Reply(204)
 
+    def _list_members(self, list_id: str, _body: Any) -> _Reply:
+        """One page of the list's members; the cursor is the offset of the page's first member."""
+        query = self._query
+        try:
+            size = int(query.get("page[size]", [str(LIST_PAGE_DEFAULT)])[0])
+            offset = int(query.get("page[cursor]", ["0"])[0].removeprefix("o"))
+        except ValueError:
+            raise _invalid("page[size] and page[cursor] must be what Klaviyo handed out.", "") from None
+        if not 1 <= size <= LIST_PAGE_MAX or offset < 0:
+            raise _invalid(f"page[size] must be 1 to {LIST_PAGE_MAX}.", "")
+        if list_id not in self._lists:
+            raise ApiError(404, "not_found", f"List {list_id} not found.")
+        members = [pid for pid in self._lists[list_id] if pid in self._profiles]
+        fields = query.get("fields[profile]", [""])[0]
+        wanted = set(fields.split(",")) if fields else None
+        data = []
+        for profile_id in members[offset : offset + size]:
+            resource = self._profile_resource(profile_id)
+            resource["attributes"]["joined_group_at"] = self._joined[(list_id, profile_id)].isoformat()
+            if wanted is not None:
+                resource["attributes"] = {k: v for k, v in resource["attributes"].items() if k in wanted}
+            data.append(resource)
+        url = f"{self.base_url}/api/lists/{quote(list_id)}/profiles"
+        links: Json = {"self": url, "next": None, "prev": None}
+        if offset + size < len(members):
+            links["next"] = f"{url}?page%5Bcursor%5D=o{offset + size}&page%5Bsize%5D={size}"
+        self._list_reads.append({"list_id": list_id, "cursor": offset, "size": size, "returned": len(data)})
+        return _Reply(200, {"data": data, "links": links})
+
     # store
 
     def _upsert(self, resource: Json) -> tuple[str, bool]:
@@ -417,7 +473,10 @@ class KlaviyoStandin:
 
     def _add_members(self, list_id: str, profile_ids: list[str]) -> None:
         members = self._lists.setdefault(list_id, [])
-        members.extend(pid for pid in dict.fromkeys(profile_ids) if pid not in members)
+        joined = [pid for pid in dict.fromkeys(profile_ids) if pid not in members]
+        members.extend(joined)
+        for pid in joined:
+            self._joined[(list_id, pid)] = _now()
 
     # answers
 

@@ -95,6 +95,11 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
         ]
         if not any(path.startswith("/api/") for path in paths_of):
             continue  # the console's own routes (/app/…) are not part of the public API
+        keyless = {  # routes that take no key (Shopify's webhook deliveries: signed instead)
+            str(event["Properties"]["Path"])
+            for event in events.values()
+            if event.get("Type") == "Api" and ((event["Properties"].get("Auth") or {}).get("Authorizer") == "NONE")
+        }
         code = Path(template.properties(name)["CodeUri"]).name
         module = load_function(code, template_path.parent)
         document = json.loads(module.app.get_openapi_json_schema())
@@ -104,7 +109,7 @@ def build(template_path: Path = ROOT / "template.yaml") -> dict[str, Any]:
                     # A function that parses its own body (to report per item) declares its shape.
                     operation["requestBody"], defs = _body(module.REQUEST_BODY)
                     _add_schemas(schemas, origins, defs, code)
-                operation = _with_shared_answers(operation, path, method)
+                operation = _with_shared_answers(operation, path, method, keyless=path in keyless)
                 paths.setdefault(path, {})[method] = _identified(operation, code, path, method)
         _add_schemas(schemas, origins, document.get("components", {}).get("schemas", {}), code)
     for unused in RESOLVER_ONLY_SCHEMAS:
@@ -143,17 +148,23 @@ def _as_resolver_writes(schema: dict[str, Any]) -> dict[str, Any]:
     return Schema.model_validate(schema).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _with_shared_answers(operation: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+def _with_shared_answers(operation: dict[str, Any], path: str, method: str, *, keyless: bool = False) -> dict[str, Any]:
+    """The answers every operation shares; a `keyless` one (no API key: its caller signs the body) has
+    no security requirement, no read-only 403 and no Idempotency-Key."""
     responses = {status: answer for status, answer in operation["responses"].items() if status != "422"}
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for status, answer in responses.items():
         if int(status) >= 400:  # declared by the route (api.also_answers)
             answer["content"] = error
     for status in _statuses(path, method):
+        if keyless and status == 403:
+            continue
         if str(status) not in responses:
             responses[str(status)] = {"description": "; ".join(ERROR_MESSAGES[status]), "content": error}
     responses["429"]["headers"] = {"Retry-After": RETRY_AFTER}
-    if method == "post":
+    if keyless:
+        operation["security"] = []
+    elif method == "post":
         operation.setdefault("parameters", []).append(
             {
                 "name": "Idempotency-Key",
@@ -182,6 +193,7 @@ TAGS = {
     "Imports": "Consumers from a CSV file, uploaded to a presigned URL and imported in the background.",
     "Integrations": "The Klaviyo profile sync: its settings and full resyncs.",
     "Privacy": "Data-subject requests: everything held about a consumer, and erasure.",
+    "Webhooks": "Outbound webhooks: endpoints with their signing secrets, events, delivery attempts and replays.",
 }
 
 

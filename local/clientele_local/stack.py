@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clientele_local import journal, moto_patches, persistence, s3events, schedules, streams
+from clientele_local import journal, moto_patches, persistence, s3events, schedules, sqsevents, streams
 from clientele_local.gateway import Gateway
 from clientele_local.resources import AWS_ENV, Moto, create_resources
 from clientele_local.template import ACCOUNT_ID, REGION, TABLE, Template
@@ -59,6 +59,7 @@ class LocalStack:
         self._pollers = [
             *streams.start_pollers(self.tpl, self.moto, self.pool, self._stop),
             *s3events.start_pollers(self.tpl, self.moto, self.pool, self._stop),
+            *sqsevents.start_pollers(self.tpl, self.moto, self.pool, self._stop),
             *schedules.start_pollers(self.tpl, self.pool, self._stop),
         ]
         self.gateway = Gateway(self.tpl, self.pool, auth_cache=self.auth_cache)
@@ -79,7 +80,8 @@ class LocalStack:
             log.warning("journal off: writes since start are saved only by a graceful stop")
 
     def function_aws_env(self) -> dict[str, str]:
-        return {**AWS_ENV, "AWS_ENDPOINT_URL": self.moto.url}
+        # WEBHOOKS_ALLOW_LOCAL: outbound webhooks may go to a receiver on this machine (template.yaml never sets it).
+        return {**AWS_ENV, "AWS_ENDPOINT_URL": self.moto.url, "WEBHOOKS_ALLOW_LOCAL": "1"}
 
     @property
     def base_url(self) -> str:

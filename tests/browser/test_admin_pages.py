@@ -246,7 +246,7 @@ def test_integrations_save_the_klaviyo_settings_and_resync(
     page.get_by_role("button", name="Save").click()  # no key yet
     expect(secret).to_have_accessible_description(re.compile("Enter the Klaviyo private API key"))
     secret.fill("pk_test_0123456789abcd")
-    page.get_by_role("textbox", name="List").fill("XyZ123")
+    page.get_by_role("textbox", name="List", exact=True).fill("XyZ123")
     switch = page.get_by_role("switch", name="Enabled")
     expect(switch).not_to_be_checked()
     switch.check()
@@ -261,7 +261,7 @@ def test_integrations_save_the_klaviyo_settings_and_resync(
 
     page.reload()  # as stored
     expect(page.get_by_role("switch", name="Enabled")).to_be_checked()
-    expect(page.get_by_role("textbox", name="List")).to_have_value("XyZ123")
+    expect(page.get_by_role("textbox", name="List", exact=True)).to_have_value("XyZ123")
     expect(page.get_by_label("Klaviyo private API key")).to_have_value("")
     assert "pk_test_0123456789abcd" not in page.content()
 

@@ -260,4 +260,42 @@ def test_add_customer_shows_the_field_error_then_saves(signed_in: Page, shop: Sh
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("link", name="Ada Again")).to_be_visible()
-    assert shop.api.get("/consumers/search", email="ada.again@example.com")["data"][0]["fullName"] == "Ada Again"
+    [added] = shop.api.get("/consumers/search", email="ada.again@example.com")["data"]
+    assert (added["fullName"], added["source"]) == ("Ada Again", "console")  # the console's create says so
+
+
+def test_the_source_filter_is_held_in_the_url(signed_in: Page, shop: Shop) -> None:
+    """Seed 000/004: where a customer came from. One added here (source console); the rest by the API."""
+    page = signed_in
+    page.get_by_role("button", name="Add customer").click()
+    dialog = page.get_by_role("dialog", name="Add customer")
+    dialog.get_by_role("textbox", name="Email").fill("cora.console@example.com")
+    dialog.get_by_role("textbox", name="Full name").fill("Cora Console")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    source = page.get_by_role("combobox", name="Source")
+    expect(source.get_by_role("option")).to_have_text(["Any", "API", "Console", "Import", "Klaviyo", "Shopify"])
+
+    source.select_option(label="Console")
+    expect(page).to_have_url(re.compile(r"[?&]source=console(&|$)"))
+    assert names(page, 1) == ["Cora Console"]
+    [held] = shop.api.get("/consumers", source="console")["data"]
+    assert (held["fullName"], held["source"]) == ("Cora Console", "console")
+    assert_accessible(page)
+
+    page.reload()  # the URL holds it
+    expect(page.get_by_role("combobox", name="Source")).to_have_value("console")
+    assert names(page, 1) == ["Cora Console"]
+
+    page.get_by_role("combobox", name="Source").select_option(label="API")
+    expect(page).to_have_url(re.compile(r"[?&]source=api(&|$)"))
+    expect(rows(page).get_by_role("link", name="Cora Console")).to_have_count(0)
+    expect(page.get_by_role("link", name="Ada Lovelace")).to_be_visible()
+    page.get_by_role("combobox", name="Source").select_option(label="Shopify")
+    expect(table(page)).to_contain_text(NO_MATCH)
+    page.get_by_role("combobox", name="Membership").select_option(label="Member")  # with another filter
+    expect(page).to_have_url(re.compile(r"source=shopify"))
+    page.get_by_role("button", name="Clear filters").click()
+    expect(page).not_to_have_url(re.compile(r"source="))
+    expect(page.get_by_role("combobox", name="Source")).to_have_value("")
+    expect(page.get_by_role("link", name="Cora Console")).to_be_visible()

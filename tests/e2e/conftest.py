@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clientele_local.klaviyo_standin import KlaviyoStandin
+from clientele_local.shopify_standin import ShopifyStandin
 from clientele_local.testing import RunningStack, running_stack
 from tests.conftest import ROOT, UNREACHED_LIMITS, run_cli
 
@@ -27,12 +28,20 @@ def klaviyo() -> Iterator[KlaviyoStandin]:
 
 
 @pytest.fixture(scope="session")
-def stack(state_dir: Path, klaviyo: KlaviyoStandin) -> Iterator[RunningStack]:
+def shopify() -> Iterator[ShopifyStandin]:
+    """The shop the stack's Shopify sync talks to (template parameter ShopifyBaseUrl); tests add customers."""
+    with ShopifyStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def stack(state_dir: Path, klaviyo: KlaviyoStandin, shopify: ShopifyStandin) -> Iterator[RunningStack]:
     # API Gateway caches an authorizer's answer per key for ReauthorizeEvery seconds, and so does the
     # local stack; the tests want a revocation to show at once.
     # Scheduled functions run on their template rate times this scale: every 3 s instead of 5 min.
     env = {"CLIENTELE_SCHEDULE_SCALE": "0.01"}
-    args = ["--no-auth-cache", "-P", f"KlaviyoBaseUrl={klaviyo.base_url}", *UNREACHED_LIMITS]
+    args = ["--no-auth-cache", "-P", f"KlaviyoBaseUrl={klaviyo.base_url}", "-P", f"ShopifyBaseUrl={shopify.base_url}"]
+    args += UNREACHED_LIMITS
     with running_stack(state_dir=state_dir, cwd=ROOT, extra_args=args, env=env) as running:
         yield running
 

@@ -204,6 +204,7 @@ def expected_csv_row(consumer: Json, fields: list[str]) -> list[Any]:
         safe(consumer["fullName"]),
         consumer["status"],
         consumer["createdAt"],
+        consumer["source"],
     ]
     if "phone" in fields:
         row.append(consumer["phone"] or "")
@@ -256,6 +257,7 @@ def header_of(fields: list[str]) -> list[str]:
         "Full Name",
         "Status",
         "Created At",
+        "Source",
         *(t for f in ALL_FIELDS if f in fields for t in optional[f]),
     ]
 

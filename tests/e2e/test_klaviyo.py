@@ -131,3 +131,28 @@ def test_a_poison_record_goes_to_the_failure_queue_and_does_not_block_the_others
     message = _wait(parked, timeout=120)
     assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert message["requestContext"]["approximateInvokeCount"] == 11  # the first try and 10 retries
+
+
+def test_a_klaviyo_list_is_pulled_in_as_consumers_with_source_klaviyo(
+    stack: RunningStack, mint_key: MintKey, klaviyo: KlaviyoStandin
+) -> None:
+    list_id = f"L{uuid.uuid4().hex[:8]}"
+    emails = [f"{uuid.uuid4().hex[:10]}@example.com" for _ in range(3)]
+    klaviyo.put_in_list(list_id, *({"email": email, "first_name": f"Pulled{n}"} for n, email in enumerate(emails)))
+    tenant = _tenant(stack, mint_key, "pk_e2e_pull_0001")
+    setup = tenant.call("PUT", "/integrations/klaviyo", {"enabled": True, "importListIds": [list_id]})
+    assert (setup.status_code, setup.json()["importListIds"]) == (200, [list_id])
+    started = tenant.call("POST", "/integrations/klaviyo/pull")
+    assert started.status_code in (202, 409), started.text  # 409: the hourly pull (scaled down) got there first
+
+    def finished() -> Json | None:
+        last = tenant.call("GET", "/integrations/klaviyo").json()["lastPull"]
+        return last if last and last["status"] != "running" else None
+
+    last = _wait(finished)
+    assert (last["status"], last["created"], last["failed"]) == ("succeeded", 3, 0)
+    for n, email in enumerate(emails):
+        found = tenant.call("GET", f"/consumers/search?email={email}").json()["data"]
+        assert [(c["source"], c["firstName"], c["syncStatus"]) for c in found] == [("klaviyo", f"Pulled{n}", "synced")]
+    time.sleep(1.0)  # the pull's writes reach the push on the stream: none goes back to Klaviyo
+    assert not [upsert for upsert in klaviyo.upserts if upsert["data"]["attributes"].get("email") in emails]

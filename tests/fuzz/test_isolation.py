@@ -81,6 +81,7 @@ class TenantModel:
     gone_audiences: list[str] = field(default_factory=list)
     orders: dict[str, str] = field(default_factory=dict)  # order -> consumer
     exports: list[str] = field(default_factory=list)
+    webhooks: list[str] = field(default_factory=list)  # live webhook endpoints
     downloaded: set[str] = field(default_factory=set)  # exports whose file was read
     counter: int = 0
 
@@ -636,6 +637,33 @@ class IsolationMachine(RuleBasedStateMachine):
         if theirs is not None:
             link = {"consumerId": theirs}
             self.expect(self.call(other, "POST", f"/loyalty-cards/{code}/consumers", json_body=link), 404)
+
+    @operation(index=TENANT, other=TENANT, keep=st.booleans())
+    def webhook_endpoint_and_events(self, index: int, other: int, keep: bool) -> None:
+        """A webhook endpoint and the event log are the tenant's own: another tenant can neither read,
+        change, rotate, replay nor delete an endpoint, and its event log never shows another's data."""
+        ISOLATION.steps["webhook_endpoint_and_events"] += 1
+        tenant = self.world.tenants[index]
+        body = {"url": "http://127.0.0.1:9/hooks", "events": ["consumer.created"], "description": tenant.marker}
+        endpoint = self.expect(self.call(index, "POST", "/webhook-endpoints", json_body=body), 201)
+        tenant.webhooks.append(endpoint["id"])
+        listed = self.expect(self.call(index, "GET", "/webhook-endpoints", params={"first": 100}), 200)["data"]
+        assert {item["id"] for item in listed} == set(tenant.webhooks), listed
+        self.expect(self.call(index, "GET", "/events", params={"first": 50}), 200)  # scanned for leaks
+        if other != index:
+            ISOLATION.foreign_probes += 1
+            path = f"/webhook-endpoints/{endpoint['id']}"
+            self.expect(self.call(other, "GET", path), 404)
+            self.expect(self.call(other, "PUT", path, json_body={"enabled": False}), 404)
+            self.expect(self.call(other, "POST", f"{path}/rotate-secret"), 404)
+            self.expect(self.call(other, "GET", f"{path}/deliveries"), 404)
+            replay = {"since": "2026-01-01T00:00:00Z"}
+            self.expect(self.call(other, "POST", f"{path}/replay", json_body=replay), 404)
+            self.expect(self.call(other, "DELETE", path), 404)
+            assert self.expect(self.call(index, "GET", path), 200)["enabled"] is True
+        if not keep:  # endpoints are capped per tenant: most go again
+            self.expect(self.call(index, "DELETE", f"/webhook-endpoints/{endpoint['id']}"), 200)
+            tenant.webhooks.remove(endpoint["id"])
 
     # --- loyalty, exports, cursors --------------------------------------------------------------
 

@@ -69,21 +69,22 @@ def test_a_csv_export_holds_the_lists_rows_with_the_chosen_columns(
     done = _export(call, acme, run_export, {"format": "csv", "fields": ["tags", "phone", "address", "metadata"]})
     rows = _csv(done)
     assert rows[0] == [
-        *("Consumer ID", "Email", "Full Name", "Status", "Created At", "Phone", "Tags"),
+        *("Consumer ID", "Email", "Full Name", "Status", "Created At", "Source", "Phone", "Tags"),
         *("Metadata", "Street", "City", "Region", "Postal Code", "Country"),
     ]
     assert [row[0] for row in rows[1:]] == _listed(call, acme)  # newest first, like the list; acme's only
     assert done["rowCount"] == done["processedRows"] == len(PEOPLE)
     by_email = {row[1]: row for row in rows[1:]}
-    assert by_email["ana@example.com"][5:7] == ["+14155550101", "vip; =cmd"]  # E.164 written as it is
+    assert by_email["ana@example.com"][6:8] == ["+14155550101", "vip; =cmd"]  # E.164 written as it is
     assert by_email["ben@example.com"][2] == '\'=HYPERLINK("http://evil")'  # neutralised: no formula runs
     assert by_email["ben@example.com"][3] == "inactive"
     assert by_email["cy@example.com"][2] == "Cy Young"
-    assert by_email["cy@example.com"][7] == '{"shoe": "42"}'
-    assert by_email["dee@example.com"][9] == "'+Lisbon"
-    assert by_email["dee@example.com"][12] == "PT"
+    assert by_email["cy@example.com"][8] == '{"shoe": "42"}'
+    assert by_email["dee@example.com"][10] == "'+Lisbon"
+    assert by_email["dee@example.com"][13] == "PT"
     created = {person["id"]: person["createdAt"] for person in people}
     assert all(row[4] == created[row[0]] for row in rows[1:])  # UTC instants, as the API writes them
+    assert {row[5] for row in rows[1:]} == {"api"}  # the path they came in through
 
 
 @pytest.mark.parametrize(
@@ -91,6 +92,8 @@ def test_a_csv_export_holds_the_lists_rows_with_the_chosen_columns(
     [
         {"status": "active"},
         {"verified": True},
+        {"source": "api", "status": "active"},
+        {"source": "import"},  # none came in that way
         {"search": "dee"},
         {"sortBy": "email", "sortDir": "asc"},
         {"sortBy": "fullName", "sortDir": "desc", "status": "active"},
@@ -115,8 +118,8 @@ def test_the_membership_columns_say_who_joined_when(
     guest = call("create_consumer", principal=acme, body={"email": "g@example.com", "verified": True})["body"]
     done = _export(call, acme, run_export, {"format": "csv", "fields": ["membership"]})
     rows = _csv(done)
-    assert rows[0][5:] == ["Membership", "Member Since", "Verified"]
-    by_id = {row[0]: row[5:] for row in rows[1:]}
+    assert rows[0][6:] == ["Membership", "Member Since", "Verified"]
+    by_id = {row[0]: row[6:] for row in rows[1:]}
     assert by_id[member["id"]] == ["member", member["memberSince"], "false"]
     assert by_id[guest["id"]] == ["guest", "", "true"]
 
@@ -135,13 +138,13 @@ def test_an_xlsx_export_opens_with_typed_cells(
     assert sheet is not None
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == [
-        *("Consumer ID", "Email", "Full Name", "Status", "Created At", "Points", "Tier"),
+        *("Consumer ID", "Email", "Full Name", "Status", "Created At", "Source", "Points", "Tier"),
         *("Total Orders", "Total Order Value", "Average Order Value", "Last Order At"),
     ]
     assert [row[0] for row in rows[1:]] == picked  # the picked ones, in the order given
     assert isinstance(rows[1][4], datetime)
     assert rows[1][4].isoformat()[:19] == people[3]["createdAt"][:19]
-    assert rows[1][5:9] == [0, None, 0, 0]  # numbers are numbers; no tier is an empty cell
+    assert rows[1][6:10] == [0, None, 0, 0]  # numbers are numbers; no tier is an empty cell
 
 
 def test_a_bad_export_request_is_refused_and_queues_nothing(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from clientele.consumers import store
-from clientele.consumers.enums import Membership, Status
+from clientele.consumers.enums import Membership, Source, Status
 from clientele.consumers.models import Consumer, Loyalty
 from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import new_consumer
@@ -39,7 +39,7 @@ def _stored(principal: dict[str, str], index: int, **fields: Any) -> Consumer:
         {"email": fields.pop("email", f"person{index}@example.com"), **fields.pop("request", {})}
     )
     created = f"2024-0{1 + index % 9}-1{index % 10}T10:00:00.000Z"
-    consumer = new_consumer(request, created).model_copy(update=fields)
+    consumer = new_consumer(request, created, Source.API).model_copy(update=fields)
     store.commit(store.insert_write(Principal.from_context(principal).tenant, consumer))
     return consumer
 
@@ -78,6 +78,7 @@ def people(acme: dict[str, str]) -> list[Consumer]:
                 total_order_value=Decimal(index % 4) * Decimal("19.99"),
                 last_activity_at=f"2024-11-0{index % 6 + 1}T00:00:00.000Z",
                 loyalty=Loyalty(points=(index * 37) % 5, tier="gold" if index % 5 == 0 else None),
+                source=[Source.API, Source.IMPORT, Source.SHOPIFY, Source.CONSOLE][index % 4],
             )
         )
     return rows
@@ -153,6 +154,11 @@ FILTERS: dict[str, tuple[dict[str, str], Callable[[Consumer], bool]]] = {
     "lastActivityBefore": (
         {"lastActivityBefore": "2024-11-03T00:00:00.000Z"},
         lambda row: (row.last_activity_at or "9") < "2024-11-03T00:00:00.000Z",
+    ),
+    "source": ({"source": "import"}, lambda row: row.source == "import"),
+    "source+status": (
+        {"source": "shopify", "status": "active"},
+        lambda row: row.source == "shopify" and row.status == "active",
     ),
     "status+membership+createdAfter": (
         {"status": "active", "membership": "guest", "createdAfter": "2024-02-01"},
@@ -347,6 +353,8 @@ def test_search_combines_with_filters(call: Invoke, acme: dict[str, str], index_
     index_search()
     assert _found_with(call, acme, {"search": "kim", "status": "inactive"}) == ["kim1@example.com"]
     assert _found_with(call, acme, {"search": "kim", "createdAfter": clock.now()}) == []
+    assert _found_with(call, acme, {"search": "kim", "source": "api", "status": "inactive"}) == ["kim1@example.com"]
+    assert _found_with(call, acme, {"search": "kim", "source": "import"}) == []
 
 
 def _has_email(row: Consumer) -> bool:

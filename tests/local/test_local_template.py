@@ -124,10 +124,12 @@ def test_schedules_run_at_their_rate_scaled_and_refuse_what_they_cannot_run(
     from clientele_local.schedules import schedule_sources, scheduled_event
 
     project = Template.load(ROOT / "template.yaml")
-    (refresh,) = schedule_sources(project)
-    assert (refresh.function, refresh.every) == ("RefreshLoyaltyFunction", 300)
+    every = {source.function: source for source in schedule_sources(project)}
+    refresh = every["RefreshLoyaltyFunction"]
+    assert (refresh.every, every["ScheduleKlaviyoPullsFunction"].every) == (300, 3600)
     monkeypatch.setenv("CLIENTELE_SCHEDULE_SCALE", "0.01")
-    assert schedule_sources(project)[0].every == pytest.approx(3)
+    scaled = {source.function: source.every for source in schedule_sources(project)}
+    assert scaled["RefreshLoyaltyFunction"] == pytest.approx(3)
     assert scheduled_event(refresh)["detail-type"] == "Scheduled Event"
     cron = tmp_path / "template.yaml"
     cron.write_text(

@@ -8,6 +8,7 @@ import pytest
 
 from clientele.consumers import listing, search, store
 from clientele.consumers.enums import SortBy, Status
+from clientele.consumers.enums import Source as Arrival
 from clientele.consumers.models import Consumer, Loyalty
 from clientele.consumers.requests import ConsumerCreate
 from clientele.consumers.service import new_consumer
@@ -19,7 +20,7 @@ from clientele.core.tenancy import Environment, Tenant
 
 
 def consumer_with(**fields: object) -> Consumer:
-    consumer = new_consumer(ConsumerCreate(email="a@example.com"), "2024-11-01T10:00:00.000Z")
+    consumer = new_consumer(ConsumerCreate(email="a@example.com"), "2024-11-01T10:00:00.000Z", Arrival.API)
     return consumer.model_copy(update=fields)
 
 

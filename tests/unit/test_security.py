@@ -42,6 +42,7 @@ from clientele.core.tenancy import Environment, Principal, Tenant, valid_organiz
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
 from clientele.jobs.models import ExportFormat, ExportJob, ExportKind, ExportStatus
+from clientele.shopify import compliance, webhook_store
 from clientele_local.template import Template
 from tests.conftest import ROOT
 
@@ -96,7 +97,13 @@ WRITES = (
 )
 
 # The prefixes under which the code keeps files (clientele.jobs.export_store / clientele.jobs.import_store).
-FILE_PREFIXES = ("exports/", import_store.UPLOADS, import_store.REPORTS)
+FILE_PREFIXES = (
+    "exports/",
+    import_store.UPLOADS,
+    import_store.REPORTS,
+    f"{webhook_store.BODY_PREFIX}/",  # Shopify webhook bodies too big for their receipt
+    f"{compliance.DATA_REQUEST_PREFIX}/",  # Shopify customers/data_request exports
+)
 
 # Managed policies SAM attaches to the roles it generates, whatever the template says: logs, X-Ray,
 # and for stream consumers the stream reads. Their Resource is "*" (see docs/security.md, Known gaps).
@@ -105,6 +112,7 @@ SAM_MANAGED = {
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
 }
 SAM_STREAM_MANAGED = "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"
+SAM_QUEUE_MANAGED = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
 API_GATEWAY_LOGS = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
@@ -130,6 +138,7 @@ def allowed_resources(tpl: Template) -> dict[str, str]:
         **{f"{bucket}/{prefix}*": "s3" for prefix in FILE_PREFIXES},
         tpl.arn("StreamFailureQueue"): "sqs",
         tpl.arn("ImportStartFailureQueue"): "sqs",  # StartImportFunction's on-failure destination
+        tpl.arn("WebhookQueue"): "sqs",  # outbound webhooks' deliveries (and their delayed retries)
         str(tpl.resolve({"Ref": "CursorSecret"})): "secretsmanager",
         str(tpl.resolve({"Fn::Sub": secrets})): "secretsmanager",
     }
@@ -238,7 +247,11 @@ def test_presigning_an_upload_is_the_one_api_s3_write() -> None:
             for action in as_list(statement["Action"]):
                 if str(action).lower().startswith("s3:") and is_write(str(action)):
                     writers[name] = [str(template.resolve(r)) for r in as_list(statement["Resource"])]
-    assert writers == {"CreateImportFunction": [f"{template.arn('ExportsBucket')}/{import_store.UPLOADS}*"]}
+    assert writers == {
+        "CreateImportFunction": [f"{template.arn('ExportsBucket')}/{import_store.UPLOADS}*"],
+        # Shopify's webhook receiver keeps a body too big for its receipt (no presigning: its own write).
+        "ReceiveShopifyWebhookFunction": [f"{template.arn('ExportsBucket')}/{webhook_store.BODY_PREFIX}/*"],
+    }
     assert api_methods(template.properties("CreateImportFunction")) == ["POST"]
 
 
@@ -339,6 +352,8 @@ def test_the_file_keys_the_code_builds_are_under_granted_prefixes() -> None:
         export_store.object_key(tenant, job): "exports/",
         import_store.upload_key(tenant, "imp_1"): import_store.UPLOADS,
         import_store.report_key(tenant, "imp_1"): import_store.REPORTS,
+        webhook_store.ShopifyWebhookRecord.body_object(tenant, "evt-1"): f"{webhook_store.BODY_PREFIX}/",
+        compliance.data_request_key(tenant, "77"): f"{compliance.DATA_REQUEST_PREFIX}/",
     }
     for key, prefix in keys.items():
         assert key.startswith(prefix)
@@ -391,6 +406,8 @@ def test_the_roles_sam_generates_add_only_the_known_managed_policies_and_our_own
         function = role_name.removesuffix("Role")
         managed = set(role["Properties"].get("ManagedPolicyArns", []))
         expected = SAM_MANAGED | ({SAM_STREAM_MANAGED} if function in streams else set())
+        if any(e["Type"] == "SQS" for e in (template.properties(function).get("Events") or {}).values()):
+            expected |= {SAM_QUEUE_MANAGED}  # receive and delete on its queue (DeliverWebhooksFunction)
         assert managed == expected, role_name
         for policy in role["Properties"].get("Policies", []):
             for statement in as_list(policy["PolicyDocument"]["Statement"]):

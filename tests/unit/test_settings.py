@@ -17,7 +17,10 @@ def test_the_environment_becomes_typed_settings_with_defaults() -> None:
         exports_bucket=None,
         stage="dev",
         klaviyo_base_url="http://127.0.0.1:9",
+        shopify_base_url="",
         usage_plan_id=None,
+        webhook_queue_url=None,
+        webhooks_allow_local=False,
     )
 
 

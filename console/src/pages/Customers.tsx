@@ -27,6 +27,8 @@ import {
   MIN_SEARCH,
   readView,
   searchTerm,
+  SOURCE_LABELS,
+  SOURCES,
   type FilterKey,
   type View,
 } from './customers/view';
@@ -487,6 +489,12 @@ function Filters({ view, tiers, audiences }: { view: View; tiers: string[]; audi
           value={f.audienceId}
           onValue={set('audienceId')}
           options={[{ value: '', label: 'Any' }, ...audiences]}
+        />
+        <SelectField
+          label="Source"
+          value={f.source}
+          onValue={set('source')}
+          options={[{ value: '', label: 'Any' }, ...SOURCES.map((s) => ({ value: s, label: SOURCE_LABELS[s] }))]}
         />
         <TextField class="date" label="Created from" type="date" value={f.createdFrom} onValue={set('createdFrom')} max={f.createdTo || undefined} />
         <TextField class="date" label="Created to" type="date" value={f.createdTo} onValue={set('createdTo')} min={f.createdFrom || undefined} />

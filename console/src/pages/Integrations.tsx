@@ -1,5 +1,7 @@
 // Integrations (/app/integrations): the Klaviyo sync. The private API key is write-only (the API
-// answers only its masked hint); "List" and the "Enabled" switch; the latest resync and "Resync".
+// answers only its masked hint); "List", "Lists to import from" and the "Enabled" switch; the latest
+// resync and "Resync"; the latest pull from the import lists and "Pull now". Then Shopify
+// (integrations/Shopify.tsx): the connection, its webhook URL and health, and "Sync Customers".
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, idempotencyKey, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
@@ -10,12 +12,18 @@ import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
 import { useSession, useWriteGuard } from '../session';
 import { Figures } from './admin/common';
+import { ShopifySection } from './integrations/Shopify';
 
 type Klaviyo = Schemas['KlaviyoIntegration'];
 type Resync = Schemas['KlaviyoResync'];
 
-const FIELDS = ['apiKey', 'listId', 'enabled'] as const;
+const FIELDS = ['apiKey', 'listId', 'importListIds', 'enabled'] as const;
 const POLL_MS = 2000;
+
+/** List ids typed into one field: split on commas, spaces or new lines, blanks and repeats dropped. */
+function splitIds(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
 
 /** GET /integrations/klaviyo; null when it is not set up (404). */
 async function loadKlaviyo(signal?: AbortSignal): Promise<Klaviyo | null> {
@@ -54,6 +62,8 @@ export default function IntegrationsPage() {
         )}
       </section>
       {(klaviyo || (!loaded.loading && !loaded.error)) && <ResyncPanel klaviyo={klaviyo} onChange={setKlaviyo} />}
+      {(klaviyo || (!loaded.loading && !loaded.error)) && <PullPanel klaviyo={klaviyo} onChange={setKlaviyo} />}
+      <ShopifySection />
     </section>
   );
 }
@@ -62,6 +72,7 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
   const guard = useWriteGuard();
   const [apiKey, setApiKey] = useState('');
   const [listId, setListId] = useState(current?.listId ?? '');
+  const [importLists, setImportLists] = useState((current?.importListIds ?? []).join(', '));
   const [enabled, setEnabled] = useState(current?.enabled ?? false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
@@ -78,11 +89,16 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
     }
     setErrors({});
     setBusy(true);
-    const body: Schemas['KlaviyoSettings'] = { enabled, listId: listId.trim() || null };
+    const body: Schemas['KlaviyoSettings'] = {
+      enabled,
+      listId: listId.trim() || null,
+      importListIds: splitIds(importLists),
+    };
     if (apiKey.trim()) body.apiKey = apiKey.trim();
     try {
       const saved = await api.put('/integrations/klaviyo', body);
       setApiKey('');
+      setImportLists((saved.importListIds ?? []).join(', '));
       setNotice(`Saved. The sync is ${saved.enabled ? 'on' : 'off'}.`);
       onSaved(saved);
     } catch (err) {
@@ -128,6 +144,15 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
         onValue={setListId}
         error={errors.listId}
         hint="Optional: the ID of a Klaviyo list that synced profiles join. Empty: no list."
+      />
+      <TextField
+        label="Lists to import from"
+        autoComplete="off"
+        spellcheck={false}
+        value={importLists}
+        onValue={setImportLists}
+        error={errors.importListIds ?? Object.entries(errors).find(([k]) => k.startsWith('importListIds.'))?.[1]}
+        hint="Optional: the IDs of up to 10 Klaviyo lists, separated by commas. Their profiles come in as customers (source Klaviyo) every hour and on “Pull now”. Empty: nothing is pulled."
       />
       <div class={`field${errors.enabled ? ' has-error' : ''}`}>
         <label class="check switch">
@@ -247,6 +272,104 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
         </button>
         {blocked && canWrite && (
           <span id="resync-blocked" class="muted small">
+            {blocked}
+          </span>
+        )}
+      </div>
+    </section>
+  );
+}
+
+type Pull = Schemas['KlaviyoPull'];
+
+/** The import lists' pull: "Pull now" and the latest pull, polled while it runs. */
+function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (k: Klaviyo) => void }) {
+  const guard = useWriteGuard();
+  const { canWrite } = useSession();
+  const [started, setStarted] = useState<Pull | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const saved = klaviyo?.lastPull ?? null;
+  // The pull started here until GET shows it (or a newer one).
+  const pull = started && (!saved || saved.requestedAt < started.requestedAt) ? started : saved;
+  const running = !!pull && isRunning(pull.status);
+
+  usePolling(
+    running,
+    async (signal) => {
+      const k = await loadKlaviyo(signal);
+      if (k) onChange(k);
+    },
+    POLL_MS,
+  );
+
+  async function start() {
+    setBusy(true);
+    setError(null);
+    try {
+      setStarted(
+        await api.post('/integrations/klaviyo/pull', undefined, { headers: { 'Idempotency-Key': idempotencyKey() } }),
+      );
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+    const k = await loadKlaviyo().catch(() => null);
+    if (k) onChange(k);
+  }
+
+  const lists = klaviyo?.importListIds ?? [];
+  const blocked = !klaviyo
+    ? 'Set up Klaviyo first.'
+    : !lists.length
+      ? 'Add lists to import from and save first.'
+      : null;
+  const g = guard(busy || running || blocked !== null);
+  const describedBy = canWrite ? (blocked ? 'pull-blocked' : undefined) : g['aria-describedby'];
+
+  return (
+    <section class="panel" aria-labelledby="pull-heading">
+      <h2 id="pull-heading">Pull from lists</h2>
+      <p class="muted small">
+        Every profile of the lists to import from becomes a customer (source Klaviyo), or updates the one with the same
+        Klaviyo profile, email or phone; a pull never clears a field. It runs every hour. One pull at a time.
+        {lists.length > 0 && ` Lists: ${lists.join(', ')}.`}
+      </p>
+      <ErrorMessage error={error} />
+      {pull ? (
+        <>
+          <p>
+            Last pull: <JobStatus status={pull.status} />{' '}
+            <span class="muted small">({pull.trigger === 'schedule' ? 'hourly' : 'on request'})</span>
+          </p>
+          <p role="status" class="muted small">
+            {pull.status === 'running'
+              ? 'Pulling profiles…'
+              : pull.status === 'succeeded'
+                ? `Finished ${formatDateTime(pull.completedAt)}.`
+                : `The pull failed${pull.error ? `: ${pull.error}` : '.'}`}
+          </p>
+          <Figures
+            items={[
+              ['Started', formatDateTime(pull.requestedAt)],
+              ['Completed', formatDateTime(pull.completedAt)],
+              ['Created', formatNumber(pull.created ?? 0)],
+              ['Updated', formatNumber(pull.updated ?? 0)],
+              ['Unchanged', formatNumber(pull.unchanged ?? 0)],
+              ['Failed', formatNumber(pull.failed ?? 0)],
+            ]}
+          />
+        </>
+      ) : (
+        <p role="status">No pull yet.</p>
+      )}
+      <div class="actions actions-start">
+        <button type="button" class="button-primary" {...g} aria-describedby={describedBy} onClick={() => void start()}>
+          {busy ? 'Starting…' : 'Pull now'}
+        </button>
+        {blocked && canWrite && (
+          <span id="pull-blocked" class="muted small">
             {blocked}
           </span>
         )}

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from pydantic import TypeAdapter, ValidationError
 
 from clientele.consumers import store
+from clientele.consumers.enums import Source
 from clientele.consumers.models import Consumer
 from clientele.consumers.requests import BulkStatus, ConsumerBatchUpdate, ConsumerCreate
 from clientele.consumers.service import ID_PREFIX, changed, new_consumer, replace_write, retrying
@@ -118,10 +119,10 @@ def _commit_batch(writes: list[store.Write], results: list[Consumer]) -> None:
         raise BatchInterrupted(details=details) from None
 
 
-def batch_create(tenant: Tenant, body: Any) -> list[Consumer]:
+def batch_create(tenant: Tenant, body: Any, *, source: Source) -> list[Consumer]:
     requests, problems = _parse_batch(body, ConsumerCreate)
     now = clock.now()
-    consumers = {index: new_consumer(request, now) for index, request in requests.items()}
+    consumers = {index: new_consumer(request, now, source) for index, request in requests.items()}
     problems += _unique_problems(tenant, {index: (None, consumer) for index, consumer in consumers.items()})
     if problems:
         raise ValidationFailed(details=sorted(problems, key=lambda problem: problem["index"]))

@@ -15,12 +15,16 @@ class Membership(StrEnum):
 
 
 class Source(StrEnum):
-    MANUAL = "manual"
-    IMPORT = "import"
-    KLAVIYO = "klaviyo"
-    SHOPIFY = "shopify"
-    EXPERIENCE = "experience"
+    """The path a consumer came in through, set by that path and never by the caller."""
+
     API = "api"
+    CONSOLE = "console"  # the console's create
+    IMPORT = "import"
+    KLAVIYO = "klaviyo"  # pulled from a Klaviyo list
+    SHOPIFY = "shopify"
+    # Values the API once let callers send: profiles stored with them keep them.
+    MANUAL = "manual"
+    EXPERIENCE = "experience"
 
 
 class SortBy(StrEnum):

@@ -6,9 +6,9 @@ Every request becomes one Source (core/store/pages.py) on a key built for it:
   sort by createdAt, audienceId           the audience's member copies, createdAt range in the key
   any other sortBy                        its KEYS_ONLY index, + BatchGetItem for the page
   search / q                              the search entries of the most selective word
-  exact email / externalId / phone        the uniqueness item or the phone entries (consistent)
+  exact email / externalId / shopifyId / phone   the claim item or the phone entries (consistent)
 Filters the chosen key cannot answer ride along as a FilterExpression on attributes the index
-projects; what no entry holds (verified and audience on the sort indexes and search entries,
+projects; what no entry holds (verified, source and audience on the sort indexes and search entries,
 lastActivityAt on search entries) is a test on the fetched consumers.
 """
 
@@ -52,6 +52,7 @@ class ListRequest(NamedTuple):
     last_activity_before: datetime | None = None
     equals: Mapping[str, str] = MappingProxyType({})  # status / membership / tier
     verified: bool | None = None
+    source: str | None = None  # the path consumers came in through (api, console, import, …)
     audience_id: str | None = None
     include: str | None = None
 
@@ -62,6 +63,7 @@ class ExactRequest(NamedTuple):
     email: str | None = None
     phone: str | None = None
     external_id: str | None = None
+    shopify_id: str | None = None  # a Shopify customer id (or its GID): the claim clientele.shopify keeps
     q: str | None = None
     first: int | None = None
     after: str | None = None
@@ -134,11 +136,13 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
     conditions = _Conditions()
     equals = {name: store.ConsumerRecord.filter_key(tenant, name, value) for name, value in request.equals.items()}
     forward = request.sort_dir == "asc"
-    audience_id, verified = request.audience_id, request.verified
+    audience_id, verified, arrival = request.audience_id, request.verified, request.source
     # Tests on the fetched consumers, for what the entries read cannot answer.
     item_tests: list[Callable[[dict[str, Any]], bool]] = []
     if verified is not None:
         item_tests.append(lambda item: item.get("verified") is verified)
+    if arrival is not None:
+        item_tests.append(lambda item: item.get("source") == arrival)
     if audience_id is not None:
         item_tests.append(lambda item: audience_id in (item.get("audienceIds") or []))
 
@@ -166,6 +170,8 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             conditions.add(COPY_ATTRIBUTES[name], "=", value)
         if verified is not None:
             conditions.add("verified", "=", verified)
+        if arrival is not None:
+            conditions.add("source", "=", arrival)
         conditions.add_range("lastActivityAt", activity)
         prefix = audience_store.AudienceMember.PREFIX
         return conditions.source(
@@ -187,6 +193,8 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         conditions.add_range("lastActivityAt", activity)
         if verified is not None:  # these indexes hold whole items
             conditions.add("verified", "=", verified)
+        if arrival is not None:
+            conditions.add("source", "=", arrival)
         low, high = created[0] or "0", created[1] or "9"
         return conditions.source(
             index_name=index,
@@ -299,6 +307,8 @@ def checked(tenant: Tenant, request: ListRequest) -> tuple[ListRequest, dict[str
         "equals": dict(request.equals),
         "verified": request.verified,
         "audience": request.audience_id,
+        # only when given, so that cursors made before the filter existed still hold
+        **({"source": request.source} if request.source is not None else {}),
     }
     return request, signature
 
@@ -381,7 +391,7 @@ def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
     exact = _exact_lookups(request)
     if not exact:
         if request.q is None:
-            raise invalid("q", "give q (at least 2 characters), email, phone or externalId")
+            raise invalid("q", "give q (at least 2 characters), email, phone, externalId or shopifyId")
         _search_terms(request.q, "q")
         return list_consumers(
             tenant, ListRequest(first=request.first, after=request.after, search=request.q, include=request.include)
@@ -401,7 +411,7 @@ def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
         hash_value, segment = store.PhoneEntry.partition(tenant, value), Segment(ID_PREFIX, ID_PREFIX + HIGHEST, True)
         id_of: Callable[[dict[str, Any]], str] = lambda entry: entry["sk"]  # noqa: E731
     else:
-        key = store.UniqueValue.key(tenant, "EMAIL" if kind == "email" else "EXTERNALID", value)
+        key = store.UniqueValue.key(tenant, CLAIM_KINDS[kind], value)
         hash_value, segment = key["pk"], Segment(key["sk"], key["sk"], True)
         id_of = lambda entry: entry["consumerId"]  # noqa: E731
     source = Source(
@@ -420,9 +430,19 @@ def search_consumers(tenant: Tenant, request: ExactRequest) -> dict[str, Any]:
     )
 
 
+# The claim items exact lookups read (consumers.store.UniqueValue; SHOPIFYID is clientele.shopify's).
+CLAIM_KINDS = {"email": "EMAIL", "externalId": "EXTERNALID", "shopifyId": "SHOPIFYID"}
+SHOPIFY_GID_PREFIX = "gid://shopify/Customer/"
+
+
 def _exact_lookups(request: ExactRequest) -> dict[str, str]:
     """{field: normalized value} of the exact lookups asked for, most selective first."""
     exact: dict[str, str] = {}
+    if request.shopify_id is not None:  # first: the consumer holds no Shopify id to test the others against
+        shopify_id = request.shopify_id.strip().removeprefix(SHOPIFY_GID_PREFIX)
+        if not shopify_id.isdigit() or len(shopify_id) > 20:
+            raise invalid("shopifyId", "must be a Shopify customer id (digits, or gid://shopify/Customer/<id>)")
+        exact["shopifyId"] = shopify_id
     if request.email is not None:
         try:
             exact["email"] = normalize.email_identity(normalize.email(request.email))

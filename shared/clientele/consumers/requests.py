@@ -5,7 +5,8 @@ that takes none of them does not build them."""
 import json
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from clientele.consumers.enums import Membership, Source, Status
 from clientele.consumers.models import NEEDS_IDENTIFIER, Address, derived_full_name
@@ -48,6 +49,9 @@ class ProfileFields(ApiModel):
     address: Address | None = None
 
 
+ARRIVALS = (Source.API, Source.CONSOLE, Source.IMPORT, Source.KLAVIYO, Source.SHOPIFY)
+
+
 class ConsumerCreate(ProfileFields):
     """Body of `POST /consumers`: seed 001's fields plus the profile fields of the other seeds."""
 
@@ -55,8 +59,16 @@ class ConsumerCreate(ProfileFields):
     membership: Membership = Membership.GUEST
     verified: bool = False
     tags: Tags = Field(default_factory=list)
-    source: Source = Source.API
+    # `source` is the path the consumer came in through (create_consumer's `source`), never the caller's
+    # word: a body that names it is refused with a message that says so.
+    source: SkipJsonSchema[None] = Field(default=None, exclude=True)
     referral_code: ReferralCodeText | None = None  # records the new consumer as referred (POST /consumers only)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source_is_the_path(cls, _: Any) -> None:
+        paths = ", ".join(str(source) for source in ARRIVALS)
+        raise ValueError(f"is set by the path the consumer came in through ({paths}), never in the body")
 
     @model_validator(mode="after")
     def _identified(self) -> "ConsumerCreate":

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from clientele.audiences import store as audience_store
 from clientele.consumers import store, timeline
-from clientele.consumers.enums import Membership, SyncStatus
+from clientele.consumers.enums import Membership, Source, SyncStatus
 from clientele.consumers.models import NEEDS_IDENTIFIER, Consumer, Loyalty, derived_full_name
 from clientele.core import clock
 from clientele.core.errors import (
@@ -34,7 +34,7 @@ RETRY_SECONDS = 5.0
 MAX_BACKOFF = 0.5  # seconds: the longest wait between two attempts
 
 
-def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
+def new_consumer(request: ConsumerCreate, created_at: str, source: Source) -> Consumer:
     return Consumer(
         id=clock.new_id(ID_PREFIX),
         email=request.email,
@@ -51,7 +51,7 @@ def new_consumer(request: ConsumerCreate, created_at: str) -> Consumer:
         verified_at=created_at if request.verified else None,
         tags=request.tags,
         address=request.address,
-        source=request.source,
+        source=source,
         sync_status=SyncStatus.NOT_SYNCED,
         loyalty=Loyalty(),
         total_orders=0,
@@ -86,12 +86,13 @@ def changed(consumer: Consumer, update: ConsumerUpdate, now: str) -> Consumer:
     return after
 
 
-def create_consumer(tenant: Tenant, request: ConsumerCreate) -> Consumer:
-    """Stores the new consumer; with a referralCode, recording it as referred in the same transaction."""
+def create_consumer(tenant: Tenant, request: ConsumerCreate, *, source: Source) -> Consumer:
+    """Stores the new consumer, `source` being the path it came in through; with a referralCode,
+    recording it as referred in the same transaction."""
 
     def attempt() -> Consumer:
         now = clock.now()
-        consumer = new_consumer(request, now)
+        consumer = new_consumer(request, now, source)
         write = store.insert_write(tenant, consumer)
         if request.referral_code is not None:
             code = referrals.usable(referral_store.get_code(tenant, request.referral_code, now), consumer.id)

@@ -238,9 +238,58 @@ class ImportNotFound(NotFound):
     message = "Import not found"
 
 
+class WebhookEndpointNotFound(NotFound):
+    code = "webhook_endpoint_not_found"
+    message = "Webhook endpoint not found"
+
+
+class WebhookEndpointLimit(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "webhook_endpoint_limit"
+    message = "An environment has at most 20 webhook endpoints: delete one first"
+
+
 class KlaviyoNotSetUp(NotFound):
     code = "integration_not_found"
     message = "Klaviyo is not set up: PUT /integrations/klaviyo with an apiKey first"
+
+
+class ShopifyNotSetUp(NotFound):
+    code = "integration_not_found"
+    message = "Shopify is not set up: PUT /integrations/shopify with shopDomain, accessToken and webhookSecret first"
+
+
+class ShopifyConnectionNotFound(NotFound):
+    """A webhook delivery to a connection id no tenant has (never set up, or another URL)."""
+
+    code = "shopify_connection_not_found"
+    message = "No Shopify connection has this id"
+
+
+class WebhookSignatureInvalid(AuthenticationRequired):
+    """A Shopify delivery whose X-Shopify-Hmac-Sha256 is missing or is not the body's HMAC."""
+
+    code = "invalid_webhook_signature"
+    message = "The webhook's X-Shopify-Hmac-Sha256 signature is missing or does not match its body"
+
+
+class ShopifySyncNotFound(NotFound):
+    code = "shopify_sync_not_found"
+    message = "Shopify sync not found"
+
+
+class ShopifySyncInProgress(ClienteleError):
+    """A second full sync while one runs: the running job's id is in the message and in details."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "shopify_sync_in_progress"
+    message = "A Shopify sync is already running"
+
+    @classmethod
+    def of(cls, job_id: str) -> ShopifySyncInProgress:
+        return cls(f"A Shopify sync is already running: {job_id}", [{"field": "jobId", "message": job_id}])
 
 
 class ResyncInProgress(ClienteleError):
@@ -248,6 +297,13 @@ class ResyncInProgress(ClienteleError):
     type = "invalid_request_error"
     code = "resync_in_progress"
     message = "A Klaviyo resync is already under way"
+
+
+class PullInProgress(ClienteleError):
+    status = 409
+    type = "invalid_request_error"
+    code = "pull_in_progress"
+    message = "A Klaviyo pull is already under way"
 
 
 class InvalidCursor(ClienteleError):

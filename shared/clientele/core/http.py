@@ -126,6 +126,13 @@ def principal(app: APIGatewayRestResolver) -> Principal:
         raise AuthenticationRequired() from None
 
 
+def from_console(app: APIGatewayRestResolver) -> bool:
+    """The request came through the console's twin of the route (`/app/api/v1/…`), under a staff
+    session, rather than straight to the API with a key."""
+    event = app.current_event
+    return bool(CONSOLE_PREFIX.match(event.resource or event.path))
+
+
 def over_https(app: APIGatewayRestResolver) -> bool:
     """The caller reached us over HTTPS: API Gateway always does; only the local stack says plain HTTP
     (X-Forwarded-Proto: http). A request that says neither counts as HTTPS, so cookies stay Secure."""
@@ -177,14 +184,14 @@ def _nesting(text: str) -> int:
 MAX_NESTING = 32  # levels of arrays and objects; no valid body comes near, and a JSON parser recurses
 
 
-def _refusal(event: dict[str, Any]) -> str | None:
+def _refusal(event: dict[str, Any], max_bytes: int = MAX_BODY_BYTES) -> str | None:
     """Why a body cannot be parsed safely, or None. Checked on every route before parsing: a body
     over MAX_BODY_BYTES, one that is not UTF-8 (API Gateway hands such bytes over base64-encoded), or
     one nested deeper than MAX_NESTING (which would exhaust the parser's recursion)."""
     body = event.get("body") or ""
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-    if size > MAX_BODY_BYTES:
-        return f"is {size} bytes; at most {MAX_BODY_BYTES} bytes (1 MB)"
+    if size > max_bytes:
+        return f"is {size} bytes; at most {max_bytes} bytes ({max_bytes // (1024 * 1024)} MB)"
     try:
         text = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
     except (binascii.Error, UnicodeDecodeError):
@@ -194,9 +201,9 @@ def _refusal(event: dict[str, Any]) -> str | None:
     return None
 
 
-def refused_body(event: dict[str, Any]) -> dict[str, Any] | None:
+def refused_body(event: dict[str, Any], max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any] | None:
     """The 400 answer (a proxy response) for a body that cannot be parsed safely; None for any other."""
-    message = _refusal(event)
+    message = _refusal(event, max_bytes)
     if message is None:
         return None
     error = ValidationFailed(details=[{"field": "body", "message": message}])
@@ -209,14 +216,17 @@ def refused_body(event: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda entry point for a resolver, with logging and metrics (Tracing: Active traces Lambda itself)."""
+def handler(
+    app: APIGatewayRestResolver, *, max_body_bytes: int = MAX_BODY_BYTES
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point for a resolver, with logging and metrics (Tracing: Active traces Lambda itself).
+    `max_body_bytes`: a bigger body limit for a route that must take what another system sends."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         with clock.answering_within(context.get_remaining_time_in_millis() / 1000):
-            return refused_body(event) or app.resolve(event, context)
+            return refused_body(event, max_body_bytes) or app.resolve(event, context)
 
     coldstart.initialized()
     return lambda_handler

@@ -24,7 +24,10 @@ class Settings(NamedTuple):
     exports_bucket: str | None  # EXPORTS_BUCKET: exports, imports and their reports (bulk functions)
     stage: str  # STAGE: dev or prod; names the stage's secrets
     klaviyo_base_url: str  # KLAVIYO_BASE_URL: empty for Klaviyo itself; the stand-in's URL locally
+    shopify_base_url: str  # SHOPIFY_BASE_URL: empty for https://<shopDomain> itself; the stand-in's URL locally
     usage_plan_id: str | None  # CLIENTELE_USAGE_PLAN_ID: the API's usage plan (the CLI's key creation on AWS)
+    webhook_queue_url: str | None  # WEBHOOK_QUEUE_URL: the outbound webhooks' delivery queue (webhook functions)
+    webhooks_allow_local: bool  # WEBHOOKS_ALLOW_LOCAL=1: http and loopback webhook URLs (set by the local stack only)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -34,7 +37,10 @@ class Settings(NamedTuple):
             exports_bucket=environ.get("EXPORTS_BUCKET") or None,
             stage=environ.get("STAGE") or "dev",
             klaviyo_base_url=(environ.get("KLAVIYO_BASE_URL") or "").rstrip("/"),
+            shopify_base_url=(environ.get("SHOPIFY_BASE_URL") or "").rstrip("/"),
             usage_plan_id=environ.get("CLIENTELE_USAGE_PLAN_ID") or None,
+            webhook_queue_url=environ.get("WEBHOOK_QUEUE_URL") or None,
+            webhooks_allow_local=environ.get("WEBHOOKS_ALLOW_LOCAL") == "1",
         )
 
 
@@ -56,6 +62,10 @@ def _required(value: str | None, variable: str, why: str) -> str:
 
 def table_name() -> str:
     return _required(current().table_name, "TABLE_NAME", "the function needs the single table's name")
+
+
+def webhook_queue_url() -> str:
+    return _required(current().webhook_queue_url, "WEBHOOK_QUEUE_URL", "the function sends to the webhook queue")
 
 
 def exports_bucket() -> str:

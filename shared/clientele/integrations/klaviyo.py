@@ -218,3 +218,64 @@ def request_deletion(api_key: str, email: str | None, phone: str | None, profile
         return
     body = {"data": {"type": "data-privacy-deletion-job", "attributes": {"profile": {"data": profile_data}}}}
     call(lambda: client(api_key).Data_Privacy.request_profile_deletion(body))
+
+
+# ---------------------------------------------------------------- the fields both sides hold
+
+LOCATION_FIELDS = ("address1", "city", "region", "zip", "country")
+SHARED_FIELDS = ("email", "phone_number", "external_id", "first_name", "last_name")
+PAGE_SIZE = 100  # Klaviyo's largest page of a list's profiles
+
+
+def shared(attributes: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields a consumer and a Klaviyo profile both hold (the identifiers, the names and
+    the address), from profile attributes: what `profile()` sends, or what Klaviyo answers with
+    (whose location has more keys, and leaves out empty ones)."""
+    location = attributes.get("location") or {}
+    email = attributes.get("email")
+    return {
+        **{name: attributes.get(name) or None for name in SHARED_FIELDS},
+        "email": email.lower() if email else None,  # compared case-insensitively, as consumers' are
+        "location": {name: location.get(name) or None for name in LOCATION_FIELDS},
+    }
+
+
+def fingerprint(fields: dict[str, Any]) -> str:
+    """A short digest of profile fields (order-independent), stored with a consumer's Klaviyo link to
+    tell whether one side still holds what the other last had."""
+    import hashlib
+    import json
+
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class ListPage(NamedTuple):
+    profiles: list[dict[str, Any]]  # {"id", "attributes"}
+    next_cursor: str | None  # page[cursor] of the next page; None after the last page
+
+
+def list_profiles(api_key: str, list_id: str, cursor: str | None) -> ListPage:
+    """One page of a list's profiles (Get Profiles for List, sparse fields: only what is pulled), and
+    the cursor of the next page taken from `links.next`."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from openapi_client.api_arg_options import USE_DICTIONARY_FOR_RESPONSE_DATA
+
+    fields = [*SHARED_FIELDS, "location"]
+    answer = call(
+        lambda: client(api_key).Lists.get_list_profiles(
+            list_id,
+            fields_profile=fields,
+            page_size=PAGE_SIZE,
+            page_cursor=cursor,
+            options={USE_DICTIONARY_FOR_RESPONSE_DATA: True},
+        )
+    )
+    document = answer if isinstance(answer, dict) else answer.to_dict()
+    profiles = [
+        {"id": str(item["id"]), "attributes": dict(item.get("attributes") or {})} for item in document.get("data") or []
+    ]
+    next_link = (document.get("links") or {}).get("next")
+    next_cursor = parse_qs(urlsplit(next_link).query).get("page[cursor]", [None])[0] if next_link else None
+    return ListPage(profiles, next_cursor)

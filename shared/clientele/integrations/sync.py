@@ -6,6 +6,10 @@ error (syncError). Those moves are consumer writes too, and come back on the str
 nothing Klaviyo sees, so `needs_sync` lets them pass without a sync, and no write triggers itself.
 A consumer already synced since its last change is not sent again (a record delivered twice, or
 two changes that one sync covered). Only tenants with the integration enabled are synced.
+
+No echo of a pull (pull.py): a consumer whose profile is the one its Klaviyo link says Klaviyo
+holds (a digest stored with the link, by a pull or by the last push) is marked synced without an
+upsert; each push stores that digest, so the next pull finds the profile unchanged.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools import Logger
 
 from clientele.consumers import store as consumer_store
-from clientele.consumers.enums import SyncStatus
+from clientele.consumers.enums import Source, SyncStatus
 from clientele.consumers.listing import ListRequest, checked, consumer_items
 from clientele.consumers.models import Consumer
 from clientele.consumers.service import retrying
 from clientele.core import clock
 from clientele.core.tenancy import Tenant
-from clientele.integrations import klaviyo
+from clientele.integrations import klaviyo, link_store
 from clientele.integrations import store as integration_store
 from clientele.integrations.models import KlaviyoResync, ResyncStatus
 
@@ -77,6 +81,8 @@ class Outcome(StrEnum):
     CURRENT = "current"  # already synced since its last change
     GONE = "gone"  # deleted since
     OVERTAKEN = "overtaken"  # changed during the sync: its own record syncs it again
+    HELD = "held"  # Klaviyo already holds this profile (pulled from there): marked synced, not sent
+    PULLING = "pulling"  # just created by a pull, which links it (and marks it synced) next
 
 
 def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
@@ -90,6 +96,17 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
         return Outcome.GONE
     if consumer.sync_status is SyncStatus.SYNCED and consumer.synced_version == consumer.version:
         return Outcome.CURRENT
+    if consumer.source == Source.KLAVIYO and consumer.klaviyo_profile_id is None and consumer.version == 1:
+        return Outcome.PULLING
+    if _klaviyo_holds(tenant, consumer):
+        held = klaviyo.profile(consumer)
+        at = clock.now()
+        marked = retrying(
+            lambda: _mark(
+                tenant, consumer_id, held, synced=True, sync_status=SyncStatus.SYNCED, synced_at=at, sync_error=None
+            )
+        )
+        return Outcome.HELD if marked is not None else Outcome.OVERTAKEN
     syncing = retrying(lambda: _mark(tenant, consumer_id, None, sync_status=SyncStatus.SYNCING))
     if syncing is None:
         return Outcome.GONE
@@ -103,23 +120,47 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
         retrying(lambda: _mark(tenant, consumer_id, sent, sync_status=SyncStatus.ERROR, sync_error=why))
         raise
     fields = {"sync_status": SyncStatus.SYNCED, "synced_at": clock.now(), "klaviyo_profile_id": profile_id}
-    synced = retrying(lambda: _mark(tenant, consumer_id, sent, synced=True, sync_error=None, **fields))
+    link = (profile_id, klaviyo.fingerprint(klaviyo.shared(sent)), klaviyo.fingerprint(sent))
+    synced = retrying(lambda: _mark(tenant, consumer_id, sent, synced=True, link=link, sync_error=None, **fields))
     return Outcome.SYNCED if synced is not None else Outcome.OVERTAKEN
 
 
+def _klaviyo_holds(tenant: Tenant, consumer: Consumer) -> bool:
+    """Whether the consumer's profile is the one its Klaviyo link says Klaviyo last had from it or
+    gave it (pull.py): then there is nothing to send."""
+    if consumer.klaviyo_profile_id is None:
+        return False
+    link = link_store.get_link(tenant, consumer.klaviyo_profile_id)
+    return (
+        link is not None
+        and link.get("consumerId") == consumer.id
+        and link.get("pushed") == klaviyo.fingerprint(klaviyo.profile(consumer))
+    )
+
+
 def _mark(
-    tenant: Tenant, consumer_id: str, sent: dict[str, Any] | None, *, synced: bool = False, **fields: Any
+    tenant: Tenant,
+    consumer_id: str,
+    sent: dict[str, Any] | None,
+    *,
+    synced: bool = False,
+    link: tuple[str, str, str] | None = None,
+    **fields: Any,
 ) -> Consumer | None:
     """Sets sync fields on the consumer as it is now, if the profile Klaviyo got (`sent`) is still its
     profile: a change Klaviyo does not hold (an order) may have come in between, a profile change
     is left to its own record's sync. None if it is gone or its profile moved on. The version
-    moves, so an edit that read the consumer before cannot write an old sync state back."""
+    moves, so an edit that read the consumer before cannot write an old sync state back. `link` =
+    (profile id, digest of the shared fields sent, digest of the whole profile sent) is stored with it."""
     consumer = consumer_store.get(tenant, consumer_id)
     if consumer is None or (sent is not None and klaviyo.profile(consumer) != sent):
         return None
     version = consumer.version + 1
     after = consumer.model_copy(update={**fields, "version": version} | ({"synced_version": version} if synced else {}))
-    consumer_store.commit(consumer_store.replace_write(tenant, consumer, after))
+    write = consumer_store.replace_write(tenant, consumer, after)
+    if link is not None:
+        write.add(link_store.put_link(tenant, link[0], consumer_id, link[1], link[2]), consumer_store.ConsumerChanged)
+    consumer_store.commit(write)
     return after
 
 
@@ -238,5 +279,7 @@ def forget(tenant: Tenant, item: dict[str, Any]) -> bool:
     klaviyo.request_deletion(
         integration_store.read_key(tenant), stored.get("email"), stored.get("phone"), stored.get("profileId")
     )
+    if stored.get("profileId"):  # the profile's link holds digests of the consumer's fields: it goes too
+        link_store.drop_link(tenant, str(stored["profileId"]))
     integration_store.drop_forget_request(item)
     return True

@@ -118,6 +118,7 @@ def list_request(filters: ConsumerFilters) -> ListRequest:
         last_activity_before=filters.last_activity_before,
         equals=equals,
         verified=filters.verified,
+        source=None if filters.source is None else str(filters.source),
         audience_id=filters.audience_id,
     )
 
@@ -264,6 +265,7 @@ ALWAYS: list[ConsumerColumn] = [
     ("Full Name", lambda consumer: safe_text(consumer.full_name)),
     ("Status", lambda consumer: str(consumer.status)),
     ("Created At", lambda consumer: _instant(consumer.created_at)),
+    ("Source", lambda consumer: str(consumer.source)),  # the path it came in through
 ]
 OPTIONAL: dict[ExportField, list[ConsumerColumn]] = {
     ExportField.PHONE: [("Phone", lambda consumer: consumer.phone)],  # E.164: written as it is

@@ -273,11 +273,11 @@ def _apply(tenant: Tenant, job: ImportJob, columns: Columns, rows: list[tuple[in
     for number, cells in rows:
         body = columns.body(cells)
         try:
-            request = ConsumerCreate.model_validate({**body, "source": Source.IMPORT})
+            request = ConsumerCreate.model_validate(body)
         except ValidationError as invalid:
             outcome.fail(number, cells, _row_errors(number, invalid))
             continue
-        consumer = new_consumer(request, now).model_copy(update={"id": _row_id(job, number)})
+        consumer = new_consumer(request, now, Source.IMPORT).model_copy(update={"id": _row_id(job, number)})
         pending.append(_Row(number, cells, body, consumer))
     while pending:
         pending = _round(tenant, job, pending, outcome, clock.now())

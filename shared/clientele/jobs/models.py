@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from clientele.consumers.enums import Membership, SortBy, SortDir, Status
+from clientele.consumers.enums import Membership, SortBy, SortDir, Source, Status
 from clientele.core.models import (
     ApiModel,
     Resource,
@@ -59,6 +59,7 @@ class ConsumerFilters(ApiModel):
     membership: Membership | None = None
     tier: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     verified: bool | None = None
+    source: Source | None = None
     audience_id: Annotated[str, StringConstraints(max_length=40)] | None = None
     search: Annotated[str, StringConstraints(max_length=100)] | None = None
     created_after: datetime | None = None  # any ISO 8601 instant; one without an offset is UTC

@@ -167,9 +167,12 @@ class _OrderExists(Exception):
     """The order's externalId is taken: the order was sent before."""
 
 
-def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
+def place_order(
+    tenant: Tenant, request: OrderCreate, *, source: ConsumerSource = ConsumerSource.API
+) -> tuple[Order, bool]:
     """(the order, True) once stored with the consumer's new aggregates; (the order stored before,
-    False) when an order with this externalId exists, so that re-sending an order is harmless."""
+    False) when an order with this externalId exists, so that re-sending an order is harmless.
+    `source` is the path a guest the order brings came in through."""
     if request.placed_at is not None and request.placed_at > datetime.now(UTC) + MAX_CLOCK_SKEW:
         raise ValidationFailed(details=[{"field": "placedAt", "message": "is in the future"}])
 
@@ -188,7 +191,7 @@ def place_order(tenant: Tenant, request: OrderCreate) -> tuple[Order, bool]:
         check_currency(known.get("currency"), request.currency)
         consumer = _consumer_for(tenant, request, known)
         now = clock.now()
-        before = consumer or new_consumer(_guest(request), now)  # an unknown email: the order brings a guest
+        before = consumer or new_consumer(_guest(request), now, source)  # an unknown email: the order brings a guest
         coupon = _coupon_for(request, known, before, now)
         discount = None
         if coupon is not None and not request.discount_sent:
@@ -356,7 +359,7 @@ def close_order(tenant: Tenant, order_id: str) -> Order:
 
 
 def _guest(request: OrderCreate) -> ConsumerCreate:
-    return ConsumerCreate(email=request.email, membership=Membership.GUEST, source=ConsumerSource.API)
+    return ConsumerCreate(email=request.email, membership=Membership.GUEST)
 
 
 def _consumer_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, str]]:

@@ -11,4 +11,5 @@ BUILDS_ON: tuple[str, ...] = (
     "integrations",
     "coupons",
     "referrals",
+    "shopify",  # what Shopify sent about a consumer (its consent) is in the export and goes with the erasure
 )

@@ -19,19 +19,27 @@ from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
 from clientele.referrals import store as referral_store
 from clientele.referrals.store import ReferralCodeRecord, ReferralRecord
+from clientele.shopify.customer_store import ShopifyIdentity
+from clientele.shopify.webhook_store import ShopifyCustomerDataRecord
 
 
 def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
     """Everything held about the consumer: profile, orders, loyalty ledger, balance history, coupons,
-    referrals, audiences and sync state, as one JSON document."""
+    referrals, audiences, what Shopify sent about it (consent, purchasing summary) and sync state, as
+    one JSON document."""
     consumer = get_consumer(tenant, consumer_id)
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
-    transactions, adjustments = [], []
+    transactions, adjustments, shopify = [], [], []
+    shopify_ids: list[str] = []
     for item in store.partition_items(partition):
         if item.get("entity") == PointsTransactionRecord.kind:
             transactions.append(PointsTransactionRecord.from_item(item).to_api())
         elif item.get("entity") == BalanceAdjustmentRecord.kind:
             adjustments.append(BalanceAdjustmentRecord.from_item(item).to_api())
+        elif item.get("entity") == ShopifyCustomerDataRecord.kind:  # consent and more, as Shopify sent them
+            shopify.append(ShopifyCustomerDataRecord.to_api(item))
+        elif item.get("entity") == ShopifyIdentity.kind:  # the Shopify customers tied to it
+            shopify_ids.append(str(item["shopifyId"]))
     orders = [
         OrderRecord.from_item(item).to_api()
         for item in store.partition_items(OrderRecord.consumer_orders_partition(tenant, consumer_id), index="gsi1")
@@ -72,6 +80,8 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
             "referredBy": referred_by.to_api() if referred_by else None,
         },
         "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
+        "shopify": shopify,
+        "shopifyCustomerIds": shopify_ids,
         "sync": {
             "status": str(consumer.sync_status),
             "syncedAt": consumer.synced_at,

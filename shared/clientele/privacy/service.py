@@ -7,9 +7,9 @@ Erasure keeps what accounting needs and nothing personal:
     reasons (free text) are dropped;
   - points transactions and balance adjustments move to the anonymous id's own partition, their
     free-text reasons dropped;
-  - the profile, its unique values, phone entry, audience memberships, wallets, timeline, the
-    coupons issued to it and its referral codes go (the referrals it made stay, as other people's
-    once-only claims, under the anonymous id), and it leaves its loyalty cards
+  - the profile, its unique values (its Shopify customer ids too), phone entry, audience memberships,
+    wallets, timeline, the coupons issued to it and its referral codes go (the referrals it made stay,
+    as other people's once-only claims, under the anonymous id), and it leaves its loyalty cards
     (the search entries follow on the stream);
   - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
     hold the consumer are removed or scrubbed;
@@ -43,6 +43,8 @@ from clientele.privacy import store
 from clientele.privacy.models import Erasure
 from clientele.referrals import store as referral_store
 from clientele.referrals.store import ReferralCodeRecord, ReferralRecord
+from clientele.shopify import customer_store as shopify_identities
+from clientele.shopify.webhook_store import ShopifyCustomerDataRecord
 
 ERASED_PREFIX = "erased"
 FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
@@ -62,6 +64,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         "coupons": _drop_coupons(tenant, consumer_id),
         "referrals": _drop_referrals(tenant, consumer_id, anonymous),
         "loyaltyCards": _unlink_cards(tenant, consumer_id),
+        "shopifyIdentities": shopify_identities.forget(tenant, consumer_id),  # its Shopify customer id claims
     }
     klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
     erasure = Erasure(
@@ -160,12 +163,13 @@ def _drop_indexed(partition: str) -> int:
 
 
 def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
-    """What is left in the consumer's partition: wallets and timeline events."""
+    """What is left in the consumer's partition: wallets, timeline events, card links, Shopify data."""
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     leftovers = [
         {"pk": item["pk"], "sk": item["sk"]}
         for item in store.partition_items(partition)
-        if item.get("entity") in (WalletRecord.kind, TimelineEventRecord.kind, CardLinkRecord.kind)
+        if item.get("entity")
+        in (WalletRecord.kind, TimelineEventRecord.kind, CardLinkRecord.kind, ShopifyCustomerDataRecord.kind)
     ]
     store.delete_items(leftovers)
 

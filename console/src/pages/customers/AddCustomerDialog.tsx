@@ -45,7 +45,6 @@ function AddCustomerForm({ onCreated, onCancel }: { onCreated: (c: Consumer) => 
           // the API's defaults, spelled out (generated body types list defaulted fields as required)
           membership: 'guest',
           verified: false,
-          source: 'manual',
         },
         { headers: { 'Idempotency-Key': form.key } },
       );

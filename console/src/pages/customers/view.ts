@@ -15,6 +15,7 @@ export const FILTER_KEYS = [
   'verified',
   'tier',
   'audienceId',
+  'source',
   'createdFrom',
   'createdTo',
   'lastActivityFrom',
@@ -33,6 +34,17 @@ export const SORT_KEYS: readonly SortBy[] = [
   'points',
   'memberSince',
 ];
+
+/** The paths a customer comes in through (GET /consumers `source`), as the Source filter offers them. */
+export const SOURCES = ['api', 'console', 'import', 'klaviyo', 'shopify'] as const;
+export type Source = (typeof SOURCES)[number];
+export const SOURCE_LABELS: Record<Source, string> = {
+  api: 'API',
+  console: 'Console',
+  import: 'Import',
+  klaviyo: 'Klaviyo',
+  shopify: 'Shopify',
+};
 
 /** A search needs a word of at least 2 characters. */
 export const MIN_SEARCH = 2;
@@ -75,6 +87,7 @@ export function filterParams(v: View): Omit<ListQuery, 'first' | 'last' | 'after
   if (f.verified === 'true' || f.verified === 'false') out.verified = f.verified === 'true';
   if (f.tier) out.tier = f.tier;
   if (f.audienceId) out.audienceId = f.audienceId;
+  if ((SOURCES as readonly string[]).includes(f.source)) out.source = f.source as Source;
   // "from" days include their whole day and "to" days too: before = the next day's start (local time).
   const ca = localDayStart(f.createdFrom);
   const cb = localDayStart(f.createdTo, 1);
