@@ -14,7 +14,7 @@ from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey, wait_for
 from tests.e2e.test_api import auth
 
-CUSTOMERS = int(os.environ.get("E2E_SHOPIFY_CUSTOMERS", "5000"))
+CUSTOMERS = int(os.environ.get("E2E_SHOPIFY_CUSTOMERS", "5000"))  # `make e2e` sets 1,000
 
 
 def _call(stack: RunningStack, key: str, method: str, path: str, body: Any = None) -> requests.Response:
@@ -59,7 +59,7 @@ def _start(stack: RunningStack, key: str, body: dict[str, Any]) -> dict[str, Any
         _finished(stack, key, answer.json()["error"]["details"][0]["message"])
 
 
-def test_a_full_sync_of_5000_customers_completes_with_exact_counts(
+def test_a_full_sync_of_the_shops_customers_completes_with_exact_counts(
     stack: RunningStack, mint_key: MintKey, shopify: ShopifyStandin
 ) -> None:
     shopify.generate(CUSTOMERS)

@@ -16,10 +16,11 @@ import pytest
 from tests.e2e import conftest as e2e
 from tests.fuzz.report import FUZZ, ISOLATION
 
-# The e2e tier's session fixtures: one local stack (moto, gateway, workers, Klaviyo stand-in) and
-# keys minted by the `clientele` CLI.
+# The e2e tier's session fixtures: one local stack (moto, gateway, workers, Klaviyo and Shopify
+# stand-ins) and keys minted by the `clientele` CLI.
 state_dir = e2e.state_dir
 klaviyo = e2e.klaviyo
+shopify = e2e.shopify
 stack = e2e.stack
 mint_key = e2e.mint_key
 

@@ -9,7 +9,7 @@ from localstack_support import FIXTURE, TEMPLATE
 
 from clientele_local.gateway import load_apis, policy_allows
 from clientele_local.resources import _cors_rule
-from clientele_local.template import Template, TemplateError
+from clientele_local.template import QUEUE, Template, TemplateError
 from clientele_local.workers import function_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +82,8 @@ def test_routes_and_authorizer_from_template(tpl: Template) -> None:
 def test_project_template_loads() -> None:
     """The real template.yaml resolves with the same code (no Clientele-specific knowledge)."""
     tpl = Template.load(ROOT / "template.yaml")
-    tpl.runtime[("StreamFailureQueue", "Ref")] = "http://moto/q"
+    for queue in tpl.resources(QUEUE):  # a queue's URL exists once the stack has created it
+        tpl.runtime[(queue, "Ref")] = f"http://moto/{queue}"
     specs = function_specs(tpl, {})
     assert specs, "template.yaml defines functions"
     for spec in specs.values():
