@@ -10,7 +10,9 @@ import base64
 import copy
 import importlib.util
 import json
+import threading
 import uuid
+from abc import ABCMeta
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -45,8 +47,44 @@ class Context:
         return 10_000
 
 
+class _PerThread:
+    """A data descriptor with one value per thread."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.values = name, threading.local()
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        try:
+            return self.values.value
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: object, value: Any) -> None:
+        self.values.value = value
+
+
+@cache
+def requests_per_thread() -> None:
+    """Powertools keeps the request being answered on its BaseRouter class (`BaseRouter.current_event`),
+    shared by every resolver in the process: right for Lambda, which answers one request per process,
+    wrong for tests that answer requests in threads side by side (one thread's handler would read
+    another's body). Here each thread gets its own: the descriptor sits in the class (for reads and
+    writes through a resolver) and in a metaclass (for Powertools' writes to the class itself)."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    class PerThreadRouter(ABCMeta):
+        pass
+
+    for name in ("current_event", "lambda_context"):
+        descriptor = _PerThread(name)
+        setattr(BaseRouter, name, descriptor)
+        setattr(PerThreadRouter, name, descriptor)
+    BaseRouter.__class__ = PerThreadRouter  # type: ignore[method-assign,assignment]
+
+
 def load_function(name: str, root: Path = ROOT) -> ModuleType:
     """Imports functions/<name>/app.py under its own module name (every function has an app.py)."""
+    requests_per_thread()
     spec = importlib.util.spec_from_file_location(f"functions.{name}.app", root / "functions" / name / "app.py")
     if spec is None or spec.loader is None:
         raise ImportError(f"functions/{name}/app.py not found")

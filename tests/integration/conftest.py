@@ -90,8 +90,8 @@ Invoke = Callable[..., dict[str, Any]]
 @pytest.fixture
 def call(table: str) -> Invoke:
     """call(function, principal=..., body=..., path_params=..., headers=...) -> {status, body, headers}."""
-    # One module per function and thread: a resolver answers one request at a time (Powertools keeps
-    # the request in app.context), as each concurrent Lambda execution has an environment of its own.
+    # One module per function and thread, as each concurrent Lambda execution has an environment of
+    # its own (load_function also gives each thread its own Powertools request: inprocess.py).
     modules: dict[tuple[str, int], ModuleType] = {}
 
     def invoke(function: str, *, principal: dict[str, str] | None, **request: Any) -> dict[str, Any]:

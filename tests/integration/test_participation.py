@@ -145,7 +145,7 @@ def test_block_and_points_racing_leave_no_points_added_after_the_block(call: Inv
         adds = pool.map(add, range(16))
         blocked = _block(call, acme, consumer["id"])
         statuses = list(adds)
-    assert blocked["status"] == 200
+    assert blocked["status"] == 200, blocked
     assert set(statuses) <= {201, 409}
     granted = statuses.count(201)
     assert _summary(call, acme, consumer["id"])["activePoints"] == granted
