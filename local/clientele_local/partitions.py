@@ -122,12 +122,36 @@ def forget_all() -> None:
     _GROUPS.clear()
 
 
+def _from(sort_keys: list[Any], value: str) -> int:
+    """The first position whose sort key is `value` or after it."""
+    return bisect.bisect_left(sort_keys, (value,))
+
+
+def _after(sort_keys: list[Any], value: str) -> int:
+    """The first position whose sort key is after `value`."""
+    return bisect.bisect_right(sort_keys, (value, HIGHEST))
+
+
+# (low, high) of the stretch of a partition's sort keys a key condition can match, by its comparison
+# (moto's names); moto then checks the condition on the stretch's items, as it does on every item.
+_STRETCHES: dict[str | None, Any] = {
+    None: lambda keys, values: (0, len(keys)),
+    "BETWEEN": lambda keys, values: (_from(keys, values[0]), _after(keys, values[1])),
+    "BEGINS_WITH": lambda keys, values: (_from(keys, values[0]), bisect.bisect_right(keys, (values[0] + HIGHEST,))),
+    "=": lambda keys, values: (_from(keys, values[0]), _after(keys, values[0])),
+    "<": lambda keys, values: (0, _from(keys, values[0])),
+    "<=": lambda keys, values: (0, _after(keys, values[0])),
+    ">": lambda keys, values: (_after(keys, values[0]), len(keys)),
+    ">=": lambda keys, values: (_from(keys, values[0]), len(keys)),
+}
+
+
 def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
     bound = _SIGNATURE.bind(self, *args, **kwargs)
     arguments = bound.arguments
     hash_key, index_name = arguments["hash_key"], arguments.get("index_name")
     comparison = arguments.get("range_comparison")
-    if hash_key is None or comparison not in (None, "BETWEEN", "BEGINS_WITH"):
+    if hash_key is None or comparison not in _STRETCHES:
         return _ORIGINAL_QUERY(self, *args, **kwargs)  # other comparisons: moto's own walk
     groups = _GROUPS.setdefault(self, {})
     if index_name not in groups:
@@ -137,14 +161,11 @@ def _query(self: Table, *args: Any, **kwargs: Any) -> Any:
         groups[index_name] = grouped
     _, range_attribute, partitions = groups[index_name]
     members, sort_keys = partitions.get(hash_key.value, ([], []))
-    low, high = 0, len(members)
-    if comparison == "BETWEEN":
-        first, last = (bound.value for bound in arguments["range_objs"])
-        low, high = bisect.bisect_left(sort_keys, (first,)), bisect.bisect_right(sort_keys, (last, HIGHEST))
-    elif comparison == "BEGINS_WITH":
-        prefix = arguments["range_objs"][0].value
-        low, high = bisect.bisect_left(sort_keys, (prefix,)), bisect.bisect_right(sort_keys, (prefix + HIGHEST,))
+    low, high = _STRETCHES[comparison](sort_keys, [bound.value for bound in arguments.get("range_objs") or []])
     forward = arguments.get("scan_index_forward", True) is not False
+    # And the key just past the stretch's far end: moto's walk answers a page that reached its limit
+    # with a LastEvaluatedKey when any item of the partition follows it, matching or not.
+    low, high = (low, min(len(members), high + 1)) if forward else (max(0, low - 1), high)
     start = arguments.get("exclusive_start_key")
     if start:
         # Pick up after the start key by bisection (moto would walk the partition from its start).

@@ -48,7 +48,7 @@ def _pages(raw: Any, **params: Any) -> list[list[dict[str, Any]]]:
 
 def _queries(raw: Any) -> list[dict[str, Any]]:
     """Queries of each shape the service makes: an index's partition, forward and backward, in pages
-    of several sizes, within a range, behind a filter; the table's partition by prefix."""
+    of several sizes, within a range, by each comparison, behind a filter; the table's partition by prefix."""
     everything = _pages(
         raw, IndexName="gsi1", KeyConditionExpression="gsi1pk = :h", ExpressionAttributeValues={":h": {"S": LIST}}
     )[0]
@@ -73,6 +73,19 @@ def _queries(raw: Any) -> list[dict[str, Any]]:
             "ScanIndexForward": forward,
         }
         for limit in (9, 100)
+        for forward in (True, False)
+    ]
+    queries += [
+        {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": f"gsi1pk = :h AND gsi1sk {comparison} :a",
+            "ExpressionAttributeValues": {":h": {"S": LIST}, ":a": {"S": bound}},
+            "Limit": limit,
+            "ScanIndexForward": forward,
+        }
+        for comparison in ("=", "<", "<=", ">", ">=")
+        for bound in (low, low[:-1], "~")  # a key held, a value between keys, one after every key
+        for limit in (7, 100)
         for forward in (True, False)
     ]
     queries.append(
