@@ -111,10 +111,8 @@ local: venv
 # once, for its share of both tiers (a stack's moto is one process, bound by its GIL: one per worker is
 # what lets two run side by side). loadgroup keeps test_bulk.py on one worker, so its own stack for the
 # large imports starts once. --durations: the slowest.
-# The Shopify full sync of tests/e2e/test_shopify_sync.py runs 1,000 customers here (5,000 when run on
-# its own: one moto behind the stack makes each customer's link-or-create take ~0.1 s of it).
 e2e: venv
-	E2E_SHOPIFY_CUSTOMERS=1000 $(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --dist loadgroup --durations=10
+	$(FUZZ_SMOKE) $(PYTEST) tests/e2e tests/fuzz -q -n 2 --dist loadgroup --durations=10
 
 # The console in Chromium (Playwright), on a local stack of its own; screenshots land in docs/.
 browser: venv console chromium

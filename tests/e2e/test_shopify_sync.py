@@ -14,7 +14,7 @@ from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey, wait_for
 from tests.e2e.test_api import auth
 
-CUSTOMERS = int(os.environ.get("E2E_SHOPIFY_CUSTOMERS", "5000"))  # `make e2e` sets 1,000
+CUSTOMERS = int(os.environ.get("E2E_SHOPIFY_CUSTOMERS", "5000"))  # the figure (~4 min on its own)
 
 
 def _call(stack: RunningStack, key: str, method: str, path: str, body: Any = None) -> requests.Response:

@@ -200,6 +200,38 @@ def test_an_email_another_consumer_holds_is_not_taken_from_it(call: Invoke, acme
     assert (mine.email, mine.first_name) == ("bob.norman@example.com", "Rob")
 
 
+def test_a_look_up_taken_before_others_wrote_is_caught_by_the_write(call: Invoke, acme: dict[str, str]) -> None:
+    """The sync's batch read (customer_store.look_up) may be overtaken before the customer applies:
+    a look-up that saw nobody, then an API create of the same email and another apply of the same
+    customer, still end with one consumer per person, linked as if read afresh."""
+    customer = _customer()
+    stale = customer_store.look_up(ACME, [(customer.shopify_id, customer.email)])[customer.shopify_id]
+    assert stale == customer_store.Seen(claim=None, email_holder=None)
+    made = call("create_consumer", principal=acme, body={"email": "bob.norman@example.com"})["body"]
+    assert apply(ACME, customer, stale) is Outcome.UPDATED  # the create's claim fails: read again, linked
+    linked = consumer_for(ACME, customer.shopify_id)
+    assert linked is not None
+    assert linked.id == made["id"]
+    newer = _customer(firstName="Robert", updatedAt="2025-10-02T00:00:00Z")
+    assert apply(ACME, newer, stale) is Outcome.UPDATED  # a claim it did not see: read again, updated
+    assert len(_consumers()) == 1
+    assert consumer_for(ACME, customer.shopify_id).first_name == "Robert"  # type: ignore[union-attr]
+
+
+def test_a_look_up_reads_each_key_once_and_answers_every_customer(table: str) -> None:
+    apply(ACME, _customer())
+    seen = customer_store.look_up(
+        ACME,
+        [("207119551", "bob.norman@example.com"), ("42", "bob.norman@example.com"), ("43", None)],
+    )
+    holder = consumer_for(ACME, "207119551")
+    assert holder is not None
+    assert seen["207119551"].claim is not None
+    assert seen["207119551"].claim["consumerId"] == holder.id
+    assert seen["42"] == customer_store.Seen(claim=None, email_holder=holder.id)  # the same email: one key read
+    assert seen["43"] == customer_store.Seen(claim=None, email_holder=None)
+
+
 def test_racing_applies_of_one_new_customer_make_one_consumer(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # Ten applies share one interpreter (and moto) here, each attempt ten times slower than alone: a
     # budget that fits, since what is tested is the outcome of the race, not how long it took.

@@ -224,11 +224,11 @@ def test_a_worker_killed_mid_chunk_resumes_with_exact_counts(
     real_apply = shopify_customers.apply
     applied = {"count": 0}
 
-    def dies_once(tenant: Tenant, customer: Any) -> Any:
+    def dies_once(tenant: Tenant, customer: Any, seen: Any = None) -> Any:
         applied["count"] += 1
         if applied["count"] == 150:  # half-way through the second page
             raise RuntimeError("the worker died")
-        return real_apply(tenant, customer)
+        return real_apply(tenant, customer, seen)
 
     monkeypatch.setattr(shopify_customers, "apply", dies_once)
     failed_once = False
@@ -261,8 +261,8 @@ def test_a_write_that_lost_a_race_is_tried_again_and_counted_once(
     real_apply = shopify_customers.apply
     raced: list[str] = []
 
-    def commits_then_conflicts(tenant: Tenant, customer: Any) -> Any:
-        outcome = real_apply(tenant, customer)
+    def commits_then_conflicts(tenant: Tenant, customer: Any, seen: Any = None) -> Any:
+        outcome = real_apply(tenant, customer, seen)
         if customer.shopify_id == "1000007" and not raced:
             raced.append(customer.shopify_id)
             raise Conflict()  # the write committed, but its answer was lost

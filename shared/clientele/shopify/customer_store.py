@@ -13,7 +13,8 @@ takes away goes, while those set in Clientele stay).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from clientele.consumers.store import ConsumerRecord, InConsumerPartition, PhoneEntry, UniqueValue
 from clientele.core.store import dynamo
@@ -92,20 +93,44 @@ def forget(tenant: Tenant, consumer_id: str) -> int:
     return len(shopify_ids)
 
 
-def holders_of(tenant: Tenant, email: str | None, phone: str | None) -> list[str]:
-    """The ids of the consumers holding `email` (its uniqueness claim), then `phone` (up to 10 of its
-    entries, earliest created first: ids are ULIDs), read consistently."""
-    found: list[str] = []
+class Seen(NamedTuple):
+    """A customer's claim and its email's holder as `look_up` read them (None: absent)."""
+
+    claim: dict[str, Any] | None
+    email_holder: str | None
+
+
+def look_up(tenant: Tenant, customers: list[tuple[str, str | None]]) -> dict[str, Seen]:
+    """{shopify id: Seen} for (shopify id, email) pairs: one consistent BatchGetItem of their claims
+    and their emails' uniqueness claims, instead of two GetItems a customer."""
+    keys = {("claim", shopify_id): ShopifyClaim.key(tenant, shopify_id) for shopify_id, _ in customers}
+    keys |= {("email", email): UniqueValue.email_key(tenant, email) for _, email in customers if email is not None}
+    wanted = {(key["pk"], key["sk"]): name for name, key in keys.items()}  # duplicate keys read once
+    found = {wanted[(item["pk"], item["sk"])]: item for item in dynamo.batch_get(list(keys.values()), consistent=True)}
+    seen = {}
+    for shopify_id, email in customers:
+        holder = found.get(("email", email)) if email is not None else None
+        seen[shopify_id] = Seen(found.get(("claim", shopify_id)), str(holder["consumerId"]) if holder else None)
+    return seen
+
+
+def holders_of(tenant: Tenant, email: str | None, phone: str | None, seen: Seen | None = None) -> Iterator[str]:
+    """The ids of the consumers holding `email` (its uniqueness claim; `seen`'s holder when given),
+    then `phone` (up to 10 of its entries, earliest created first: ids are ULIDs), read consistently;
+    the phone's entries are read only when the caller asks past the email's holder."""
     if email is not None:
-        owner = dynamo.get_item(UniqueValue.email_key(tenant, email), consistent=True)
-        if owner is not None:
-            found.append(str(owner["consumerId"]))
+        if seen is not None:
+            holder = seen.email_holder
+        else:
+            owner = dynamo.get_item(UniqueValue.email_key(tenant, email), consistent=True)
+            holder = str(owner["consumerId"]) if owner is not None else None
+        if holder is not None:
+            yield holder
     if phone is not None:
         entries = dynamo.query(
             key_condition="pk = :pk", values={":pk": PhoneEntry.partition(tenant, phone)}, consistent=True, limit=10
         )
-        found += [str(entry["sk"]) for entry in entries]
-    return found
+        yield from (str(entry["sk"]) for entry in entries)
 
 
 def relink(tenant: Tenant, consumer_id: str, shopify_id: str) -> bool:

@@ -208,14 +208,22 @@ def consumer_for(tenant: Tenant, shopify_id: str) -> Consumer | None:
     return consumer_store.get(tenant, str(claim["consumerId"])) if claim else None
 
 
-def apply(tenant: Tenant, customer: ShopifyCustomer) -> Outcome:
+def apply(tenant: Tenant, customer: ShopifyCustomer, seen: store.Seen | None = None) -> Outcome:
     """Makes the tenant's consumers agree with the customer (see the module's docstring). Every write
-    is conditional on what was read; a write overtaken by another is read and tried again."""
+    is conditional on what was read; a write overtaken by another is read and tried again. `seen`:
+    the customer's claim and email holder as a batch read them (customer_store.look_up), which the
+    first attempt takes instead of reading them itself (a stale one fails its write's condition)."""
+    first = [seen]
+
+    def attempt(keep_email: bool) -> Outcome:
+        looked_up, first[0] = first[0], None  # every later attempt reads afresh
+        return _apply(tenant, customer, keep_email=keep_email, seen=looked_up)
+
     try:
-        return service.retrying(lambda: _apply(tenant, customer, keep_email=False))
+        return service.retrying(lambda: attempt(False))
     except EmailAlreadyExists:
         # The customer's new email is another consumer's: everything else still applies.
-        return service.retrying(lambda: _apply(tenant, customer, keep_email=True))
+        return service.retrying(lambda: attempt(True))
 
 
 def _claim_fields(customer: ShopifyCustomer, claim: dict[str, Any] | None) -> dict[str, Any]:
@@ -223,23 +231,23 @@ def _claim_fields(customer: ShopifyCustomer, claim: dict[str, Any] | None) -> di
     return {"shopifyUpdatedAt": customer.updated_at, "shopifyTags": tags, "shopifyEnabled": customer.enabled}
 
 
-def _apply(tenant: Tenant, customer: ShopifyCustomer, *, keep_email: bool) -> Outcome:
-    claim = store.get_claim(tenant, customer.shopify_id)
+def _apply(tenant: Tenant, customer: ShopifyCustomer, *, keep_email: bool, seen: store.Seen | None) -> Outcome:
+    claim = seen.claim if seen is not None else store.get_claim(tenant, customer.shopify_id)
     if claim is not None and customer.updated_at < str(claim.get("shopifyUpdatedAt", "")):
         return Outcome.STALE
     consumer = consumer_store.get(tenant, str(claim["consumerId"])) if claim else None
     if claim is not None and consumer is not None:
         return _update(tenant, customer, claim, consumer, keep_email=keep_email)
     dead_owner = str(claim["consumerId"]) if claim is not None else None  # the consumer was deleted since
-    found = _by_email_or_phone(tenant, customer)
+    found = _by_email_or_phone(tenant, customer, seen)
     if found is not None:
         return _link(tenant, customer, found, dead_owner, keep_email=keep_email)
     return _create(tenant, customer, dead_owner)
 
 
-def _by_email_or_phone(tenant: Tenant, customer: ShopifyCustomer) -> Consumer | None:
+def _by_email_or_phone(tenant: Tenant, customer: ShopifyCustomer, seen: store.Seen | None) -> Consumer | None:
     """The consumer with the customer's email, else the (earliest created) one with its phone."""
-    for consumer_id in store.holders_of(tenant, customer.email, customer.phone):
+    for consumer_id in store.holders_of(tenant, customer.email, customer.phone, seen):
         found = consumer_store.get(tenant, consumer_id)
         if found is not None:
             return found

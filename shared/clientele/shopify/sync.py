@@ -10,7 +10,8 @@ chunk (functions/run_shopify_sync), as the CSV import does:
     pages      a page of PAGE_SIZE from the cursor: customers(sortKey: UPDATED_AT,
                query: "updated_at:>'<since>'") for an incremental run
 
-Every customer goes through `customers.apply`, APPLY_THREADS at a time; the chunk's counts and the
+Every customer goes through `customers.apply`, APPLY_THREADS at a time, after one BatchGetItem of a
+slice's claims and email holders (customer_store.look_up); the chunk's counts and the
 next checkpoint are written in one conditional update (sync_store.advance), so a chunk is counted
 once. A bulk chunk still applying after CHUNK_SECONDS stops between slices and checkpoints at the
 first byte of the first customer it left, so no invocation nears the function's timeout.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -36,7 +38,7 @@ from clientele.consumers.enums import Source
 from clientele.core import clock
 from clientele.core.errors import ClienteleError, Conflict, StoreBusy
 from clientele.core.tenancy import Tenant
-from clientele.shopify import bulk, connection, customers
+from clientele.shopify import bulk, connection, customer_store, customers
 from clientele.shopify import sync_store as store
 from clientele.shopify.client import Client, ShopifyFailed
 from clientele.shopify.sync_models import ShopifySync, ShopifySyncMethod, ShopifySyncMode, ShopifySyncStatus
@@ -233,38 +235,51 @@ def node_with_children(node: dict[str, Any]) -> dict[str, Any]:
 def _apply(
     tenant: Tenant, nodes: list[dict[str, Any]], retry_since: str | None, deadline: float | None
 ) -> tuple[Tally, int]:
-    """Applies the customers, APPLY_THREADS at a time (each is a few reads and a transaction: waiting
-    on the store, not the CPU), a slice at a time in order until `deadline` (time.monotonic; at least
-    one slice); returns the counts and how many were applied (a prefix of `nodes`)."""
+    """Applies the customers, APPLY_THREADS at a time (each is a transaction: waiting on the store,
+    not the CPU), a slice at a time in order until `deadline` (time.monotonic; at least one slice);
+    returns the counts and how many were applied (a prefix of `nodes`). A slice's claims and email
+    holders are read by one BatchGetItem before its customers apply."""
     tally = Tally()
     step = APPLY_THREADS * 2
     with ThreadPoolExecutor(max_workers=APPLY_THREADS) as pool:
         for start in range(0, len(nodes), step):
             if deadline is not None and start and time.monotonic() > deadline:
                 return tally, start
-            for outcome, error in pool.map(
-                lambda node: _apply_one(tenant, node, retry_since), nodes[start : start + step]
-            ):
+            parsed = [_parsed(node) for node in nodes[start : start + step]]
+            valid = [customer for customer in parsed if isinstance(customer, customers.ShopifyCustomer)]
+            seen = customer_store.look_up(tenant, [(customer.shopify_id, customer.email) for customer in valid])
+            for outcome, error in pool.map(partial(_apply_one, tenant, seen=seen, retry_since=retry_since), parsed):
                 tally.add(outcome)
                 if error is not None and len(tally.errors) < MAX_ERRORS_SHOWN:
                     tally.errors.append(error)
     return tally, len(nodes)
 
 
-def _apply_one(tenant: Tenant, node: dict[str, Any], retry_since: str | None) -> tuple[str, str | None]:
-    """One customer's outcome, and why it failed when it did. A write that lost a race or found the
-    store busy is tried again (TRANSIENT_TRIES times, then raised: the stream retries the chunk); an
-    attempt that committed before its error is counted by what it did, as a retried chunk is."""
-    shopify_id = str(node.get("id", "?")).rsplit("/", 1)[-1]
+def _parsed(node: dict[str, Any]) -> customers.ShopifyCustomer | str:
+    """The customer of a node, or why it is not one."""
     try:
-        customer = customers.ShopifyCustomer.from_graphql(node_with_children(node))
+        return customers.ShopifyCustomer.from_graphql(node_with_children(node))
     except (ValidationError, ValueError) as error:
-        return "failed", f"{shopify_id}: {_why(error)}"
+        return f"{str(node.get('id', '?')).rsplit('/', 1)[-1]}: {_why(error)}"
+
+
+def _apply_one(
+    tenant: Tenant,
+    customer: customers.ShopifyCustomer | str,
+    seen: dict[str, customer_store.Seen],
+    retry_since: str | None,
+) -> tuple[str, str | None]:
+    """One customer's outcome, and why it failed when it did (a string: it could not be read). A
+    write that lost a race or found the store busy is tried again (TRANSIENT_TRIES times, then
+    raised: the stream retries the chunk); an attempt that committed before its error is counted by
+    what it did, as a retried chunk is."""
+    if isinstance(customer, str):
+        return "failed", customer
     since = retry_since
     for attempt in range(TRANSIENT_TRIES):
         started = clock.now()
         try:
-            outcome = str(customers.apply(tenant, customer))
+            outcome = str(customers.apply(tenant, customer, seen.get(customer.shopify_id) if attempt == 0 else None))
             break
         except (Conflict, StoreBusy):
             if attempt == TRANSIENT_TRIES - 1:
@@ -272,7 +287,7 @@ def _apply_one(tenant: Tenant, node: dict[str, Any], retry_since: str | None) ->
             since = since or started
             time.sleep(0.05 * 2**attempt)
         except (ValidationError, ClienteleError, ValueError) as error:
-            return "failed", f"{shopify_id}: {_why(error)}"
+            return "failed", f"{customer.shopify_id}: {_why(error)}"
     if outcome == "stale":
         outcome = "unchanged"  # Clientele holds a newer copy (a webhook overtook the sync)
     if since is not None and outcome == "unchanged":
