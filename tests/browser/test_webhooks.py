@@ -6,50 +6,24 @@ disable and enable, rotate the secret, the deliveries, replay, delete. Deliverie
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 from standardwebhooks.webhooks import Webhook
 
+from clientele_local.testing import WebhookReceiver
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 
 Seeder = Callable[[str], Seed]
 
 
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that keeps every request and answers 204."""
-
-    def __init__(self, status: int = 204) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/clientele"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as running:
+        yield running
 
 
 def wait_until[Value](check: Callable[[], Value | None], timeout: float = 60.0) -> Value:
@@ -80,7 +54,7 @@ def warm(api: Seed) -> None:
 
 
 def test_webhooks_add_an_endpoint_see_events_and_deliveries_rotate_replay_and_delete(
-    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Seeder, receiver: Receiver
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Seeder, receiver: WebhookReceiver
 ) -> None:
     key = mint_key(new_org())
     api = seed(key)
@@ -270,8 +244,7 @@ def test_webhooks_are_read_only_with_a_read_only_key(
 def test_an_endpoint_disabled_by_clientele_shows_why_and_enabling_clears_it(
     page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Seeder
 ) -> None:
-    gone = Receiver(status=410)  # 410 Gone: Clientele disables the endpoint
-    try:
+    with WebhookReceiver(status=410) as gone:  # 410 Gone: Clientele disables the endpoint
         key = mint_key(new_org())
         api = seed(key)
         warm(api)
@@ -296,6 +269,3 @@ def test_an_endpoint_disabled_by_clientele_shows_why_and_enabling_clears_it(
         expect(page.get_by_role("region", name=gone.url)).not_to_contain_text("Disabled by Clientele")
         enabled = api.get(f"/webhook-endpoints/{endpoint['id']}")
         assert (enabled["enabled"], enabled.get("disabledReason")) == (True, None)
-    finally:
-        gone.server.shutdown()
-        gone.server.server_close()

@@ -4,51 +4,27 @@ the delivery function, to a receiver on 127.0.0.1 (the local stack allows it, WE
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from clientele_local.testing import RunningStack
+from clientele_local.testing import RunningStack, WebhookReceiver
 from tests.e2e.conftest import MintKey, wait_for
 from tests.e2e.test_api import auth
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/clientele"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as running:
+        yield running
 
 
 def test_a_local_receiver_gets_a_signed_consumer_created(
-    stack: RunningStack, mint_key: MintKey, receiver: Receiver
+    stack: RunningStack, mint_key: MintKey, receiver: WebhookReceiver
 ) -> None:
     key = mint_key(f"hooks-{uuid.uuid4().hex[:8]}")
     api = f"{stack.base_url}/api/v1"

@@ -19,32 +19,13 @@ from clientele.core.tenancy import Environment, Tenant
 from clientele.shopify import customer_store
 from clientele.shopify.customers import NO_CONTACT, Outcome, ShopifyCustomer, apply, consumer_for
 from tests.integration.conftest import TABLE_NAME, Invoke, principal_for
+from tests.shopify_samples import CUSTOMER_NODE
 
 ACME = Tenant(organization="acme", environment=Environment.SANDBOX)
 
 
 def _customer(**fields: Any) -> ShopifyCustomer:
-    node: dict[str, Any] = {
-        "id": "gid://shopify/Customer/207119551",
-        "firstName": "Bob",
-        "lastName": "Norman",
-        "defaultEmailAddress": {"emailAddress": "bob.norman@example.com"},
-        "defaultPhoneNumber": {"phoneNumber": "+16135550135"},
-        "defaultAddress": {
-            "address1": "Chestnut Street 92",
-            "address2": "Apartment 2",
-            "city": "Louisville",
-            "province": "Kentucky",
-            "provinceCode": "KY",
-            "zip": "40202",
-            "country": "United States",
-            "countryCodeV2": "US",
-        },
-        "tags": ["vip", "newsletter"],
-        "state": "ENABLED",
-        "updatedAt": "2025-10-01T12:00:00Z",
-    }
-    node.update(fields)
+    node = {**CUSTOMER_NODE, "defaultEmailAddress": {"emailAddress": "bob.norman@example.com"}, **fields}
     return ShopifyCustomer.from_graphql(node)
 
 

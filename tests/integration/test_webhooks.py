@@ -145,6 +145,24 @@ def consumer(call: Invoke, principal: dict[str, str], email: str) -> dict[str, A
     return dict(answer["body"])
 
 
+def failing_endpoint(
+    call: Invoke, publish: Callable[[], int], receiver: Receiver, statuses: list[int]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """(principal, endpoint): a new tenant's endpoint whose receiver answers `statuses` in turn, and
+    one consumer.created event published for it."""
+    acme = principal_for("acme")
+    created = endpoint(call, acme, receiver.url)
+    receiver.statuses = statuses
+    consumer(call, acme, "ada@example.com")
+    publish()
+    return acme, created
+
+
+def endpoint_shown(call: Invoke, principal: dict[str, str], endpoint_id: str) -> dict[str, Any]:
+    """The endpoint as GET /webhook-endpoints/{id} shows it."""
+    return dict(call("get_webhook_endpoint", principal=principal, path_params={"id": endpoint_id})["body"])
+
+
 def verified(secret: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return dict(Webhook(secret).verify(body, headers))
 
@@ -397,7 +415,7 @@ def test_a_rotated_secret_signs_beside_the_old_one(
     assert len(headers["webhook-signature"].split(" ")) == 2
     assert verified(new_secret, headers, body)["type"] == "consumer.created"
     assert verified(created["secret"], headers, body)["type"] == "consumer.created"
-    shown = call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]
+    shown = endpoint_shown(call, acme, created["id"])
     assert shown["secretRotatedAt"] is not None
     assert "secret" not in shown
 
@@ -413,11 +431,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(
     no_delays: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    acme = principal_for("acme")
-    created = endpoint(call, acme, receiver.url)
-    receiver.statuses = [500, 503]
-    consumer(call, acme, "ada@example.com")
-    publish()
+    acme, created = failing_endpoint(call, publish, receiver, [500, 503])
     deliver()  # attempt 1 fails; its retry is not due yet, so it only waits
     assert len(receiver.received) == 1
     attempts = call("list_webhook_deliveries", principal=acme, path_params={"id": created["id"]})["body"]["data"]
@@ -426,7 +440,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(
     assert timedelta(seconds=22) <= first_due - attempted <= timedelta(seconds=38)  # 30 s ± 25 %
     assert attempts[0]["statusCode"] == 500
     assert attempts[0]["error"] == "HTTP 500"
-    failing = call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]
+    failing = endpoint_shown(call, acme, created["id"])
     assert failing["failingSince"] == attempts[0]["attemptedAt"]
     assert failing["enabled"] is True
     later(monkeypatch, seconds=40)
@@ -444,7 +458,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(
     assert len(ids) == 1
     for headers, body in receiver.received[-1:]:
         verified(created["secret"], headers, body)
-    healthy = call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]
+    healthy = endpoint_shown(call, acme, created["id"])
     assert healthy["failingSince"] is None
 
 
@@ -456,11 +470,7 @@ def test_retries_stop_three_days_after_the_first_attempt(
     no_delays: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    acme = principal_for("acme")
-    created = endpoint(call, acme, receiver.url)
-    receiver.statuses = [500] * 100
-    consumer(call, acme, "ada@example.com")
-    publish()
+    acme, created = failing_endpoint(call, publish, receiver, [500] * 100)
     start = datetime.now(UTC)
     for hours in range(0, 24 * 4, 6):  # a clock that moves 6 hours between each pass
         later(monkeypatch, hours=hours, seconds=1)
@@ -476,19 +486,15 @@ def test_retries_stop_three_days_after_the_first_attempt(
     last_at = datetime.fromisoformat(last["attemptedAt"].replace("Z", "+00:00"))
     assert timedelta(days=2) < last_at - start <= timedelta(days=3, hours=6)
     assert [row["attempt"] for row in rows] == list(range(len(rows), 0, -1))
-    assert call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]["enabled"] is True
+    assert endpoint_shown(call, acme, created["id"])["enabled"] is True
 
 
 def test_410_gone_disables_the_endpoint_at_once(
     call: Invoke, publish: Callable[[], int], deliver: Callable[[], int], receiver: Receiver
 ) -> None:
-    acme = principal_for("acme")
-    created = endpoint(call, acme, receiver.url)
-    receiver.statuses = [410]
-    consumer(call, acme, "ada@example.com")
-    publish()
+    acme, created = failing_endpoint(call, publish, receiver, [410])
     deliver()
-    shown = call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]
+    shown = endpoint_shown(call, acme, created["id"])
     assert shown["enabled"] is False
     assert "410" in shown["disabledReason"]
     assert shown["disabledAt"] is not None
@@ -511,22 +517,18 @@ def test_five_days_of_failures_disable_the_endpoint_with_the_reason(
     no_delays: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    acme = principal_for("acme")
-    created = endpoint(call, acme, receiver.url)
-    receiver.statuses = [500] * 100
-    consumer(call, acme, "ada@example.com")
-    publish()
+    acme, created = failing_endpoint(call, publish, receiver, [500] * 100)
     deliver()
     later(monkeypatch, days=4, hours=23)
     consumer(call, acme, "bob@example.com")
     publish()
     deliver()
-    assert call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]["enabled"] is True
+    assert endpoint_shown(call, acme, created["id"])["enabled"] is True
     later(monkeypatch, days=5, minutes=1)
     consumer(call, acme, "cy@example.com")
     publish()
     deliver()
-    shown = call("get_webhook_endpoint", principal=acme, path_params={"id": created["id"]})["body"]
+    shown = endpoint_shown(call, acme, created["id"])
     assert shown["enabled"] is False
     assert "5 days" in shown["disabledReason"]
     assert shown["disabledAt"] is not None

@@ -13,27 +13,9 @@ from clientele.consumers.models import Address
 from clientele.shopify import customer_store
 from clientele.shopify.customers import GID_PREFIX, ShopifyCustomer, shopify_id_of
 from clientele.shopify.requests import ShopifySettings
+from tests.shopify_samples import CUSTOMER_NODE
 
-GRAPHQL: dict[str, Any] = {
-    "id": "gid://shopify/Customer/207119551",
-    "firstName": "Bob",
-    "lastName": "Norman",
-    "defaultEmailAddress": {"emailAddress": "Bob.Norman@Example.COM"},
-    "defaultPhoneNumber": {"phoneNumber": "+1 613-555-0135"},
-    "defaultAddress": {
-        "address1": "Chestnut Street 92",
-        "address2": "Apartment 2",
-        "city": "Louisville",
-        "province": "Kentucky",
-        "provinceCode": "KY",
-        "zip": "40202",
-        "country": "United States",
-        "countryCodeV2": "US",
-    },
-    "tags": ["vip", "newsletter"],
-    "state": "ENABLED",
-    "updatedAt": "2025-10-01T12:00:00Z",
-}
+GRAPHQL = CUSTOMER_NODE
 
 WEBHOOK: dict[str, Any] = {
     "id": 207119551,

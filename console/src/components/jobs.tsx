@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type ExportJob } from '../api/client';
+import { useSession, useWriteGuard } from '../session';
 import { ErrorMessage } from './Alert';
 import { Dialog } from './Dialog';
 import { formatNumber, humanize } from './format';
@@ -53,6 +54,53 @@ export function usePolling(active: boolean, tick: (signal: AbortSignal) => Promi
       window.clearTimeout(timer);
     };
   }, [active, ms]);
+}
+
+/**
+ * The button that starts a panel's background job ("Resync", "Pull now", "Sync Customers"): "Starting…"
+ * while `onStart` runs, disabled while a job runs or while `blocked` says why it cannot start (shown
+ * beside it, and named by the button), and disabled for a read-only key with the session's reason.
+ */
+export function StartJobButton({
+  label,
+  id,
+  running,
+  blocked,
+  onStart,
+}: {
+  label: string;
+  id: string;
+  running: boolean;
+  blocked: string | null;
+  onStart: () => Promise<void>;
+}) {
+  const guard = useWriteGuard();
+  const { canWrite } = useSession();
+  const [busy, setBusy] = useState(false);
+  const g = guard(busy || running || blocked !== null);
+  const describedBy = canWrite ? (blocked ? `${id}-blocked` : undefined) : g['aria-describedby'];
+
+  async function start() {
+    setBusy(true);
+    try {
+      await onStart();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="actions actions-start">
+      <button type="button" class="button-primary" {...g} aria-describedby={describedBy} onClick={() => void start()}>
+        {busy ? 'Starting…' : label}
+      </button>
+      {blocked && canWrite && (
+        <span id={`${id}-blocked`} class="muted small">
+          {blocked}
+        </span>
+      )}
+    </div>
+  );
 }
 
 const EXPORT_POLL_MS = 1000;

@@ -7,10 +7,10 @@ import { ApiError, api, idempotencyKey, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { formatDateTime, formatNumber } from '../components/format';
-import { isRunning, JobStatus, usePolling } from '../components/jobs';
+import { isRunning, JobStatus, StartJobButton, usePolling } from '../components/jobs';
 import { useAsync } from '../components/useAsync';
 import { usePageTitle } from '../components/usePageTitle';
-import { useSession, useWriteGuard } from '../session';
+import { useWriteGuard } from '../session';
 import { Figures } from './admin/common';
 import { ShopifySection } from './integrations/Shopify';
 
@@ -181,10 +181,7 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
 }
 
 function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (k: Klaviyo) => void }) {
-  const guard = useWriteGuard();
-  const { canWrite } = useSession();
   const [resync, setResync] = useState<Resync | null>(klaviyo?.resync ?? null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const stats = useAsync((signal) => api.get('/consumers/stats', { query: { periods: 1 }, signal }), []);
 
@@ -203,7 +200,6 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
   );
 
   async function start() {
-    setBusy(true);
     setError(null);
     try {
       const r = await api.post('/integrations/klaviyo/resync', undefined, {
@@ -214,8 +210,6 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
       setError(e);
       const k = await loadKlaviyo().catch(() => null);
       if (k) onChange(k);
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -227,8 +221,6 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
     : resync && resync.status === 'running' && total
       ? { value: Math.min(resync.profiles ?? 0, total), max: total }
       : {};
-  const g = guard(busy || running || blocked !== null);
-  const describedBy = canWrite ? (blocked ? 'resync-blocked' : undefined) : g['aria-describedby'];
 
   return (
     <section class="panel" aria-labelledby="resync-heading">
@@ -266,16 +258,7 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
       ) : (
         <p role="status">No resync yet.</p>
       )}
-      <div class="actions actions-start">
-        <button type="button" class="button-primary" {...g} aria-describedby={describedBy} onClick={() => void start()}>
-          {busy ? 'Starting…' : 'Resync'}
-        </button>
-        {blocked && canWrite && (
-          <span id="resync-blocked" class="muted small">
-            {blocked}
-          </span>
-        )}
-      </div>
+      <StartJobButton label="Resync" id="resync" running={running} blocked={blocked} onStart={start} />
     </section>
   );
 }
@@ -284,10 +267,7 @@ type Pull = Schemas['KlaviyoPull'];
 
 /** The import lists' pull: "Pull now" and the latest pull, polled while it runs. */
 function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (k: Klaviyo) => void }) {
-  const guard = useWriteGuard();
-  const { canWrite } = useSession();
   const [started, setStarted] = useState<Pull | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const saved = klaviyo?.lastPull ?? null;
   // The pull started here until GET shows it (or a newer one).
@@ -304,7 +284,6 @@ function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (
   );
 
   async function start() {
-    setBusy(true);
     setError(null);
     try {
       setStarted(
@@ -312,8 +291,6 @@ function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (
       );
     } catch (e) {
       setError(e);
-    } finally {
-      setBusy(false);
     }
     const k = await loadKlaviyo().catch(() => null);
     if (k) onChange(k);
@@ -325,8 +302,6 @@ function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (
     : !lists.length
       ? 'Add lists to import from and save first.'
       : null;
-  const g = guard(busy || running || blocked !== null);
-  const describedBy = canWrite ? (blocked ? 'pull-blocked' : undefined) : g['aria-describedby'];
 
   return (
     <section class="panel" aria-labelledby="pull-heading">
@@ -364,16 +339,7 @@ function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (
       ) : (
         <p role="status">No pull yet.</p>
       )}
-      <div class="actions actions-start">
-        <button type="button" class="button-primary" {...g} aria-describedby={describedBy} onClick={() => void start()}>
-          {busy ? 'Starting…' : 'Pull now'}
-        </button>
-        {blocked && canWrite && (
-          <span id="pull-blocked" class="muted small">
-            {blocked}
-          </span>
-        )}
-      </div>
+      <StartJobButton label="Pull now" id="pull" running={running} blocked={blocked} onStart={start} />
     </section>
   );
 }

@@ -1,4 +1,5 @@
-"""Ids and timestamps in the API's formats, and the time the running request has left."""
+"""Ids and timestamps in the API's formats, the time the running request has left, and the wait an
+HTTP answer's Retry-After asks for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOMNESS_BITS = 80
@@ -85,3 +87,17 @@ def deadline(default_seconds: float) -> float:
     its answer (its function's timeout, not a guess); elsewhere `default_seconds` from now."""
     answer_by = _ANSWER_BY.get()
     return time.monotonic() + default_seconds if answer_by is None else answer_by
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds an HTTP `Retry-After` asks to wait, given as seconds or as an HTTP date; None without
+    one or for one that is neither."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        try:
+            return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+        except (TypeError, ValueError):
+            return None

@@ -12,12 +12,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 
 from clientele.consumers.models import Consumer
-from clientele.core import settings
+from clientele.core import clock, settings
 
 MAX_ATTEMPTS = 6
 MAX_WAIT = 10.0  # seconds: the longest single wait, whatever Retry-After asks
@@ -58,20 +56,6 @@ def client(api_key: str) -> Any:
     return _CLIENTS[api_key]
 
 
-def retry_after(headers: Any) -> float | None:
-    """Seconds the answer asks to wait: `Retry-After` as seconds or as an HTTP date."""
-    value = (headers or {}).get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        try:
-            return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
-        except (TypeError, ValueError):
-            return None
-
-
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
@@ -89,7 +73,7 @@ def call[Result](work: Callable[[], Result]) -> Result:
             status = int(error.status or 0)
             if status not in RETRIED or attempt == MAX_ATTEMPTS - 1:
                 raise KlaviyoFailed(status, _message(status, error)) from None
-            asked = retry_after(error.headers)
+            asked = clock.retry_after((error.headers or {}).get("Retry-After"))
             backoff = random.uniform(0, BASE_BACKOFF * 2**attempt)  # noqa: S311 (jitter, not a secret)
             wait = asked if asked is not None else backoff
             if (

@@ -24,11 +24,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Generator, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 
-from clientele.core import settings
+from clientele.core import clock, settings
 
 API_VERSION = "2025-10"
 MAX_ATTEMPTS = 8
@@ -70,19 +68,6 @@ class Throttle(NamedTuple):
         if missing <= 0 or self.restore_rate <= 0:
             return 0.0
         return missing / self.restore_rate
-
-
-def retry_after(value: str | None) -> float | None:
-    """`Retry-After` as seconds or as an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        try:
-            return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
-        except (TypeError, ValueError):
-            return None
 
 
 def endpoint(shop_domain: str) -> str:
@@ -127,7 +112,7 @@ class Client:
                 waited += wait
                 continue
             if status in RETRIED_STATUSES:
-                asked = retry_after(headers.get("Retry-After")) if status == 429 else None
+                asked = clock.retry_after(headers.get("Retry-After")) if status == 429 else None
                 wait = asked if asked is not None else self._backoff(attempt)
                 if attempt == MAX_ATTEMPTS - 1 or wait > MAX_WAIT or waited + wait > WAIT_BUDGET:
                     raise ShopifyFailed(f"Shopify answered {status}", status=status)

@@ -8,10 +8,10 @@ import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { CopyField } from '../../components/CopyField';
 import { TextField } from '../../components/Field';
 import { formatDateTime, formatNumber, humanize } from '../../components/format';
-import { isRunning, JobStatus, usePolling } from '../../components/jobs';
+import { isRunning, JobStatus, StartJobButton, usePolling } from '../../components/jobs';
 import { useAsync } from '../../components/useAsync';
 import { setQuery, useQuery } from '../../router';
-import { useSession, useWriteGuard } from '../../session';
+import { useWriteGuard } from '../../session';
 import { Figures } from '../admin/common';
 
 type Shopify = Schemas['ShopifyConnection'];
@@ -228,12 +228,9 @@ function SyncFigures({ sync }: { sync: Sync }) {
 }
 
 function SyncPanel({ shopify, onChange }: { shopify: Shopify | null; onChange: (s: Shopify) => void }) {
-  const guard = useWriteGuard();
-  const { canWrite } = useSession();
   const q = useQuery();
   const jobId = q.get(SYNC_PARAM);
   const [job, setJob] = useState<Sync | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const shown = job && job.id === jobId ? job : null;
 
@@ -278,7 +275,6 @@ function SyncPanel({ shopify, onChange }: { shopify: Shopify | null; onChange: (
   }, [ended]);
 
   async function start() {
-    setBusy(true);
     setError(null);
     try {
       const j = await api.post(
@@ -293,15 +289,11 @@ function SyncPanel({ shopify, onChange }: { shopify: Shopify | null; onChange: (
       const running = e instanceof ApiError && e.code === 'shopify_sync_in_progress' ? e.fieldErrors.jobId : null;
       if (running) setQuery({ [SYNC_PARAM]: running }, { replace: true });
       else setError(e);
-    } finally {
-      setBusy(false);
     }
   }
 
   const last = (shopify?.lastFullSync ?? null) as Sync | null;
   const blocked = !shopify ? 'Connect Shopify first.' : !shopify.enabled ? 'Turn “Keep customers in sync” on and update the connection first.' : null;
-  const g = guard(busy || running || blocked !== null);
-  const describedBy = canWrite ? (blocked ? 'shopify-sync-blocked' : undefined) : g['aria-describedby'];
   const total = shown?.progress?.total ?? null;
   const processed = shown?.progress?.processed ?? 0;
   const progress = !shown
@@ -344,16 +336,7 @@ function SyncPanel({ shopify, onChange }: { shopify: Shopify | null; onChange: (
           )}
         </div>
       )}
-      <div class="actions actions-start">
-        <button type="button" class="button-primary" {...g} aria-describedby={describedBy} onClick={() => void start()}>
-          {busy ? 'Starting…' : 'Sync Customers'}
-        </button>
-        {blocked && canWrite && (
-          <span id="shopify-sync-blocked" class="muted small">
-            {blocked}
-          </span>
-        )}
-      </div>
+      <StartJobButton label="Sync Customers" id="shopify-sync" running={running} blocked={blocked} onStart={start} />
       <h3 id="shopify-last-sync-heading">Last full sync</h3>
       {last ? (
         <>
