@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from clientele.core import aws, settings
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
@@ -57,17 +55,8 @@ def secret_name(tenant: Tenant) -> str:
 
 def store_key(tenant: Tenant, api_key: str) -> None:
     """Creates the tenant's secret, or gives it a new value."""
-    secrets = aws.client("secretsmanager")
-    try:
-        secrets.put_secret_value(SecretId=secret_name(tenant), SecretString=api_key)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
-        secrets.create_secret(
-            Name=secret_name(tenant),
-            SecretString=api_key,
-            Description="Klaviyo private API key of one Clientele organization and environment",
-        )
+    description = "Klaviyo private API key of one Clientele organization and environment"
+    aws.store_secret(secret_name(tenant), api_key, description)
 
 
 def read_key(tenant: Tenant) -> str:

@@ -76,23 +76,8 @@ def read_secret(tenant: Tenant) -> dict[str, str]:
 
 def store_secret(tenant: Tenant, values: dict[str, str]) -> None:
     """Creates the tenant's secret, or gives it a new value."""
-    secrets = aws.client("secretsmanager")
-    text = json.dumps(values)
-    try:
-        secrets.put_secret_value(SecretId=secret_name(tenant), SecretString=text)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            raise
-        try:
-            secrets.create_secret(
-                Name=secret_name(tenant),
-                SecretString=text,
-                Description="Shopify Admin API token and webhook secret of one Clientele organization and environment",
-            )
-        except ClientError as race:  # another first PUT created it meanwhile: give it our value
-            if race.response.get("Error", {}).get("Code") != "ResourceExistsException":
-                raise
-            secrets.put_secret_value(SecretId=secret_name(tenant), SecretString=text)
+    description = "Shopify Admin API token and webhook secret of one Clientele organization and environment"
+    aws.store_secret(secret_name(tenant), json.dumps(values), description)
 
 
 # ---------------------------------------------------------------- the items
