@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from clientele.consumers.enums import Membership, SortBy, SortDir, Source, Status
+from clientele.consumers.enums import ConsentState, Membership, SortBy, SortDir, Source, Status
 from clientele.consumers.listing import MAX_SORTED_MATCHES, ListRequest, list_consumers
 from clientele.consumers.models import Consumer
 from clientele.core import http as api
@@ -29,7 +29,8 @@ Instant = datetime | None
         "`last` before the `before` cursor. Sorted by `sortBy` (default `createdAt`) and `sortDir` (default `desc`) "
         "with nulls last and ties broken by id. Filters combine with each other, with `search` and with any sort; "
         "`createdAfter`/`lastActivityAfter` include the instant, `createdBefore`/`lastActivityBefore` exclude it. "
-        "`audienceId` lists an audience's members; `source` the consumers that came in through one path. "
+        "`audienceId` lists an audience's members; `source` the consumers that came in through one path; "
+        "`emailConsent` and `smsConsent` those whose marketing consent on the channel is in that state. "
         "`search` (at least 2 characters) matches the start of any "
         "word of the name, the email address or its domain, or the phone digits; without `sortBy` and `sortDir` its "
         "results are ordered by the matching word, newest first. A search in any other order is sorted whole: one "
@@ -54,6 +55,8 @@ def list_(
     tier: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     verified: bool | None = None,
     source: Source | None = None,
+    email_consent: Annotated[ConsentState | None, Query(alias="emailConsent")] = None,
+    sms_consent: Annotated[ConsentState | None, Query(alias="smsConsent")] = None,
     audience_id: Annotated[str | None, Query(alias="audienceId")] = None,
     include: str | None = None,
 ) -> Response[dict[str, Any]]:
@@ -77,6 +80,8 @@ def list_(
         equals=equals,
         verified=verified,
         source=None if source is None else str(source),
+        email_consent=None if email_consent is None else str(email_consent),
+        sms_consent=None if sms_consent is None else str(sms_consent),
         audience_id=audience_id,
         include=include,
     )

@@ -67,6 +67,7 @@ class ConsumerModel:
     status: str = "active"
     orders: int = 0
     points: int = 0
+    email_consent: str = "never_subscribed"
 
 
 @dataclass
@@ -193,6 +194,7 @@ class IsolationMachine(RuleBasedStateMachine):
             "status": body["status"],
             "totalOrders": body["totalOrders"],
             "points": body["loyalty"]["points"],
+            "emailConsent": body["consent"]["email"]["state"],
         }
         wanted = {
             "email": model.email.lower() if model.email else None,
@@ -201,6 +203,7 @@ class IsolationMachine(RuleBasedStateMachine):
             "status": model.status,
             "totalOrders": model.orders,
             "points": model.points,
+            "emailConsent": model.email_consent,
         }
         if seen["email"]:
             seen["email"] = seen["email"].lower()
@@ -579,11 +582,20 @@ class IsolationMachine(RuleBasedStateMachine):
 
     # --- the rest of the profile (issue 19) ---------------------------------------------------------
 
-    PROFILE_PARTS = ("coupons", "referral-codes", "referrals", "loyalty-cards", "budgets", "achievements")
+    PROFILE_PARTS = (
+        "coupons",
+        "referral-codes",
+        "referrals",
+        "loyalty-cards",
+        "budgets",
+        "achievements",
+        "consent-log",
+    )
 
     @operation(index=TENANT, choice=st.integers(0, 10**6), foreign=st.booleans(), part=st.sampled_from(PROFILE_PARTS))
     def read_profile_part(self, index: int, choice: int, foreign: bool, part: str) -> None:
-        """A consumer's coupons, codes, referrals, cards, budgets and achievements: its own tenant's."""
+        """A consumer's coupons, codes, referrals, cards, budgets, achievements and consent log: its own
+        tenant's."""
         ISOLATION.steps["read_profile_part"] += 1
         consumer_id = _pick(self.consumer_pool(index, foreign), choice)
         if consumer_id is None:
@@ -591,6 +603,24 @@ class IsolationMachine(RuleBasedStateMachine):
         live = consumer_id in self.world.tenants[index].consumers
         ISOLATION.foreign_probes += not live
         self.expect(self.call(index, "GET", f"/consumers/{consumer_id}/{part}"), 200 if live else 404)
+
+    @operation(index=TENANT, choice=st.integers(0, 10**6), foreign=st.booleans(), state=st.booleans())
+    def set_consent(self, index: int, choice: int, foreign: bool, state: bool) -> None:
+        """Consent (issue 18) is set on the tenant's own consumers only: another's is 404 and unchanged."""
+        ISOLATION.steps["set_consent"] += 1
+        consumer_id = _pick(self.consumer_pool(index, foreign), choice)
+        if consumer_id is None:
+            return
+        body = {"channel": "email", "state": "subscribed" if state else "unsubscribed"}
+        response = self.call(index, "PUT", f"/consumers/{consumer_id}/consent", json_body=body)
+        model = self.world.tenants[index].consumers.get(consumer_id)
+        self.expect(response, 200 if model else 404)
+        if model:
+            model.email_consent = body["state"]
+        owner = self.owner_of(consumer_id)
+        if model is None and owner is not None:
+            ISOLATION.foreign_probes += 1
+            self.assert_consumer_as_modelled(self.world.tenants.index(owner), consumer_id)
 
     @operation(index=TENANT, choice=st.integers(0, 10**6), foreign=st.booleans(), other=TENANT)
     def issue_and_use_a_coupon(self, index: int, choice: int, foreign: bool, other: int) -> None:

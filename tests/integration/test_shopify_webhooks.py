@@ -311,6 +311,39 @@ def test_consent_and_purchasing_summary_are_kept_as_received_and_exported(shop: 
     assert data["emailMarketingConsent"]["received"] == json.loads(json.dumps(newer))
     assert data["smsMarketingConsent"]["received"]["sms_marketing_consent"]["state"] == "subscribed"
     assert data["purchasingSummary"]["received"]["numberOfOrders"] == 3
+    # The consent model takes it over: the newer state on each channel, method shopify, in the log.
+    consent = export["consent"]["current"]
+    assert (consent["email"]["state"], consent["email"]["method"]) == ("subscribed", "shopify")
+    assert (consent["sms"]["state"], consent["sms"]["method"]) == ("subscribed", "shopify")
+    assert sorted((c["channel"], c["state"], c["actor"]) for c in export["consent"]["log"]) == [
+        ("email", "subscribed", "shopify"),
+        ("sms", "subscribed", "shopify"),
+    ]  # the older unsubscribe, delivered late, changed nothing
+
+
+def test_shopifys_consent_states_map_to_clienteles_and_unknown_ones_are_only_kept(shop: Shop) -> None:
+    shop.send("customers/create", _bob(updated_at=T0))
+    consumer = shop.by_shopify_id(207119551)
+    assert consumer is not None
+    for hours, state, ours in (
+        (1, "subscribed", "subscribed"),
+        (2, "pending", "subscribed"),  # no counterpart: kept as received, the consent stays
+        (3, "unsubscribed", "unsubscribed"),
+        (4, "not_subscribed", "never_subscribed"),
+    ):
+        at = T0 + timedelta(hours=hours)
+        payload = payloads.email_consent(207119551, "bob.norman@example.com", state, at)
+        delivery = shop.send("customers_email_marketing_consent/update", payload, triggered_at=at)
+        assert shop.outcome(delivery) == "stored"
+        assert shop.consumer(consumer["id"])["consent"]["email"]["state"] == ours, state
+    again = shop.send(
+        "customers_email_marketing_consent/update",
+        payloads.email_consent(207119551, "bob.norman@example.com", "not_subscribed", T0 + timedelta(hours=4)),
+        triggered_at=T0 + timedelta(hours=4),
+    )
+    assert shop.outcome(again) == "stored"  # the same delivery again: stored, and nothing new logged
+    log = shop.call("consumer_consent_log", principal=shop.principal, path_params={"id": consumer["id"]}, query={})
+    assert [c["state"] for c in log["body"]["data"]] == ["never_subscribed", "unsubscribed", "subscribed"]
 
 
 # ---------------------------------------------------------------- orders

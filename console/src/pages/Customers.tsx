@@ -7,7 +7,7 @@ import { api, ApiError, type Consumer, type SortBy, type SortDir } from '../api/
 import { ErrorMessage, StatusMessage } from '../components/Alert';
 import { SelectField, TextField } from '../components/Field';
 import { takeFlash } from '../components/flash';
-import { formatDate, formatMoney, formatNumber } from '../components/format';
+import { formatDate, formatMoney, formatNumber, humanize } from '../components/format';
 import { UrlPager } from '../components/Pager';
 import { EmptyRow, SortHeader, TableWrap } from '../components/Table';
 import { useAllAudiences } from '../components/useAllAudiences';
@@ -28,10 +28,13 @@ import {
   readView,
   searchTerm,
   SOURCE_LABELS,
+  CONSENT_STATES,
   SOURCES,
   type FilterKey,
   type View,
 } from './customers/view';
+
+const CONSENT_OPTIONS = [{ value: '', label: 'Any' }, ...CONSENT_STATES.map((s) => ({ value: s, label: humanize(s) }))];
 
 const SEARCH_DELAY_MS = 350;
 const CLEAR_CURSOR = { after: null, before: null } as const;
@@ -496,6 +499,8 @@ function Filters({ view, tiers, audiences }: { view: View; tiers: string[]; audi
           onValue={set('source')}
           options={[{ value: '', label: 'Any' }, ...SOURCES.map((s) => ({ value: s, label: SOURCE_LABELS[s] }))]}
         />
+        <SelectField label="Email consent" value={f.emailConsent} onValue={set('emailConsent')} options={CONSENT_OPTIONS} />
+        <SelectField label="SMS consent" value={f.smsConsent} onValue={set('smsConsent')} options={CONSENT_OPTIONS} />
         <TextField class="date" label="Created from" type="date" value={f.createdFrom} onValue={set('createdFrom')} max={f.createdTo || undefined} />
         <TextField class="date" label="Created to" type="date" value={f.createdTo} onValue={set('createdTo')} min={f.createdFrom || undefined} />
         <TextField

@@ -1,4 +1,4 @@
-"""The consumer's enumerated values: status, membership, source, sync status and the list orders. On
+"""The consumer's enumerated values: status, membership, source, sync status, consent and the list orders. On
 their own, so that a module naming one (a job's filters) need not build the consumer's models."""
 
 from enum import StrEnum
@@ -49,3 +49,29 @@ class SyncStatus(StrEnum):
     SYNCING = "syncing"
     SYNCED = "synced"
     ERROR = "error"
+
+
+class ConsentChannel(StrEnum):
+    """A channel a person can agree to be marketed on."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class ConsentState(StrEnum):
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    NEVER_SUBSCRIBED = "never_subscribed"  # never asked, or never answered
+
+
+class ConsentMethod(StrEnum):
+    """How the consent was given or taken back. A caller of the API names form, checkout or api; the
+    console, imports, Shopify and Klaviyo are set by those paths."""
+
+    FORM = "form"
+    CHECKOUT = "checkout"
+    API = "api"
+    CONSOLE = "console"
+    IMPORT = "import"
+    SHOPIFY = "shopify"
+    KLAVIYO = "klaviyo"

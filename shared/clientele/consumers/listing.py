@@ -8,7 +8,7 @@ Every request becomes one Source (core/store/pages.py) on a key built for it:
   search / q                              the search entries of the most selective word
   exact email / externalId / shopifyId / phone   the claim item or the phone entries (consistent)
 Filters the chosen key cannot answer ride along as a FilterExpression on attributes the index
-projects; what no entry holds (verified, source and audience on the sort indexes and search entries,
+projects; what no entry holds (verified, source, consent and audience on the sort indexes and search entries,
 lastActivityAt on search entries) is a test on the fetched consumers.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from clientele.audiences import store as audience_store
 from clientele.audiences.service import get_audience
 from clientele.consumers import search, search_index, store
-from clientele.consumers.enums import SortBy
+from clientele.consumers.enums import ConsentState, SortBy
 from clientele.consumers.relations import ON_A_LIST, relations, with_relations
 from clientele.consumers.service import ID_PREFIX
 from clientele.core import clock, normalize
@@ -53,6 +53,8 @@ class ListRequest(NamedTuple):
     equals: Mapping[str, str] = MappingProxyType({})  # status / membership / tier
     verified: bool | None = None
     source: str | None = None  # the path consumers came in through (api, console, import, …)
+    email_consent: str | None = None  # a ConsentState on the email channel
+    sms_consent: str | None = None  # a ConsentState on the SMS channel
     audience_id: str | None = None
     include: str | None = None
 
@@ -96,6 +98,16 @@ class _Conditions:
         self.names.update(zip(path, attribute.split("."), strict=True))
         self.values[f":f{number}"] = value
 
+    def add_whole_item(self, filters: dict[str, Any]) -> None:
+        """Equalities on the whole item's attributes (`_whole_item_filters`); a consent state that
+        consumers hold without storing it (never asked) matches those that store none."""
+        for attribute, value in filters.items():
+            self.add(attribute, "=", value)
+            if value == ConsentState.NEVER_SUBSCRIBED:
+                path = self.parts.pop()
+                first = path.split(" ", 1)[0]
+                self.parts.append(f"(attribute_not_exists({first}) OR {path})")
+
     def add_equals(self, equals: dict[str, str]) -> None:
         for name, key in equals.items():
             self.add(store.FILTER_INDEXES[name][1], "=", key)
@@ -130,19 +142,40 @@ def _all(tests: list[Callable[[dict[str, Any]], bool]]) -> Callable[[dict[str, A
     return (lambda item: all(test(item) for test in tests)) if tests else None
 
 
+def _whole_item_filters(request: ListRequest) -> dict[str, Any]:
+    """{attribute path: value} of the filters only a whole consumer item answers."""
+    filters: dict[str, Any] = {
+        "verified": request.verified,
+        "source": request.source,
+        "consent.email.state": request.email_consent,
+        "consent.sms.state": request.sms_consent,
+    }
+    return {path: value for path, value in filters.items() if value is not None}
+
+
+def _item_value(item: dict[str, Any], path: str) -> Any:
+    """The value at `path` of a stored item (a consent state it stores none of is never_subscribed)."""
+    value: Any = item
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    if value is None and path.startswith("consent."):
+        return ConsentState.NEVER_SUBSCRIBED
+    return value
+
+
+def _holds(path: str, value: Any) -> Callable[[dict[str, Any]], bool]:
+    return lambda item: _item_value(item, path) == value
+
+
 def _list_source(tenant: Tenant, request: ListRequest) -> Source:
     created = (_instant(request.created_after), _instant(request.created_before))
     activity = (_instant(request.last_activity_after), _instant(request.last_activity_before))
     conditions = _Conditions()
     equals = {name: store.ConsumerRecord.filter_key(tenant, name, value) for name, value in request.equals.items()}
     forward = request.sort_dir == "asc"
-    audience_id, verified, arrival = request.audience_id, request.verified, request.source
+    audience_id, whole_item = request.audience_id, _whole_item_filters(request)
     # Tests on the fetched consumers, for what the entries read cannot answer.
-    item_tests: list[Callable[[dict[str, Any]], bool]] = []
-    if verified is not None:
-        item_tests.append(lambda item: item.get("verified") is verified)
-    if arrival is not None:
-        item_tests.append(lambda item: item.get("source") == arrival)
+    item_tests = [_holds(path, value) for path, value in whole_item.items()]
     if audience_id is not None:
         item_tests.append(lambda item: audience_id in (item.get("audienceIds") or []))
 
@@ -168,10 +201,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
         # The audience's member copies: whole consumers in createdAt order, createdAt in the key.
         for name, value in request.equals.items():
             conditions.add(COPY_ATTRIBUTES[name], "=", value)
-        if verified is not None:
-            conditions.add("verified", "=", verified)
-        if arrival is not None:
-            conditions.add("source", "=", arrival)
+        conditions.add_whole_item(whole_item)
         conditions.add_range("lastActivityAt", activity)
         prefix = audience_store.AudienceMember.PREFIX
         return conditions.source(
@@ -191,10 +221,7 @@ def _list_source(tenant: Tenant, request: ListRequest) -> Source:
             hash_value = equals.pop(name)
         conditions.add_equals(equals)
         conditions.add_range("lastActivityAt", activity)
-        if verified is not None:  # these indexes hold whole items
-            conditions.add("verified", "=", verified)
-        if arrival is not None:
-            conditions.add("source", "=", arrival)
+        conditions.add_whole_item(whole_item)  # these indexes hold whole items
         low, high = created[0] or "0", created[1] or "9"
         return conditions.source(
             index_name=index,
@@ -309,6 +336,8 @@ def checked(tenant: Tenant, request: ListRequest) -> tuple[ListRequest, dict[str
         "audience": request.audience_id,
         # only when given, so that cursors made before the filter existed still hold
         **({"source": request.source} if request.source is not None else {}),
+        **({"emailConsent": request.email_consent} if request.email_consent is not None else {}),
+        **({"smsConsent": request.sms_consent} if request.sms_consent is not None else {}),
     }
     return request, signature
 

@@ -11,7 +11,7 @@ from pydantic import (
     field_serializer,
 )
 
-from clientele.consumers.enums import Membership, Source, Status, SyncStatus
+from clientele.consumers.enums import ConsentMethod, ConsentState, Membership, Source, Status, SyncStatus
 from clientele.core.models import (
     ApiModel,
     Money,
@@ -37,6 +37,25 @@ class Loyalty(ApiModel):
     tier: str | None = None
     pending_points: int = 0
     next_change_at: Timestamp | None = None  # when pending points activate or active points expire next
+
+
+class ChannelConsent(ApiModel):
+    """A person's marketing consent on one channel: its state, and when, how and to which wording it
+    was given or taken back (clientele.consent keeps every change in the consent log)."""
+
+    state: ConsentState = ConsentState.NEVER_SUBSCRIBED
+    consented_at: Timestamp | None = None  # when the state was given (an import may say an earlier time)
+    method: ConsentMethod | None = None
+    wording_version: str | None = None  # the form or wording the person agreed to
+    source_ip: str | None = None  # where the person gave it, when known
+    updated_at: Timestamp | None = None  # when Clientele recorded it
+
+
+class Consent(ApiModel):
+    """Consent per channel: email and SMS."""
+
+    email: ChannelConsent = Field(default_factory=ChannelConsent)
+    sms: ChannelConsent = Field(default_factory=ChannelConsent)
 
 
 def derived_full_name(first_name: str | None, last_name: str | None) -> str | None:
@@ -66,6 +85,7 @@ class Consumer(Resource):
     tags: list[str]
     address: Address | None
     source: Source
+    consent: Consent = Field(default_factory=Consent)  # marketing consent per channel
     sync_status: SyncStatus
     synced_at: Timestamp | None = None  # when Klaviyo last took the profile as it is
     synced_version: int | None = None  # the version Klaviyo has: synced and current while it is `version`
@@ -108,6 +128,7 @@ class TimelineEventType(StrEnum):
     CARD_LINKED = "card_linked"
     CARD_UNLINKED = "card_unlinked"
     REFERRED = "referred"  # the consumer came with an advocate's referral code
+    CONSENT_CHANGED = "consent_changed"
     REFERRAL_RECORDED = "referral_recorded"  # someone came with the consumer's referral code
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"

@@ -119,6 +119,8 @@ def list_request(filters: ConsumerFilters) -> ListRequest:
         equals=equals,
         verified=filters.verified,
         source=None if filters.source is None else str(filters.source),
+        email_consent=None if filters.email_consent is None else str(filters.email_consent),
+        sms_consent=None if filters.sms_consent is None else str(filters.sms_consent),
         audience_id=filters.audience_id,
     )
 
@@ -297,6 +299,12 @@ OPTIONAL: dict[ExportField, list[ConsumerColumn]] = {
         ("Membership", lambda consumer: str(consumer.membership)),
         ("Member Since", lambda consumer: _instant(consumer.member_since)),
         ("Verified", lambda consumer: str(consumer.verified).lower()),  # as the API writes it
+    ],
+    ExportField.CONSENT: [
+        ("Email Consent", lambda consumer: str(consumer.consent.email.state)),
+        ("Email Consented At", lambda consumer: _instant(consumer.consent.email.consented_at)),
+        ("SMS Consent", lambda consumer: str(consumer.consent.sms.state)),
+        ("SMS Consented At", lambda consumer: _instant(consumer.consent.sms.consented_at)),
     ],
 }
 

@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from clientele.consumers.enums import Membership, SortBy, SortDir, Source, Status
+from clientele.consumers.enums import ConsentState, Membership, SortBy, SortDir, Source, Status
 from clientele.core.models import (
     ApiModel,
     Resource,
@@ -50,6 +50,7 @@ class ExportField(StrEnum):
     ADDRESS = "address"
     ORDERS = "orders"  # order count, value, average, last order
     MEMBERSHIP = "membership"  # member or guest, since when (seed 004's Date joined), verified
+    CONSENT = "consent"  # email and SMS marketing consent, with when each was given
 
 
 class ConsumerFilters(ApiModel):
@@ -60,6 +61,8 @@ class ConsumerFilters(ApiModel):
     tier: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     verified: bool | None = None
     source: Source | None = None
+    email_consent: ConsentState | None = None
+    sms_consent: ConsentState | None = None
     audience_id: Annotated[str, StringConstraints(max_length=40)] | None = None
     search: Annotated[str, StringConstraints(max_length=100)] | None = None
     created_after: datetime | None = None  # any ISO 8601 instant; one without an offset is UTC

@@ -12,4 +12,5 @@ BUILDS_ON: tuple[str, ...] = (
     "coupons",
     "referrals",
     "shopify",  # what Shopify sent about a consumer (its consent) is in the export and goes with the erasure
+    "consent",  # the consent log is in the export and goes with the erasure
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clientele.audiences import store as audience_store
+from clientele.consent.store import ConsentRecord
 from clientele.consumers.service import get_consumer
 from clientele.consumers.store import ConsumerRecord
 from clientele.core import clock
@@ -25,11 +26,11 @@ from clientele.shopify.webhook_store import ShopifyCustomerDataRecord
 
 def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
     """Everything held about the consumer: profile, orders, loyalty ledger, balance history, coupons,
-    referrals, audiences, what Shopify sent about it (consent, purchasing summary) and sync state, as
-    one JSON document."""
+    referrals, audiences, its consent and consent log, what Shopify sent about it (consent, purchasing
+    summary) and sync state, as one JSON document."""
     consumer = get_consumer(tenant, consumer_id)
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
-    transactions, adjustments, shopify = [], [], []
+    transactions, adjustments, shopify, consent_log = [], [], [], []
     shopify_ids: list[str] = []
     for item in store.partition_items(partition):
         if item.get("entity") == PointsTransactionRecord.kind:
@@ -38,6 +39,8 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
             adjustments.append(BalanceAdjustmentRecord.from_item(item).to_api())
         elif item.get("entity") == ShopifyCustomerDataRecord.kind:  # consent and more, as Shopify sent them
             shopify.append(ShopifyCustomerDataRecord.to_api(item))
+        elif item.get("entity") == ConsentRecord.kind:  # every change of its marketing consent
+            consent_log.append(ConsentRecord.from_item(item).to_api())
         elif item.get("entity") == ShopifyIdentity.kind:  # the Shopify customers tied to it
             shopify_ids.append(str(item["shopifyId"]))
     orders = [
@@ -80,6 +83,7 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
             "referredBy": referred_by.to_api() if referred_by else None,
         },
         "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
+        "consent": {"current": consumer.consent.model_dump(mode="json", by_alias=True), "log": consent_log},
         "shopify": shopify,
         "shopifyCustomerIds": shopify_ids,
         "sync": {

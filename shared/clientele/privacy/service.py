@@ -22,6 +22,7 @@ sending it again.
 
 from __future__ import annotations
 
+from clientele.consent.store import ConsentRecord
 from clientele.consumers.activity import TimelineEventRecord
 from clientele.consumers.enums import SyncStatus
 from clientele.consumers.models import Consumer
@@ -163,13 +164,18 @@ def _drop_indexed(partition: str) -> int:
 
 
 def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
-    """What is left in the consumer's partition: wallets, timeline events, card links, Shopify data."""
+    """What is left in the consumer's partition: wallets, timeline events, card links, Shopify data,
+    the consent log."""
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    kinds = (
+        WalletRecord.kind,
+        TimelineEventRecord.kind,
+        CardLinkRecord.kind,
+        ShopifyCustomerDataRecord.kind,
+        ConsentRecord.kind,
+    )
     leftovers = [
-        {"pk": item["pk"], "sk": item["sk"]}
-        for item in store.partition_items(partition)
-        if item.get("entity")
-        in (WalletRecord.kind, TimelineEventRecord.kind, CardLinkRecord.kind, ShopifyCustomerDataRecord.kind)
+        {"pk": item["pk"], "sk": item["sk"]} for item in store.partition_items(partition) if item.get("entity") in kinds
     ]
     store.delete_items(leftovers)
 

@@ -3,4 +3,4 @@ Shopify customers becoming consumers (`customers.apply`), the webhooks Shopify s
 sync through the GraphQL Admin API's bulk operations. No Shopify SDK: the Admin API is GraphQL, and
 the few calls it takes are written here."""
 
-BUILDS_ON: tuple[str, ...] = ("consumers", "orders", "privacy")
+BUILDS_ON: tuple[str, ...] = ("consumers", "orders", "privacy", "consent")

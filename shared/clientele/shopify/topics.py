@@ -16,8 +16,11 @@ customer.tags_added, customer.tags_removed
     The consumer's tags change; each tag keeps the instant of its latest change, so an older add or
     remove delivered after a newer one changes nothing.
 customers_email_marketing_consent/update, customers_marketing_consent/update
-    The consent stored as received, per channel (emailMarketingConsent, smsMarketingConsent), on the
-    Shopify data item, the newer kept; the data-subject export shows it (until issue 18's consent model).
+    The consumer's consent on the channel (email, SMS; method shopify, in the consent log), in one
+    transaction with the payload kept as received on the Shopify data item (emailMarketingConsent,
+    smsMarketingConsent): the newer delivery wins. Shopify's subscribed and unsubscribed are ours, its
+    not_subscribed our never_subscribed; a state with no counterpart (pending, redacted, invalid) is
+    only kept as received.
 orders/create, orders/paid, orders/cancelled, refunds/create
     Clientele orders and refunds (shopify/orders.py).
 customers/data_request, customers/redact, shop/redact
@@ -38,9 +41,11 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from clientele.consent import service as consent
 from clientele.consumers import service as consumers
 from clientele.consumers import store as consumer_store
-from clientele.consumers.enums import Source
+from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState, Source
+from clientele.consumers.models import ChannelConsent, Consumer
 from clientele.consumers.requests import ConsumerUpdate
 from clientele.core import clock
 from clientele.core.errors import ClienteleError, ShopifyNotSetUp
@@ -128,6 +133,64 @@ def _stored_as_received(field: str) -> Handler:
     return handle
 
 
+def _unmoved(tenant: Tenant, consumer: Consumer) -> dict[str, Any]:
+    """The check that the consumer is still at the version read (for a write that leaves it as it is)."""
+    key = consumer_store.ConsumerRecord.key(tenant, consumer.id)
+    return dynamo.condition_check(key, "version = :version", {":version": consumer.version})
+
+
+class _NewerStored(Exception):
+    """A later delivery of the same part is stored: this one changes nothing."""
+
+
+# Shopify's marketing states (lower-cased, as the webhooks send them) that Clientele's consent has.
+_CONSENT_STATES = {
+    "subscribed": ConsentState.SUBSCRIBED,
+    "unsubscribed": ConsentState.UNSUBSCRIBED,
+    "not_subscribed": ConsentState.NEVER_SUBSCRIBED,
+}
+
+
+def _consent_changed(field: str, channel: ConsentChannel, key: str) -> Handler:
+    """A consent topic: the channel's consent from the payload's `key` object, with the payload kept
+    as received in `field`, in one transaction."""
+
+    def handle(tenant: Tenant, delivery: Delivery) -> Done:
+        shopify_id = _customer_id(delivery.payload)
+        consumer = customers.consumer_for(tenant, shopify_id) if shopify_id else None
+        if consumer is None or shopify_id is None:
+            return Done("no_consumer")
+        said = delivery.payload.get(key) or {}
+        state = _CONSENT_STATES.get(str(said.get("state") or "").lower()) if isinstance(said, dict) else None
+        kept = {"sentAt": delivery.sent_at, "received": delivery.payload}
+        consumer_id = consumer.id
+
+        def attempt() -> Done:
+            current = consumers.get_consumer(tenant, consumer_id)
+            record = webhook_store.customer_data_write(tenant, consumer_id, shopify_id, field, kept)
+            write = None
+            if state is not None:
+                given = ChannelConsent(state=state, method=ConsentMethod.SHOPIFY)
+                _, write = consent.changed(tenant, current, channel, given, actor="shopify")
+            if write is None:  # nothing to change: the consumer must still be as read
+                unmoved = dynamo.condition_check(
+                    consumer_store.ConsumerRecord.key(tenant, consumer_id),
+                    "version = :version",
+                    {":version": current.version},
+                )
+                write = consumer_store.Write([unmoved], [consumer_store.ConsumerChanged])
+            write.add(record, _NewerStored)
+            consumer_store.commit(write)
+            return Done("stored", consumer_id)
+
+        try:
+            return consumers.retrying(attempt)
+        except _NewerStored:
+            return Done("stale", "a later delivery is stored")
+
+    return handle
+
+
 def _tags_of(payload: dict[str, Any]) -> list[str]:
     tags = payload.get("tags")
     if isinstance(tags, str):
@@ -164,12 +227,7 @@ def _tags_changed(added: bool) -> Handler:
             record = webhook_store.tag_changes_write(tenant, consumer_id, shopify_id, changes)
             said = _said_tags(tenant, shopify_id, consumer_id, fresh, added)
             if tags == current.tags:
-                unmoved = dynamo.condition_check(
-                    consumer_store.ConsumerRecord.key(tenant, consumer_id),
-                    "version = :version",
-                    {":version": current.version},
-                )
-                operations = [unmoved, record, *said]
+                operations = [_unmoved(tenant, current), record, *said]
                 consumer_store.commit(
                     consumer_store.Write(operations, [consumer_store.ConsumerChanged] * len(operations))
                 )
@@ -261,8 +319,12 @@ HANDLERS: dict[str, Handler] = {
     "customers/purchasing_summary": _stored_as_received("purchasingSummary"),
     "customer.tags_added": _tags_changed(added=True),
     "customer.tags_removed": _tags_changed(added=False),
-    "customers_email_marketing_consent/update": _stored_as_received("emailMarketingConsent"),
-    "customers_marketing_consent/update": _stored_as_received("smsMarketingConsent"),
+    "customers_email_marketing_consent/update": _consent_changed(
+        "emailMarketingConsent", ConsentChannel.EMAIL, "email_marketing_consent"
+    ),
+    "customers_marketing_consent/update": _consent_changed(
+        "smsMarketingConsent", ConsentChannel.SMS, "sms_marketing_consent"
+    ),
     "orders/create": _order_placed(paid=False),
     "orders/paid": _order_placed(paid=True),
     "orders/cancelled": _order_cancelled,

@@ -127,20 +127,26 @@ def consumer_data(tenant: Tenant, consumer_id: str) -> list[dict[str, Any]]:
     return [ShopifyCustomerDataRecord.fields(item) for item in items]
 
 
-def put_customer_data(tenant: Tenant, consumer_id: str, shopify_id: str, field: str, value: dict[str, Any]) -> bool:
-    """Sets one part (purchasingSummary, emailMarketingConsent, smsMarketingConsent) to `value`
-    ({sentAt, received: the payload}), unless what is stored was sent later (sentAt, an ISO instant):
-    deliveries come in any order. True when stored, False when the stored part is newer."""
+def customer_data_write(
+    tenant: Tenant, consumer_id: str, shopify_id: str, field: str, value: dict[str, Any]
+) -> dict[str, Any]:
+    """The write that sets one part (purchasingSummary, emailMarketingConsent, smsMarketingConsent)
+    to `value` ({sentAt, received: the payload}), on condition that what is stored was not sent later
+    (sentAt, an ISO instant): deliveries come in any order, and the same one again is stored again."""
     value = {**value, "received": json.dumps(value["received"], separators=(",", ":"))}
-    operation = dynamo.set_fields(
+    return dynamo.set_fields(
         ShopifyCustomerDataRecord.key(tenant, consumer_id, shopify_id),
         {"entity": ShopifyCustomerDataRecord.kind, "consumerId": consumer_id, "shopifyId": shopify_id, field: value},
         condition="attribute_not_exists(#part) OR #part.#sentAt <= :sentAt",
         values={":sentAt": value["sentAt"]},
         names={"#part": field, "#sentAt": "sentAt"},
     )
+
+
+def put_customer_data(tenant: Tenant, consumer_id: str, shopify_id: str, field: str, value: dict[str, Any]) -> bool:
+    """customer_data_write on its own: True when stored, False when the stored part is newer."""
     try:
-        dynamo.transact([operation])
+        dynamo.transact([customer_data_write(tenant, consumer_id, shopify_id, field, value)])
     except dynamo.TransactionCancelled:
         return False
     return True

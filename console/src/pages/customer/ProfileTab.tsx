@@ -1,4 +1,4 @@
-// Profile: names, contact, address (seed 002), tags, metadata; "Edit" turns them into labelled
+// Profile: names, contact, address (seed 002), tags, metadata, marketing consent; "Edit" turns them into labelled
 // inputs, "Save" sends the changed fields with PUT /consumers/{id} and If-Match (the version read),
 // so a change made meanwhile by someone else is a 409, not overwritten.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -8,6 +8,7 @@ import { Field, SelectField, TextField } from '../../components/Field';
 import { FormActions } from '../../components/Form';
 import { formatDateTime, humanize } from '../../components/format';
 import { useWriteGuard } from '../../session';
+import { ConsentSection } from './Consent';
 import { Fact } from './Fact';
 import { fieldError, namedFields, type CustomerDetail } from './util';
 
@@ -316,6 +317,7 @@ export function ProfileTab({
       ) : (
         <p class="muted">No metadata.</p>
       )}
+      <ConsentSection consumer={c} onChanged={(changed) => onSaved({ ...c, ...changed })} />
     </div>
   );
 }

@@ -2,13 +2,15 @@
 // what was bought, the checkout link and the amount; refunds and returns (with the items given back),
 // cancelled orders (with the reason), points, balance, status, membership, verification and audience
 // changes, blocking (with its reason) and unblocking, coupons issued (code, discount, uses; a purchase
-// names the coupon it redeemed), referrals on both sides (the code, and the order that carried it).
+// names the coupon it redeemed), referrals on both sides (the code, and the order that carried it),
+// marketing consent changes (channel, states, how it was given).
 // "Show older events" follows the cursor.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { formatDateTime, formatMoney, formatNumber, humanize } from '../../components/format';
 import { Fact } from './Fact';
+import { consentMethod } from './Consent';
 import { couponValue, safeHref, signedPoints, uses, type CustomerDetail } from './util';
 
 type TimelineEvent = Schemas['TimelineEvent'];
@@ -36,6 +38,7 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   referred: 'Came with a referral code',
   referral_recorded: 'Referred someone',
   achievement_completed: 'Achievement completed',
+  consent_changed: 'Marketing consent changed',
 };
 
 const num = (v: unknown): number | null =>
@@ -288,6 +291,13 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
       return <p class="event-body">{str(d.audienceName) ?? str(d.audienceId) ?? 'An audience'}</p>;
     case 'achievement_completed':
       return <p class="event-body">{str(d.name) ?? str(d.key) ?? 'An achievement'}</p>;
+    case 'consent_changed':
+      return (
+        <p class="event-body">
+          {str(d.channel) === 'sms' ? 'SMS' : 'Email'}: {humanize(str(d.from))} → {humanize(str(d.to))}
+          {str(d.method) && <span class="muted"> · {consentMethod(str(d.method))}</span>}
+        </p>
+      );
     case 'blocked':
       return <p class="event-body">{str(d.reason) ?? <span class="muted">No reason given</span>}</p>;
     case 'unblocked':

@@ -16,6 +16,7 @@ const OPTIONAL: { field: ExportField; label: string }[] = [
   { field: 'address', label: 'Address' },
   { field: 'orders', label: 'Orders' },
   { field: 'membership', label: 'Membership' },
+  { field: 'consent', label: 'Marketing consent' },
 ];
 
 export function ExportDialog({ open, target, onClose }: { open: boolean; target: Target; onClose: () => void }) {

@@ -16,6 +16,8 @@ export const FILTER_KEYS = [
   'tier',
   'audienceId',
   'source',
+  'emailConsent',
+  'smsConsent',
   'createdFrom',
   'createdTo',
   'lastActivityFrom',
@@ -45,6 +47,11 @@ export const SOURCE_LABELS: Record<Source, string> = {
   klaviyo: 'Klaviyo',
   shopify: 'Shopify',
 };
+
+/** Marketing consent states (GET /consumers `emailConsent`, `smsConsent`), as the consent filters offer them. */
+export const CONSENT_STATES = ['subscribed', 'unsubscribed', 'never_subscribed'] as const;
+type ConsentState = (typeof CONSENT_STATES)[number];
+const isConsentState = (value: string): value is ConsentState => (CONSENT_STATES as readonly string[]).includes(value);
 
 /** A search needs a word of at least 2 characters. */
 export const MIN_SEARCH = 2;
@@ -88,6 +95,8 @@ export function filterParams(v: View): Omit<ListQuery, 'first' | 'last' | 'after
   if (f.tier) out.tier = f.tier;
   if (f.audienceId) out.audienceId = f.audienceId;
   if ((SOURCES as readonly string[]).includes(f.source)) out.source = f.source as Source;
+  if (isConsentState(f.emailConsent)) out.emailConsent = f.emailConsent;
+  if (isConsentState(f.smsConsent)) out.smsConsent = f.smsConsent;
   // "from" days include their whole day and "to" days too: before = the next day's start (local time).
   const ca = localDayStart(f.createdFrom);
   const cb = localDayStart(f.createdTo, 1);

@@ -1,0 +1,54 @@
+"""What callers send to change a consumer's consent."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState
+from clientele.core.models import ApiModel
+
+# The methods a caller of the API may name; the others are set by their own paths.
+CALLER_METHODS = (ConsentMethod.FORM, ConsentMethod.CHECKOUT, ConsentMethod.API)
+
+
+class ConsentUpdate(ApiModel):
+    """PUT /consumers/{id}/consent: one channel's new state, and how it was given."""
+
+    channel: ConsentChannel
+    state: ConsentState
+    method: ConsentMethod | None = Field(
+        default=None, description="form, checkout or api (the default; the console's own is console)"
+    )
+    wording_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = (
+        Field(default=None, description="The form or wording version the person agreed to")
+    )
+    source_ip: str | None = Field(default=None, description="The IP address the person gave it from, IPv4 or IPv6")
+    # consentedAt is the time of the change: only an import may say an earlier one (the file's own
+    # record of when people agreed), so a body that names it is refused with a message that says so.
+    consented_at: SkipJsonSchema[None] = Field(default=None, exclude=True)
+
+    @field_validator("consented_at", mode="before")
+    @classmethod
+    def _not_backdated(cls, _: Any) -> None:
+        raise ValueError("is the time of the change: a backdated consentedAt is accepted only from an import")
+
+    @field_validator("method")
+    @classmethod
+    def _callers_method(cls, value: ConsentMethod | None) -> ConsentMethod | None:
+        if value is not None and value not in CALLER_METHODS:
+            raise ValueError(f"must be one of {', '.join(CALLER_METHODS)} (the others are set by their own paths)")
+        return value
+
+    @field_validator("source_ip")
+    @classmethod
+    def _ip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(ipaddress.ip_address(value.strip()))
+        except ValueError:
+            raise ValueError("must be an IPv4 or IPv6 address") from None
