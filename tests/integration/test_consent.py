@@ -118,8 +118,9 @@ def test_the_console_records_its_own_method(call: Invoke, acme: dict[str, str]) 
         ({"channel": "fax", "state": "subscribed"}, "channel", ""),
         ({"channel": "email", "state": "maybe"}, "state", ""),
         ({"channel": "email"}, "state", ""),
-        ({"channel": "email", "state": "subscribed", "method": "import"}, "method", "set by their own paths"),
-        ({"channel": "email", "state": "subscribed", "method": "shopify"}, "method", "set by their own paths"),
+        ({"channel": "email", "state": "subscribed", "method": "import"}, "method", "is set by its own path"),
+        ({"channel": "email", "state": "subscribed", "method": "shopify"}, "method", "is set by its own path"),
+        ({"channel": "email", "state": "subscribed", "method": ["form"]}, "method", ""),
         (
             {"channel": "email", "state": "subscribed", "consentedAt": "2020-01-01T00:00:00Z"},
             "consentedAt",

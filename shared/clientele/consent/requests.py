@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -11,8 +11,9 @@ from pydantic.json_schema import SkipJsonSchema
 from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState
 from clientele.core.models import ApiModel
 
-# The methods a caller of the API may name; the others are set by their own paths.
-CALLER_METHODS = (ConsentMethod.FORM, ConsentMethod.CHECKOUT, ConsentMethod.API)
+# The methods a caller of the API may name; the others (console, import, shopify, klaviyo) are set by
+# their own paths.
+CallerMethod = Literal["form", "checkout", "api"]
 
 
 class ConsentUpdate(ApiModel):
@@ -20,8 +21,8 @@ class ConsentUpdate(ApiModel):
 
     channel: ConsentChannel
     state: ConsentState
-    method: ConsentMethod | None = Field(
-        default=None, description="form, checkout or api (the default; the console's own is console)"
+    method: CallerMethod | None = Field(
+        default=None, description="How it was given: form, checkout or api (the default; the console's own is console)"
     )
     wording_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = (
         Field(default=None, description="The form or wording version the person agreed to")
@@ -36,11 +37,11 @@ class ConsentUpdate(ApiModel):
     def _not_backdated(cls, _: Any) -> None:
         raise ValueError("is the time of the change: a backdated consentedAt is accepted only from an import")
 
-    @field_validator("method")
+    @field_validator("method", mode="before")
     @classmethod
-    def _callers_method(cls, value: ConsentMethod | None) -> ConsentMethod | None:
-        if value is not None and value not in CALLER_METHODS:
-            raise ValueError(f"must be one of {', '.join(CALLER_METHODS)} (the others are set by their own paths)")
+    def _callers_method(cls, value: Any) -> Any:
+        if isinstance(value, str) and value in set(ConsentMethod) - set(get_args(CallerMethod)):
+            raise ValueError(f"must be one of {', '.join(get_args(CallerMethod))} ({value} is set by its own path)")
         return value
 
     @field_validator("source_ip")

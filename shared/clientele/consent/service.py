@@ -25,7 +25,11 @@ def set_consent(tenant: Tenant, consumer_id: str, update: ConsentUpdate, *, cons
         consumer = get_consumer(tenant, consumer_id)
         given = ChannelConsent(
             state=update.state,
-            method=update.method or (ConsentMethod.CONSOLE if console else ConsentMethod.API),
+            method=ConsentMethod(update.method)
+            if update.method
+            else ConsentMethod.CONSOLE
+            if console
+            else ConsentMethod.API,
             wording_version=update.wording_version,
             source_ip=update.source_ip,
         )
