@@ -155,17 +155,24 @@ def test_an_unknown_or_another_tenants_consumer_is_404(call: Invoke, acme: dict[
     assert call("get_consumer", principal=acme, path_params={"id": consumer["id"]})["body"]["version"] == 1
 
 
-def test_the_list_filters_by_each_channels_state_with_any_order(
+def test_the_list_filters_by_each_channels_state_with_any_order_and_in_an_audience(
     call: Invoke, acme: dict[str, str], index_search: Callable[[], int]
 ) -> None:
     subscribed = _consumer(call, acme, "sub@example.com", fullName="Sam Sub")
     unsubscribed = _consumer(call, acme, "unsub@example.com", fullName="Sam Unsub")
     never = _consumer(call, acme, "never@example.com", fullName="Sam Never")
+    audience = call("create_audience", principal=acme, body={"name": "Everyone"})["body"]
+    ids = [subscribed["id"], unsubscribed["id"], never["id"]]
+    added = call("add_audience_members", principal=acme, path_params={"id": audience["id"]}, body={"consumerIds": ids})
+    assert added["status"] == 200, added
+    # Changed after they joined: the audience's member copies are rewritten with the consumer.
     _consent(call, acme, subscribed["id"], **NEWSLETTER)
     _consent(call, acme, unsubscribed["id"], channel="email", state="unsubscribed")
     _consent(call, acme, unsubscribed["id"], channel="sms", state="subscribed")
     index_search()
-    for query in ({}, {"sortBy": "email", "sortDir": "asc"}, {"search": "sam"}, {"sortBy": "fullName"}):
+    orders = ({}, {"sortBy": "email", "sortDir": "asc"}, {"search": "sam"}, {"sortBy": "fullName"})
+    in_audience = ({"audienceId": audience["id"], "sortBy": "createdAt"}, {"audienceId": audience["id"]})
+    for query in (*orders, *in_audience):
 
         def listed(**filters: str) -> set[str]:
             answer = call("list_consumers", principal=acme, query={**query, **filters})  # noqa: B023
