@@ -96,3 +96,47 @@ export function SelectField({ label, value, onValue, options, error, hint, class
     </Field>
   );
 }
+
+/**
+ * A labelled on/off switch (a checkbox with role=switch) with a hint that says what the current
+ * position means, and the API's error beside it.
+ */
+export function SwitchField({
+  label,
+  checked,
+  onChecked,
+  hint,
+  error,
+}: {
+  label: string;
+  checked: boolean;
+  onChecked: (on: boolean) => void;
+  hint: string;
+  error?: string | null;
+}) {
+  const id = useId();
+  const describedBy = [error ? `${id}-error` : null, `${id}-hint`].filter(Boolean).join(' ');
+  return (
+    <div class={`field${error ? ' has-error' : ''}`}>
+      <label class="check switch">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={checked}
+          aria-describedby={describedBy}
+          aria-invalid={error ? true : undefined}
+          onChange={(e) => onChecked(e.currentTarget.checked)}
+        />
+        {label}
+      </label>
+      <p class="hint" id={`${id}-hint`}>
+        {hint}
+      </p>
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, idempotencyKey, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
-import { TextField } from '../components/Field';
+import { SwitchField, TextField } from '../components/Field';
 import { formatDateTime, formatNumber } from '../components/format';
 import { isRunning, JobStatus, StartJobButton, usePolling } from '../components/jobs';
 import { useAsync } from '../components/useAsync';
@@ -154,23 +154,13 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
         error={errors.importListIds ?? Object.entries(errors).find(([k]) => k.startsWith('importListIds.'))?.[1]}
         hint="Optional: the IDs of up to 10 Klaviyo lists, separated by commas. Their profiles come in as customers (source Klaviyo) every hour and on “Pull now”. Empty: nothing is pulled."
       />
-      <div class={`field${errors.enabled ? ' has-error' : ''}`}>
-        <label class="check switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={enabled}
-            aria-describedby="klaviyo-enabled-hint"
-            aria-invalid={errors.enabled ? true : undefined}
-            onChange={(e) => setEnabled(e.currentTarget.checked)}
-          />
-          Enabled
-        </label>
-        <p class="hint" id="klaviyo-enabled-hint">
-          {enabled ? 'On: changes are sent to Klaviyo.' : 'Off: nothing is sent to Klaviyo.'}
-        </p>
-        {errors.enabled && <p class="field-error">{errors.enabled}</p>}
-      </div>
+      <SwitchField
+        label="Enabled"
+        checked={enabled}
+        onChecked={setEnabled}
+        error={errors.enabled}
+        hint={enabled ? 'On: changes are sent to Klaviyo.' : 'Off: nothing is sent to Klaviyo.'}
+      />
       <div class="actions actions-start">
         <button type="submit" class="button-primary" {...guard(busy)}>
           {busy ? 'Saving…' : 'Save'}
@@ -178,6 +168,17 @@ function KlaviyoForm({ current, onSaved }: { current: Klaviyo | null; onSaved: (
       </div>
     </form>
   );
+}
+
+/** The integration read again (a failed read changes nothing), handed to `onChange`. */
+async function reloadKlaviyo(onChange: (k: Klaviyo) => void, signal?: AbortSignal): Promise<void> {
+  const k = await loadKlaviyo(signal).catch(() => null);
+  if (k) onChange(k);
+}
+
+/** While a resync or a pull runs: the integration, read again every POLL_MS. */
+function useKlaviyoPolling(running: boolean, onChange: (k: Klaviyo) => void): void {
+  usePolling(running, (signal) => reloadKlaviyo(onChange, signal), POLL_MS);
 }
 
 function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (k: Klaviyo) => void }) {
@@ -190,14 +191,7 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
   }, [klaviyo]);
 
   const running = !!resync && isRunning(resync.status);
-  usePolling(
-    running,
-    async (signal) => {
-      const k = await loadKlaviyo(signal);
-      if (k) onChange(k);
-    },
-    POLL_MS,
-  );
+  useKlaviyoPolling(running, onChange);
 
   async function start() {
     setError(null);
@@ -208,8 +202,7 @@ function ResyncPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange:
       setResync(r);
     } catch (e) {
       setError(e);
-      const k = await loadKlaviyo().catch(() => null);
-      if (k) onChange(k);
+      await reloadKlaviyo(onChange);
     }
   }
 
@@ -274,14 +267,7 @@ function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (
   const pull = started && (!saved || saved.requestedAt < started.requestedAt) ? started : saved;
   const running = !!pull && isRunning(pull.status);
 
-  usePolling(
-    running,
-    async (signal) => {
-      const k = await loadKlaviyo(signal);
-      if (k) onChange(k);
-    },
-    POLL_MS,
-  );
+  useKlaviyoPolling(running, onChange);
 
   async function start() {
     setError(null);
@@ -292,8 +278,7 @@ function PullPanel({ klaviyo, onChange }: { klaviyo: Klaviyo | null; onChange: (
     } catch (e) {
       setError(e);
     }
-    const k = await loadKlaviyo().catch(() => null);
-    if (k) onChange(k);
+    await reloadKlaviyo(onChange);
   }
 
   const lists = klaviyo?.importListIds ?? [];

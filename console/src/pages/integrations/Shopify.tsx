@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, idempotencyKey, type Schemas } from '../../api/client';
 import { ErrorMessage, StatusMessage } from '../../components/Alert';
 import { CopyField } from '../../components/CopyField';
-import { TextField } from '../../components/Field';
+import { SwitchField, TextField } from '../../components/Field';
 import { formatDateTime, formatNumber, humanize } from '../../components/format';
 import { isRunning, JobStatus, StartJobButton, usePolling } from '../../components/jobs';
 import { useAsync } from '../../components/useAsync';
@@ -154,25 +154,17 @@ function ShopifyForm({ current, onSaved }: { current: Shopify | null; onSaved: (
             : 'The custom app’s API secret key: Shopify signs its webhooks with it. Kept in AWS Secrets Manager, never shown again.'
         }
       />
-      <div class={`field${errors.enabled ? ' has-error' : ''}`}>
-        <label class="check switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={enabled}
-            aria-describedby="shopify-enabled-hint"
-            aria-invalid={errors.enabled ? true : undefined}
-            onChange={(e) => setEnabled(e.currentTarget.checked)}
-          />
-          Keep customers in sync
-        </label>
-        <p class="hint" id="shopify-enabled-hint">
-          {enabled
+      <SwitchField
+        label="Keep customers in sync"
+        checked={enabled}
+        onChecked={setEnabled}
+        error={errors.enabled}
+        hint={
+          enabled
             ? 'On: webhooks and the daily reconciliation update customers.'
-            : 'Off: Shopify’s webhooks are acknowledged and ignored.'}
-        </p>
-        {errors.enabled && <p class="field-error">{errors.enabled}</p>}
-      </div>
+            : 'Off: Shopify’s webhooks are acknowledged and ignored.'
+        }
+      />
       <div class="actions actions-start">
         <button type="submit" class="button-primary" {...guard(busy)}>
           {busy ? 'Saving…' : current ? 'Update connection' : 'Connect Shopify'}
