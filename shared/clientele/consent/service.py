@@ -21,15 +21,13 @@ def set_consent(tenant: Tenant, consumer_id: str, update: ConsentUpdate, *, cons
     path's own (`console`: the console's twin of the route, else the API). Saying again what the
     channel already says (state, method, wording and IP) changes nothing and logs nothing."""
 
+    path_method = ConsentMethod.CONSOLE if console else ConsentMethod.API
+
     def attempt() -> Consumer:
         consumer = get_consumer(tenant, consumer_id)
         given = ChannelConsent(
             state=update.state,
-            method=ConsentMethod(update.method)
-            if update.method
-            else ConsentMethod.CONSOLE
-            if console
-            else ConsentMethod.API,
+            method=ConsentMethod(update.method) if update.method else path_method,
             wording_version=update.wording_version,
             source_ip=update.source_ip,
         )

@@ -173,12 +173,7 @@ def _consent_changed(field: str, channel: ConsentChannel, key: str) -> Handler:
                 given = ChannelConsent(state=state, method=ConsentMethod.SHOPIFY)
                 _, write = consent.changed(tenant, current, channel, given, actor="shopify")
             if write is None:  # nothing to change: the consumer must still be as read
-                unmoved = dynamo.condition_check(
-                    consumer_store.ConsumerRecord.key(tenant, consumer_id),
-                    "version = :version",
-                    {":version": current.version},
-                )
-                write = consumer_store.Write([unmoved], [consumer_store.ConsumerChanged])
+                write = consumer_store.Write([_unmoved(tenant, current)], [consumer_store.ConsumerChanged])
             write.add(record, _NewerStored)
             consumer_store.commit(write)
             return Done("stored", consumer_id)

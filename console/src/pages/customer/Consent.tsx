@@ -34,7 +34,7 @@ const METHODS = [
 /** How a consent was given, as the profile and the timeline say it. */
 export function consentMethod(method: string | null | undefined): string {
   if (!method) return '—';
-  return method === 'api' ? 'API' : method === 'sms' ? 'SMS' : humanize(method);
+  return method === 'api' ? 'API' : humanize(method);
 }
 
 export function ConsentSection({ consumer, onChanged }: { consumer: Consumer; onChanged: (c: Consumer) => void }) {
