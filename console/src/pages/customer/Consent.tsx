@@ -4,7 +4,6 @@
 // checkout). Every change is kept in the consent log; the timeline shows it too.
 import { useState } from 'preact/hooks';
 import { api, type Consumer, type Schemas } from '../../api/client';
-import { StatusMessage } from '../../components/Alert';
 import { Dialog } from '../../components/Dialog';
 import { SelectField, TextField } from '../../components/Field';
 import { FormActions, FormError, useFormSubmit } from '../../components/Form';
@@ -37,10 +36,18 @@ export function consentMethod(method: string | null | undefined): string {
   return method === 'api' ? 'API' : humanize(method);
 }
 
-export function ConsentSection({ consumer, onChanged }: { consumer: Consumer; onChanged: (c: Consumer) => void }) {
+/** `onNotice`: what to say in the tab's one status region once a change is saved (or null to clear it). */
+export function ConsentSection({
+  consumer,
+  onChanged,
+  onNotice,
+}: {
+  consumer: Consumer;
+  onChanged: (c: Consumer) => void;
+  onNotice: (text: string | null) => void;
+}) {
   const guard = useWriteGuard();
   const [open, setOpen] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
 
   return (
     <section aria-labelledby="consent-heading">
@@ -51,14 +58,13 @@ export function ConsentSection({ consumer, onChanged }: { consumer: Consumer; on
           type="button"
           {...guard()}
           onClick={() => {
-            setNotice(null);
+            onNotice(null);
             setOpen(true);
           }}
         >
           Change consent
         </button>
       </div>
-      <StatusMessage>{notice}</StatusMessage>
       <table class="meta-table">
         <caption class="sr-only">Marketing consent</caption>
         <thead>
@@ -95,7 +101,7 @@ export function ConsentSection({ consumer, onChanged }: { consumer: Consumer; on
             onSaved={(c, channel) => {
               setOpen(false);
               onChanged(c);
-              setNotice(`${channel === 'sms' ? 'SMS' : 'Email'} consent saved.`);
+              onNotice(`${channel === 'sms' ? 'SMS' : 'Email'} consent saved.`);
             }}
           />
         )}

@@ -317,7 +317,7 @@ export function ProfileTab({
       ) : (
         <p class="muted">No metadata.</p>
       )}
-      <ConsentSection consumer={c} onChanged={(changed) => onSaved({ ...c, ...changed })} />
+      <ConsentSection consumer={c} onChanged={(changed) => onSaved({ ...c, ...changed })} onNotice={setNotice} />
     </div>
   );
 }
