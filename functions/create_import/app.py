@@ -19,7 +19,10 @@ app = api.resolver()
     description=(
         "Returns the job with `uploadUrl`: PUT the CSV (UTF-8, with or without BOM) there within the hour. "
         "Columns, matched case-insensitively: email, fullName (or name, full name), firstName, lastName, phone, "
-        "externalId, status, tags (separated by ; or |) and metadata.<key>. Each row is checked as "
+        "externalId, status, tags (separated by ; or |), metadata.<key>, and per channel (email, sms) consent: "
+        "emailConsent (subscribed, unsubscribed or never_subscribed), emailConsentedAt (when the person agreed: "
+        "an import is the one path that may give a time before now) and emailConsentWording; a state the "
+        "channel already has, or one older than its current record, changes nothing. Each row is checked as "
         "`POST /consumers` checks a body. A row whose email or externalId a consumer already has is skipped, "
         "updates that consumer, or fails, as `onDuplicate` says. `GET /imports/{id}` shows the progress."
     ),

@@ -277,3 +277,94 @@ def test_a_file_with_lone_carriage_returns_fails_with_a_clear_error(
     assert job["status"] == "failed"
     assert job["error"].startswith("Row 1 cannot be read as CSV")
     assert call("list_consumers", principal=acme)["body"]["data"] == []
+
+
+def _consent_log(call: Invoke, principal: dict[str, str], consumer_id: str) -> list[dict[str, Any]]:
+    answer = call("consumer_consent_log", principal=principal, path_params={"id": consumer_id})
+    assert answer["status"] == 200, answer
+    return list(answer["body"]["data"])
+
+
+def test_consent_columns_are_stored_backdated_and_logged_with_the_import_as_actor(
+    call: Invoke, acme: dict[str, str], run_import: Deliver
+) -> None:
+    content = (
+        b"email,phone,Email Consent,email_consented_at,emailConsentWording,smsConsent,smsConsentedAt\n"
+        b"ana@example.com,+14155550101,Subscribed,2021-03-01T09:30:00+02:00,newsletter-v2,unsubscribed,2022-01-05\n"
+        b"ben@example.com,,never_subscribed,,,,\n"
+    )
+    job = _import(call, acme, run_import, content)
+    assert (job["created"], job["failed"]) == (2, 0), job
+    ana = _by_email(call, acme, "ana@example.com")
+    email, sms = ana["consent"]["email"], ana["consent"]["sms"]
+    assert (email["state"], email["consentedAt"], email["method"], email["wordingVersion"]) == (
+        "subscribed",
+        "2021-03-01T07:30:00.000Z",  # the file's own time, in UTC
+        "import",
+        "newsletter-v2",
+    )
+    assert (sms["state"], sms["consentedAt"], sms["method"]) == ("unsubscribed", "2022-01-05T00:00:00.000Z", "import")
+    log = _consent_log(call, acme, ana["id"])
+    assert sorted((change["channel"], change["state"], change["actor"]) for change in log) == [
+        ("email", "subscribed", job["id"]),
+        ("sms", "unsubscribed", job["id"]),
+    ]
+    timeline = call("consumer_timeline", principal=acme, path_params={"id": ana["id"]})["body"]["data"]
+    assert sorted(event["details"]["channel"] for event in timeline if event["type"] == "consent_changed") == [
+        "email",
+        "sms",
+    ]
+    ben = _by_email(call, acme, "ben@example.com")  # never_subscribed is what it already was: nothing logged
+    assert ben["consent"]["email"]["state"] == "never_subscribed"
+    assert _consent_log(call, acme, ben["id"]) == []
+
+
+def test_bad_consent_cells_fail_their_row_by_column_and_write_nothing(
+    call: Invoke, acme: dict[str, str], run_import: Deliver
+) -> None:
+    content = (
+        b"email,emailConsent,emailConsentedAt,smsConsentedAt\n"
+        b"a@example.com,maybe,,\n"
+        b"b@example.com,subscribed,2999-01-01T00:00:00Z,\n"
+        b"c@example.com,subscribed,yesterday,\n"
+        b"d@example.com,,,2020-01-01\n"
+        b"not-an-email,subscribed,,\n"
+        b"e@example.com,subscribed,,\n"
+    )
+    job = _import(call, acme, run_import, content)
+    assert (job["created"], job["failed"]) == (1, 5), job
+    assert [(error["row"], error["field"]) for error in job["errors"]] == [
+        (2, "emailConsent"),
+        (3, "emailConsentedAt"),
+        (4, "emailConsentedAt"),
+        (5, "smsConsent"),
+        (6, "email"),
+    ]
+    assert job["errors"][0]["message"] == "must be one of subscribed, unsubscribed, never_subscribed"
+    assert "no later than now" in job["errors"][1]["message"]
+    assert job["errors"][3]["message"] == "is needed beside smsConsentedAt or smsConsentWording"
+    found = call("list_consumers", principal=acme)["body"]["data"]
+    assert [consumer["email"] for consumer in found] == ["e@example.com"]
+    assert found[0]["consent"]["email"]["method"] == "import"
+
+
+def test_an_import_does_not_undo_a_later_record_or_rewrite_a_state_already_held(
+    call: Invoke, acme: dict[str, str], run_import: Deliver
+) -> None:
+    ana = call("create_consumer", principal=acme, body={"email": "ana@example.com"})["body"]
+    given = {"channel": "email", "state": "unsubscribed", "method": "form"}
+    assert call("set_consent", principal=acme, path_params={"id": ana["id"]}, body=given)["status"] == 200
+
+    older = b"email,emailConsent,emailConsentedAt\nana@example.com,subscribed,2020-06-01T00:00:00Z\n"
+    _import(call, acme, run_import, older, on_duplicate="update")
+    same = b"email,emailConsent\nana@example.com,unsubscribed\n"
+    _import(call, acme, run_import, same, on_duplicate="update")
+    kept = _by_email(call, acme, "ana@example.com")["consent"]["email"]
+    assert (kept["state"], kept["method"]) == ("unsubscribed", "form")
+    assert len(_consent_log(call, acme, ana["id"])) == 1
+
+    newer = b"email,emailConsent\nana@example.com,subscribed\n"
+    job = _import(call, acme, run_import, newer, on_duplicate="update")
+    now = _by_email(call, acme, "ana@example.com")["consent"]["email"]
+    assert (now["state"], now["method"]) == ("subscribed", "import")
+    assert next(change["actor"] for change in _consent_log(call, acme, ana["id"])) == job["id"]  # newest first

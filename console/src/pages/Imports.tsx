@@ -158,7 +158,9 @@ function UploadForm({ onStarted }: { onStarted: () => void }) {
       <h2 id="upload-heading">Upload a CSV</h2>
       <p class="muted small">
         Columns (headers in any case): email, fullName (or name, full name), firstName, lastName, phone, externalId,
-        status, tags (separated by ; or |) and metadata.&lt;key&gt;. UTF-8. Each row needs an email, a phone or an
+        status, tags (separated by ; or |), metadata.&lt;key&gt;, and consent per channel: emailConsent and
+        smsConsent (subscribed, unsubscribed or never_subscribed), with emailConsentedAt / smsConsentedAt (when the
+        person agreed) and emailConsentWording / smsConsentWording. UTF-8. Each row needs an email, a phone or an
         external ID.
       </p>
       <ErrorMessage error={error} />

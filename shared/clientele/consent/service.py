@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from clientele.consent import store
 from clientele.consent.models import ConsentChange
 from clientele.consent.requests import ConsentUpdate
@@ -51,18 +53,37 @@ def changed(
     """The consumer with `given` as the channel's consent, and the write that stores it with its log
     record and timeline event (None when it says what the channel already says). `consented_at`: an
     earlier time the person agreed, which only an import may give; else now."""
+    stated = recorded(tenant, consumer, channel, given, actor=actor, consented_at=consented_at)
+    if stated is None:
+        return consumer, None
+    after, puts = stated
+    after = after.model_copy(update={"version": consumer.version + 1})
+    write = replace_write(tenant, consumer, after)
+    for put in puts:
+        write.add(put, consumer_store.ConsumerChanged)
+    return after, write
+
+
+def recorded(
+    tenant: Tenant,
+    consumer: Consumer,
+    channel: ConsentChannel,
+    given: ChannelConsent,
+    *,
+    actor: str,
+    consented_at: str | None = None,
+) -> tuple[Consumer, list[dict[str, Any]]] | None:
+    """The consumer (same version) with `given` as the channel's consent, and the puts of its log
+    record and timeline event, which go into the transaction that stores the consumer (a new one's
+    insert, or a replace). None when it says what the channel already says."""
     current: ChannelConsent = getattr(consumer.consent, channel)
     same = ("state", "method", "wording_version", "source_ip")
     if all(getattr(current, name) == getattr(given, name) for name in same):
-        return consumer, None
+        return None
     now = clock.now()
     stated = given.model_copy(update={"consented_at": consented_at or now, "updated_at": now})
     after = consumer.model_copy(
-        update={
-            "consent": consumer.consent.model_copy(update={str(channel): stated}),
-            "updated_at": now,
-            "version": consumer.version + 1,
-        }
+        update={"consent": consumer.consent.model_copy(update={str(channel): stated}), "updated_at": now}
     )
     change = ConsentChange(
         id=clock.new_id(ID_PREFIX),
@@ -76,16 +97,11 @@ def changed(
         actor=actor,
         recorded_at=now,
     )
-    write = replace_write(tenant, consumer, after)
-    write.add(store.log_put(tenant, consumer.id, change), consumer_store.ConsumerChanged)
     details = {
         "channel": str(channel),
         "from": str(current.state),
         "to": str(stated.state),
         "method": str(change.method),
     }
-    write.add(
-        timeline.put(tenant, consumer.id, timeline.event(TimelineEventType.CONSENT_CHANGED, now, details)),
-        consumer_store.ConsumerChanged,
-    )
-    return after, write
+    event = timeline.event(TimelineEventType.CONSENT_CHANGED, now, details)
+    return after, [store.log_put(tenant, consumer.id, change), timeline.put(tenant, consumer.id, event)]

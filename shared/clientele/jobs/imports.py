@@ -28,8 +28,9 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
+from clientele.consent import imported as imported_consent
 from clientele.consumers import store as consumer_store
-from clientele.consumers.enums import Source
+from clientele.consumers.enums import ConsentChannel, Source
 from clientele.consumers.models import Consumer
 from clientele.consumers.requests import ConsumerCreate, ConsumerUpdate
 from clientele.consumers.service import ID_PREFIX, changed, new_consumer, replace_write
@@ -63,6 +64,8 @@ _COLUMNS = {
     "status": "status",
     "tags": "tags",
 }
+_COLUMNS |= {alias: imported_consent.column(*given) for alias, given in imported_consent.COLUMNS.items()}
+CONSENT_FIELDS = {imported_consent.column(*given): given for given in imported_consent.COLUMNS.values()}
 METADATA = "metadata."
 IDENTITIES = ("email", "phone", "externalId")
 
@@ -131,7 +134,7 @@ class Columns(NamedTuple):
         body: dict[str, Any] = {}
         for name, cell in zip(self.fields, cells, strict=False):
             value = cell.strip()
-            if name is None or not value:
+            if name is None or not value or name in CONSENT_FIELDS:
                 continue
             if name == "tags":
                 body["tags"] = [tag.strip() for tag in re.split(r"[;|]", value) if tag.strip()]
@@ -142,6 +145,14 @@ class Columns(NamedTuple):
             else:
                 body[name] = value
         return body
+
+    def consent(self, cells: list[str]) -> dict[tuple[ConsentChannel, str], str]:
+        """The row's non-empty consent cells, by channel and column."""
+        return {
+            CONSENT_FIELDS[name]: cell.strip()
+            for name, cell in zip(self.fields, cells, strict=False)
+            if name in CONSENT_FIELDS and cell.strip()
+        }
 
 
 def _rows(lines: _Lines) -> Iterator[list[str]]:
@@ -212,6 +223,8 @@ class _Row(NamedTuple):
     cells: list[str]
     body: dict[str, Any]
     consumer: Consumer  # as it would be created
+    consent: list[imported_consent.Given]
+    puts: list[dict[str, Any]]  # the consent log and timeline records that go with its creation
 
 
 def run_chunk(tenant: Tenant, import_id: str, chunk: int) -> int | None:
@@ -272,13 +285,18 @@ def _apply(tenant: Tenant, job: ImportJob, columns: Columns, rows: list[tuple[in
     pending: list[_Row] = []
     for number, cells in rows:
         body = columns.body(cells)
+        consent, refused = imported_consent.read(columns.consent(cells), now)
         try:
             request = ConsumerCreate.model_validate(body)
         except ValidationError as invalid:
-            outcome.fail(number, cells, _row_errors(number, invalid))
+            outcome.fail(number, cells, _row_errors(number, invalid) + _consent_errors(number, refused))
+            continue
+        if refused:
+            outcome.fail(number, cells, _consent_errors(number, refused))
             continue
         consumer = new_consumer(request, now, Source.IMPORT).model_copy(update={"id": _row_id(job, number)})
-        pending.append(_Row(number, cells, body, consumer))
+        consumer, puts = imported_consent.applied(tenant, consumer, consent, import_id=job.id)
+        pending.append(_Row(number, cells, body, consumer, consent, puts))
     while pending:
         pending = _round(tenant, job, pending, outcome, clock.now())
     return outcome
@@ -287,6 +305,10 @@ def _apply(tenant: Tenant, job: ImportJob, columns: Columns, rows: list[tuple[in
 def _row_errors(number: int, invalid: ValidationError) -> list[RowError]:
     details = validation_details([dict(issue) for issue in invalid.errors()])
     return [RowError(row=number, field=detail["field"], message=detail["message"]) for detail in details]
+
+
+def _consent_errors(number: int, refused: list[imported_consent.Refused]) -> list[RowError]:
+    return [RowError(row=number, field=column, message=message) for column, message in refused]
 
 
 def _row_id(job: ImportJob, number: int) -> str:
@@ -310,13 +332,13 @@ def _round(tenant: Tenant, job: ImportJob, rows: list[_Row], outcome: Outcome, n
         claimed |= set(identities.values())
         this.append((row, identities))
     owners = consumer_store.taken_values(tenant, sorted(claimed))
-    creates: list[Consumer] = []
+    creates: list[_Row] = []
     updates: dict[str, _Row] = {}
     for row, identities in this:
         held = {field_name: owners[value] for field_name, value in identities.items() if value in owners}
         holders = set(held.values())
         if not holders:
-            creates.append(row.consumer)
+            creates.append(row)
         elif holders == {row.consumer.id}:
             outcome.created += 1  # an earlier attempt at this chunk created it
         elif len(holders) > 1:
@@ -336,13 +358,20 @@ def _round(tenant: Tenant, job: ImportJob, rows: list[_Row], outcome: Outcome, n
     # attempt at the chunk) says whether an earlier attempt created it. (A row with one was found by
     # it above: its claims and its consumer are written in one transaction.)
     done = consumer_store.get_many(tenant, [row.consumer.id for row, identities in this if not identities])
-    consumer_store.commit_all([consumer_store.insert_write(tenant, c) for c in creates if c.id not in done])
+    consumer_store.commit_all([_insert(tenant, row) for row in creates if row.consumer.id not in done])
     outcome.created += len(creates)
     # Rows put off keep their file order: the next round applies them as if row by row.
-    return sorted(later + _update(tenant, updates, outcome, now), key=lambda row: row.number)
+    return sorted(later + _update(tenant, job.id, updates, outcome, now), key=lambda row: row.number)
 
 
-def _update(tenant: Tenant, updates: dict[str, _Row], outcome: Outcome, now: str) -> list[_Row]:
+def _insert(tenant: Tenant, row: _Row) -> consumer_store.Write:
+    write = consumer_store.insert_write(tenant, row.consumer)
+    for put in row.puts:
+        write.add(put, consumer_store.ConsumerChanged)
+    return write
+
+
+def _update(tenant: Tenant, job_id: str, updates: dict[str, _Row], outcome: Outcome, now: str) -> list[_Row]:
     """The duplicates' rows applied to their consumers (non-empty cells change, metadata keys merge);
     returns the rows whose consumer was deleted meanwhile, to be created in the next round."""
     current = consumer_store.get_many(tenant, list(updates))
@@ -361,7 +390,11 @@ def _update(tenant: Tenant, updates: dict[str, _Row], outcome: Outcome, now: str
         except ValidationError as invalid:
             outcome.fail(row.number, row.cells, _row_errors(row.number, invalid))
             continue
-        writes.append(replace_write(tenant, before, after))
+        after, puts = imported_consent.applied(tenant, after, row.consent, import_id=job_id)
+        write = replace_write(tenant, before, after)
+        for put in puts:
+            write.add(put, consumer_store.ConsumerChanged)
+        writes.append(write)
     consumer_store.commit_all(writes)
     outcome.updated += len(writes)
     return gone
