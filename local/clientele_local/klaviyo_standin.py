@@ -11,6 +11,10 @@ Endpoints, with JSON:API documents in the shapes klaviyo-api 25.0.0 (API revisio
     POST /api/profile-bulk-import-jobs             bulk upsert (<= 10,000 profiles, optional lists): 202
     GET  /api/profile-bulk-import-jobs/{id}        the job, status "complete" with its counts
     POST /api/data-privacy-deletion-jobs           delete a profile by id, email or phone number: 202
+    POST /api/profile-subscription-bulk-create-jobs  subscribe profiles (<= 1,000; by email / phone_number,
+                                                   created if new) to email or SMS marketing, optionally into
+                                                   a list; consented_at only with historical_import: 202
+    POST /api/profile-subscription-bulk-delete-jobs  unsubscribe profiles from email or SMS marketing: 202
     POST /api/lists/{id}/relationships/profiles    add profiles (by id) to a list: 204
     GET  /api/lists/{id}/profiles                  a list's profiles, oldest member first: page[size] (default
                                                    20, 1-100), page[cursor], fields[profile]; links.next
@@ -18,7 +22,7 @@ Endpoints, with JSON:API documents in the shapes klaviyo-api 25.0.0 (API revisio
 Errors are JSON:API error documents ({"errors": [{"id", "status", "code", "title", "detail", "source"}]}),
 which the SDK parses into `GetAccounts4XXResponse` and raises as `openapi_client.exceptions.ApiException`.
 Tests put profiles in a list with `put_in_list`. Not modelled: reading single profiles, meta.patch_properties,
-subscriptions, rate limits other than `fail()`.
+double opt-in, rate limits other than `fail()`.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ type Json = dict[str, Any]
 JSONAPI = "application/vnd.api+json"
 MAX_BULK_PROFILES = 10_000  # Klaviyo's limit per bulk import job
 MAX_LIST_PROFILES = 1_000  # Klaviyo's limit per add-profiles-to-list request
+MAX_SUBSCRIPTION_PROFILES = 1_000  # and per subscribe or unsubscribe job
+CHANNEL_IDENTIFIERS = {"email": "email", "sms": "phone_number"}
 IDENTIFIERS = ("email", "phone_number", "external_id")  # upsert match order
 # The profile attributes Klaviyo answers with; unset ones come back as null, as Klaviyo does.
 PROFILE_FIELDS = (*IDENTIFIERS, "first_name", "last_name", "organization", "locale", "title", "image")
@@ -249,6 +255,17 @@ class KlaviyoStandin:
         """Pages of list members answered, in order: {"list_id", "cursor" (offset), "size", "returned"}."""
         return self._copy(self._list_reads)
 
+    @property
+    def subscriptions(self) -> dict[str, Json]:
+        """Marketing consent by profile id and channel: {"consent": "SUBSCRIBED" | "UNSUBSCRIBED",
+        "consented_at" (historical imports), "custom_source", "historical_import"}."""
+        return self._copy(self._subscriptions)
+
+    @property
+    def subscription_jobs(self) -> list[Json]:
+        """Applied subscribe and unsubscribe requests, in order: {"kind": "subscribe" | "unsubscribe", "body"}."""
+        return self._copy(self._subscription_jobs)
+
     def _copy[T](self, value: T) -> T:
         with self._lock:
             return copy.deepcopy(value)
@@ -262,6 +279,8 @@ class KlaviyoStandin:
         self._bulk_jobs: dict[str, Json] = {}
         self._lists: dict[str, list[str]] = {}
         self._list_reads: list[Json] = []
+        self._subscriptions: dict[str, Json] = {}
+        self._subscription_jobs: list[Json] = []
         self._joined: dict[tuple[str, str], datetime] = {}  # (list id, profile id) -> when it joined
         self._query: dict[str, list[str]] = {}
         self._faults: deque[_Fault] = deque()
@@ -310,6 +329,8 @@ class KlaviyoStandin:
             (_BULK_JOBS, "GET", self._get_bulk_job),
             ("/api/data-privacy-deletion-jobs", "POST", self._request_deletion),
             (_LIST_PROFILES, "POST", self._add_to_list),
+            ("/api/profile-subscription-bulk-create-jobs", "POST", self._subscribe),
+            ("/api/profile-subscription-bulk-delete-jobs", "POST", self._unsubscribe),
             (_LIST_MEMBERS, "GET", self._list_members),
         ]
         path_known = False
@@ -402,6 +423,79 @@ class KlaviyoStandin:
                     members.remove(match)
         self._deletions.append({"id": requested_id, "email": email, "phone_number": phone, "deleted_profile_id": match})
         return _Reply(202)
+
+    def _subscribe(self, body: Any) -> _Reply:
+        data = _data(body, "profile-subscription-bulk-create-job")
+        attributes = _member(data, "attributes", dict, "/data")
+        historical = attributes.get("historical_import", False)
+        if not isinstance(historical, bool):
+            raise _invalid("historical_import must be a boolean.", "/data/attributes/historical_import")
+        source = attributes.get("custom_source")
+
+        def consent(channel: str, marketing: Json) -> Json:
+            if marketing.get("consent") != "SUBSCRIBED":
+                raise _invalid(f"{channel} marketing consent must be SUBSCRIBED.")
+            consented_at = marketing.get("consented_at")
+            if historical and not consented_at:
+                raise _invalid("consented_at is required when historical_import is true.")
+            if consented_at and not historical:
+                raise _invalid("consented_at may only be given with historical_import.")
+            if consented_at and datetime.fromisoformat(str(consented_at)) > datetime.now(UTC):
+                raise _invalid("consented_at must be in the past.")
+            return {
+                "consent": "SUBSCRIBED",
+                "consented_at": consented_at,
+                "custom_source": source,
+                "historical_import": historical,
+            }
+
+        profile_ids = self._apply_subscriptions("subscribe", body, attributes, consent)
+        list_data = ((data.get("relationships") or {}).get("list") or {}).get("data")
+        if list_data:
+            self._add_members(str(list_data["id"]), profile_ids)
+        return _Reply(202)
+
+    def _unsubscribe(self, body: Any) -> _Reply:
+        attributes = _member(_data(body, "profile-subscription-bulk-delete-job"), "attributes", dict, "/data")
+
+        def consent(channel: str, marketing: Json) -> Json:
+            if marketing.get("consent") != "UNSUBSCRIBED":
+                raise _invalid(f"{channel} marketing consent must be UNSUBSCRIBED.")
+            return {"consent": "UNSUBSCRIBED"}
+
+        self._apply_subscriptions("unsubscribe", body, attributes, consent)
+        return _Reply(202)
+
+    def _apply_subscriptions(
+        self, kind: str, body: Any, attributes: Json, consent: Callable[[str, Json], Json]
+    ) -> list[str]:
+        """Checks every profile of the job first (a bad one refuses the whole job, as Klaviyo's 400 does),
+        then records each channel's consent on the profile its identifier finds (or a new one)."""
+        resources = _member(_member(attributes, "profiles", dict, "/data/attributes"), "data", list, "")
+        if not 1 <= len(resources) <= MAX_SUBSCRIPTION_PROFILES:
+            raise _invalid(f"A subscription job takes 1 to {MAX_SUBSCRIPTION_PROFILES} profiles.")
+        checked: list[tuple[Json, dict[str, Json]]] = []
+        for resource in resources:
+            profile = _member(resource, "attributes", dict, "/data/attributes/profiles")
+            _validate(profile)
+            channels = _member(profile, "subscriptions", dict, "/data/attributes/profiles")
+            given = {}
+            for channel, parameters in channels.items():
+                identifier = CHANNEL_IDENTIFIERS.get(channel)
+                if identifier is None:
+                    raise _invalid(f"Unknown channel {channel!r}.")
+                if not profile.get(identifier):
+                    raise _invalid(f"{identifier} is required for {channel} consent.")
+                given[channel] = consent(channel, _member(parameters, "marketing", dict, f"/{channel}"))
+            checked.append((profile, given))
+        profile_ids = []
+        for profile, given in checked:
+            identifiers = {key: profile[key] for key in ("email", "phone_number") if profile.get(key)}
+            profile_id, _ = self._upsert({"type": "profile", "attributes": identifiers})
+            self._subscriptions.setdefault(profile_id, {}).update(given)
+            profile_ids.append(profile_id)
+        self._subscription_jobs.append({"kind": kind, "body": copy.deepcopy(body)})
+        return profile_ids
 
     def _add_to_list(self, list_id: str, body: Any) -> _Reply:
         resources = _member(body, "data", list, "")

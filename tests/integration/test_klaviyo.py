@@ -4,6 +4,7 @@ upserts through the real SDK against a stand-in Klaviyo, retries, partial failur
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -313,3 +314,104 @@ def test_a_resync_that_breaks_ends_failed_and_another_may_start(
     resync = call("get_klaviyo", principal=acme)["body"]["resync"]
     assert (resync["status"], resync["error"]) == ("failed", "The resync stopped (ConnectionResetError)")
     assert call("resync_klaviyo", principal=acme, headers={"Idempotency-Key": "again"})["status"] == 202
+
+
+def _set_consent(call: Invoke, principal: dict[str, str], consumer_id: str, **body: Any) -> None:
+    answer = call("set_consent", principal=principal, path_params={"id": consumer_id}, body=body)
+    assert answer["status"] == 200, answer
+
+
+def _drain(run_sync: Sync) -> None:
+    """Syncs until the sync's own writes have come back and changed nothing more."""
+    while run_sync()["records"]:
+        pass
+
+
+def test_consent_is_told_by_klaviyos_subscription_calls_never_by_the_profile(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync
+) -> None:
+    _enable(call, acme, listId="Y6nRLr")
+    created = call("create_consumer", principal=acme, body={"email": "ana@example.com", "phone": "+14155550101"})
+    consumer_id = created["body"]["id"]
+    _drain(run_sync)
+    assert "subscriptions" not in standin.upserts[0]["data"]["attributes"]
+    assert standin.subscription_jobs == []  # never asked: Klaviyo is told nothing
+
+    _set_consent(call, acme, consumer_id, channel="email", state="subscribed", method="form")
+    _drain(run_sync)
+    profile_id = _consumer(call, acme, consumer_id)["klaviyoProfileId"]
+    [job] = standin.subscription_jobs
+    data = job["body"]["data"]
+    assert (job["kind"], data["attributes"]["historical_import"], data["attributes"]["custom_source"]) == (
+        "subscribe",
+        False,  # given now: the list's own opt-in rules apply
+        "Clientele (form)",
+    )
+    assert data["relationships"] == {"list": {"data": {"type": "list", "id": "Y6nRLr"}}}
+    assert data["attributes"]["profiles"]["data"] == [
+        {
+            "type": "profile",
+            "attributes": {
+                "email": "ana@example.com",
+                "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}},
+            },
+        }
+    ]
+    assert standin.subscriptions[profile_id]["email"]["consent"] == "SUBSCRIBED"
+    assert "subscriptions" not in standin.upserts[-1]["data"]["attributes"]
+
+    # A change Klaviyo's profile holds is upserted; the consent, unchanged, is not told again.
+    call("update_consumer", principal=acme, path_params={"id": consumer_id}, body={"fullName": "Ana Silva"})
+    _drain(run_sync)
+    assert standin.upserts[-1]["data"]["attributes"]["first_name"] == "Ana"
+    assert len(standin.subscription_jobs) == 1
+
+    _set_consent(call, acme, consumer_id, channel="sms", state="unsubscribed")
+    _drain(run_sync)
+    assert [job["kind"] for job in standin.subscription_jobs] == ["subscribe", "unsubscribe"]
+    told = standin.subscription_jobs[1]["body"]["data"]["attributes"]["profiles"]["data"][0]["attributes"]
+    assert told == {
+        "phone_number": "+14155550101",
+        "subscriptions": {"sms": {"marketing": {"consent": "UNSUBSCRIBED"}}},
+    }
+    assert standin.subscriptions[profile_id] == {
+        "email": standin.subscriptions[profile_id]["email"],
+        "sms": {"consent": "UNSUBSCRIBED"},
+    }
+
+    # Back to never_subscribed tells Klaviyo nothing: only a person's answer is passed on.
+    _set_consent(call, acme, consumer_id, channel="email", state="never_subscribed")
+    _drain(run_sync)
+    assert len(standin.subscription_jobs) == 2
+
+
+def test_an_imported_or_backfilled_consent_is_told_as_a_historical_import_with_its_time(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientele.consumers import store as consumer_store
+    from clientele.consumers.models import ChannelConsent
+
+    monkeypatch.setattr(sync, "JOB_POLL_SECONDS", 0)
+    consumer_id = call("create_consumer", principal=acme, body={"email": "ben@example.com"})["body"]["id"]
+    stored = consumer_store.get(ACME, consumer_id)
+    assert stored is not None
+    imported = ChannelConsent(state="subscribed", method="import", consented_at="2021-03-01T07:30:00.000Z")
+    with_consent = stored.model_copy(update={"consent": stored.consent.model_copy(update={"email": imported})})
+    [told] = klaviyo.consents(with_consent).values()
+    klaviyo.tell_consent(KEY, None, [(with_consent, told)])
+    attributes = standin.subscription_jobs[0]["body"]["data"]["attributes"]
+    assert (attributes["historical_import"], attributes["custom_source"]) == (True, "Clientele (import)")
+    marketing = attributes["profiles"]["data"][0]["attributes"]["subscriptions"]["email"]["marketing"]
+    assert marketing == {"consent": "SUBSCRIBED", "consented_at": "2021-03-01T07:30:00+00:00"}  # the SDK's ISO form
+
+    # A resync tells every consent it sends as history: no opt-in mail to the whole list.
+    _set_consent(call, acme, consumer_id, channel="email", state="subscribed", method="checkout")
+    _enable(call, acme)
+    call("resync_klaviyo", principal=acme)
+    requests = stream_records(table, "RunKlaviyoResyncFunction", "Requests")()
+    load_function("run_klaviyo_resync").lambda_handler({"Records": requests}, Context())
+    backfilled = standin.subscription_jobs[1]["body"]["data"]["attributes"]
+    assert (backfilled["historical_import"], backfilled["custom_source"]) == (True, "Clientele (checkout)")
+    given = _consumer(call, acme, consumer_id)["consent"]["email"]["consentedAt"]
+    sent = backfilled["profiles"]["data"][0]["attributes"]["subscriptions"]["email"]["marketing"]["consented_at"]
+    assert datetime.fromisoformat(sent) == datetime.fromisoformat(given)

@@ -309,3 +309,60 @@ def test_reset_forgets_state_and_faults(standin: KlaviyoStandin) -> None:
     klaviyo.Profiles.create_or_update_profile(upsert(email="a@example.com"))
     assert len(standin.profiles) == 1
     assert len(standin.requests) == 1
+
+
+def _subscription_job(
+    kind: str, profiles: list[dict[str, Any]], list_id: str | None = None, **attributes: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": kind, "attributes": {"profiles": {"data": profiles}, **attributes}}
+    if list_id:
+        data["relationships"] = {"list": {"data": {"type": "list", "id": list_id}}}
+    return {"data": data}
+
+
+SUBSCRIBE, UNSUBSCRIBE = "profile-subscription-bulk-create-job", "profile-subscription-bulk-delete-job"
+
+
+def test_subscribe_and_unsubscribe_record_consent_by_identifier_and_refuse_a_bad_job_whole(
+    standin: KlaviyoStandin,
+) -> None:
+    profiles = client(standin).Profiles
+    email = {"email": {"marketing": {"consent": "SUBSCRIBED"}}}
+    ana_job = [profile(email="ana@example.com", subscriptions=email)]
+    profiles.bulk_subscribe_profiles(_subscription_job(SUBSCRIBE, ana_job, "L1", custom_source="Clientele (form)"))
+    [ana] = standin.profiles
+    assert standin.subscriptions[ana]["email"] == {
+        "consent": "SUBSCRIBED",
+        "consented_at": None,
+        "custom_source": "Clientele (form)",
+        "historical_import": False,
+    }
+    assert standin.lists["L1"] == [ana]
+
+    backdated = {"email": {"marketing": {"consent": "SUBSCRIBED", "consented_at": "2021-03-01T07:30:00Z"}}}
+    with pytest.raises(BadRequestException):  # a past time only with historical_import
+        profiles.bulk_subscribe_profiles(
+            _subscription_job(SUBSCRIBE, [profile(email="ben@example.com", subscriptions=backdated)])
+        )
+    sms = {"sms": {"marketing": {"consent": "SUBSCRIBED"}}}
+    with pytest.raises(BadRequestException):  # an SMS consent needs a phone number
+        profiles.bulk_subscribe_profiles(
+            _subscription_job(SUBSCRIBE, [profile(email="ben@example.com", subscriptions=sms)])
+        )
+    assert len(standin.profiles) == 1  # refused jobs changed nothing
+    profiles.bulk_subscribe_profiles(
+        _subscription_job(
+            SUBSCRIBE,
+            [profile(email="ben@example.com", subscriptions=backdated)],
+            historical_import=True,
+        )
+    )
+    ben = next(pid for pid, stored in standin.profiles.items() if stored["email"] == "ben@example.com")
+    assert standin.subscriptions[ben]["email"]["historical_import"] is True
+
+    unsubscribe = {"email": {"marketing": {"consent": "UNSUBSCRIBED"}}}
+    profiles.bulk_unsubscribe_profiles(
+        _subscription_job(UNSUBSCRIBE, [profile(email="ana@example.com", subscriptions=unsubscribe)])
+    )
+    assert standin.subscriptions[ana]["email"] == {"consent": "UNSUBSCRIBED"}
+    assert [job["kind"] for job in standin.subscription_jobs] == ["subscribe", "subscribe", "unsubscribe"]

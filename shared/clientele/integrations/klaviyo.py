@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from clientele.consumers.models import Consumer
+from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState
+from clientele.consumers.models import ChannelConsent, Consumer
 from clientele.core import clock, settings
 
 MAX_ATTEMPTS = 6
@@ -153,6 +154,97 @@ def upsert(api_key: str, consumer: Consumer) -> str:
 def add_to_list(api_key: str, list_id: str, profile_ids: list[str]) -> None:
     body = {"data": [{"type": "profile", "id": profile_id} for profile_id in profile_ids]}
     call(lambda: client(api_key).Lists.add_profiles_to_list(list_id, body))
+
+
+# ---------------------------------------------------------------- consent
+
+MAX_SUBSCRIPTION_PROFILES = 1_000  # Klaviyo's limit per subscribe or unsubscribe job
+_IDENTIFIER = {ConsentChannel.EMAIL: "email", ConsentChannel.SMS: "phone_number"}
+
+
+class Told(NamedTuple):
+    """One channel's consent as Klaviyo is told it."""
+
+    channel: ConsentChannel
+    state: ConsentState  # subscribed or unsubscribed
+    method: str
+    consented_at: str | None
+
+
+def consents(consumer: Consumer) -> dict[str, Told]:
+    """What Klaviyo is told of the consumer's consent: each channel that says yes or no and whose
+    identifier (email, phone) the profile has. A never_subscribed channel tells nothing, and the
+    profile upsert never carries consent: nobody is subscribed but by a consent given here."""
+    told: dict[str, Told] = {}
+    for channel in ConsentChannel:
+        given: ChannelConsent = getattr(consumer.consent, channel)
+        identifier = consumer.email if channel is ConsentChannel.EMAIL else consumer.phone
+        if given.state is not ConsentState.NEVER_SUBSCRIBED and identifier:
+            method = str(given.method or ConsentMethod.API)
+            told[str(channel)] = Told(channel, given.state, method, given.consented_at)
+    return told
+
+
+def tell_consent(
+    api_key: str, list_id: str | None, told: list[tuple[Consumer, Told]], *, backfill: bool = False
+) -> None:
+    """Klaviyo's subscription calls for each (consumer, channel): Bulk Subscribe for a subscribed one
+    (into the list when there is one, so its opt-in rules apply), Bulk Unsubscribe for an unsubscribed
+    one. A consent an import gave with its own time, and every consent a `backfill` (the resync)
+    tells, is sent as a historical import with its time: no opt-in mail or list flow for consent
+    given long ago. Every other is sent as given now. Jobs hold MAX_SUBSCRIPTION_PROFILES profiles, one method each
+    (Klaviyo keeps it as the consent's custom source)."""
+    groups: dict[tuple[ConsentState, str], list[tuple[Consumer, Told]]] = {}
+    for consumer, channel in told:
+        groups.setdefault((channel.state, channel.method), []).append((consumer, channel))
+    for (state, method), members in groups.items():
+        for start in range(0, len(members), MAX_SUBSCRIPTION_PROFILES):
+            chunk = members[start : start + MAX_SUBSCRIPTION_PROFILES]
+            if state is ConsentState.SUBSCRIBED:
+                historical = backfill or method == ConsentMethod.IMPORT
+                _subscribe(api_key, list_id, method, chunk, historical=historical)
+            else:
+                _unsubscribe(api_key, chunk)
+
+
+def _profiles(told: list[tuple[Consumer, Told]], consent: Any) -> dict[str, Any]:
+    """The job's profiles, one per consumer with each of its channels, `consent(told)` giving each one's
+    marketing parameters."""
+    by_consumer: dict[str, tuple[Consumer, dict[str, Any]]] = {}
+    for consumer, channel in told:
+        _, subscriptions = by_consumer.setdefault(consumer.id, (consumer, {}))
+        subscriptions[str(channel.channel)] = {"marketing": consent(channel)}
+    data = []
+    for consumer, subscriptions in by_consumer.values():
+        attributes: dict[str, Any] = {"subscriptions": subscriptions}
+        for channel_name in subscriptions:
+            name = _IDENTIFIER[ConsentChannel(channel_name)]
+            attributes[name] = consumer.email if name == "email" else consumer.phone
+        data.append({"type": "profile", "attributes": attributes})
+    return {"data": data}
+
+
+def _subscribe(
+    api_key: str, list_id: str | None, method: str, told: list[tuple[Consumer, Told]], *, historical: bool
+) -> None:
+    def consent(channel: Told) -> dict[str, Any]:
+        return {"consent": "SUBSCRIBED"} | ({"consented_at": channel.consented_at} if historical else {})
+
+    attributes = {
+        "custom_source": f"Clientele ({method})",
+        "historical_import": historical,
+        "profiles": _profiles(told, consent),
+    }
+    body: dict[str, Any] = {"data": {"type": "profile-subscription-bulk-create-job", "attributes": attributes}}
+    if list_id:
+        body["data"]["relationships"] = {"list": {"data": {"type": "list", "id": list_id}}}
+    call(lambda: client(api_key).Profiles.bulk_subscribe_profiles(body))
+
+
+def _unsubscribe(api_key: str, told: list[tuple[Consumer, Told]]) -> None:
+    profiles = _profiles(told, lambda _: {"consent": "UNSUBSCRIBED"})
+    body = {"data": {"type": "profile-subscription-bulk-delete-job", "attributes": {"profiles": profiles}}}
+    call(lambda: client(api_key).Profiles.bulk_unsubscribe_profiles(body))
 
 
 class BulkJob(NamedTuple):

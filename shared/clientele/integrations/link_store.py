@@ -38,10 +38,14 @@ def put_link(
     shared: str,
     pushed: str,
     pull: tuple[str, int, str] | None = None,
+    consent: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The link's Put, for the transaction that writes the consumer; `pull` = (pull id, chunk, outcome)
-    when a pull writes it, so that the chunk run again after being cut short counts it as it did."""
+    when a pull writes it, so that the chunk run again after being cut short counts it as it did;
+    `consent`: the consent states Klaviyo was last told, by channel (a sync writes it)."""
     fields: dict[str, Any] = {"consumerId": consumer_id, "shared": shared, "pushed": pushed}
+    if consent:
+        fields["consent"] = consent
     if pull is not None:
         fields |= {"pullId": pull[0], "chunk": pull[1], "outcome": pull[2]}
     return dynamo.put(KlaviyoLink.item(KlaviyoLink.key(tenant, profile_id), fields))

@@ -72,7 +72,12 @@ def needs_sync(old_item: dict[str, Any] | None, new_item: dict[str, Any]) -> boo
         return True
     before = consumer_store.ConsumerRecord.from_item(old_item)
     after = consumer_store.ConsumerRecord.from_item(new_item)
-    return klaviyo.profile(before) != klaviyo.profile(after)
+    return klaviyo.profile(before) != klaviyo.profile(after) or _told(before) != _told(after)
+
+
+def _told(consumer: Consumer) -> dict[str, str]:
+    """The consent states Klaviyo is told of, by channel: what a link keeps of the last it was told."""
+    return {channel: str(told.state) for channel, told in klaviyo.consents(consumer).items()}
 
 
 class Outcome(StrEnum):
@@ -98,7 +103,8 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
         return Outcome.CURRENT
     if consumer.source == Source.KLAVIYO and consumer.klaviyo_profile_id is None and consumer.version == 1:
         return Outcome.PULLING
-    if _klaviyo_holds(tenant, consumer):
+    link = link_store.get_link(tenant, consumer.klaviyo_profile_id) if consumer.klaviyo_profile_id else None
+    if _klaviyo_holds(consumer, link):
         held = klaviyo.profile(consumer)
         at = clock.now()
         marked = retrying(
@@ -111,31 +117,42 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
     if syncing is None:
         return Outcome.GONE
     sent = klaviyo.profile(syncing)
+    told = _told(syncing)
     try:
         profile_id = klaviyo.upsert(setup.api_key, syncing)
         if setup.list_id:
             klaviyo.add_to_list(setup.api_key, setup.list_id, [profile_id])  # idempotent: the list may be new
+        # Only the channels whose state moved since the last telling (the link keeps it).
+        already = _told_before(consumer_id, link)
+        changes = [c for name, c in klaviyo.consents(syncing).items() if already.get(name) != str(c.state)]
+        if changes:
+            klaviyo.tell_consent(setup.api_key, setup.list_id, [(syncing, change) for change in changes])
     except klaviyo.KlaviyoFailed as failed:
         why = str(failed)
         retrying(lambda: _mark(tenant, consumer_id, sent, sync_status=SyncStatus.ERROR, sync_error=why))
         raise
     fields = {"sync_status": SyncStatus.SYNCED, "synced_at": clock.now(), "klaviyo_profile_id": profile_id}
-    link = (profile_id, klaviyo.fingerprint(klaviyo.shared(sent)), klaviyo.fingerprint(sent))
-    synced = retrying(lambda: _mark(tenant, consumer_id, sent, synced=True, link=link, sync_error=None, **fields))
+    link_fields = (profile_id, klaviyo.fingerprint(klaviyo.shared(sent)), klaviyo.fingerprint(sent), told)
+    synced = retrying(
+        lambda: _mark(tenant, consumer_id, sent, synced=True, link=link_fields, sync_error=None, **fields)
+    )
     return Outcome.SYNCED if synced is not None else Outcome.OVERTAKEN
 
 
-def _klaviyo_holds(tenant: Tenant, consumer: Consumer) -> bool:
-    """Whether the consumer's profile is the one its Klaviyo link says Klaviyo last had from it or
-    gave it (pull.py): then there is nothing to send."""
-    if consumer.klaviyo_profile_id is None:
-        return False
-    link = link_store.get_link(tenant, consumer.klaviyo_profile_id)
+def _klaviyo_holds(consumer: Consumer, link: dict[str, Any] | None) -> bool:
+    """Whether the consumer's profile and consent are what its Klaviyo link says Klaviyo last had from
+    it or gave it (pull.py): then there is nothing to send."""
     return (
         link is not None
         and link.get("consumerId") == consumer.id
         and link.get("pushed") == klaviyo.fingerprint(klaviyo.profile(consumer))
+        and _told_before(consumer.id, link) == _told(consumer)
     )
+
+
+def _told_before(consumer_id: str, link: dict[str, Any] | None) -> dict[str, str]:
+    """The consent states Klaviyo was last told of the consumer (none if the link is another's)."""
+    return dict(link.get("consent") or {}) if link is not None and link.get("consumerId") == consumer_id else {}
 
 
 def _mark(
@@ -144,14 +161,15 @@ def _mark(
     sent: dict[str, Any] | None,
     *,
     synced: bool = False,
-    link: tuple[str, str, str] | None = None,
+    link: tuple[str, str, str, dict[str, str]] | None = None,
     **fields: Any,
 ) -> Consumer | None:
     """Sets sync fields on the consumer as it is now, if the profile Klaviyo got (`sent`) is still its
     profile: a change Klaviyo does not hold (an order) may have come in between, a profile change
     is left to its own record's sync. None if it is gone or its profile moved on. The version
     moves, so an edit that read the consumer before cannot write an old sync state back. `link` =
-    (profile id, digest of the shared fields sent, digest of the whole profile sent) is stored with it."""
+    (profile id, digest of the shared fields sent, digest of the whole profile sent, the consent states
+    told) is stored with it."""
     consumer = consumer_store.get(tenant, consumer_id)
     if consumer is None or (sent is not None and klaviyo.profile(consumer) != sent):
         return None
@@ -159,7 +177,11 @@ def _mark(
     after = consumer.model_copy(update={**fields, "version": version} | ({"synced_version": version} if synced else {}))
     write = consumer_store.replace_write(tenant, consumer, after)
     if link is not None:
-        write.add(link_store.put_link(tenant, link[0], consumer_id, link[1], link[2]), consumer_store.ConsumerChanged)
+        profile_id, shared, pushed, told = link
+        write.add(
+            link_store.put_link(tenant, profile_id, consumer_id, shared, pushed, consent=told),
+            consumer_store.ConsumerChanged,
+        )
     consumer_store.commit(write)
     return after
 
@@ -234,6 +256,9 @@ def _backfill(tenant: Tenant, setup: Connection, resync: KlaviyoResync, deadline
         job = _finished(setup, job_id, deadline)
         unfinished = len(batch) if job.status != "complete" else 0  # still running, cancelled or failed
         if job.status == "complete" and job.failed == 0:
+            told = [(consumer, channel) for consumer in batch for channel in klaviyo.consents(consumer).values()]
+            if told:
+                klaviyo.tell_consent(setup.api_key, setup.list_id, told, backfill=True)
             _mark_synced(tenant, batch, clock.now())
         resync = resync.model_copy(
             update={
