@@ -80,6 +80,7 @@ def test_a_refused_create_or_update_writes_nothing_at_all(call: Invoke, acme: di
     assert sorted((item["pk"], item["sk"]) for item in new) == sorted(
         [
             (f"sandbox#acme#CONSUMER#{second['id']}", "PROFILE"),
+            (f"sandbox#acme#CONSUMER#{second['id']}", "CHANGE#0000000001"),
             ("sandbox#acme#EMAIL#ben@example.com", "UNIQUE"),
             ("sandbox#acme#EXTERNALID#b", "UNIQUE"),
         ]

@@ -368,3 +368,16 @@ def test_an_import_does_not_undo_a_later_record_or_rewrite_a_state_already_held(
     now = _by_email(call, acme, "ana@example.com")["consent"]["email"]
     assert (now["state"], now["method"]) == ("subscribed", "import")
     assert next(change["actor"] for change in _consent_log(call, acme, ana["id"])) == job["id"]  # newest first
+
+
+def test_an_imports_creates_and_updates_are_in_the_change_history_by_the_import(
+    call: Invoke, acme: dict[str, str], run_import: Deliver
+) -> None:
+    ana = call("create_consumer", principal=acme, body={"email": "ana@example.com"})["body"]
+    job = _import(call, acme, run_import, b"email,name\nana@example.com,Ana Silva\nben@example.com,Ben\n", "update")
+    [update, _] = call("consumer_changes", principal=acme, path_params={"id": ana["id"]})["body"]["data"]
+    assert update["actor"] == {"type": "import", "id": job["id"]}
+    assert update["changes"] == [{"field": "fullName", "before": None, "after": "Ana Silva"}]
+    ben = _by_email(call, acme, "ben@example.com")
+    [created] = call("consumer_changes", principal=acme, path_params={"id": ben["id"]})["body"]["data"]
+    assert (created["version"], created["actor"]["type"], created["requestId"]) == (1, "import", None)

@@ -136,6 +136,15 @@ def test_a_pull_creates_consumers_with_source_klaviyo_then_updates_and_leaves_th
     renamed = call("get_consumer", principal=acme, path_params={"id": ana["id"]})["body"]
     assert (renamed["lastName"], renamed["fullName"], renamed["phone"]) == ("Souza", "Ana Souza", "+14155550101")
     assert renamed["version"] == ana["version"] + 1
+    history = call("consumer_changes", principal=acme, path_params={"id": ana["id"]})["body"]["data"]
+    assert (history[0]["actor"], history[-1]["actor"]) == (
+        {"type": "klaviyo", "id": again["id"]},
+        {"type": "klaviyo", "id": started["body"]["id"]},
+    )
+    assert {field["field"]: field["before"] for field in history[0]["changes"]} == {
+        "lastName": "Silva",
+        "fullName": "Ana Silva",
+    }
     # Nothing changed since: every profile is unchanged and no consumer is written.
     versions = {consumer["id"]: consumer["version"] for consumer in _consumers(call, acme)}
     assert _counts(_pull(call, acme, drain_pull, key="third")) == ("succeeded", 0, 0, 3, 0)

@@ -117,6 +117,9 @@ def test_a_small_shop_syncs_page_by_page_and_a_second_run_changes_nothing(
     consumer = shopify_customers.consumer_for(ACME, "1000001")
     assert consumer is not None
     assert (consumer.email, consumer.first_name, str(consumer.source)) == ("customer1@example.com", "Ben", "shopify")
+    # Applied on the sync's threads, each creation is in the history by Shopify.
+    [created] = call("consumer_changes", principal=acme, path_params={"id": consumer.id})["body"]["data"]
+    assert (created["version"], created["actor"]) == (1, {"type": "shopify", "id": None})
     # The connection shows the last full sync.
     shown = call("get_shopify", principal=acme)["body"]
     assert shown["lastFullSync"]["id"] == done["id"]

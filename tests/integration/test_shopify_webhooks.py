@@ -215,6 +215,23 @@ def test_an_older_update_delivered_after_a_newer_one_is_ignored(shop: Shop) -> N
     assert (shop.outcome(newer), shop.outcome(older)) == ("created", "stale")
 
 
+def test_shopifys_changes_are_in_the_change_history_by_their_webhook(shop: Shop) -> None:
+    created = shop.send("customers/create", _bob(updated_at=T0))
+    renamed = shop.send("customers/update", _bob(first_name="Robert", updated_at=T0 + timedelta(hours=1)))
+    consumer = shop.by_shopify_id(207119551)
+    assert consumer is not None
+    answer = shop.call("consumer_changes", principal=shop.principal, path_params={"id": consumer["id"]})
+    [rename, create] = answer["body"]["data"]
+    assert (create["actor"], rename["actor"]) == (
+        {"type": "shopify", "id": created.event_id},
+        {"type": "shopify", "id": renamed.event_id},
+    )
+    assert {field["field"]: field["after"] for field in rename["changes"]} == {
+        "firstName": "Robert",
+        "fullName": "Robert Norman",
+    }
+
+
 def test_the_sample_stream_event_is_a_receipt_the_function_processes(shop: Shop) -> None:
     """events/process_shopify_webhook.json (acme sandbox, a customers/update) as Lambda hands it over."""
     event = sample_event("process_shopify_webhook")

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
 from clientele.audiences import store as audiences
+from clientele.consumers import changes
 from clientele.consumers.models import Consumer
 from clientele.core import normalize
 from clientele.core.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
@@ -215,6 +216,25 @@ class InConsumerPartition(Entity):
         return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": f"{cls.PREFIX}{item_id}"}
 
 
+class ChangeRecord(InConsumerPartition):
+    """A write's field-level changes (clientele.consumers.changes), keyed by the version it made: newest
+    last, one per version, so a write retried or recorded twice is still one record.
+
+      pk=<tenant>#CONSUMER#<id>   sk=CHANGE#<version, 10 digits>
+    """
+
+    kind = "ProfileChange"
+    PREFIX = "CHANGE#"
+
+    @classmethod
+    def put(cls, tenant: Tenant, before: Consumer | None, after: Consumer) -> dict[str, Any] | None:
+        """The record of the write from `before` (None: a creation) to `after`; None if nothing tracked changed."""
+        fields = changes.item_fields(before, after)
+        if fields is None:
+            return None
+        return dynamo.put(cls.item(cls.key(tenant, after.id, f"{after.version:010d}"), fields))
+
+
 class PhoneEntry(Entity):
     """One consumer holding one phone number: phones are not unique, so the number is the partition
     and each holder a row. Written in the consumer's own transactions, so lookups read their writes."""
@@ -315,7 +335,14 @@ def insert_write(tenant: Tenant, consumer: Consumer) -> Write:
         write.add(UniqueValue.claim(tenant, kind, value, consumer.id), _taken(field_name))
     if consumer.phone is not None:
         write.add(PhoneEntry.put(tenant, consumer.phone, consumer.id), ConsumerChanged)
+    _record_changes(write, tenant, None, consumer)
     return write
+
+
+def _record_changes(write: Write, tenant: Tenant, before: Consumer | None, after: Consumer) -> None:
+    history = ChangeRecord.put(tenant, before, after)
+    if history is not None:
+        write.add(history, ConsumerChanged)
 
 
 def claim_changes(
@@ -350,6 +377,7 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
             write.add(PhoneEntry.delete(tenant, before.phone, before.id), ConsumerChanged)
         if after.phone is not None:
             write.add(PhoneEntry.put(tenant, after.phone, after.id), ConsumerChanged)
+    _record_changes(write, tenant, before, after)
     return write
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clientele.consumers import activity
+from clientele.consumers import activity, changes
 from clientele.consumers import store as consumer_store
 from clientele.consumers.enums import Membership
 from clientele.consumers.models import Consumer, TimelineEvent, TimelineEventType
 from clientele.core import clock
-from clientele.core.paging import PageRequest, paged
+from clientele.core.paging import PageRequest, invalid, paged
 from clientele.core.store.pages import every_item, prefixed
 from clientele.core.tenancy import Tenant
 
@@ -70,16 +70,38 @@ def consumer_timeline(tenant: Tenant, consumer_id: str, page: PageRequest) -> di
     )
 
 
+def profile_changes(tenant: Tenant, consumer_id: str, page: PageRequest, field: str | None) -> dict[str, Any]:
+    """GET /consumers/{id}/changes: the profile's field-level changes, newest first; with `field`, only
+    the writes that changed it (a filter on the partition's own Query)."""
+    if field is not None and field not in changes.FIELD_NAMES:
+        raise invalid("field", f"must be one of {', '.join(sorted(changes.FIELD_NAMES))}")
+    record = consumer_store.ChangeRecord
+
+    def to_api(item: dict[str, Any]) -> dict[str, Any]:
+        return changes.from_fields(record.fields(item)).to_api()
+
+    only = {"expression": "contains(fieldNames, :field)", "values": {":field": field}} if field else None
+    return history(tenant, consumer_id, record.PREFIX, page, to_api, only=only)
+
+
 def history(
-    tenant: Tenant, consumer_id: str, prefix: str, page: PageRequest, to_api: Callable[[dict[str, Any]], dict[str, Any]]
+    tenant: Tenant,
+    consumer_id: str,
+    prefix: str,
+    page: PageRequest,
+    to_api: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    only: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A page of the records under `prefix` in the consumer's partition, newest first; 404 for an
-    unknown consumer."""
+    unknown consumer. `only`: a filter on them ({"expression", "values"})."""
     source = prefixed(activity.TimelineEventRecord.partition(tenant, consumer_id), prefix, forward=False)
+    if only is not None:
+        source = source._replace(filter_expression=only["expression"], filter_values=only["values"])
     return paged(
         tenant,
         source,
-        {"history": [consumer_id, prefix]},
+        {"history": [consumer_id, prefix, only]},
         page,
         lambda items: [to_api(item) for item in items],
         owner=lambda: consumer_store.existing(tenant, consumer_id),

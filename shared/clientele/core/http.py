@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clientele.core import clock, coldstart
+from clientele.core import actor, clock, coldstart
 from clientele.core.errors import (
     AuthenticationRequired,
     ClienteleError,
@@ -216,6 +216,15 @@ def refused_body(event: dict[str, Any], max_bytes: int = MAX_BODY_BYTES) -> dict
     }
 
 
+def _caller(event: dict[str, Any]) -> actor.Actor:
+    """Who the request's changes are by: the API key, or the console session's key, and the request."""
+    context = event.get("requestContext") or {}
+    key_id = (context.get("authorizer") or {}).get("keyId")
+    console = CONSOLE_PREFIX.match(event.get("resource") or event.get("path") or "")
+    kind = actor.ActorType.CONSOLE if console else actor.ActorType.API_KEY
+    return actor.Actor(kind, key_id, context.get("requestId"))
+
+
 def handler(
     app: APIGatewayRestResolver, *, max_body_bytes: int = MAX_BODY_BYTES
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
@@ -225,7 +234,10 @@ def handler(
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        with clock.answering_within(context.get_remaining_time_in_millis() / 1000):
+        with (
+            clock.answering_within(context.get_remaining_time_in_millis() / 1000),
+            actor.acting(_caller(event)),
+        ):
             return refused_body(event, max_body_bytes) or app.resolve(event, context)
 
     coldstart.initialized()

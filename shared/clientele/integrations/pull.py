@@ -29,7 +29,7 @@ from clientele.consumers import store as consumer_store
 from clientele.consumers.enums import Source, SyncStatus
 from clientele.consumers.models import Consumer, derived_full_name
 from clientele.consumers.requests import ConsumerCreate, ConsumerUpdate
-from clientele.core import clock
+from clientele.core import actor, clock
 from clientele.core.errors import ClienteleError, StoreBusy
 from clientele.core.tenancy import Tenant
 from clientele.integrations import klaviyo, link_store, sync
@@ -79,7 +79,8 @@ def run_chunk(tenant: Tenant, pull_id: str, chunk: int) -> int | None:
             raise
         _end(tenant, pull, chunk, f"List {pull.list_ids[list_index]}: {failed}")  # a key or list Klaviyo refuses
         return 0
-    counts: Counter[Outcome] = Counter(apply_profile(tenant, _Pull(pull, chunk), profile) for profile in page.profiles)
+    with actor.acting(actor.Actor(actor.ActorType.KLAVIYO, pull.id)):
+        counts = Counter(apply_profile(tenant, _Pull(pull, chunk), profile) for profile in page.profiles)
     fields: dict[str, Any] = {
         "created": pull.created + counts[Outcome.CREATED],
         "updated": pull.updated + counts[Outcome.UPDATED],

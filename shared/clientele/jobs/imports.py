@@ -34,7 +34,7 @@ from clientele.consumers.enums import ConsentChannel, Source
 from clientele.consumers.models import Consumer
 from clientele.consumers.requests import ConsumerCreate, ConsumerUpdate
 from clientele.consumers.service import ID_PREFIX, changed, new_consumer, replace_write
-from clientele.core import clock
+from clientele.core import actor, clock
 from clientele.core.errors import validation_details
 from clientele.core.store import files
 from clientele.core.tenancy import Tenant
@@ -251,7 +251,8 @@ def run_chunk(tenant: Tenant, import_id: str, chunk: int) -> int | None:
         message = str(refused) if isinstance(refused, FileRefused) else "The file was replaced during the import"
         store.refuse(tenant, import_id, message, clock.now())
         return 0
-    outcome = _apply(tenant, job, columns, rows)
+    with actor.acting(actor.Actor(actor.ActorType.IMPORT, import_id)):
+        outcome = _apply(tenant, job, columns, rows)
     outcome.failures.sort(key=lambda failure: failure.row)  # rows put off to a later round failed later
     store.put_failures(tenant, import_id, outcome.failures)
     fields: dict[str, Any] = {

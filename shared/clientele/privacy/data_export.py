@@ -7,8 +7,9 @@ from typing import Any
 
 from clientele.audiences import store as audience_store
 from clientele.consent.store import ConsentRecord
+from clientele.consumers import changes as profile_changes
 from clientele.consumers.service import get_consumer
-from clientele.consumers.store import ConsumerRecord
+from clientele.consumers.store import ChangeRecord, ConsumerRecord
 from clientele.core import clock
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
@@ -26,11 +27,11 @@ from clientele.shopify.webhook_store import ShopifyCustomerDataRecord
 
 def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
     """Everything held about the consumer: profile, orders, loyalty ledger, balance history, coupons,
-    referrals, audiences, its consent and consent log, what Shopify sent about it (consent, purchasing
-    summary) and sync state, as one JSON document."""
+    referrals, audiences, its consent and consent log, the history of its fields, what Shopify sent
+    about it (consent, purchasing summary) and sync state, as one JSON document."""
     consumer = get_consumer(tenant, consumer_id)
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
-    transactions, adjustments, shopify, consent_log = [], [], [], []
+    transactions, adjustments, shopify, consent_log, changes = [], [], [], [], []
     shopify_ids: list[str] = []
     for item in store.partition_items(partition):
         if item.get("entity") == PointsTransactionRecord.kind:
@@ -41,6 +42,8 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
             shopify.append(ShopifyCustomerDataRecord.to_api(item))
         elif item.get("entity") == ConsentRecord.kind:  # every change of its marketing consent
             consent_log.append(ConsentRecord.from_item(item).to_api())
+        elif item.get("entity") == ChangeRecord.kind:  # every change of its fields, oldest first
+            changes.append(profile_changes.from_fields(ChangeRecord.fields(item)).to_api())
         elif item.get("entity") == ShopifyIdentity.kind:  # the Shopify customers tied to it
             shopify_ids.append(str(item["shopifyId"]))
     orders = [
@@ -84,6 +87,7 @@ def data_export(tenant: Tenant, consumer_id: str) -> dict[str, Any]:
         },
         "audiences": [{"id": audience.id, "name": audience.name} for audience in audiences.values()],
         "consent": {"current": consumer.consent.model_dump(mode="json", by_alias=True), "log": consent_log},
+        "changes": changes,
         "shopify": shopify,
         "shopifyCustomerIds": shopify_ids,
         "sync": {

@@ -15,7 +15,9 @@ class Erasure(Resource):
     erased_at: Timestamp
     erased_by: str  # the API key that asked
     klaviyo_deletion: str  # requested | not_synced
-    anonymized: dict[str, int]  # kept for accounting, without personal fields: orders, ledgerEntries
+    anonymized: dict[
+        str, int
+    ]  # kept without personal fields: orders, ledgerEntries, changes (the history, without values)
     removed: dict[
         str, int
     ]  # idempotencyRecords, exportJobs (scrubbed), importRows, coupons, referrals, loyaltyCards (left)

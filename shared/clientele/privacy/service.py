@@ -6,7 +6,8 @@ Erasure keeps what accounting needs and nothing personal:
   - orders keep their amounts, lines and refunds, under an anonymous id; checkout URLs and refund
     reasons (free text) are dropped;
   - points transactions and balance adjustments move to the anonymous id's own partition, their
-    free-text reasons dropped;
+    free-text reasons dropped, and so does the change history, without its values (which fields
+    changed, when and by whom stays);
   - the profile, its unique values (its Shopify customer ids too), phone entry, audience memberships,
     wallets, timeline, the coupons issued to it and its referral codes go (the referrals it made stay,
     as other people's once-only claims, under the anonymous id), and it leaves its loyalty cards
@@ -27,7 +28,7 @@ from clientele.consumers.activity import TimelineEventRecord
 from clientele.consumers.enums import SyncStatus
 from clientele.consumers.models import Consumer
 from clientele.consumers.service import delete_consumer, get_consumer
-from clientele.consumers.store import ConsumerRecord
+from clientele.consumers.store import ChangeRecord, ConsumerRecord
 from clientele.core import clock, idempotency
 from clientele.core.errors import LoyaltyCardConflict
 from clientele.core.store.idempotency_store import IdempotencyRecord
@@ -48,6 +49,7 @@ from clientele.shopify import customer_store as shopify_identities
 from clientele.shopify.webhook_store import ShopifyCustomerDataRecord
 
 ERASED_PREFIX = "erased"
+ANONYMIZED = ("orders", "ledgerEntries", "changes")  # kept without what identifies the person
 FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped after 30 days
 
 
@@ -59,6 +61,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
     counts = {
         "orders": _anonymize_orders(tenant, consumer_id, anonymous),
         "ledgerEntries": _move_ledger(tenant, consumer_id, anonymous),
+        "changes": _keep_changes(tenant, consumer_id, anonymous),
         "idempotencyRecords": _forget_answers(tenant, needles),
         "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
         "importRows": _drop_import_rows(tenant, needles),
@@ -73,8 +76,8 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         erased_at=clock.now(),
         erased_by=erased_by,
         klaviyo_deletion="requested" if klaviyo else "not_synced",
-        anonymized={"orders": counts["orders"], "ledgerEntries": counts["ledgerEntries"]},
-        removed={name: count for name, count in counts.items() if name not in ("orders", "ledgerEntries")},
+        anonymized={name: counts[name] for name in ANONYMIZED},
+        removed={name: count for name, count in counts.items() if name not in ANONYMIZED},
     )
     store.put_audit(tenant, erasure)
     delete_consumer(tenant, consumer_id)  # last: until here, sending the erasure again completes it
@@ -117,6 +120,19 @@ def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     store.put_items(puts)
     store.delete_items(deletes)  # after the copies: a cut-short move loses nothing
     return len(puts)
+
+
+def _keep_changes(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
+    """The change history, moved to the anonymous partition without its values: that a field
+    changed, when and by whom, stays; what it said goes. (The originals go with the partition.)"""
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    target = store.ErasureAudit.ledger_partition(tenant, anonymous)
+    kept = [
+        {name: value for name, value in item.items() if name != "changes"} | {"pk": target}
+        for item in store.partition_items(partition, ChangeRecord.PREFIX)
+    ]
+    store.put_items(kept)
+    return len(kept)
 
 
 def _drop_coupons(tenant: Tenant, consumer_id: str) -> int:
@@ -173,6 +189,7 @@ def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
         CardLinkRecord.kind,
         ShopifyCustomerDataRecord.kind,
         ConsentRecord.kind,
+        ChangeRecord.kind,
     )
     leftovers = [
         {"pk": item["pk"], "sk": item["sk"]} for item in store.partition_items(partition) if item.get("entity") in kinds

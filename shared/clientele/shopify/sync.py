@@ -35,7 +35,7 @@ from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
 from clientele.consumers.enums import Source
-from clientele.core import clock
+from clientele.core import actor, clock
 from clientele.core.errors import ClienteleError, Conflict, StoreBusy
 from clientele.core.tenancy import Tenant
 from clientele.shopify import bulk, connection, customer_store, customers
@@ -263,6 +263,9 @@ def _parsed(node: dict[str, Any]) -> customers.ShopifyCustomer | str:
         return f"{str(node.get('id', '?')).rsplit('/', 1)[-1]}: {_why(error)}"
 
 
+SHOPIFY = actor.Actor(actor.ActorType.SHOPIFY)
+
+
 def _apply_one(
     tenant: Tenant,
     customer: customers.ShopifyCustomer | str,
@@ -279,7 +282,10 @@ def _apply_one(
     for attempt in range(TRANSIENT_TRIES):
         started = clock.now()
         try:
-            outcome = str(customers.apply(tenant, customer, seen.get(customer.shopify_id) if attempt == 0 else None))
+            with actor.acting(SHOPIFY):  # a thread of the pool: the actor is set in it
+                outcome = str(
+                    customers.apply(tenant, customer, seen.get(customer.shopify_id) if attempt == 0 else None)
+                )
             break
         except (Conflict, StoreBusy):
             if attempt == TRANSIENT_TRIES - 1:

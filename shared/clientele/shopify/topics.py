@@ -47,7 +47,7 @@ from clientele.consumers import store as consumer_store
 from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState, Source
 from clientele.consumers.models import ChannelConsent, Consumer
 from clientele.consumers.requests import ConsumerUpdate
-from clientele.core import clock
+from clientele.core import actor, clock
 from clientele.core.errors import ClienteleError, ShopifyNotSetUp
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Tenant
@@ -367,7 +367,8 @@ def _run(handler: Handler, tenant: Tenant, event_id: str, topic: str, body: byte
         payload = json.loads(body)
         if not isinstance(payload, dict):
             raise ValueError("not a JSON object")
-        return handler(tenant, Delivery(event_id, topic, payload, sent_at))
+        with actor.acting(actor.Actor(actor.ActorType.SHOPIFY, event_id)):
+            return handler(tenant, Delivery(event_id, topic, payload, sent_at))
     except ClienteleError as error:
         if error.status >= 500:
             raise
