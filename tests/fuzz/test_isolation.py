@@ -590,12 +590,13 @@ class IsolationMachine(RuleBasedStateMachine):
         "budgets",
         "achievements",
         "consent-log",
+        "changes",
     )
 
     @operation(index=TENANT, choice=st.integers(0, 10**6), foreign=st.booleans(), part=st.sampled_from(PROFILE_PARTS))
     def read_profile_part(self, index: int, choice: int, foreign: bool, part: str) -> None:
-        """A consumer's coupons, codes, referrals, cards, budgets, achievements and consent log: its own
-        tenant's."""
+        """A consumer's coupons, codes, referrals, cards, budgets, achievements, consent log and change
+        history: its own tenant's."""
         ISOLATION.steps["read_profile_part"] += 1
         consumer_id = _pick(self.consumer_pool(index, foreign), choice)
         if consumer_id is None:

@@ -4,11 +4,13 @@
 // changes, blocking (with its reason) and unblocking, coupons issued (code, discount, uses; a purchase
 // names the coupon it redeemed), referrals on both sides (the code, and the order that carried it),
 // marketing consent changes (channel, states, how it was given).
-// "Show older events" follows the cursor.
+// "Show older events" follows the cursor. Under them, the change history of the profile's fields
+// (ChangeHistory.tsx).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { formatDateTime, formatMoney, formatNumber, humanize } from '../../components/format';
+import { ChangeHistory } from './ChangeHistory';
 import { Fact } from './Fact';
 import { consentMethod } from './Consent';
 import { couponValue, safeHref, signedPoints, uses, type CustomerDetail } from './util';
@@ -150,6 +152,7 @@ export function TimelineTab({ consumer }: { consumer: CustomerDetail }) {
           Show older events
         </button>
       )}
+      <ChangeHistory consumer={consumer} />
     </div>
   );
 }
