@@ -78,6 +78,16 @@ def test_staff_change_a_channels_consent_and_the_timeline_and_list_show_it(page:
     assert_accessible(page)
 
 
+def test_a_suppressed_address_shows_beside_its_consent(page: Page, shop: Shop) -> None:
+    shop.api.put(f"/consumers/{shop.id}/suppression", {"channel": "email", "reason": "spam_complaint"})
+    open_customer(page, shop)
+    profile = open_tab(page, "Profile")
+    expect(channel_row(profile, "Email")).to_contain_text("Spam complaint")
+    expect(channel_row(profile, "Email")).to_contain_text("Never subscribed")  # the consent is its own
+    expect(channel_row(profile, "SMS")).to_contain_text("No")
+    assert_accessible(page)
+
+
 def test_a_read_only_key_cannot_change_consent(page: Page, shop: Shop, mint_key: MintKey) -> None:
     reader = mint_key(shop.org, read_only=True)
     sign_in(page, reader)

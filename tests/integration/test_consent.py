@@ -243,3 +243,51 @@ def test_racing_changes_leave_the_profile_at_the_last_logged_state(
     assert stored["consent"]["email"]["state"] == log[0]["state"]
     assert stored["consent"]["email"]["wordingVersion"] == log[0]["wordingVersion"]
     assert [entry["previousState"] for entry in log[:-1]] == [entry["state"] for entry in log[1:]]
+
+
+def _suppress(call: Invoke, principal: dict[str, str], consumer_id: str, **body: Any) -> dict[str, Any]:
+    return call("set_suppression", principal=principal, path_params={"id": consumer_id}, body=body)
+
+
+def test_a_suppression_is_kept_apart_from_consent_recorded_in_the_history_and_lifted(
+    call: Invoke, acme: dict[str, str]
+) -> None:
+    consumer = _consumer(call, acme, "bounce@example.com")
+    assert consumer["suppressions"] == {"email": None, "sms": None}
+    assert _consent(call, acme, consumer["id"], **NEWSLETTER)["status"] == 200
+    answer = _suppress(call, acme, consumer["id"], channel="email", reason="hard_bounce")
+    assert answer["status"] == 200, answer
+    suppressed = answer["body"]
+    assert suppressed["suppressions"]["email"]["reason"] == "hard_bounce"
+    assert suppressed["suppressions"]["email"]["suppressedAt"] == suppressed["updatedAt"]
+    assert suppressed["consent"]["email"]["state"] == "subscribed"  # the person's answer is untouched
+    assert len(_log(call, acme, consumer["id"])["data"]) == 1  # and the consent log has no entry for it
+    again = _suppress(call, acme, consumer["id"], channel="email", reason="hard_bounce")["body"]
+    assert again["version"] == suppressed["version"]  # the same reason again changes nothing
+
+    lifted = _suppress(call, acme, consumer["id"], channel="email", reason=None)["body"]
+    assert lifted["suppressions"]["email"] is None
+    history = call("consumer_changes", principal=acme, path_params={"id": consumer["id"]})["body"]["data"]
+    assert [change["changes"] for change in history[:2]] == [
+        [{"field": "suppression.email", "before": "hard_bounce", "after": None}],
+        [{"field": "suppression.email", "before": None, "after": "hard_bounce"}],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "email", "reason": "bored"}, "reason"),
+        ({"channel": "fax", "reason": "manual"}, "channel"),
+        ({"channel": "email"}, "reason"),  # null lifts; leaving it out says nothing
+    ],
+)
+def test_a_bad_suppression_is_a_400_on_its_field(
+    call: Invoke, acme: dict[str, str], body: dict[str, Any], field: str
+) -> None:
+    consumer = _consumer(call, acme, "ada@example.com")
+    answer = _suppress(call, acme, consumer["id"], **body)
+    assert answer["status"] == 400, answer
+    assert [detail["field"] for detail in answer["body"]["error"]["details"]] == [field]
+    assert call("get_consumer", principal=acme, path_params={"id": consumer["id"]})["body"] == consumer
+    assert _suppress(call, acme, "cons_nobody", channel="sms", reason="manual")["status"] == 404

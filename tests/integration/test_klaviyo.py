@@ -415,3 +415,19 @@ def test_an_imported_or_backfilled_consent_is_told_as_a_historical_import_with_i
     given = _consumer(call, acme, consumer_id)["consent"]["email"]["consentedAt"]
     sent = backfilled["profiles"]["data"][0]["attributes"]["subscriptions"]["email"]["marketing"]["consented_at"]
     assert datetime.fromisoformat(sent) == datetime.fromisoformat(given)
+
+
+def test_a_suppressed_address_is_never_subscribed_in_klaviyo(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync
+) -> None:
+    _enable(call, acme)
+    consumer_id = call("create_consumer", principal=acme, body={"email": "gone@example.com"})["body"]["id"]
+    bounced = {"channel": "email", "reason": "hard_bounce"}
+    assert call("set_suppression", principal=acme, path_params={"id": consumer_id}, body=bounced)["status"] == 200
+    _set_consent(call, acme, consumer_id, channel="email", state="subscribed", method="checkout")
+    _drain(run_sync)
+    assert standin.subscription_jobs == []  # subscribing would lift Klaviyo's own suppression of it
+    lifted = {"channel": "email", "reason": None}
+    call("set_suppression", principal=acme, path_params={"id": consumer_id}, body=lifted)
+    _drain(run_sync)
+    assert [job["kind"] for job in standin.subscription_jobs] == ["subscribe"]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState
+from clientele.consumers.enums import ConsentChannel, ConsentMethod, ConsentState, SuppressionReason
 from clientele.core.models import ApiModel
 
 # The methods a caller of the API may name; the others (console, import, shopify, klaviyo) are set by
@@ -53,3 +53,12 @@ class ConsentUpdate(ApiModel):
             return str(ipaddress.ip_address(value.strip()))
         except ValueError:
             raise ValueError("must be an IPv4 or IPv6 address") from None
+
+
+class SuppressionUpdate(ApiModel):
+    """PUT /consumers/{id}/suppression: one channel's address suppressed (a reason) or lifted (null)."""
+
+    channel: ConsentChannel
+    reason: SuppressionReason | None = Field(
+        description="hard_bounce, spam_complaint, invalid or manual; null lifts the channel's suppression"
+    )

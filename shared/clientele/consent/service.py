@@ -6,11 +6,11 @@ from typing import Any
 
 from clientele.consent import store
 from clientele.consent.models import ConsentChange
-from clientele.consent.requests import ConsentUpdate
+from clientele.consent.requests import ConsentUpdate, SuppressionUpdate
 from clientele.consumers import store as consumer_store
 from clientele.consumers import timeline
 from clientele.consumers.enums import ConsentChannel, ConsentMethod
-from clientele.consumers.models import ChannelConsent, Consumer, TimelineEventType
+from clientele.consumers.models import ChannelConsent, Consumer, Suppression, TimelineEventType
 from clientele.consumers.service import get_consumer, replace_write, retrying
 from clientele.core import clock
 from clientele.core.tenancy import Tenant
@@ -36,6 +36,30 @@ def set_consent(tenant: Tenant, consumer_id: str, update: ConsentUpdate, *, cons
         after, write = changed(tenant, consumer, update.channel, given, actor=actor)
         if write is not None:
             consumer_store.commit(write)
+        return after
+
+    return retrying(attempt)
+
+
+def set_suppression(tenant: Tenant, consumer_id: str, update: SuppressionUpdate) -> Consumer:
+    """PUT /consumers/{id}/suppression: suppresses the channel's address for the reason, or lifts it;
+    the channel's consent is left as it is. The same reason again changes nothing."""
+
+    def attempt() -> Consumer:
+        consumer = get_consumer(tenant, consumer_id)
+        current: Suppression | None = getattr(consumer.suppressions, update.channel)
+        if (current.reason if current else None) == update.reason:
+            return consumer
+        now = clock.now()
+        given = Suppression(reason=update.reason, suppressed_at=now) if update.reason else None
+        after = consumer.model_copy(
+            update={
+                "suppressions": consumer.suppressions.model_copy(update={str(update.channel): given}),
+                "updated_at": now,
+                "version": consumer.version + 1,
+            }
+        )
+        consumer_store.commit(replace_write(tenant, consumer, after))
         return after
 
     return retrying(attempt)

@@ -33,7 +33,8 @@ TRACKED = {
     "blocked": "blocked",
 }
 CONSENT_FIELDS = {f"consent.{channel}": channel for channel in ConsentChannel}  # each channel's state
-FIELD_NAMES = frozenset(TRACKED.values()) | frozenset(CONSENT_FIELDS)
+SUPPRESSION_FIELDS = {f"suppression.{channel}": channel for channel in ConsentChannel}  # each one's reason
+FIELD_NAMES = frozenset(TRACKED.values()) | frozenset(CONSENT_FIELDS) | frozenset(SUPPRESSION_FIELDS)
 
 
 class FieldChange(Resource):
@@ -62,6 +63,9 @@ def _values(consumer: Consumer) -> dict[str, Any]:
     values = consumer.model_dump(mode="json", by_alias=True, include=set(TRACKED))
     for name, channel in CONSENT_FIELDS.items():
         values[name] = str(getattr(consumer.consent, channel).state)
+    for name, channel in SUPPRESSION_FIELDS.items():
+        suppression = getattr(consumer.suppressions, channel)
+        values[name] = str(suppression.reason) if suppression else None
     return values
 
 

@@ -64,6 +64,15 @@ class ConsentState(StrEnum):
     NEVER_SUBSCRIBED = "never_subscribed"  # never asked, or never answered
 
 
+class SuppressionReason(StrEnum):
+    """Why a channel's address may not be sent to, whatever the person's consent says."""
+
+    HARD_BOUNCE = "hard_bounce"  # the address does not exist
+    SPAM_COMPLAINT = "spam_complaint"  # the person marked a message as spam
+    INVALID = "invalid"  # the address or number cannot take messages
+    MANUAL = "manual"  # staff or a caller stopped sends to it
+
+
 class ConsentMethod(StrEnum):
     """How the consent was given or taken back. A caller of the API names form, checkout or api; the
     console, imports, Shopify and Klaviyo are set by those paths."""

@@ -11,7 +11,15 @@ from pydantic import (
     field_serializer,
 )
 
-from clientele.consumers.enums import ConsentMethod, ConsentState, Membership, Source, Status, SyncStatus
+from clientele.consumers.enums import (
+    ConsentMethod,
+    ConsentState,
+    Membership,
+    Source,
+    Status,
+    SuppressionReason,
+    SyncStatus,
+)
 from clientele.core.models import (
     ApiModel,
     Money,
@@ -58,6 +66,20 @@ class Consent(ApiModel):
     sms: ChannelConsent = Field(default_factory=ChannelConsent)
 
 
+class Suppression(ApiModel):
+    """A channel's address that is not to be sent to (a hard bounce, a spam complaint…), kept apart
+    from consent: the person's answer stays what it was, and is honoured again once it is lifted. (The
+    change history says who recorded or lifted it.)"""
+
+    reason: SuppressionReason
+    suppressed_at: Timestamp
+
+
+class Suppressions(ApiModel):
+    email: Suppression | None = None
+    sms: Suppression | None = None
+
+
 def derived_full_name(first_name: str | None, last_name: str | None) -> str | None:
     """The full name a consumer gets from its parts when none is given."""
     return " ".join(part for part in (first_name, last_name) if part) or None
@@ -86,6 +108,7 @@ class Consumer(Resource):
     address: Address | None
     source: Source
     consent: Consent = Field(default_factory=Consent)  # marketing consent per channel
+    suppressions: Suppressions = Field(default_factory=Suppressions)  # addresses not to be sent to, per channel
     sync_status: SyncStatus
     synced_at: Timestamp | None = None  # when Klaviyo last took the profile as it is
     synced_version: int | None = None  # the version Klaviyo has: synced and current while it is `version`

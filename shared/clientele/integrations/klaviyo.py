@@ -174,11 +174,16 @@ class Told(NamedTuple):
 def consents(consumer: Consumer) -> dict[str, Told]:
     """What Klaviyo is told of the consumer's consent: each channel that says yes or no and whose
     identifier (email, phone) the profile has. A never_subscribed channel tells nothing, and the
-    profile upsert never carries consent: nobody is subscribed but by a consent given here."""
+    profile upsert never carries consent: nobody is subscribed but by a consent given here. A
+    suppressed channel (a bounce, a complaint) is not subscribed either: Klaviyo's subscribe would
+    lift its own suppression of the address."""
     told: dict[str, Told] = {}
     for channel in ConsentChannel:
         given: ChannelConsent = getattr(consumer.consent, channel)
         identifier = consumer.email if channel is ConsentChannel.EMAIL else consumer.phone
+        suppressed = getattr(consumer.suppressions, channel) is not None
+        if given.state is ConsentState.SUBSCRIBED and suppressed:
+            continue
         if given.state is not ConsentState.NEVER_SUBSCRIBED and identifier:
             method = str(given.method or ConsentMethod.API)
             told[str(channel)] = Told(channel, given.state, method, given.consented_at)

@@ -36,6 +36,8 @@ const FIELDS: readonly [string, string][] = [
   ['blocked', 'Blocked'],
   ['consent.email', 'Email consent'],
   ['consent.sms', 'SMS consent'],
+  ['suppression.email', 'Email suppression'],
+  ['suppression.sms', 'SMS suppression'],
 ];
 const FIELD_LABELS = new Map(FIELDS);
 const OPTIONS = [{ value: '', label: 'All fields' }, ...FIELDS.map(([value, label]) => ({ value, label }))];

@@ -1,7 +1,9 @@
 // Marketing consent on the Profile tab (issue 18): each channel's state, when and how it was given and
 // the wording agreed to; "Change consent" records a change (PUT /consumers/{id}/consent through the
 // console's route: its method is "console" unless the staff member says it came on a form or at a
-// checkout). Every change is kept in the consent log; the timeline shows it too.
+// checkout). Every change is kept in the consent log; the timeline shows it too. A channel's address
+// suppressed (a hard bounce, a spam complaint: PUT /consumers/{id}/suppression) shows beside its
+// consent, which it leaves as it is.
 import { useState } from 'preact/hooks';
 import { api, type Consumer, type Schemas } from '../../api/client';
 import { Dialog } from '../../components/Dialog';
@@ -74,11 +76,13 @@ export function ConsentSection({
             <th scope="col">Given</th>
             <th scope="col">How</th>
             <th scope="col">Wording</th>
+            <th scope="col">Suppressed</th>
           </tr>
         </thead>
         <tbody>
           {CHANNELS.map(({ value, label }) => {
             const c: ChannelConsent = consumer.consent?.[value] ?? { state: 'never_subscribed' };
+            const suppressed = consumer.suppressions?.[value] ?? null;
             return (
               <tr key={value}>
                 <th scope="row">{label}</th>
@@ -88,6 +92,16 @@ export function ConsentSection({
                 <td>{c.consentedAt ? formatDateTime(c.consentedAt) : <span class="muted">—</span>}</td>
                 <td>{consentMethod(c.method)}</td>
                 <td>{c.wordingVersion ?? <span class="muted">—</span>}</td>
+                <td>
+                  {suppressed ? (
+                    <>
+                      <span class="badge badge-warn">{humanize(suppressed.reason)}</span>{' '}
+                      <span class="muted small">since {formatDateTime(suppressed.suppressedAt)}</span>
+                    </>
+                  ) : (
+                    <span class="muted">No</span>
+                  )}
+                </td>
               </tr>
             );
           })}
