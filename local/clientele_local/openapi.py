@@ -192,6 +192,7 @@ TAGS = {
     "Exports": "CSV and Excel exports of consumers and of points transaction logs, run in the background.",
     "Imports": "Consumers from a CSV file, uploaded to a presigned URL and imported in the background.",
     "Integrations": "The Klaviyo profile sync: its settings and full resyncs.",
+    "Duplicates": "Profiles that are probably one person: suggestions with their reasons and score, dismissal.",
     "Privacy": "Data-subject requests: everything held about a consumer, and erasure.",
     "Webhooks": "Outbound webhooks: endpoints with their signing secrets, events, delivery attempts and replays.",
 }

@@ -172,6 +172,7 @@ def test_every_operation_has_one_described_resource_tag(document: dict[str, Any]
             "Exports",
             "Imports",
             "Integrations",
+            "Duplicates",
             "Privacy",
             "Webhooks",
         )

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
 from clientele.audiences import store as audiences
-from clientele.consumers import changes
+from clientele.consumers import changes, match_keys
 from clientele.consumers.models import Consumer
 from clientele.core import normalize
 from clientele.core.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
@@ -235,6 +235,42 @@ class ChangeRecord(InConsumerPartition):
         return dynamo.put(cls.item(cls.key(tenant, after.id, f"{after.version:010d}"), fields))
 
 
+class MatchKey(Entity):
+    """One consumer holding one match key (consumers/match_keys.py): the key is the partition, each
+    holder a row, written in the consumer's own transactions, as phone entries are.
+
+      pk=<tenant>#MATCH#<reason>#<value>   sk=<consumer id>
+    """
+
+    kind = "MatchKey"
+
+    @staticmethod
+    def partition(tenant: Tenant, reason: str, value: str) -> str:
+        return f"{tenant.key_prefix}#MATCH#{reason}#{value}"
+
+    @staticmethod
+    def put(tenant: Tenant, reason: str, value: str, consumer_id: str) -> dict[str, Any]:
+        return dynamo.put(MatchKey.item({"pk": MatchKey.partition(tenant, reason, value), "sk": consumer_id}, {}))
+
+    @staticmethod
+    def delete(tenant: Tenant, reason: str, value: str, consumer_id: str) -> dict[str, Any]:
+        return dynamo.delete({"pk": MatchKey.partition(tenant, reason, value), "sk": consumer_id})
+
+
+def _move_match_keys(
+    write: Write, tenant: Tenant, consumer_id: str, before: Consumer | None, after: Consumer | None
+) -> None:
+    """The writes that make the stored match keys those of `after` (None: deleted) from `before`'s."""
+    old = match_keys.written(before) if before is not None else {}
+    new = match_keys.written(after) if after is not None else {}
+    for reason, value in old.items():
+        if new.get(reason) != value:
+            write.add(MatchKey.delete(tenant, reason, value, consumer_id), ConsumerChanged)
+    for reason, value in new.items():
+        if old.get(reason) != value:
+            write.add(MatchKey.put(tenant, reason, value, consumer_id), ConsumerChanged)
+
+
 class PhoneEntry(Entity):
     """One consumer holding one phone number: phones are not unique, so the number is the partition
     and each holder a row. Written in the consumer's own transactions, so lookups read their writes."""
@@ -335,6 +371,7 @@ def insert_write(tenant: Tenant, consumer: Consumer) -> Write:
         write.add(UniqueValue.claim(tenant, kind, value, consumer.id), _taken(field_name))
     if consumer.phone is not None:
         write.add(PhoneEntry.put(tenant, consumer.phone, consumer.id), ConsumerChanged)
+    _move_match_keys(write, tenant, consumer.id, None, consumer)
     _record_changes(write, tenant, None, consumer)
     return write
 
@@ -377,6 +414,7 @@ def replace_write(tenant: Tenant, before: Consumer, after: Consumer) -> Write:
             write.add(PhoneEntry.delete(tenant, before.phone, before.id), ConsumerChanged)
         if after.phone is not None:
             write.add(PhoneEntry.put(tenant, after.phone, after.id), ConsumerChanged)
+    _move_match_keys(write, tenant, after.id, before, after)
     _record_changes(write, tenant, before, after)
     return write
 
@@ -417,6 +455,7 @@ def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
         write.add(PhoneEntry.delete(tenant, consumer.phone, consumer.id), ConsumerChanged)
     for audience_id in consumer.audience_ids:
         write.add(audiences.member_delete(tenant, audience_id, consumer), ConsumerChanged)
+    _move_match_keys(write, tenant, consumer.id, consumer, None)
     return write
 
 

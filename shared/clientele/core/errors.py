@@ -101,6 +101,11 @@ class ConsumerNotFound(NotFound):
     message = "Consumer not found"
 
 
+class DuplicateNotFound(NotFound):
+    code = "duplicate_not_found"
+    message = "Duplicate suggestion not found"
+
+
 class AudienceNotFound(NotFound):
     code = "audience_not_found"
     message = "Audience not found"

@@ -35,6 +35,7 @@ from clientele.core.store.idempotency_store import IdempotencyRecord
 from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
 from clientele.coupons.store import CouponRecord
+from clientele.duplicates import service as duplicates
 from clientele.integrations import store as integrations
 from clientele.jobs import export_store, import_store
 from clientele.loyalty import cards
@@ -69,6 +70,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         "referrals": _drop_referrals(tenant, consumer_id, anonymous),
         "loyaltyCards": _unlink_cards(tenant, consumer_id),
         "shopifyIdentities": shopify_identities.forget(tenant, consumer_id),  # its Shopify customer id claims
+        "duplicateSuggestions": duplicates.forget(tenant, consumer_id),  # both sides of each pair
     }
     klaviyo = _ask_klaviyo_to_forget(tenant, consumer, subject)
     erasure = Erasure(
