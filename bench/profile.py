@@ -16,6 +16,8 @@ from clientele.audiences import store as audiences
 from clientele.consumers import activity
 from clientele.consumers.store import ConsumerRecord
 from clientele.core.tenancy import Principal
+from clientele.duplicates import service as duplicates
+from clientele.duplicates import store as duplicate_store
 from clientele.loyalty import card_store
 from clientele.loyalty import store as loyalty
 from clientele.orders import store as orders
@@ -185,6 +187,26 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
             TableName=table, Key=_key(card_store.LoyaltyCardRecord.key(tenant, card["code"])), ConsistentRead=True
         )
 
+    # Issue 18: the duplicates page: 21 pairs of profiles sharing a phone, checked as the stream would.
+    for n in range(21):
+        for side in ("a", "b"):
+            body = {"email": f"d{n}{side}.{uuid.uuid4().hex[:6]}@example.com", "phone": f"+1415556{n:04d}"}
+            duplicates.check(tenant, _call("create_consumer", context, 201, body=body)["id"])
+
+    def raw_duplicates_page(_: int) -> None:
+        """The page's 20 suggestions from the index, then their 40 profiles in one BatchGetItem."""
+        found = raw.query(
+            TableName=table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": duplicate_store.SuggestionRecord.listing(tenant)}},
+            ScanIndexForward=False,
+            Limit=20,
+        )["Items"]
+        ids = [item[name]["S"] for item in found for name in ("consumerId", "otherId")]
+        keys = [_key(ConsumerRecord.key(tenant, consumer_id)) for consumer_id in ids]
+        raw.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+
     consumer_pk = ConsumerRecord.key(tenant, buyer["id"])["pk"]
     audience_pk = audiences.AudienceMember.partition(tenant, audience["id"])
     for n in range(max(iterations + 1, 21)):  # one refund per timed call and the warm-up; a full page
@@ -197,6 +219,7 @@ def profile_rows(raw: Any, principal: Principal, iterations: int, timed_row: Tim
         timed_row("POST .../loyalty/points", add_points, raw_point_write, 0),
         timed_row("POST .../loyalty/deductions", deduct, raw_point_write, 0),
         timed_row("GET /loyalty-cards/{code}", card_lookup, raw_card_lookup, 1),
+        timed_row("GET /duplicates (page of 20)", page("list_duplicates", {}), raw_duplicates_page, 20),
         # The answer holds two rows here (all ledgers, and the main ledger): two items read for them.
         timed_row("GET /consumers/{id}/loyalty", loyalty_read, raw_loyalty_read, 2),
         timed_row(
