@@ -1,4 +1,4 @@
-// Routes: /app/sign-in, /app/customers, /app/customers/:id, /app/audiences, /app/imports,
+// Routes: /app/sign-in, /app/customers, /app/customers/:id, /app/duplicates, /app/audiences, /app/imports,
 // /app/exports, /app/integrations, /app/webhooks, /app/webhooks/:id, /app/loyalty-programs; /app → /app/customers.
 // (Logical paths: on API Gateway's default endpoint the browser shows them under /<stage>, see prefix.ts.)
 import { useEffect, useRef } from 'preact/hooks';
@@ -6,6 +6,7 @@ import { Layout } from './Layout';
 import AudiencesPage from './pages/Audiences';
 import CustomerDetailPage from './pages/CustomerDetail';
 import CustomersPage from './pages/Customers';
+import DuplicatesPage from './pages/Duplicates';
 import ExportsPage from './pages/Exports';
 import ImportsPage from './pages/Imports';
 import IntegrationsPage from './pages/Integrations';
@@ -30,6 +31,8 @@ function Page({ path }: { path: string }) {
   switch (path) {
     case '/app/audiences':
       return <AudiencesPage />;
+    case '/app/duplicates':
+      return <DuplicatesPage />;
     case '/app/imports':
       return <ImportsPage />;
     case '/app/exports':

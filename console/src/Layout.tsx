@@ -7,6 +7,7 @@ import { READ_ONLY_REASON, READ_ONLY_REASON_ID, useSession } from './session';
 
 export const NAV = [
   { href: '/app/customers', label: 'Customers' },
+  { href: '/app/duplicates', label: 'Duplicates' },
   { href: '/app/audiences', label: 'Audiences' },
   { href: '/app/imports', label: 'Imports' },
   { href: '/app/exports', label: 'Exports' },

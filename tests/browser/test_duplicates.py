@@ -1,0 +1,61 @@
+"""The Duplicates page (issue 18): the organization's suggestions, strongest first, with both
+customers, why and how sure; "Not the same person" dismisses a pair for good; a read-only key sees
+the page with the button disabled. Found by role and accessible name; axe-core checks the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
+from tests.browser.test_admin_pages import open_page, row, wait_until
+
+
+def test_staff_see_probable_duplicates_and_keep_a_pair_apart(
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
+) -> None:
+    org = new_org()
+    key = mint_key(org)
+    api = seed(key)
+    ana = api.post("/consumers", {"email": "ana@example.com", "fullName": "Ana Silva", "phone": "+14155550101"})
+    anna = api.post("/consumers", {"email": "anna.s@example.com", "fullName": "Anna Silva", "phone": "+14155550101"})
+    api.post("/consumers", {"email": "ben@example.com", "fullName": "Ben Ode"})
+    wait_until(lambda: api.get("/duplicates")["data"])  # the stream has compared them
+
+    sign_in(page, key)
+    open_page(page, "Duplicates")
+    table = page.get_by_role("table", name="Duplicate suggestions")
+    pair = row(page, "Ana Silva")
+    expect(pair).to_contain_text("Anna Silva")
+    expect(pair).to_contain_text("The same phone")
+    expect(pair.get_by_role("cell", name="80", exact=True)).to_be_visible()
+    expect(table.get_by_role("link", name="Ben Ode")).to_have_count(0)
+    assert_accessible(page)
+
+    pair.get_by_role("link", name="Anna Silva").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Anna Silva")
+    page.go_back()
+    page.get_by_role("button", name="Not the same person: Ana Silva and Anna Silva").click()
+    expect(page.get_by_role("status")).to_have_text("Ana Silva and Anna Silva are kept apart.")
+    expect(table.get_by_text("No duplicates suggested.")).to_be_visible()
+    assert api.get("/duplicates")["data"] == []
+    assert api.get(f"/consumers/{ana['id']}/duplicates")["data"] == []
+    assert api.get(f"/consumers/{anna['id']}/duplicates")["data"] == []
+
+
+def test_a_read_only_key_cannot_dismiss(
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
+) -> None:
+    org = new_org()
+    api = seed(mint_key(org))
+    api.post("/consumers", {"email": "cy@gmail.com", "fullName": "Cy Young"})
+    api.post("/consumers", {"email": "c.y+shop@gmail.com", "fullName": "C Young"})
+    wait_until(lambda: api.get("/duplicates")["data"])
+    sign_in(page, mint_key(org, read_only=True))
+    page.goto("/app/duplicates")
+    button = page.get_by_role("button", name="Not the same person: Cy Young and C Young")
+    expect(button).to_be_disabled()
+    expect(button).to_have_accessible_description("Read-only key: changes are disabled")
+    expect(row(page, "Cy Young")).to_contain_text("The same mailbox")
+    assert_accessible(page)
