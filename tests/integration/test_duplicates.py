@@ -212,3 +212,37 @@ def test_an_erasure_takes_the_suggestions_naming_the_consumer_at_once(
     assert erased["body"]["removed"]["duplicateSuggestions"] == 1
     assert _of(call, acme, one)["data"] == []  # before the stream says anything
     assert _listed(call, acme)["data"] == []
+
+
+def test_reindex_gives_consumers_stored_before_match_keys_theirs(
+    call: Invoke, acme: dict[str, str], check: Check
+) -> None:
+    import boto3
+
+    from tests.integration.conftest import TABLE_NAME
+
+    old = _create(call, acme, email="a.na@gmail.com")
+    table = boto3.resource("dynamodb").Table(TABLE_NAME)
+    keys = [item for item in table.scan()["Items"] if item.get("entity") == "MatchKey"]  # a test may scan
+    assert [item["sk"] for item in keys] == [old]
+    table.delete_item(Key={"pk": keys[0]["pk"], "sk": keys[0]["sk"]})  # as a version before them stored it
+    check()
+    assert consumer_store.reindex(ACME, lambda consumer: consumer) == (1, 0)
+    new = _create(call, acme, email="an.a@gmail.com")
+    check()
+    assert [suggestion["consumerIds"] for suggestion in _listed(call, acme)["data"]] == [[old, new]]
+
+
+def test_a_pair_whose_reasons_grow_is_rescored(call: Invoke, acme: dict[str, str], check: Check) -> None:
+    one = _create(call, acme, email="ana@example.com", phone="+14155550101")
+    two = _create(call, acme, email="ana.b@example.com", phone="+14155550101")
+    check()
+    assert [(s["reasons"], s["score"]) for s in _listed(call, acme)["data"]] == [(["phone"], 80)]
+    address = {"postalCode": "1000-001"}
+    for consumer_id in (one, two):
+        body = {"fullName": "Ana Silva", "address": address}
+        assert call("update_consumer", principal=acme, path_params={"id": consumer_id}, body=body)["status"] == 200
+    check()
+    [suggestion] = _listed(call, acme)["data"]
+    assert (suggestion["reasons"], suggestion["score"]) == (["name_postal_code", "phone"], 95)
+    assert _of(call, acme, one)["data"] == [suggestion]

@@ -249,8 +249,19 @@ class MatchKey(Entity):
         return f"{tenant.key_prefix}#MATCH#{reason}#{value}"
 
     @staticmethod
+    def row(tenant: Tenant, reason: str, value: str, consumer_id: str) -> dict[str, Any]:
+        return MatchKey.item({"pk": MatchKey.partition(tenant, reason, value), "sk": consumer_id}, {})
+
+    @staticmethod
+    def rows(tenant: Tenant, consumer: Consumer) -> list[dict[str, Any]]:
+        """Every match key item the consumer holds."""
+        return [
+            MatchKey.row(tenant, reason, value, consumer.id) for reason, value in match_keys.written(consumer).items()
+        ]
+
+    @staticmethod
     def put(tenant: Tenant, reason: str, value: str, consumer_id: str) -> dict[str, Any]:
-        return dynamo.put(MatchKey.item({"pk": MatchKey.partition(tenant, reason, value), "sk": consumer_id}, {}))
+        return dynamo.put(MatchKey.row(tenant, reason, value, consumer_id))
 
     @staticmethod
     def delete(tenant: Tenant, reason: str, value: str, consumer_id: str) -> dict[str, Any]:
@@ -425,11 +436,14 @@ def reindex(tenant: Tenant, complete: Callable[[Consumer], Consumer]) -> tuple[i
     now is stored again, at the same version, on condition that its version has not moved (a write
     in between did the same). For an upgrade that adds a field or an index (an item without its
     attribute is missing from that index), run once per organization by an operator with
-    `clientele reindex`. It reads the tenant's gsi1 partition (every consumer, whole items)."""
+    `clientele reindex`. It reads the tenant's gsi1 partition (every consumer, whole items), and
+    puts every consumer's match keys (idempotent: a consumer stored before they existed gets them,
+    so the profiles that come or change later are compared with it)."""
     read = rewritten = 0
     for item in every_item(newest_first(ConsumerRecord.list_key(tenant))):
         read += 1
         stored = ConsumerRecord.from_item(item)
+        dynamo.batch_write(puts=MatchKey.rows(tenant, stored), deletes=[])
         consumer = complete(stored)
         fresh = ConsumerRecord.to_item(tenant, consumer)
         if consumer != stored or any(fresh.get(name) != item.get(name) for name in ConsumerRecord.index_attributes):

@@ -90,8 +90,7 @@ def put_pair(tenant: Tenant, first: str, second: str, fields: dict[str, Any]) ->
                 SuggestionRecord.key(tenant, one, other),
                 {"id": identifier, "consumerId": one, "otherId": other, **fields} | (listed if one == low else {}),
             ),
-            condition="attribute_not_exists(pk) OR dismissed <> :true",
-            values={":true": True},
+            condition="attribute_not_exists(dismissed)",  # only a dismissal sets it
         )
         for one, other in ((low, high), (high, low))
     ]
