@@ -244,5 +244,6 @@ def test_a_pair_whose_reasons_grow_is_rescored(call: Invoke, acme: dict[str, str
         assert call("update_consumer", principal=acme, path_params={"id": consumer_id}, body=body)["status"] == 200
     check()
     [suggestion] = _listed(call, acme)["data"]
-    assert (suggestion["reasons"], suggestion["score"]) == (["name_postal_code", "phone"], 95)
+    # Both at example.com too: 100 * (1 - 0.2 * 0.25 * 0.45)
+    assert (suggestion["reasons"], suggestion["score"]) == (["name_email_domain", "name_postal_code", "phone"], 98)
     assert _of(call, acme, one)["data"] == [suggestion]
