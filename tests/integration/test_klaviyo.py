@@ -431,3 +431,26 @@ def test_a_suppressed_address_is_never_subscribed_in_klaviyo(
     call("set_suppression", principal=acme, path_params={"id": consumer_id}, body=lifted)
     _drain(run_sync)
     assert [job["kind"] for job in standin.subscription_jobs] == ["subscribe"]
+
+
+def test_a_consent_change_landing_during_a_sync_is_told_by_its_own_record(
+    call: Invoke, acme: dict[str, str], standin: KlaviyoStandin, run_sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _enable(call, acme)
+    consumer_id = call("create_consumer", principal=acme, body={"email": "ana@example.com"})["body"]["id"]
+    _drain(run_sync)
+    real_upsert, landed = klaviyo.upsert, []
+
+    def upsert_while_consent_changes(api_key: str, consumer: Any) -> str:
+        profile_id = real_upsert(api_key, consumer)
+        if not landed:  # while the sync is out, the person subscribes
+            landed.append(True)
+            _set_consent(call, acme, consumer_id, channel="email", state="subscribed", method="form")
+        return profile_id
+
+    monkeypatch.setattr(klaviyo, "upsert", upsert_while_consent_changes)
+    call("update_consumer", principal=acme, path_params={"id": consumer_id}, body={"fullName": "Ana Silva"})
+    _drain(run_sync)
+    assert landed == [True]
+    assert [job["kind"] for job in standin.subscription_jobs] == ["subscribe"]
+    assert _consumer(call, acme, consumer_id)["syncStatus"] == "synced"

@@ -80,6 +80,17 @@ def _told(consumer: Consumer) -> dict[str, str]:
     return {channel: str(told.state) for channel, told in klaviyo.consents(consumer).items()}
 
 
+class Sent(NamedTuple):
+    """What a sync gives Klaviyo: the profile's attributes, and the consent states it tells."""
+
+    profile: dict[str, Any]
+    told: dict[str, str]
+
+
+def _sent(consumer: Consumer) -> Sent:
+    return Sent(klaviyo.profile(consumer), _told(consumer))
+
+
 class Outcome(StrEnum):
     SYNCED = "synced"
     DISABLED = "disabled"  # the tenant has no Klaviyo sync on
@@ -105,7 +116,7 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
         return Outcome.PULLING
     link = link_store.get_link(tenant, consumer.klaviyo_profile_id) if consumer.klaviyo_profile_id else None
     if _klaviyo_holds(consumer, link):
-        held = klaviyo.profile(consumer)
+        held = _sent(consumer)
         at = clock.now()
         marked = retrying(
             lambda: _mark(
@@ -116,8 +127,7 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
     syncing = retrying(lambda: _mark(tenant, consumer_id, None, sync_status=SyncStatus.SYNCING))
     if syncing is None:
         return Outcome.GONE
-    sent = klaviyo.profile(syncing)
-    told = _told(syncing)
+    sent = _sent(syncing)
     try:
         profile_id = klaviyo.upsert(setup.api_key, syncing)
         if setup.list_id:
@@ -132,7 +142,12 @@ def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
         retrying(lambda: _mark(tenant, consumer_id, sent, sync_status=SyncStatus.ERROR, sync_error=why))
         raise
     fields = {"sync_status": SyncStatus.SYNCED, "synced_at": clock.now(), "klaviyo_profile_id": profile_id}
-    link_fields = (profile_id, klaviyo.fingerprint(klaviyo.shared(sent)), klaviyo.fingerprint(sent), told)
+    link_fields = (
+        profile_id,
+        klaviyo.fingerprint(klaviyo.shared(sent.profile)),
+        klaviyo.fingerprint(sent.profile),
+        sent.told,
+    )
     synced = retrying(
         lambda: _mark(tenant, consumer_id, sent, synced=True, link=link_fields, sync_error=None, **fields)
     )
@@ -158,20 +173,20 @@ def _told_before(consumer_id: str, link: dict[str, Any] | None) -> dict[str, str
 def _mark(
     tenant: Tenant,
     consumer_id: str,
-    sent: dict[str, Any] | None,
+    sent: Sent | None,
     *,
     synced: bool = False,
     link: tuple[str, str, str, dict[str, str]] | None = None,
     **fields: Any,
 ) -> Consumer | None:
-    """Sets sync fields on the consumer as it is now, if the profile Klaviyo got (`sent`) is still its
-    profile: a change Klaviyo does not hold (an order) may have come in between, a profile change
-    is left to its own record's sync. None if it is gone or its profile moved on. The version
+    """Sets sync fields on the consumer as it is now, if what Klaviyo got (`sent`: profile and consent)
+    is still its own: a change Klaviyo does not hold (an order) may have come in between, a profile
+    or consent change is left to its own record's sync. None if it is gone or its profile moved on. The version
     moves, so an edit that read the consumer before cannot write an old sync state back. `link` =
     (profile id, digest of the shared fields sent, digest of the whole profile sent, the consent states
     told) is stored with it."""
     consumer = consumer_store.get(tenant, consumer_id)
-    if consumer is None or (sent is not None and klaviyo.profile(consumer) != sent):
+    if consumer is None or (sent is not None and _sent(consumer) != sent):
         return None
     version = consumer.version + 1
     after = consumer.model_copy(update={**fields, "version": version} | ({"synced_version": version} if synced else {}))
