@@ -59,3 +59,25 @@ def test_a_read_only_key_cannot_dismiss(
     expect(button).to_have_accessible_description("Read-only key: changes are disabled")
     expect(row(page, "Cy Young")).to_contain_text("The same mailbox")
     assert_accessible(page)
+
+
+def test_a_customers_profile_names_its_possible_duplicates(
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
+) -> None:
+    org = new_org()
+    key = mint_key(org)
+    api = seed(key)
+    ana = api.post("/consumers", {"email": "ana@acme.example", "fullName": "Ana Silva"})
+    api.post("/consumers", {"email": "a.silva@acme.example", "fullName": "Ana Silva"})
+    wait_until(lambda: api.get(f"/consumers/{ana['id']}/duplicates")["data"])
+    sign_in(page, key)
+    page.goto(f"/app/customers/{ana['id']}")
+    profile = page.get_by_role("tabpanel", name="Profile")
+    section = profile.get_by_role("region", name="Possible duplicates")
+    expect(section).to_contain_text("The same name and email domain · score 55")
+    expect(section.get_by_role("link", name="Ana Silva")).to_be_visible()
+    assert_accessible(page)
+    section.get_by_role("button", name="Not the same person as Ana Silva").click()
+    expect(profile.get_by_role("status")).to_have_text("Kept apart from Ana Silva.")
+    expect(section).to_be_hidden()
+    assert api.get("/duplicates")["data"] == []

@@ -9,6 +9,7 @@ import { FormActions } from '../../components/Form';
 import { formatDateTime, humanize } from '../../components/format';
 import { useWriteGuard } from '../../session';
 import { ConsentSection } from './Consent';
+import { PossibleDuplicates } from './PossibleDuplicates';
 import { Fact } from './Fact';
 import { fieldError, namedFields, type CustomerDetail } from './util';
 
@@ -318,6 +319,7 @@ export function ProfileTab({
         <p class="muted">No metadata.</p>
       )}
       <ConsentSection consumer={c} onChanged={(changed) => onSaved({ ...c, ...changed })} onNotice={setNotice} />
+      <PossibleDuplicates consumer={c} onNotice={setNotice} />
     </div>
   );
 }
