@@ -156,8 +156,9 @@ def parser() -> argparse.ArgumentParser:
         description="Reads every consumer of the organization, in both environments (one Query at a time),\n"
         "and stores again those whose index keys differ from what this version derives, or that lack a\n"
         "field it derives (memberSince). Run it for each organization once, after deploying a version\n"
-        "that adds a consumer index or field. Safe to run twice or while the API is in use: each write\n"
-        "is conditional on the consumer's version, which it keeps.",
+        "that adds a consumer index or field. It also puts every consumer's match keys (duplicate\n"
+        "suggestions). Safe to run twice or while the API is in use: each write is conditional on the\n"
+        "consumer's version, which it keeps.",
         formatter_class=argparse.RawTextHelpFormatter,
     )
     reindex.add_argument("--org", required=True, help="organization id")
