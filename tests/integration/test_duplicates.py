@@ -173,6 +173,10 @@ def test_a_key_that_changed_or_a_consumer_deleted_takes_its_pairs_along(
     check()
     assert _listed(call, acme)["data"] == []
     assert _of(call, acme, one)["data"] == []
+    gone = call("consumer_duplicates", principal=acme, path_params={"id": two})
+    assert (gone["status"], gone["body"]["error"]["code"]) == (404, "consumer_not_found")
+    foreign = call("consumer_duplicates", principal=principal_for("other"), path_params={"id": one})
+    assert foreign["status"] == 404
 
 
 def test_a_key_too_many_share_is_reported_and_suggests_nothing(

@@ -13,9 +13,8 @@ from typing import Any
 from clientele.consumers import match_keys
 from clientele.consumers import store as consumer_store
 from clientele.consumers.models import Consumer
-from clientele.consumers.service import get_consumer
 from clientele.core import clock
-from clientele.core.errors import DuplicateNotFound
+from clientele.core.errors import ConsumerNotFound, DuplicateNotFound
 from clientele.core.paging import PageRequest, paged
 from clientele.core.tenancy import Tenant
 from clientele.duplicates import store
@@ -142,9 +141,11 @@ def tenant_duplicates(tenant: Tenant, page: PageRequest) -> dict[str, Any]:
 
 def consumer_duplicates(tenant: Tenant, consumer_id: str) -> ConsumerDuplicates:
     """GET /consumers/{id}/duplicates: its open suggestions, strongest first, and its common keys."""
-    get_consumer(tenant, consumer_id)
     items = [item for item in store.suggestions_of(tenant, consumer_id) if not item.get("dismissed")]
+    # One BatchGetItem for the consumer (its 404) and the others it is paired with.
     consumers = consumer_store.get_many(tenant, [consumer_id, *(str(item["otherId"]) for item in items)])
+    if consumer_id not in consumers:
+        raise ConsumerNotFound()
     suggestions = sorted((_suggestion(item, consumers) for item in items), key=lambda found: (-found.score, found.id))
     check_item = store.get_check(tenant, consumer_id) or {}
     common = [CommonKey.model_validate(key) for key in check_item.get("commonKeys", [])]
