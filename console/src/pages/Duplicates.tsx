@@ -28,7 +28,8 @@ export const REASONS: Record<Suggestion['reasons'][number], string> = {
   name_email_domain: 'The same name and email domain',
 };
 
-const nameOf = (p: Profile) => p.fullName ?? p.email ?? p.phone ?? p.id;
+/** A profile as the lists name it: its name, else its email, phone or id. */
+export const nameOf = (p: Profile) => p.fullName ?? p.email ?? p.phone ?? p.id;
 
 function Person({ profile }: { profile: Profile | undefined }) {
   if (!profile) return <span class="muted">(gone)</span>;

@@ -3,19 +3,15 @@
 // "Not the same person" (POST /duplicates/{id}/dismiss) to keep the pair apart for good. Keys too
 // many customers share (an office phone) are named: they suggest nothing. Nothing shows when there is
 // nothing to say.
-import { api, type Schemas } from '../../api/client';
+import { api } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { humanize } from '../../components/format';
 import { useAction } from '../../components/useAction';
 import { useAsync } from '../../components/useAsync';
 import { Link } from '../../router';
 import { useWriteGuard } from '../../session';
-import { REASONS } from '../Duplicates';
+import { nameOf, REASONS } from '../Duplicates';
 import type { CustomerDetail } from './util';
-
-type Profile = Schemas['DuplicateProfile'];
-
-const nameOf = (p: Profile) => p.fullName ?? p.email ?? p.phone ?? p.id;
 
 /** `onNotice`: what to say in the tab's one status region once a pair is dismissed. */
 export function PossibleDuplicates({
