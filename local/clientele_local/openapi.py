@@ -79,6 +79,8 @@ def _statuses(path: str, method: str) -> list[int]:
         statuses += [403, 409]
     if "{" in path:
         statuses.append(404)
+    if path.startswith("/api/v1/consumers/{id}"):
+        statuses.append(410)  # a merged-away id: consumer_merged, with mergedInto
     return sorted(statuses)
 
 
@@ -193,6 +195,7 @@ TAGS = {
     "Imports": "Consumers from a CSV file, uploaded to a presigned URL and imported in the background.",
     "Integrations": "The Klaviyo profile sync: its settings and full resyncs.",
     "Duplicates": "Profiles that are probably one person: suggestions with their reasons and score, dismissal.",
+    "Merges": "One profile per person: merge others into it (dry run, survivor rules), the merge job, tombstones.",
     "Privacy": "Data-subject requests: everything held about a consumer, and erasure.",
     "Webhooks": "Outbound webhooks: endpoints with their signing secrets, events, delivery attempts and replays.",
 }

@@ -173,6 +173,7 @@ def test_every_operation_has_one_described_resource_tag(document: dict[str, Any]
             "Imports",
             "Integrations",
             "Duplicates",
+            "Merges",
             "Privacy",
             "Webhooks",
         )

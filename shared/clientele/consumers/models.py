@@ -155,6 +155,7 @@ class TimelineEventType(StrEnum):
     REFERRAL_RECORDED = "referral_recorded"  # someone came with the consumer's referral code
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
+    PROFILE_MERGED = "profile_merged"  # another profile was merged into this one (details: mergedId, mergeId)
 
 
 class TimelineEvent(Resource):

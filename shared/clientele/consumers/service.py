@@ -186,10 +186,11 @@ def reindex(tenant: Tenant) -> tuple[int, int]:
 
 
 def delete_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
-    """Deletes the consumer with its unique values, phone entry and audience memberships."""
+    """Deletes the consumer with its unique values, phone entry and audience memberships, and the
+    claims of the profiles merged into it."""
 
     def write(consumer: Consumer) -> Consumer:
-        delete = store.delete_write(tenant, consumer)
+        delete = store.delete_write(tenant, consumer, store.aliases(tenant, consumer.id))
         # Counts of audiences that still exist (one deleted meanwhile fails the condition: re-read).
         for audience_id in audience_store.get_many(tenant, consumer.audience_ids, consistent=True):
             delete.add(audience_store.count_change(tenant, audience_id, -1), store.ConsumerChanged)

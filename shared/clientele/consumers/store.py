@@ -24,11 +24,18 @@ from clientele.audiences import store as audiences
 from clientele.consumers import changes, match_keys
 from clientele.consumers.models import Consumer
 from clientele.core import normalize
-from clientele.core.errors import Conflict, ConsumerNotFound, EmailAlreadyExists, ExternalIdAlreadyExists, StoreBusy
+from clientele.core.errors import (
+    Conflict,
+    ConsumerMerged,
+    ConsumerNotFound,
+    EmailAlreadyExists,
+    ExternalIdAlreadyExists,
+    StoreBusy,
+)
 from clientele.core.store import dynamo
 from clientele.core.store.entity import Entity
 from clientele.core.store.keys import tenant_of
-from clientele.core.store.pages import every_item, newest_first
+from clientele.core.store.pages import every_item, newest_first, prefixed
 from clientele.core.tenancy import Tenant
 
 ID_PREFIX = "cons"
@@ -235,6 +242,35 @@ class ChangeRecord(InConsumerPartition):
         return dynamo.put(cls.item(cls.key(tenant, after.id, f"{after.version:010d}"), fields))
 
 
+class ClaimAlias(InConsumerPartition):
+    """The identifiers a merged-away profile handed to the consumer (`holderId`: the one their claims
+    point to): an exact lookup by them finds it, and deleting or erasing it frees them.
+
+      pk=<tenant>#CONSUMER#<holder>   sk=ALIAS#<merged profile id>   (emails, externalIds, phones)
+    """
+
+    kind = "ClaimAlias"
+    PREFIX = "ALIAS#"
+
+    @classmethod
+    def put(cls, tenant: Tenant, holder: str, merged_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return dynamo.put(cls.item(cls.key(tenant, holder, merged_id), {"holderId": holder, **fields}))
+
+
+def aliases(tenant: Tenant, consumer_id: str) -> list[dict[str, Any]]:
+    """The ClaimAlias items in the consumer's partition (consistent: a delete frees what they name)."""
+    partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
+    return list(every_item(prefixed(partition, ClaimAlias.PREFIX, consistent=True)))
+
+
+def alias_values(records: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """([(claim kind, value)], [phone]) that alias records name."""
+    claims = [("EMAIL", str(value)) for record in records for value in record.get("emails") or []]
+    claims += [("EXTERNALID", str(value)) for record in records for value in record.get("externalIds") or []]
+    phones = [str(value) for record in records for value in record.get("phones") or []]
+    return claims, phones
+
+
 class MatchKey(Entity):
     """One consumer holding one match key (consumers/match_keys.py): the key is the partition, each
     holder a row, written in the consumer's own transactions, as phone entries are.
@@ -320,8 +356,51 @@ class UniqueValue(Entity):
 
     @staticmethod
     def claim(tenant: Tenant, what: str, value: str, consumer_id: str) -> dict[str, Any]:
+        """The claim, on condition nobody else holds it (a merge's survivor may hold it already: a value
+        one of its merged profiles had, which it now takes as its own)."""
         item = UniqueValue.item(UniqueValue.key(tenant, what, value), {"consumerId": consumer_id})
-        return dynamo.put(item, condition="attribute_not_exists(pk)")
+        return dynamo.put(item, condition="attribute_not_exists(pk) OR consumerId = :id", values={":id": consumer_id})
+
+    @staticmethod
+    def repoint(tenant: Tenant, what: str, value: str, holder: str, survivor: str) -> dict[str, Any]:
+        """The claim handed from a merged profile to its survivor (a no-op if the survivor has it)."""
+        item = UniqueValue.item(UniqueValue.key(tenant, what, value), {"consumerId": survivor})
+        return dynamo.put(
+            item, condition="consumerId IN (:holder, :survivor)", values={":holder": holder, ":survivor": survivor}
+        )
+
+
+class Tombstone(Entity):
+    """What a merged-away profile leaves: its id answers `consumer_merged` with the survivor's id.
+
+    pk=<tenant>#CONSUMER#<id>   sk=MERGED   (mergedInto, mergeId, mergedAt)
+    """
+
+    kind = "MergedConsumer"
+
+    @staticmethod
+    def key(tenant: Tenant, consumer_id: str) -> dict[str, str]:
+        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": "MERGED"}
+
+    @staticmethod
+    def put(tenant: Tenant, consumer_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return dynamo.put(Tombstone.item(Tombstone.key(tenant, consumer_id), fields))
+
+
+def merged_into(tenant: Tenant, consumer_id: str) -> str | None:
+    """The survivor a merged-away id points to (None: the id was never merged)."""
+    item = dynamo.get_item(Tombstone.key(tenant, consumer_id), consistent=True)
+    return None if item is None else str(item["mergedInto"])
+
+
+def survivor_of(tenant: Tenant, consumer_id: str, hops: int = 10) -> str | None:
+    """The profile that holds a merged-away id's data now, following merges of merges."""
+    current = merged_into(tenant, consumer_id)
+    for _ in range(hops):
+        if current is None or get(tenant, current) is not None:
+            return current
+        current = merged_into(tenant, current)
+    return current
 
 
 class ConsumerChanged(Exception):
@@ -456,21 +535,63 @@ def reindex(tenant: Tenant, complete: Callable[[Consumer], Consumer]) -> tuple[i
     return read, rewritten
 
 
-def delete_write(tenant: Tenant, consumer: Consumer) -> Write:
-    """Deletes the consumer (at the version read) and frees its unique values for others."""
+def delete_write(tenant: Tenant, consumer: Consumer, alias_records: list[dict[str, Any]] | None = None) -> Write:
+    """Deletes the consumer (at the version read) and frees its unique values for others, with those
+    of the profiles merged into it (`alias_records`, its ClaimAlias items)."""
     condition, values = _same_version(consumer)
     write = Write()
     write.add(
         dynamo.delete(ConsumerRecord.key(tenant, consumer.id), condition=condition, values=values), ConsumerChanged
     )
-    for kind, value in unique_values(consumer).values():
+    claims, phones = alias_values(alias_records or [])
+    own = set(unique_values(consumer).values())
+    for kind, value in [*own, *(claim for claim in dict.fromkeys(claims) if claim not in own)]:
         write.add(_release(tenant, kind, value, consumer.id), ConsumerChanged)
-    if consumer.phone is not None:
-        write.add(PhoneEntry.delete(tenant, consumer.phone, consumer.id), ConsumerChanged)
+    for phone in dict.fromkeys([*([consumer.phone] if consumer.phone is not None else []), *phones]):
+        write.add(PhoneEntry.delete(tenant, phone, consumer.id), ConsumerChanged)
+    for record in alias_records or []:
+        write.add(dynamo.delete({"pk": record["pk"], "sk": record["sk"]}), ConsumerChanged)
     for audience_id in consumer.audience_ids:
         write.add(audiences.member_delete(tenant, audience_id, consumer), ConsumerChanged)
     _move_match_keys(write, tenant, consumer.id, consumer, None)
     return write
+
+
+def merge_write(tenant: Tenant, before: Consumer, after: Consumer, source: Consumer) -> Write:
+    """The survivor stored as `after` and the merged `source` deleted, each at the version read: the
+    source's unique claims and phone now name the survivor (an exact lookup by them finds it), its
+    audience copies and match keys go, and the survivor's copies and match keys follow `after`. The
+    survivor's own former values stay its claims too (nothing is released by a merge)."""
+    write = Write()
+    condition, values = _same_version(before)
+    item = ConsumerRecord.to_item(tenant, after)
+    write.add(dynamo.put(item, condition=condition, values=values), ConsumerChanged)
+    copy = member_fields(item)
+    for audience_id in after.audience_ids:
+        write.add(audiences.member_put(tenant, audience_id, copy, after), ConsumerChanged)
+    condition, values = _same_version(source)
+    write.add(dynamo.delete(ConsumerRecord.key(tenant, source.id), condition=condition, values=values), ConsumerChanged)
+    for audience_id in source.audience_ids:
+        write.add(audiences.member_delete(tenant, audience_id, source), ConsumerChanged)
+    for kind, value in unique_values(source).values():
+        write.add(UniqueValue.repoint(tenant, kind, value, source.id, after.id), ConsumerChanged)
+    if source.phone is not None:
+        write.add(PhoneEntry.delete(tenant, source.phone, source.id), ConsumerChanged)
+        write.add(PhoneEntry.put(tenant, source.phone, after.id), ConsumerChanged)
+    _move_match_keys(write, tenant, source.id, source, None)
+    _move_match_keys(write, tenant, after.id, before, after)
+    _record_changes(write, tenant, before, after)
+    return write
+
+
+def repoint_aliases(tenant: Tenant, record: dict[str, Any], holder: str, survivor: str) -> list[dict[str, Any]]:
+    """A moved ClaimAlias record's claims and phones handed from `holder` (merged away) to `survivor`."""
+    claims, phones = alias_values([record])
+    operations = [UniqueValue.repoint(tenant, kind, value, holder, survivor) for kind, value in claims]
+    for phone in phones:
+        operations += [PhoneEntry.delete(tenant, phone, holder), PhoneEntry.put(tenant, phone, survivor)]
+    operations.append(dynamo.put({**record, "holderId": survivor}))
+    return operations
 
 
 def _release(tenant: Tenant, kind: str, value: str, consumer_id: str) -> dict[str, Any]:
@@ -555,6 +676,9 @@ def existing(tenant: Tenant, consumer_id: str) -> Consumer:
     """The consumer; ConsumerNotFound if there is none (an id that is not ours cannot exist: no read)."""
     consumer = get(tenant, consumer_id) if consumer_id.startswith(f"{ID_PREFIX}_") else None
     if consumer is None:
+        survivor = merged_into(tenant, consumer_id) if consumer_id.startswith(f"{ID_PREFIX}_") else None
+        if survivor is not None:
+            raise ConsumerMerged.into(survivor)
         raise ConsumerNotFound()
     return consumer
 
@@ -570,6 +694,12 @@ def items_of(tenant: Tenant, consumer_ids: list[str], *, consistent: bool) -> li
     keys = [ConsumerRecord.key(tenant, consumer_id) for consumer_id in dict.fromkeys(consumer_ids)]
     by_pk = {item["pk"]: item for item in dynamo.batch_get(keys, consistent=consistent)}
     return [by_pk.get(ConsumerRecord.key(tenant, consumer_id)["pk"]) for consumer_id in consumer_ids]
+
+
+def claim_holder(key: dict[str, str]) -> str | None:
+    """The consumer a unique claim names now (consistent read), if it exists."""
+    item = dynamo.get_item(key, consistent=True)
+    return None if item is None else str(item["consumerId"])
 
 
 def taken_values(tenant: Tenant, values: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -19,6 +19,7 @@ class ClienteleError(Exception):
     def __init__(self, message: str | None = None, details: list[dict[str, Any]] | None = None) -> None:
         self.message = message or self.message
         self.details = details or []
+        self.extra: dict[str, Any] = {}  # fields of the error body beside the documented five
         super().__init__(self.message)
 
     @classmethod
@@ -99,6 +100,35 @@ class RouteNotFound(NotFound):
 class ConsumerNotFound(NotFound):
     code = "consumer_not_found"
     message = "Consumer not found"
+
+
+class ConsumerMerged(ClienteleError):
+    """The id is a tombstone: the profile was merged into `mergedInto`, which holds all of it now."""
+
+    status = 410
+    type = "invalid_request_error"
+    code = "consumer_merged"
+    message = "The consumer was merged into another; use mergedInto"
+
+    @classmethod
+    def into(cls, survivor_id: str) -> ConsumerMerged:
+        error = cls(f"The consumer was merged into {survivor_id}")
+        error.extra = {"mergedInto": survivor_id}
+        return error
+
+
+class MergeNotFound(NotFound):
+    code = "merge_not_found"
+    message = "Merge not found"
+
+
+class MergeBlocked(ClienteleError):
+    """The profiles cannot be merged as they are: `details` names each blocker (reason, consumerId)."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "merge_blocked"
+    message = "The profiles cannot be merged"
 
 
 class DuplicateNotFound(NotFound):

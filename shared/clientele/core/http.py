@@ -43,6 +43,7 @@ def error_body(error: ClienteleError, request_id: str | None) -> dict[str, Any]:
             "message": error.message,
             "details": error.details,
             "requestId": request_id,
+            **error.extra,
         }
     }
 

@@ -154,6 +154,32 @@ class Wallet(_Model):
     def next_change(self, now: str) -> str | None:
         return min(filter(None, (ledger.next_change(now) for ledger in self.ledgers.values())), default=None)
 
+    def absorb(self, other: "Wallet") -> None:
+        """Takes in another wallet of the same program (a merged profile's): its lots one by one with
+        their own dates and orders, its counters added; the earliest signUp; this period's budget
+        use added where both are in the same period; an achievement's progress kept where further."""
+        for ledger_id, ledger in other.ledgers.items():
+            target = self.ledger(ledger_id)
+            target.lots += [lot.model_copy() for lot in ledger.lots]
+            target.spent += ledger.spent
+            target.expired += ledger.expired
+            target.lifetime += ledger.lifetime
+        signed_up = [moment for moment in (self.signed_up_at, other.signed_up_at) if moment]
+        self.signed_up_at = min(signed_up) if signed_up else None
+        for action, use in other.budgets.items():
+            mine = self.budgets.get(action)
+            if mine is None or use.period > mine.period:
+                self.budgets[action] = use.model_copy()
+            elif use.period == mine.period:
+                mine.used += use.used
+        for key, progress in other.achievements.items():
+            mine_progress = self.achievements.get(key)
+            if mine_progress is None or (progress.period, progress.progress) > (
+                mine_progress.period,
+                mine_progress.progress,
+            ):
+                self.achievements[key] = progress.model_copy()
+
     def balances(self, now: str, tiers: list[Tier], basis: TierBasis) -> list[LedgerBalance]:
         """All ledgers together first, then each ledger."""
         per_ledger = {ledger_id: ledger.balance(now) for ledger_id, ledger in sorted(self.ledgers.items())}

@@ -131,6 +131,49 @@ def _with_money(
     )
 
 
+AGGREGATES = (
+    "total_orders",
+    "total_order_value",
+    "last_order_at",
+    "average_order_value",
+    "discounted_orders",
+    "undiscounted_orders",
+    "accrued_discounts",
+    "net_revenue",
+)
+
+
+def aggregates_of(consumer: Consumer, orders: list[Order]) -> Consumer:
+    """The consumer with its order aggregates recomputed from `orders` (a merge's survivor): each order
+    and refund is replayed through the very steps that keep them as they happen, so the figures are
+    those the orders would have made had they all been placed on it. An order that never closed (an
+    open session, or one cancelled while open) moved nothing and moves nothing here."""
+    blank = Consumer.model_validate(
+        {
+            **consumer.model_dump(),
+            "total_orders": 0,
+            "total_order_value": 0,
+            "last_order_at": None,
+            "average_order_value": 0,
+            "discounted_orders": 0,
+            "undiscounted_orders": 0,
+            "accrued_discounts": 0,
+            "net_revenue": 0,
+        }
+    )
+    replayed = blank
+    for order in sorted(orders, key=lambda order: (order.placed_at, order.id)):
+        if order.closed_at is None:
+            continue
+        replayed = with_order(replayed, order, replayed.updated_at)
+        refunded = Decimal(0)
+        for refund in order.refunds:
+            before = order.model_copy(update={"refunded_amount": refunded})
+            replayed = with_refund(replayed, before, refund.amount, replayed.updated_at)
+            refunded += refund.amount
+    return consumer.model_copy(update={name: getattr(replayed, name) for name in AGGREGATES})
+
+
 # ---------------------------------------------------------------- placing orders
 
 
@@ -376,18 +419,32 @@ def _consumer_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, 
 def _consumer_for(tenant: Tenant, request: OrderCreate, known: dict[str, dict[str, Any]]) -> Consumer | None:
     """The consumer the order names; None for an unknown email (a guest is created)."""
     if request.consumer_id is not None:
-        if "consumer" not in known or not request.consumer_id.startswith(f"{CONSUMER_PREFIX}_"):
+        if not request.consumer_id.startswith(f"{CONSUMER_PREFIX}_"):
             raise ConsumerNotFound(details=[{"field": "consumerId", "message": "no consumer has this id"}])
+        if "consumer" not in known:
+            # A merged-away id: the order is the survivor's, as everything else the id held.
+            survivor = consumer_store.survivor_of(tenant, request.consumer_id)
+            consumer = consumer_store.get(tenant, survivor) if survivor else None
+            if consumer is None:
+                raise ConsumerNotFound(details=[{"field": "consumerId", "message": "no consumer has this id"}])
+            return consumer
         return consumer_store.ConsumerRecord.from_item(known["consumer"])
     if "claim" in known:
-        consumer = consumer_store.get(tenant, known["claim"]["consumerId"])
-        # Deleted, or its email / externalId changed, between the two reads: read both again.
-        if consumer is None or not _holds(consumer, request):
+        holder = str(known["claim"]["consumerId"])
+        consumer = consumer_store.get(tenant, holder)
+        # Deleted, or its email / externalId changed, between the two reads: read both again. (A
+        # merge's survivor holds the claims of the profiles merged into it besides its own.)
+        if consumer is None or not (_holds(consumer, request) or _still_claimed(tenant, request, holder)):
             raise consumer_store.ConsumerChanged()
         return consumer
     if request.email is not None:
         return None
     raise ConsumerNotFound(details=[{"field": "consumerExternalId", "message": "no consumer has this externalId"}])
+
+
+def _still_claimed(tenant: Tenant, request: OrderCreate, holder: str) -> bool:
+    """The claim the order was found by still names `holder` (read again, consistently)."""
+    return consumer_store.claim_holder(_consumer_keys(tenant, request)["claim"]) == holder
 
 
 def _holds(consumer: Consumer, request: OrderCreate) -> bool:

@@ -67,6 +67,21 @@ def identity_put(tenant: Tenant, consumer_id: str, shopify_id: str) -> dict[str,
     return dynamo.put(ShopifyIdentity.item(key, {"shopifyId": shopify_id}))
 
 
+def moved(tenant: Tenant, shopify_id: str, source: str, survivor: str) -> list[dict[str, Any]]:
+    """A Shopify customer's claim and mirror handed from a merged-away profile to its survivor: its
+    next delivery updates the survivor."""
+    return [
+        dynamo.set_fields(
+            ShopifyClaim.key(tenant, shopify_id),
+            {"consumerId": survivor},
+            condition="consumerId IN (:source, :survivor)",
+            values={":source": source, ":survivor": survivor},
+        ),
+        dynamo.delete(ShopifyIdentity.key(tenant, source, shopify_id)),
+        identity_put(tenant, survivor, shopify_id),
+    ]
+
+
 def identities(tenant: Tenant, consumer_id: str) -> list[str]:
     """The Shopify customer ids tied to the consumer (one Query of its partition's SHOPIFY# items)."""
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]

@@ -163,6 +163,25 @@ def query(
         params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+def count(*, key_condition: str, values: Mapping[str, Any], index: str | None = None) -> int:
+    """How many items a Query would return (Select COUNT: the same read, none of the items sent)."""
+    params: dict[str, Any] = {
+        "TableName": settings.table_name(),
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeValues": serialize(values),
+        "Select": "COUNT",
+    }
+    if index:
+        params["IndexName"] = index
+    total = 0
+    while True:
+        response = aws.dynamodb().query(**params)
+        total += int(response.get("Count", 0))
+        if "LastEvaluatedKey" not in response:
+            return total
+        params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def _guarded(operation: dict[str, Any], condition: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
     if condition:
         operation["ConditionExpression"] = condition
