@@ -15,6 +15,9 @@ Endpoints, with JSON:API documents in the shapes klaviyo-api 25.0.0 (API revisio
                                                    created if new) to email or SMS marketing, optionally into
                                                    a list; consented_at only with historical_import: 202
     POST /api/profile-subscription-bulk-delete-jobs  unsubscribe profiles from email or SMS marketing: 202
+    POST /api/profile-merge                        merge one profile (relationships.profiles) into another
+                                                   (data.id): the source's fields fill the destination's
+                                                   empty ones, its list memberships move, it is deleted: 200
     POST /api/lists/{id}/relationships/profiles    add profiles (by id) to a list: 204
     GET  /api/lists/{id}/profiles                  a list's profiles, oldest member first: page[size] (default
                                                    20, 1-100), page[cursor], fields[profile]; links.next
@@ -236,6 +239,11 @@ class KlaviyoStandin:
         return self._copy(self._upserts)
 
     @property
+    def merges(self) -> list[Json]:
+        """Applied merges: {"into": destination profile id, "merged": [source profile ids]}."""
+        return self._copy(self._merges)
+
+    @property
     def deletions(self) -> list[Json]:
         """Applied deletion requests: {"id", "email", "phone_number", "deleted_profile_id" (None if no match)}."""
         return self._copy(self._deletions)
@@ -276,6 +284,7 @@ class KlaviyoStandin:
         self._requests: list[tuple[str, str, Any]] = []
         self._upserts: list[Json] = []
         self._deletions: list[Json] = []
+        self._merges: list[Json] = []
         self._bulk_jobs: dict[str, Json] = {}
         self._lists: dict[str, list[str]] = {}
         self._list_reads: list[Json] = []
@@ -331,6 +340,7 @@ class KlaviyoStandin:
             (_LIST_PROFILES, "POST", self._add_to_list),
             ("/api/profile-subscription-bulk-create-jobs", "POST", self._subscribe),
             ("/api/profile-subscription-bulk-delete-jobs", "POST", self._unsubscribe),
+            ("/api/profile-merge", "POST", self._merge),
             (_LIST_MEMBERS, "GET", self._list_members),
         ]
         path_known = False
@@ -423,6 +433,32 @@ class KlaviyoStandin:
                     members.remove(match)
         self._deletions.append({"id": requested_id, "email": email, "phone_number": phone, "deleted_profile_id": match})
         return _Reply(202)
+
+    def _merge(self, body: Any) -> _Reply:
+        data = _data(body, "profile-merge")
+        destination = data.get("id")
+        if not isinstance(destination, str) or destination not in self._profiles:
+            raise ApiError(404, "not_found", f"Profile {destination} not found.", "/data/id")
+        relationships = _member(data, "relationships", dict, "/data")
+        sources = _member(_member(relationships, "profiles", dict, "/data/relationships"), "data", list, "")
+        if len(sources) != 1:
+            raise _invalid("Exactly one profile may be merged per request.", "/data/relationships/profiles/data")
+        source = sources[0].get("id") if isinstance(sources[0], dict) else None
+        if source == destination or source not in self._profiles:
+            raise ApiError(404, "not_found", f"Profile {source} not found.", "/data/relationships/profiles/data/0/id")
+        merged, into = self._profiles.pop(source), self._profiles[destination]
+        del self._timestamps[source]
+        for key, value in merged.items():
+            if into.get(key) in (None, "", {}) and value not in (None, "", {}):
+                into[key] = value
+        for members in self._lists.values():
+            if source in members:
+                members.remove(source)
+                if destination not in members:
+                    members.append(destination)
+        self._merges.append({"into": destination, "merged": [source]})
+        links = {"self": f"{self.base_url}/api/profiles/{destination}/"}
+        return _Reply(200, {"data": {"type": "profile", "id": destination, "links": links}})
 
     def _subscribe(self, body: Any) -> _Reply:
         data = _data(body, "profile-subscription-bulk-create-job")

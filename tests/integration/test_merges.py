@@ -59,7 +59,9 @@ class Shop:
     def get(self, function: str, **path: str) -> dict[str, Any]:
         return _ok(self.call(function, principal=self.principal, path_params=path or None))
 
-    def profile(self, name: str, *, orders: int = 2, audiences: tuple[int, ...] = (0,), **fields: Any) -> dict[str, Any]:
+    def profile(
+        self, name: str, *, orders: int = 2, audiences: tuple[int, ...] = (0,), **fields: Any
+    ) -> dict[str, Any]:
         """A profile with orders (one partly refunded), points in two lots with their own expiries,
         a balance, audience memberships, tags and metadata."""
         slug = name.lower().replace(" ", ".")
@@ -72,7 +74,12 @@ class Shop:
             if number == 0:
                 self.post("refund_order", {"amount": "10.00"}, id=placed["id"])
         for points, at in ((30, "2031-01-01T00:00:00.000Z"), (20, "2032-06-01T00:00:00.000Z")):
-            grant = {"programId": self.program["id"], "points": points, "reason": "welcome", "expiry": {"type": "absolute", "at": at}}
+            grant = {
+                "programId": self.program["id"],
+                "points": points,
+                "reason": "welcome",
+                "expiry": {"type": "absolute", "at": at},
+            }
             self.post("add_points", grant, id=consumer_id)
         self.post("adjust_balance", {"amount": "5.00", "currency": "EUR", "reason": "goodwill"}, id=consumer_id)
         for index in audiences:
@@ -109,16 +116,26 @@ def _lots(consumer_id: str) -> list[tuple[int, str]]:
 def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop: Shop, run_merge: Run) -> None:
     survivor = shop.profile("Ana Silva", orders=2, audiences=(0,), metadata={"tier": "gold", "city": "Lisbon"})
     source = shop.profile(
-        "Ana S", orders=3, audiences=(0, 1), phone="+14155550101", externalId="crm-7", metadata={"tier": "x", "shoe": 38}
+        "Ana S",
+        orders=3,
+        audiences=(0, 1),
+        phone="+14155550101",
+        externalId="crm-7",
+        metadata={"tier": "x", "shoe": 38},
     )
     lots_before = sorted(_lots(survivor["id"]) + _lots(source["id"]))
-    events_before = len(_page(shop, "consumer_timeline", survivor["id"])) + len(_page(shop, "consumer_timeline", source["id"]))
+    events_before = len(_page(shop, "consumer_timeline", survivor["id"])) + len(
+        _page(shop, "consumer_timeline", source["id"])
+    )
 
     job = shop.merge(survivor["id"], [source["id"]])
-    assert job["status"] == "running" and job["survivorId"] == survivor["id"] and job["moves"]["orders"] == 3
+    assert job["status"] == "running"
+    assert job["survivorId"] == survivor["id"]
+    assert job["moves"]["orders"] == 3
     assert run_merge() >= 2
     done = shop.get("get_merge", id=job["id"])
-    assert done["status"] == "succeeded" and done["mergedIds"] == [source["id"]], done
+    assert done["status"] == "succeeded", done
+    assert done["mergedIds"] == [source["id"]]
 
     merged = shop.get("get_consumer", id=survivor["id"])
     # Aggregates recomputed from the five orders: 5 x 40 - 2 refunds of 10.
@@ -128,21 +145,26 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     assert Decimal(str(merged["balance"])) == Decimal("10.00")
     assert merged["loyalty"]["points"] == 100
     # Survivor rules: its own values win; the source fills what it lacks; tags united; metadata merged.
-    assert merged["email"] == survivor["email"] and merged["fullName"] == "Ana Silva"
-    assert merged["phone"] == "+14155550101" and merged["externalId"] == "crm-7"
+    assert merged["email"] == survivor["email"]
+    assert merged["fullName"] == "Ana Silva"
+    assert merged["phone"] == "+14155550101"
+    assert merged["externalId"] == "crm-7"
     assert merged["tags"] == ["ana"]
     assert merged["metadata"] == {"tier": "gold", "city": "Lisbon", "shoe": 38}
     assert sorted(merged["audienceIds"]) == sorted(shop.audiences)
 
     orders = _page(shop, "list_consumer_orders", survivor["id"])
-    assert len(orders) == 5 and {order["consumerId"] for order in orders} == {survivor["id"]}
+    assert len(orders) == 5
+    assert {order["consumerId"] for order in orders} == {survivor["id"]}
     assert sorted(_lots(survivor["id"])) == lots_before  # lot by lot, each with its own expiry
     transactions = _page(shop, "list_points_transactions", survivor["id"])
-    assert len(transactions) == 4 and {entry["consumerId"] for entry in transactions} == {survivor["id"]}
+    assert len(transactions) == 4
+    assert {entry["consumerId"] for entry in transactions} == {survivor["id"]}
     assert len(_page(shop, "list_balance_adjustments", survivor["id"])) == 2
     timeline = _page(shop, "consumer_timeline", survivor["id"])
     assert len(timeline) == events_before + 1  # everything once, and the merge itself
-    assert timeline[0]["type"] == "profile_merged" and timeline[0]["details"]["mergedId"] == source["id"]
+    assert timeline[0]["type"] == "profile_merged"
+    assert timeline[0]["details"]["mergedId"] == source["id"]
     # Audiences count the one person once.
     for audience_id in shop.audiences:
         assert shop.get("get_audience", id=audience_id)["memberCount"] == 1
@@ -167,3 +189,283 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     # The merge's change to the survivor is in its history, by the merge.
     changes = _ok(shop.call("consumer_changes", principal=shop.principal, path_params={"id": survivor["id"]}))
     assert changes["data"][0]["actor"] == {"type": "merge", "id": job["id"]}
+
+
+def test_a_merge_of_ten_after_a_dry_run_that_writes_nothing(shop: Shop, run_merge: Run) -> None:
+    survivor = shop.profile("Maria Costa", orders=1, audiences=())
+    sources = [shop.profile(f"Maria Costa {n}", orders=2, audiences=(n % 2,)) for n in range(10)]
+    ids = [source["id"] for source in sources]
+    before = _everything()
+
+    preview = shop.merge(survivor["id"], ids, status=200, dryRun=True)
+    assert _everything() == before  # nothing written
+    assert preview["blockers"] == []
+    assert preview["consumer"]["id"] == survivor["id"]
+    assert preview["consumer"]["totalOrders"] == 21
+    assert preview["consumer"]["loyalty"]["points"] == 550
+    moves = preview["moves"]
+    assert (moves["orders"], moves["pointsTransactions"], moves["loyaltyLots"], moves["balanceAdjustments"]) == (
+        20,
+        20,
+        20,
+        10,
+    )
+    assert moves["points"] == 500
+    assert Decimal(str(moves["balance"])) == Decimal("50.00")
+    assert sorted(moves["audiences"]) == sorted(shop.audiences)
+    assert moves["emails"] == [source["email"] for source in sources]
+    origins = {origin["field"]: origin for origin in preview["fields"]}
+    assert origins["email"] == {"field": "email", "value": survivor["email"], "takenFrom": [survivor["id"]]}
+    assert origins["tags"]["value"] == ["maria"]
+
+    job = shop.merge(survivor["id"], ids)
+    assert job["moves"] == moves
+    run_merge()
+    assert shop.get("get_merge", id=job["id"])["mergedIds"] == ids
+    merged = shop.get("get_consumer", id=survivor["id"])
+    for name in ("totalOrders", "totalOrderValue", "balance", "loyalty", "audienceIds"):
+        assert merged[name] == preview["consumer"][name], name
+    assert len(_page(shop, "list_consumer_orders", survivor["id"])) == 21
+    assert len(_lots(survivor["id"])) == 22
+    for source in sources:
+        found = shop.call("search_consumers", principal=shop.principal, query={"email": source["email"]})
+        assert [consumer["id"] for consumer in _ok(found)["data"]] == [survivor["id"]]
+        gone = shop.call("get_consumer", principal=shop.principal, path_params={"id": source["id"]})
+        assert gone["body"]["error"]["mergedInto"] == survivor["id"]
+    listed = _ok(shop.call("list_consumers", principal=shop.principal, query={"first": "100"}))
+    assert [consumer["id"] for consumer in listed["data"]] == [survivor["id"]]
+
+
+def test_fields_name_the_profile_a_value_comes_from(shop: Shop, run_merge: Run) -> None:
+    survivor = shop.profile("Old Name", orders=0, audiences=(), metadata={"a": 1, "b": 1})
+    source = shop.profile("New Name", orders=0, audiences=(), metadata={"b": 2, "c": 2}, phone="+14155550123")
+    fields = {"email": source["id"], "fullName": source["id"], "metadata": source["id"]}
+    preview = shop.merge(survivor["id"], [source["id"]], status=200, dryRun=True, fields=fields)
+    assert preview["consumer"]["email"] == source["email"]
+    assert preview["consumer"]["fullName"] == "New Name"
+    assert preview["consumer"]["metadata"] == {"a": 1, "b": 2, "c": 2}
+    shop.merge(survivor["id"], [source["id"]], fields=fields)
+    run_merge()
+    merged = shop.get("get_consumer", id=survivor["id"])
+    assert (merged["email"], merged["fullName"], merged["phone"]) == (source["email"], "New Name", "+14155550123")
+    assert merged["metadata"] == {"a": 1, "b": 2, "c": 2}
+    # Both emails find it; the survivor may take its old email back (it still holds that claim), and
+    # the one it stops using is freed, as with any change of email.
+    for email in (survivor["email"], source["email"]):
+        found = shop.call("search_consumers", principal=shop.principal, query={"email": email})
+        assert [consumer["id"] for consumer in _ok(found)["data"]] == [survivor["id"]]
+    back = shop.call(
+        "update_consumer",
+        principal=shop.principal,
+        path_params={"id": survivor["id"]},
+        body={"email": survivor["email"]},
+    )
+    assert _ok(back)["email"] == survivor["email"]
+    taken = shop.call("create_consumer", principal=shop.principal, body={"email": survivor["email"]})
+    assert taken["status"] == 400
+    assert taken["body"]["error"]["code"] == "email_already_exists"
+    assert shop.call("create_consumer", principal=shop.principal, body={"email": source["email"]})["status"] == 201
+
+
+def test_an_unsubscribe_on_any_profile_stands_after_the_merge(shop: Shop, run_merge: Run) -> None:
+    survivor = shop.profile("Consent One", orders=0, audiences=())
+    source = shop.profile("Consent Two", orders=0, audiences=())
+    shop.post("set_consent", {"channel": "email", "state": "subscribed"}, status=200, id=survivor["id"])
+    shop.post("set_consent", {"channel": "email", "state": "unsubscribed"}, status=200, id=source["id"])
+    shop.merge(survivor["id"], [source["id"]])
+    run_merge()
+    merged = shop.get("get_consumer", id=survivor["id"])
+    assert merged["consent"]["email"]["state"] == "unsubscribed"
+    log = _page(shop, "consumer_consent_log", survivor["id"])
+    assert sorted(entry["state"] for entry in log) == ["subscribed", "unsubscribed"]  # both logs, moved
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sourceIds": []},
+        {"sourceIds": [f"cons_{n:026d}" for n in range(11)]},
+        {"sourceIds": ["cons_01J00000000000000000000001", "cons_01J00000000000000000000001"]},
+        {"sourceIds": ["cons_01J00000000000000000000001"], "fields": {"createdAt": "cons_01J00000000000000000000001"}},
+    ],
+)
+def test_bad_requests_are_400s_that_change_nothing(shop: Shop, body: dict[str, Any]) -> None:
+    survivor = shop.profile("Bad Input", orders=0, audiences=())
+    before = _everything()
+    answer = shop.call("merge_consumers", principal=shop.principal, path_params={"id": survivor["id"]}, body=body)
+    assert answer["status"] == 400, answer
+    assert answer["body"]["error"]["code"] == "validation_failed"
+    assert _everything() == before
+
+
+def test_the_survivor_cannot_be_its_own_source_nor_fields_name_a_stranger(shop: Shop) -> None:
+    survivor = shop.profile("Self Merge", orders=0, audiences=())
+    other = shop.profile("Other One", orders=0, audiences=())
+    own = shop.call(
+        "merge_consumers",
+        principal=shop.principal,
+        path_params={"id": survivor["id"]},
+        body={"sourceIds": [survivor["id"]]},
+    )
+    assert own["status"] == 400
+    assert own["body"]["error"]["details"][0]["field"] == "sourceIds[0]"
+    stranger = {"sourceIds": [other["id"]], "fields": {"email": "cons_01J00000000000000000000009"}}
+    named = shop.call("merge_consumers", principal=shop.principal, path_params={"id": survivor["id"]}, body=stranger)
+    assert named["status"] == 400
+    assert named["body"]["error"]["details"][0]["field"] == "fields.email"
+
+
+def test_every_blocker_is_a_409_naming_it_and_the_dry_run_lists_them(shop: Shop, run_merge: Run, call: Invoke) -> None:
+    survivor = shop.profile("Block Survivor", orders=0, audiences=())
+    merged_away = shop.profile("Block Merged", orders=0, audiences=())
+    shop.merge(survivor["id"], [merged_away["id"]])
+    run_merge()
+
+    erased = shop.profile("Block Erased", orders=0, audiences=())
+    _ok(shop.call("erase_consumer", principal=shop.principal, path_params={"id": erased["id"]}))
+    pending = shop.profile("Block Pending", orders=0, audiences=())
+    from clientele.privacy import store as privacy_store
+    from clientele.privacy.models import Erasure
+
+    started = Erasure(
+        subject=privacy_store.subject_of(ACME, pending["id"]),
+        erased_at="2026-12-07T10:00:00.000Z",
+        erased_by="key_x",
+        klaviyo_deletion="not_synced",
+        anonymized={},
+        removed={},
+    )
+    privacy_store.put_audit(ACME, started)  # an erasure cut short after its audit entry
+    busy_survivor, busy = (
+        shop.profile("Busy Survivor", orders=0, audiences=()),
+        shop.profile("Busy", orders=0, audiences=()),
+    )
+    shop.merge(busy_survivor["id"], [busy["id"]])  # not run: still running
+
+    sources = [merged_away["id"], erased["id"], pending["id"], busy["id"]]
+    before = _everything()
+    blocked = shop.call(
+        "merge_consumers", principal=shop.principal, path_params={"id": survivor["id"]}, body={"sourceIds": sources}
+    )
+    assert blocked["status"] == 409
+    assert blocked["body"]["error"]["code"] == "merge_blocked"
+    reasons = {(detail["reason"], detail["consumerId"]) for detail in blocked["body"]["error"]["details"]}
+    assert reasons == {
+        ("already_merged", merged_away["id"]),
+        ("erased", erased["id"]),
+        ("erasure_pending", pending["id"]),
+        ("merge_running", busy["id"]),
+    }
+    assert _everything() == before
+    preview = shop.merge(survivor["id"], sources, status=200, dryRun=True)
+    assert {(b["reason"], b["consumerId"]) for b in preview["blockers"]} == reasons
+
+    # The busy survivor is locked too, and an erasure waits for its merge.
+    again = shop.call(
+        "merge_consumers",
+        principal=shop.principal,
+        path_params={"id": busy_survivor["id"]},
+        body={"sourceIds": [survivor["id"]]},
+    )
+    assert {d["reason"] for d in again["body"]["error"]["details"]} == {"merge_running"}
+    refused = shop.call("erase_consumer", principal=shop.principal, path_params={"id": busy["id"]})
+    assert refused["status"] == 409
+    assert refused["body"]["error"]["code"] == "merge_blocked"
+
+
+def test_more_than_25_audiences_together_block_the_merge(shop: Shop) -> None:
+    audiences = [shop.post("create_audience", {"name": f"A{n}"})["id"] for n in range(26)]
+    first, second = shop.profile("Many One", orders=0, audiences=()), shop.profile("Many Two", orders=0, audiences=())
+    for index, audience_id in enumerate(audiences):
+        member = first if index < 13 else second
+        shop.post("add_audience_members", {"consumerIds": [member["id"]]}, status=200, id=audience_id)
+    blocked = shop.call(
+        "merge_consumers", principal=shop.principal, path_params={"id": first["id"]}, body={"sourceIds": [second["id"]]}
+    )
+    assert blocked["status"] == 409
+    assert [d["reason"] for d in blocked["body"]["error"]["details"]] == ["too_many_audiences"]
+
+
+def test_another_tenants_profile_is_unknown_and_nothing_is_written(shop: Shop, call: Invoke) -> None:
+    survivor = shop.profile("Tenant Survivor", orders=0, audiences=())
+    live = principal_for("acme", "live")
+    stranger = _ok(call("create_consumer", principal=live, body={"email": "stranger@example.com"}), 201)
+    other_org = _ok(call("create_consumer", principal=principal_for("globex"), body={"email": "g@example.com"}), 201)
+    before = _everything()
+    for foreign in (stranger["id"], other_org["id"]):
+        for dry_run in (True, False):
+            body = {"sourceIds": [foreign], "dryRun": dry_run}
+            answer = shop.call(
+                "merge_consumers", principal=shop.principal, path_params={"id": survivor["id"]}, body=body
+            )
+            assert answer["status"] == 404
+            assert answer["body"]["error"]["details"][0]["field"] == "sourceIds[0]"
+    assert _everything() == before
+    # Nor can the service be handed another tenant's survivor: the ids resolve under the caller's tenant only.
+    from clientele.core.errors import ConsumerNotFound
+    from clientele.merges.requests import MergeRequest
+
+    with pytest.raises(ConsumerNotFound):
+        service.preview(ACME, stranger["id"], MergeRequest(source_ids=[survivor["id"]]))
+
+
+def test_a_worker_killed_mid_merge_finishes_on_retry_with_nothing_doubled(
+    shop: Shop, run_merge: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientele.merges import store as merge_store
+
+    survivor = shop.profile("Crash Survivor", orders=1, audiences=())
+    source = shop.profile("Crash Source", orders=3, audiences=(0,))
+    job = shop.merge(survivor["id"], [source["id"]])
+    real_advance, real_move = merge_store.advance, merge_store.move_items
+    killed: list[str] = []
+
+    def dies_before_counting(*args: Any, **kwargs: Any) -> bool:
+        killed.append("advance")
+        raise RuntimeError("worker killed after moving, before counting the step")
+
+    def dies_half_way(tenant: Tenant, survivor_id: str, found: list[dict[str, Any]]) -> int:
+        real_move(tenant, survivor_id, found[: len(found) // 2])
+        raise RuntimeError("worker killed half way through a move")
+
+    for crash in ("advance", "move"):
+        if crash == "advance":
+            monkeypatch.setattr(merge_store, "advance", dies_before_counting)
+        else:
+            monkeypatch.setattr(merge_store, "move_items", dies_half_way)
+        steps = shop.get("get_merge", id=job["id"])["steps"]
+        with pytest.raises(RuntimeError):
+            service.run_step(ACME, job["id"], steps)
+        monkeypatch.setattr(merge_store, "advance", real_advance)
+        monkeypatch.setattr(merge_store, "move_items", real_move)
+        assert service.run_step(ACME, job["id"], steps) is not None  # the stream's retry of the same step
+    run_merge()
+    assert killed
+    assert shop.get("get_merge", id=job["id"])["status"] == "succeeded"
+    merged = shop.get("get_consumer", id=survivor["id"])
+    assert merged["totalOrders"] == 4
+    assert merged["loyalty"]["points"] == 100
+    assert len(_page(shop, "list_consumer_orders", survivor["id"])) == 4
+    assert len(_page(shop, "list_points_transactions", survivor["id"])) == 4
+    timeline = _page(shop, "consumer_timeline", survivor["id"])
+    assert len({event["id"] for event in timeline}) == len(timeline)
+    assert shop.get("get_audience", id=shop.audiences[0])["memberCount"] == 1
+
+
+def test_an_order_landing_on_the_source_mid_merge_is_moved_not_lost(shop: Shop, run_merge: Run) -> None:
+    survivor = shop.profile("Race Survivor", orders=1, audiences=())
+    source = shop.profile("Race Source", orders=2, audiences=())
+    job = shop.merge(survivor["id"], [source["id"]])
+    steps = 0
+    while True:  # run the steps by hand, an order arriving on the source after each of the first ones
+        done = service.run_step(ACME, job["id"], steps)
+        steps += 1
+        if done in (None, "succeeded"):
+            break
+        if steps <= 4:
+            order = {"consumerId": source["id"], "amount": "1.00", "currency": "EUR"}
+            assert shop.post("create_order", order)["consumerId"] in (source["id"], survivor["id"])
+    merged = shop.get("get_consumer", id=survivor["id"])
+    assert merged["totalOrders"] == 7
+    assert len(_page(shop, "list_consumer_orders", survivor["id"])) == 7
+    assert shop.get("get_merge", id=job["id"])["status"] == "succeeded"

@@ -190,7 +190,9 @@ def delete_consumer(tenant: Tenant, consumer_id: str) -> Consumer:
     claims of the profiles merged into it."""
 
     def write(consumer: Consumer) -> Consumer:
-        delete = store.delete_write(tenant, consumer, store.aliases(tenant, consumer.id))
+        aliases = store.aliases(tenant, consumer.id)
+        store.release_aliases(tenant, consumer, aliases)
+        delete = store.delete_write(tenant, consumer, aliases)
         # Counts of audiences that still exist (one deleted meanwhile fails the condition: re-read).
         for audience_id in audience_store.get_many(tenant, consumer.audience_ids, consistent=True):
             delete.add(audience_store.count_change(tenant, audience_id, -1), store.ConsumerChanged)

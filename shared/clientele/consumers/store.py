@@ -13,6 +13,7 @@ Keys (tenant prefix `<environment>#<organization>`):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import zlib
@@ -387,6 +388,25 @@ class Tombstone(Entity):
         return dynamo.put(Tombstone.item(Tombstone.key(tenant, consumer_id), fields))
 
 
+class MergeLock(Entity):
+    """The merge a profile is in while it runs (one at a time; an erasure waits for it).
+
+    pk=<tenant>#CONSUMER#<id>   sk=MERGELOCK   (mergeId)
+    """
+
+    kind = "MergeLock"
+
+    @staticmethod
+    def key(tenant: Tenant, consumer_id: str) -> dict[str, str]:
+        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": "MERGELOCK"}
+
+
+def merge_running(tenant: Tenant, consumer_id: str) -> str | None:
+    """The id of the merge the consumer is in, if one is running."""
+    item = dynamo.get_item(MergeLock.key(tenant, consumer_id), consistent=True)
+    return None if item is None else str(item["mergeId"])
+
+
 def merged_into(tenant: Tenant, consumer_id: str) -> str | None:
     """The survivor a merged-away id points to (None: the id was never merged)."""
     item = dynamo.get_item(Tombstone.key(tenant, consumer_id), consistent=True)
@@ -535,18 +555,28 @@ def reindex(tenant: Tenant, complete: Callable[[Consumer], Consumer]) -> tuple[i
     return read, rewritten
 
 
+def release_aliases(tenant: Tenant, consumer: Consumer, alias_records: list[dict[str, Any]]) -> None:
+    """Frees the claims the consumer holds for profiles merged into it, before it is deleted: each on
+    condition it still does (one it stopped using since is another's, or nobody's, already)."""
+    claims, _ = alias_values(alias_records)
+    own = set(unique_values(consumer).values())
+    for kind, value in dict.fromkeys(claims):
+        if (kind, value) not in own:
+            with contextlib.suppress(dynamo.TransactionCancelled):
+                dynamo.transact([_release(tenant, kind, value, consumer.id)])
+
+
 def delete_write(tenant: Tenant, consumer: Consumer, alias_records: list[dict[str, Any]] | None = None) -> Write:
-    """Deletes the consumer (at the version read) and frees its unique values for others, with those
-    of the profiles merged into it (`alias_records`, its ClaimAlias items)."""
+    """Deletes the consumer (at the version read) and frees its unique values for others, with the
+    phones and alias records of the profiles merged into it (release_aliases frees their claims)."""
     condition, values = _same_version(consumer)
     write = Write()
     write.add(
         dynamo.delete(ConsumerRecord.key(tenant, consumer.id), condition=condition, values=values), ConsumerChanged
     )
-    claims, phones = alias_values(alias_records or [])
-    own = set(unique_values(consumer).values())
-    for kind, value in [*own, *(claim for claim in dict.fromkeys(claims) if claim not in own)]:
+    for kind, value in unique_values(consumer).values():
         write.add(_release(tenant, kind, value, consumer.id), ConsumerChanged)
+    _, phones = alias_values(alias_records or [])
     for phone in dict.fromkeys([*([consumer.phone] if consumer.phone is not None else []), *phones]):
         write.add(PhoneEntry.delete(tenant, phone, consumer.id), ConsumerChanged)
     for record in alias_records or []:

@@ -286,6 +286,18 @@ def bulk_job(api_key: str, job_id: str) -> BulkJob:
     )
 
 
+def merge_profile(api_key: str, into: str, source: str) -> None:
+    """Klaviyo's profile merge: `source` is merged into `into` (its data, events and lists) and deleted."""
+    body = {
+        "data": {
+            "type": "profile-merge",
+            "id": into,
+            "relationships": {"profiles": {"data": [{"type": "profile", "id": source}]}},
+        }
+    }
+    call(lambda: client(api_key).Profiles.merge_profiles(body))
+
+
 def request_deletion(api_key: str, email: str | None, phone: str | None, profile_id: str | None) -> None:
     """Klaviyo's data-privacy deletion of one profile (by its id, else its email or phone)."""
     profile_data: dict[str, Any] = {"type": "profile", "attributes": {}}

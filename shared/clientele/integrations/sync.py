@@ -306,6 +306,27 @@ def _mark_synced(tenant: Tenant, consumers: list[Consumer], at: str) -> None:
     logger.info("Resync marked consumers synced", extra={"marked": marked, "sent": len(consumers)})
 
 
+# ---------------------------------------------------------------- merges
+
+
+def merge_profiles(tenant: Tenant, into: str | None, profile_ids: list[str]) -> str:
+    """Merges in Klaviyo the profiles of consumers merged into one (each into `into`, the survivor's):
+    what happened, for the merge job to show."""
+    others = [profile_id for profile_id in dict.fromkeys(profile_ids) if profile_id != into]
+    if into is None or not others:
+        return "not_needed"
+    setup = connection(tenant)
+    if setup is None:
+        return "not_synced"
+    try:
+        for profile_id in others:
+            klaviyo.merge_profile(setup.api_key, into, profile_id)
+            link_store.drop_link(tenant, profile_id)  # that profile is gone: the survivor's link stays
+    except klaviyo.KlaviyoFailed as failed:
+        return f"failed: {failed}"
+    return "merged"
+
+
 # ---------------------------------------------------------------- erasure
 
 

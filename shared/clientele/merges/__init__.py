@@ -7,5 +7,14 @@ source meanwhile (an order still arriving) is moved by the next pass instead of 
 
 # consumers: the profiles, their claims and history; orders, loyalty: what moves and the aggregates
 # recomputed; audiences: memberships; shopify, integrations: external identities; privacy: erasures
-# that block a merge.
-BUILDS_ON: tuple[str, ...] = ("consumers", "orders", "loyalty", "audiences", "shopify", "integrations", "privacy")
+# that block a merge; duplicates: the suggestions a merged-away profile leaves.
+BUILDS_ON: tuple[str, ...] = (
+    "consumers",
+    "orders",
+    "loyalty",
+    "audiences",
+    "shopify",
+    "integrations",
+    "privacy",
+    "duplicates",
+)

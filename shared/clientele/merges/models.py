@@ -84,5 +84,6 @@ class Merge(Resource):
     moves: MergeMoves
     steps: int = 0  # how many steps it has run
     error: str | None = None
+    klaviyo: str | None = None  # the profiles' merge in Klaviyo: merged, not_synced, not_needed or failed: why
     created_at: Timestamp
     finished_at: Timestamp | None = None

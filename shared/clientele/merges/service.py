@@ -39,6 +39,8 @@ from clientele.core.errors import (
     ValidationFailed,
 )
 from clientele.core.tenancy import Tenant
+from clientele.duplicates import service as duplicates
+from clientele.integrations import sync as klaviyo_sync
 from clientele.loyalty import cards
 from clientele.loyalty import service as loyalty
 from clientele.loyalty import store as loyalty_store
@@ -244,7 +246,10 @@ def run_step(tenant: Tenant, merge_id: str, steps: int) -> str | None:
 def _step(tenant: Tenant, merge: Merge) -> str:
     pending = [source for source in merge.source_ids if source not in merge.merged_ids]
     if not pending:
-        _end(tenant, merge, MergeStatus.SUCCEEDED, None)
+        survivor = consumer_store.get(tenant, merge.survivor_id)
+        into = survivor.klaviyo_profile_id if survivor else None
+        outcome = klaviyo_sync.merge_profiles(tenant, into, merge.moves.klaviyo_profile_ids)
+        _end(tenant, merge, MergeStatus.SUCCEEDED, None, {"klaviyo": outcome})
         return "succeeded"
     source = pending[0]
     found = store.orders(tenant, source, limit=store.ORDERS_PER_STEP)
@@ -269,6 +274,7 @@ def _step(tenant: Tenant, merge: Merge) -> str:
     except consumer_store.ConsumerChanged:  # a write reached one of them since they were read: go again
         store.advance(tenant, merge.id, merge.steps, {})
         return "again"
+    duplicates.forget(tenant, source)  # its suggestions, the pair with the survivor among them
     store.advance(tenant, merge.id, merge.steps, {"mergedIds": [*merge.merged_ids, source]})
     return "merged"
 
@@ -357,6 +363,9 @@ def _merged_event(source: Consumer, merge: Merge, now: str) -> Any:
     return timeline.event(TimelineEventType.PROFILE_MERGED, now, details)
 
 
-def _end(tenant: Tenant, merge: Merge, status: MergeStatus, error: str | None) -> None:
+def _end(
+    tenant: Tenant, merge: Merge, status: MergeStatus, error: str | None, fields: dict[str, Any] | None = None
+) -> None:
     store.release_locks(tenant, merge.id, [merge.survivor_id, *merge.source_ids])
-    store.advance(tenant, merge.id, merge.steps, {"status": str(status), "error": error, "finishedAt": clock.now()})
+    ended = {"status": str(status), "error": error, "finishedAt": clock.now(), **(fields or {})}
+    store.advance(tenant, merge.id, merge.steps, ended)

@@ -3,9 +3,9 @@ a source holds to its survivor.
 
   job      pk=<tenant>#MERGE#<id>       sk=MERGE       gsi1pk=<tenant>#MERGES gsi1sk=<createdAt>#<id>
            (the Merge, `steps`; each step's MODIFY runs the next while it is running)
-  lock     pk=<tenant>#CONSUMER#<id>    sk=MERGELOCK   (mergeId): one running merge per profile
-The tombstone a source leaves and the ClaimAlias the survivor gets are the consumers domain's
-(consumers/store.py): reading a consumer is where they matter.
+The lock each profile holds while its merge runs (MergeLock), the tombstone a source leaves and the
+ClaimAlias the survivor gets are the consumers domain's (consumers/store.py): reading, deleting and
+erasing a consumer is where they matter.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 
 from clientele.consent.store import ConsentRecord
 from clientele.consumers.activity import TimelineEventRecord
-from clientele.consumers.store import ClaimAlias, ConsumerRecord, Tombstone
+from clientele.consumers.store import ClaimAlias, ConsumerRecord, MergeLock, Tombstone
 from clientele.core.store import dynamo
-from clientele.core.store.entity import Entity
 from clientele.core.store.pages import every_item, prefixed
 from clientele.core.tenancy import Tenant
 from clientele.integrations.link_store import KlaviyoLink
@@ -52,14 +51,6 @@ class MergeRecord(JobRecord):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Merge:
         return dynamo.with_nulls(Merge, cls.fields(item))
-
-
-class MergeLock(Entity):
-    kind = "MergeLock"
-
-    @staticmethod
-    def key(tenant: Tenant, consumer_id: str) -> dict[str, str]:
-        return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": "MERGELOCK"}
 
 
 def get(tenant: Tenant, merge_id: str) -> Merge | None:

@@ -14,6 +14,7 @@ Erasure keeps what accounting needs and nothing personal:
     (the search entries follow on the stream);
   - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
     hold the consumer are removed or scrubbed;
+  - the profiles merged into it go as well: their tombstones, and their change history kept as its own;
   - a synced consumer's deletion is asked of Klaviyo (functions/forget_klaviyo, from the stream);
   - an audit entry records who erased whom and when: the subject as a hash of tenant and id, never
     the id itself, so an auditor who knows the id can check it without the log revealing it.
@@ -24,13 +25,14 @@ sending it again.
 from __future__ import annotations
 
 from clientele.consent.store import ConsentRecord
+from clientele.consumers import store as consumer_store
 from clientele.consumers.activity import TimelineEventRecord
 from clientele.consumers.enums import SyncStatus
 from clientele.consumers.models import Consumer
 from clientele.consumers.service import delete_consumer, get_consumer
-from clientele.consumers.store import ChangeRecord, ConsumerRecord
+from clientele.consumers.store import ChangeRecord, ClaimAlias, ConsumerRecord, Tombstone
 from clientele.core import clock, idempotency
-from clientele.core.errors import LoyaltyCardConflict
+from clientele.core.errors import LoyaltyCardConflict, MergeBlocked
 from clientele.core.store.idempotency_store import IdempotencyRecord
 from clientele.core.store.pages import listed
 from clientele.core.tenancy import Tenant
@@ -56,13 +58,22 @@ FORGET_SECONDS = 30 * 24 * 3600  # a deletion Klaviyo keeps refusing is dropped 
 
 def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
     consumer = get_consumer(tenant, consumer_id)
+    if (merge_id := consumer_store.merge_running(tenant, consumer_id)) is not None:
+        message = f"is in merge {merge_id}, still running: erase it once the merge is over"
+        raise MergeBlocked("The consumer is being merged", details=[{"field": "id", "message": message}])
+    merged_away = [
+        str(record["sk"]).removeprefix(ClaimAlias.PREFIX) for record in consumer_store.aliases(tenant, consumer_id)
+    ]
     subject = store.subject_of(tenant, consumer_id)
     anonymous = f"{ERASED_PREFIX}_{subject}"
     needles = [value for value in (consumer.id, consumer.email, consumer.phone, consumer.external_id) if value]
     counts = {
         "orders": _anonymize_orders(tenant, consumer_id, anonymous),
         "ledgerEntries": _move_ledger(tenant, consumer_id, anonymous),
-        "changes": _keep_changes(tenant, consumer_id, anonymous),
+        "changes": sum(
+            _keep_changes(tenant, person, anonymous, f"#{number}" if number else "")
+            for number, person in enumerate([consumer_id, *merged_away])
+        ),
         "idempotencyRecords": _forget_answers(tenant, needles),
         "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
         "importRows": _drop_import_rows(tenant, needles),
@@ -83,7 +94,8 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
     )
     store.put_audit(tenant, erasure)
     delete_consumer(tenant, consumer_id)  # last: until here, sending the erasure again completes it
-    _drop_partition(tenant, consumer_id)
+    for person in [consumer_id, *merged_away]:  # the profiles merged into it: their tombstones and history
+        _drop_partition(tenant, person)
     return erasure
 
 
@@ -124,13 +136,14 @@ def _move_ledger(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
     return len(puts)
 
 
-def _keep_changes(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
+def _keep_changes(tenant: Tenant, consumer_id: str, anonymous: str, suffix: str = "") -> int:
     """The change history, moved to the anonymous partition without its values: that a field
-    changed, when and by whom, stays; what it said goes. (The originals go with the partition.)"""
+    changed, when and by whom, stays; what it said goes. (The originals go with the partition.) The
+    histories of profiles merged into the consumer keep their versions, told apart by `suffix`."""
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     target = store.ErasureAudit.ledger_partition(tenant, anonymous)
     kept = [
-        {name: value for name, value in item.items() if name != "changes"} | {"pk": target}
+        {name: value for name, value in item.items() if name != "changes"} | {"pk": target, "sk": item["sk"] + suffix}
         for item in store.partition_items(partition, ChangeRecord.PREFIX)
     ]
     store.put_items(kept)
@@ -183,9 +196,10 @@ def _drop_indexed(partition: str) -> int:
 
 def _drop_partition(tenant: Tenant, consumer_id: str) -> None:
     """What is left in the consumer's partition: wallets, timeline events, card links, Shopify data,
-    the consent log."""
+    the consent log (and a merged-away profile's tombstone and change history)."""
     partition = ConsumerRecord.key(tenant, consumer_id)["pk"]
     kinds = (
+        Tombstone.kind,
         WalletRecord.kind,
         TimelineEventRecord.kind,
         CardLinkRecord.kind,

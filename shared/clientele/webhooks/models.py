@@ -11,6 +11,7 @@ class EventType(StrEnum):
     CONSUMER_UPDATED = "consumer.updated"  # with previousAttributes: the changed fields' values before
     CONSUMER_DELETED = "consumer.deleted"
     CONSUMER_ERASED = "consumer.erased"  # no personal data: the id and when
+    CONSUMER_MERGED = "consumer.merged"  # the id was merged into `mergedInto`, which holds all of it now
     ORDER_CREATED = "order.created"
     ORDER_REFUNDED = "order.refunded"
     LOYALTY_POINTS_CHANGED = "loyalty.points_changed"

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from clientele.consumers.store import ConsumerRecord
+from clientele.consumers.store import ConsumerRecord, merged_into
 from clientele.core import clock, streams
 from clientele.core.store.keys import tenant_of
 from clientele.jobs.export_store import ExportRecord
@@ -48,6 +48,10 @@ def consumer_events(name: str, old: dict[str, Any] | None, new: dict[str, Any] |
         consumer_id = str(old["id"])
         if store.erased(tenant_of(old), consumer_id):  # an erasure: no personal data leaves
             return [NewEvent(EventType.CONSUMER_ERASED, {"id": consumer_id, "object": "consumer"})]
+        survivor = merged_into(tenant_of(old), consumer_id)
+        if survivor is not None:  # merged away: its tombstone, written in the same transaction, says where
+            data = {"id": consumer_id, "object": "consumer", "mergedInto": survivor}
+            return [NewEvent(EventType.CONSUMER_MERGED, data)]
         return [NewEvent(EventType.CONSUMER_DELETED, _consumer(old))]
     if name != "MODIFY" or old is None or new is None:
         return []
