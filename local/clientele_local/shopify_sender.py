@@ -176,6 +176,17 @@ def customer(
     }
 
 
+def merged_customers(kept_id: int, deleted_id: int) -> dict[str, Any]:
+    """customers/merge: the customer kept and the one merged into it (and deleted), with the job's outcome."""
+    return {
+        "admin_graphql_api_customer_kept_id": f"gid://shopify/Customer/{kept_id}",
+        "admin_graphql_api_customer_deleted_id": f"gid://shopify/Customer/{deleted_id}",
+        "admin_graphql_api_job_id": f"gid://shopify/Job/{uuid.uuid4()}",
+        "status": "completed",
+        "errors": [],
+    }
+
+
 def deleted_customer(customer_id: int, updated_at: datetime | None = None) -> dict[str, Any]:
     """customers/delete: Shopify sends little more than the id."""
     return {

@@ -14,7 +14,9 @@ import pytest
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Tenant
 from clientele.merges import service
+from clientele_local.klaviyo_standin import KlaviyoStandin
 from tests.integration.conftest import TABLE_NAME, Invoke, principal_for, stream_delivery
+from tests.integration.test_webhooks import publish, queue  # noqa: F401 (fixtures)
 
 ACME = Tenant(organization="acme", environment=Environment.SANDBOX)
 Run = Callable[[], int]
@@ -469,3 +471,57 @@ def test_an_order_landing_on_the_source_mid_merge_is_moved_not_lost(shop: Shop, 
     assert merged["totalOrders"] == 7
     assert len(_page(shop, "list_consumer_orders", survivor["id"])) == 7
     assert shop.get("get_merge", id=job["id"])["status"] == "succeeded"
+
+
+def test_webhooks_hear_consumer_merged_and_the_survivor_updated(
+    shop: Shop, run_merge: Run, publish: Callable[[], int]
+) -> None:
+    survivor = shop.profile("Hook Survivor", orders=0, audiences=())
+    source = shop.profile("Hook Source", orders=0, audiences=(), phone="+14155550177")
+    publish()
+    shop.merge(survivor["id"], [source["id"]])
+    run_merge()
+    publish()
+    events = _ok(shop.call("list_events", principal=shop.principal, query={"type": "consumer.merged"}))["data"]
+    assert [event["data"] for event in events] == [
+        {"id": source["id"], "object": "consumer", "mergedInto": survivor["id"]}
+    ]
+    deleted = _ok(shop.call("list_events", principal=shop.principal, query={"type": "consumer.deleted"}))["data"]
+    assert deleted == []  # a merge is not a deletion
+    updated = _ok(shop.call("list_events", principal=shop.principal, query={"type": "consumer.updated"}))["data"]
+    assert updated[0]["data"]["id"] == survivor["id"]
+    assert updated[0]["data"]["phone"] == "+14155550177"
+
+
+def test_erasing_the_survivor_erases_the_profiles_merged_into_it(shop: Shop, run_merge: Run) -> None:
+    survivor = shop.profile("Erase Survivor", orders=1, audiences=())
+    source = shop.profile("Erase Source", orders=1, audiences=(), phone="+14155550188", externalId="crm-erase")
+    shop.merge(survivor["id"], [source["id"]])
+    run_merge()
+    _ok(shop.call("erase_consumer", principal=shop.principal, path_params={"id": survivor["id"]}))
+    left = str(_everything())
+    for needle in (survivor["id"], source["id"], source["email"], "+14155550188", "crm-erase", survivor["email"]):
+        assert needle not in left, needle
+    # Its identifiers are free again, and the tombstone is gone with the rest.
+    assert shop.call("create_consumer", principal=shop.principal, body={"email": source["email"]})["status"] == 201
+    gone = shop.call("get_consumer", principal=shop.principal, path_params={"id": source["id"]})
+    assert gone["status"] == 404
+
+
+def test_klaviyo_merges_the_profiles_of_two_synced_consumers(
+    shop: Shop, run_merge: Run, standin: KlaviyoStandin, table: str
+) -> None:
+    shop.post("configure_klaviyo", {"apiKey": "pk_live_merge_0001", "enabled": True}, status=200)
+    survivor = shop.profile("Klaviyo Survivor", orders=0, audiences=())
+    source = shop.profile("Klaviyo Source", orders=0, audiences=(), phone="+14155550166")
+    stream_delivery(table, "sync_klaviyo", "SyncKlaviyoFunction", "Changes")()
+    kept = shop.get("get_consumer", id=survivor["id"])["klaviyoProfileId"]
+    merged_away = shop.get("get_consumer", id=source["id"])["klaviyoProfileId"]
+    assert kept and merged_away and kept != merged_away
+    job = shop.merge(survivor["id"], [source["id"]])
+    assert job["moves"]["klaviyoProfileIds"] == [merged_away]
+    run_merge()
+    assert shop.get("get_merge", id=job["id"])["klaviyo"] == "merged"
+    assert standin.merges == [{"into": kept, "merged": [merged_away]}]
+    assert set(standin.profiles) >= {kept} and merged_away not in standin.profiles
+    assert shop.get("get_consumer", id=survivor["id"])["klaviyoProfileId"] == kept

@@ -507,3 +507,25 @@ def test_a_shop_redact_switches_the_connection_off_and_later_deliveries_do_nothi
     late = shop.send("customers/create", _bob())
     assert shop.outcome(late) == "disabled"
     assert _table_items("Consumer") == []
+
+
+def test_customers_merge_merges_the_two_linked_consumers(shop: Shop, table: str) -> None:
+    shop.send("customers/create", _bob(updated_at=T0))
+    shop.send("customers/create", payloads.customer(207119552, "bob.work@example.com", phone=None, updated_at=T0))
+    kept, merged = shop.by_shopify_id(207119551), shop.by_shopify_id(207119552)
+    assert kept is not None and merged is not None and kept["id"] != merged["id"]
+    request = shop.send("customers/merge", payloads.merged_customers(207119551, 207119552))
+    assert shop.outcome(request) == "merge_requested"
+    again = shop.send("customers/merge", payloads.merged_customers(207119551, 207119551))
+    assert shop.outcome(again) == "one_consumer"
+    steps = stream_delivery(table, "run_merge", "RunMergeFunction", "Steps")
+    while steps():
+        pass
+    (asked,) = _table_items("MergeRequest")
+    assert asked["outcome"]["S"].startswith("started mrg_")
+    assert shop.by_shopify_id(207119552)["id"] == kept["id"]  # type: ignore[index]  # its next delivery updates the survivor
+    gone = shop.call("get_consumer", principal=shop.principal, path_params={"id": merged["id"]})
+    assert gone["body"]["error"]["mergedInto"] == kept["id"]
+    timeline = shop.call("consumer_timeline", principal=shop.principal, path_params={"id": kept["id"]})["body"]
+    assert timeline["data"][0]["type"] == "profile_merged"
+    assert timeline["data"][0]["details"]["mergedId"] == merged["id"]

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 from clientele.audiences import store as audiences
 from clientele.consumers import changes, match_keys
 from clientele.consumers.models import Consumer
-from clientele.core import normalize
+from clientele.core import clock, normalize
 from clientele.core.errors import (
     Conflict,
     ConsumerMerged,
@@ -399,6 +399,39 @@ class MergeLock(Entity):
     @staticmethod
     def key(tenant: Tenant, consumer_id: str) -> dict[str, str]:
         return {"pk": ConsumerRecord.key(tenant, consumer_id)["pk"], "sk": "MERGELOCK"}
+
+
+class MergeRequestRecord(Entity):
+    """A merge asked for by another system (Shopify merged two customers linked to two consumers); its
+    INSERT starts the merge (functions/run_merge), which records how that went on it (`outcome`). Keyed
+    by the request's origin id (a webhook's event id), so a delivery sent twice asks once.
+
+      pk=<tenant>#MERGEREQUEST#<origin id>   sk=REQUEST   (survivorId, sourceIds, origin, outcome)
+    """
+
+    kind = "MergeRequest"  # template.yaml's stream filter names this kind
+
+    @staticmethod
+    def key(tenant: Tenant, request_id: str) -> dict[str, str]:
+        return {"pk": f"{tenant.key_prefix}#MERGEREQUEST#{request_id}", "sk": "REQUEST"}
+
+
+def request_merge(tenant: Tenant, request_id: str, survivor: str, sources: list[str], origin: str) -> bool:
+    """Asks for the merge (False: this request was made already); TTL 7 days once answered."""
+    fields = {"survivorId": survivor, "sourceIds": sources, "origin": origin, "requestedAt": clock.now()}
+    item = MergeRequestRecord.item(MergeRequestRecord.key(tenant, request_id), fields)
+    try:
+        dynamo.transact([dynamo.put(item, condition="attribute_not_exists(pk)")])
+    except dynamo.TransactionCancelled:
+        return False
+    return True
+
+
+def answer_merge_request(tenant: Tenant, request_id: str, outcome: str) -> None:
+    expiration = int(clock.parse(clock.now()).timestamp()) + 7 * 24 * 3600
+    dynamo.transact(
+        [dynamo.set_fields(MergeRequestRecord.key(tenant, request_id), {"outcome": outcome, "expiration": expiration})]
+    )
 
 
 def merge_running(tenant: Tenant, consumer_id: str) -> str | None:

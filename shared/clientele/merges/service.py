@@ -62,6 +62,7 @@ from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.shopify import customer_store as shopify_identities
 
 ITEMS_PER_STEP = 500
+REQUESTED = consumer_store.MergeRequestRecord.kind  # a merge another system asked for
 SETTLE_SECONDS = 1.0  # an order's move reaches the orders index this soon (GSIs are eventually consistent)
 
 
@@ -223,6 +224,23 @@ def start(tenant: Tenant, survivor_id: str, request: MergeRequest) -> Merge:
         return merge
 
     return retrying(attempt)
+
+
+def take_request(tenant: Tenant, item: dict[str, Any]) -> str:
+    """Starts the merge another system asked for (consumers/store.MergeRequest), and records how it went."""
+    request_id = str(item["pk"]).rsplit("#", 1)[1]
+    origin = actor.Actor(actor.ActorType(str(item.get("origin") or "system")), request_id)
+    with actor.acting(origin):
+        try:
+            request = MergeRequest(source_ids=[str(value) for value in item["sourceIds"]])
+            outcome = f"started {start(tenant, str(item['survivorId']), request).id}"
+        except (Conflict, StoreBusy):
+            raise
+        except ClienteleError as refused:
+            reasons = ", ".join(str(detail.get("reason") or detail.get("message")) for detail in refused.details)
+            outcome = f"refused: {refused.code}" + (f" ({reasons})" if reasons else "")
+    consumer_store.answer_merge_request(tenant, request_id, outcome)
+    return outcome
 
 
 # ---------------------------------------------------------------- running

@@ -14,4 +14,5 @@ BUILDS_ON: tuple[str, ...] = (
     "shopify",  # what Shopify sent about a consumer (its consent) is in the export and goes with the erasure
     "consent",  # the consent log is in the export and goes with the erasure
     "duplicates",  # the suggestions naming the consumer go with the erasure, on both sides
+    "merges",  # merge jobs name the profiles they merged; a running merge holds off an erasure
 )

@@ -12,8 +12,8 @@ Erasure keeps what accounting needs and nothing personal:
     wallets, timeline, the coupons issued to it and its referral codes go (the referrals it made stay,
     as other people's once-only claims, under the anonymous id), and it leaves its loyalty cards
     (the search entries follow on the stream);
-  - answers kept for Idempotency-Key replays, export job parameters and import failure rows that
-    hold the consumer are removed or scrubbed;
+  - answers kept for Idempotency-Key replays, export job parameters, merge jobs and import failure
+    rows that hold the consumer are removed or scrubbed;
   - the profiles merged into it go as well: their tombstones, and their change history kept as its own;
   - a synced consumer's deletion is asked of Klaviyo (functions/forget_klaviyo, from the stream);
   - an audit entry records who erased whom and when: the subject as a hash of tenant and id, never
@@ -43,6 +43,7 @@ from clientele.jobs import export_store, import_store
 from clientele.loyalty import cards
 from clientele.loyalty.card_store import CardLinkRecord
 from clientele.loyalty.store import PointsTransactionRecord, WalletRecord
+from clientele.merges.store import MergeRecord
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy import store
 from clientele.privacy.models import Erasure
@@ -76,6 +77,7 @@ def erase(tenant: Tenant, consumer_id: str, erased_by: str) -> Erasure:
         ),
         "idempotencyRecords": _forget_answers(tenant, needles),
         "exportJobs": _scrub_exports(tenant, consumer_id, anonymous),
+        "mergeJobs": _scrub_merges(tenant, [consumer_id, *merged_away], anonymous),
         "importRows": _drop_import_rows(tenant, needles),
         "coupons": _drop_coupons(tenant, consumer_id),
         "referrals": _drop_referrals(tenant, consumer_id, anonymous),
@@ -245,6 +247,36 @@ def _scrub_exports(tenant: Tenant, consumer_id: str, anonymous: str) -> int:
         if export_store.set_parameters(tenant, item["id"], scrubbed):
             changed += 1
     return changed
+
+
+def _scrub_merges(tenant: Tenant, consumer_ids: list[str], anonymous: str) -> int:
+    """Merge jobs that named the consumer or a profile merged into it: the anonymous id instead, and
+    the identifiers they moved dropped."""
+    people = set(consumer_ids)
+    scrubbed = []
+    for item in store.partition_items(MergeRecord.list_key(tenant), index="gsi1"):
+        named = {str(item["survivorId"]), *map(str, item.get("sourceIds") or [])}
+        if not named & people:
+            continue
+
+        def hidden(value: str) -> str:
+            return anonymous if value in people else value
+
+        moves = dict(item.get("moves") or {})
+        for identifiers in ("emails", "phones", "externalIds", "shopifyCustomerIds", "klaviyoProfileIds"):
+            moves[identifiers] = []
+        scrubbed.append(
+            {
+                **item,
+                "survivorId": hidden(str(item["survivorId"])),
+                "sourceIds": [hidden(str(value)) for value in item.get("sourceIds") or []],
+                "mergedIds": [hidden(str(value)) for value in item.get("mergedIds") or []],
+                "fields": {name: hidden(str(value)) for name, value in (item.get("fields") or {}).items()},
+                "moves": moves,
+            }
+        )
+    store.put_items(scrubbed)
+    return len(scrubbed)
 
 
 def _drop_import_rows(tenant: Tenant, needles: list[str]) -> int:

@@ -107,6 +107,22 @@ def _customer_deleted(tenant: Tenant, delivery: Delivery) -> Done:
     return Done("unlinked", consumer.id)
 
 
+def _customers_merged(tenant: Tenant, delivery: Delivery) -> Done:
+    """Shopify merged two customers: the consumers they are linked to are merged the same way (the
+    kept customer's consumer survives), by a merge request the merge job takes up."""
+    payload = delivery.payload
+    if str(payload.get("status") or "completed").lower() != "completed":
+        return Done("not_completed", str(payload.get("status")))
+    kept = customers.consumer_for(tenant, numeric_id(payload["admin_graphql_api_customer_kept_id"]))
+    merged = customers.consumer_for(tenant, numeric_id(payload["admin_graphql_api_customer_deleted_id"]))
+    if kept is None or merged is None:
+        return Done("no_consumer")
+    if kept.id == merged.id:
+        return Done("one_consumer", kept.id)
+    consumer_store.request_merge(tenant, delivery.event_id, kept.id, [merged.id], "shopify")
+    return Done("merge_requested", kept.id)
+
+
 def _customer_id(payload: dict[str, Any]) -> str | None:
     for name in ("customer_id", "customerId", "id"):
         if payload.get(name) not in (None, ""):
@@ -311,6 +327,7 @@ HANDLERS: dict[str, Handler] = {
     "customers/enable": _customer_changed,
     "customers/disable": _customer_changed,
     "customers/delete": _customer_deleted,
+    "customers/merge": _customers_merged,
     "customers/purchasing_summary": _stored_as_received("purchasingSummary"),
     "customer.tags_added": _tags_changed(added=True),
     "customer.tags_removed": _tags_changed(added=False),
