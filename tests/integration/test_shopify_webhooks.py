@@ -513,7 +513,9 @@ def test_customers_merge_merges_the_two_linked_consumers(shop: Shop, table: str)
     shop.send("customers/create", _bob(updated_at=T0))
     shop.send("customers/create", payloads.customer(207119552, "bob.work@example.com", phone=None, updated_at=T0))
     kept, merged = shop.by_shopify_id(207119551), shop.by_shopify_id(207119552)
-    assert kept is not None and merged is not None and kept["id"] != merged["id"]
+    assert kept is not None
+    assert merged is not None
+    assert kept["id"] != merged["id"]
     request = shop.send("customers/merge", payloads.merged_customers(207119551, 207119552))
     assert shop.outcome(request) == "merge_requested"
     again = shop.send("customers/merge", payloads.merged_customers(207119551, 207119551))
