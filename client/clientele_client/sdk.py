@@ -11,6 +11,12 @@
     for consumer in client.consumers.iterate(sort_by="email", status="active"):  # every page
         ...
 
+Merging duplicates (the job is a plain dict; an old id still reaches the survivor):
+
+    job = client.consumers.merge(survivor.id, [duplicate.id])  # dry_run=True: the preview, nothing written
+    client.merges.wait(job["id"])
+    assert client.consumers.get(duplicate.id).id == survivor.id
+
 Bulk jobs (import and export answers are plain dicts, the API's JSON):
 
     job = client.imports.create(on_duplicate="update")
@@ -21,6 +27,8 @@ Bulk jobs (import and export answers are plain dicts, the API's JSON):
 
 Fields are given in Python style (`full_name`) or as the API spells them (`fullName`); `None`
 clears a field on update. Every error is an `ApiError` carrying the API's status, code and message.
+An id of a consumer merged into another is followed: `client.consumers.get(old_id)` answers the
+survivor (the API says `consumer_merged` with `mergedInto`, and the client asks again).
 Standard library only, so it runs anywhere the `clientele` package does.
 """
 
@@ -75,6 +83,7 @@ class ApiError(Exception):
         self.message = str(error.get("message", "Request failed"))
         self.details: list[dict[str, Any]] = list(error.get("details") or [])
         self.request_id = error.get("requestId")
+        self.merged_into: str | None = error.get("mergedInto")  # consumer_merged: the profile that holds it now
         super().__init__(f"{status} {self.code}: {self.message}")
 
 
@@ -88,11 +97,24 @@ class Clientele:
         self.audiences = Audiences(self._transport)
         self.imports = Imports(self._transport)
         self.exports = Exports(self._transport)
+        self.merges = Merges(self._transport)
 
     def download(self, url: str, path: str | os.PathLike[str], *, progress: ProgressCallback | None = None) -> int:
         """Saves a presigned URL's file (an export, an import's report) to `path`, chunk by chunk;
         returns the bytes written. The file appears complete or not at all."""
         return self._transport.download(url, Path(path), progress)
+
+
+MAX_MERGE_HOPS = 5  # consumer_merged answers followed in a row
+_CONSUMER_PATH = re.compile(r"^/consumers/([^/]+)")
+
+
+def _followed(path: str, error: ApiError) -> str | None:
+    """The path with a merged-away consumer's id replaced by its survivor's; None if the error is not that."""
+    match = _CONSUMER_PATH.match(path)
+    if error.code != "consumer_merged" or not error.merged_into or match is None:
+        return None
+    return f"/consumers/{_segment(error.merged_into)}{path[match.end() :]}"
 
 
 def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -180,6 +202,37 @@ class Consumers:
             Consumer.model_validate(item)
             for item in self._transport.request("POST", "/consumers/bulk-status", body=body)
         ]
+
+
+    def merge(
+        self,
+        consumer_id: str,
+        source_ids: builtins.list[str],
+        *,
+        fields: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Merges `source_ids` into the consumer (it keeps its id): the merge job, or with `dry_run` the
+        merged profile field by field, what would move and the blockers (writing nothing)."""
+        body: dict[str, Any] = {"sourceIds": source_ids, "dryRun": dry_run}
+        if fields is not None:
+            body["fields"] = dict(fields)
+        path = f"/consumers/{_segment(consumer_id)}/merge"
+        return dict(self._transport.request("POST", path, body=body, idempotency_key=idempotency_key))
+
+
+class Merges:
+    """Merge jobs (plain dicts, the API's JSON), started by `client.consumers.merge`."""
+
+    def __init__(self, transport: _Transport) -> None:
+        self._transport = transport
+
+    def get(self, merge_id: str) -> Job:
+        return dict(self._transport.request("GET", f"/merges/{_segment(merge_id)}"))
+
+    def wait(self, merge_id: str, *, interval: float = 0.5, timeout: float | None = None) -> Job:
+        return wait(lambda: self.get(merge_id), interval=interval, timeout=timeout)
 
 
 class Audiences:
@@ -380,6 +433,27 @@ class _Transport:
         self.max_retries = max_retries
 
     def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        idempotency_key: str | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
+        """The API's answer; a consumer merged into another is followed to the survivor (a merge of
+        merges too), so an id kept from before the merge still reaches the person's data."""
+        for _ in range(MAX_MERGE_HOPS):
+            try:
+                return self._send(method, path, body=body, idempotency_key=idempotency_key, query=query)
+            except ApiError as error:
+                followed = _followed(path, error)
+                if followed is None:
+                    raise
+                path = followed
+        return self._send(method, path, body=body, idempotency_key=idempotency_key, query=query)
+
+    def _send(
         self,
         method: str,
         path: str,

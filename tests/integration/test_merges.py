@@ -454,23 +454,52 @@ def test_a_worker_killed_mid_merge_finishes_on_retry_with_nothing_doubled(
     assert shop.get("get_audience", id=shop.audiences[0])["memberCount"] == 1
 
 
-def test_an_order_landing_on_the_source_mid_merge_is_moved_not_lost(shop: Shop, run_merge: Run) -> None:
+def test_writes_reaching_the_source_mid_merge_are_moved_not_lost(shop: Shop, run_merge: Run) -> None:
     survivor = shop.profile("Race Survivor", orders=1, audiences=())
     source = shop.profile("Race Source", orders=2, audiences=())
     job = shop.merge(survivor["id"], [source["id"]])
-    steps = 0
-    while True:  # run the steps by hand, an order arriving on the source after each of the first ones
-        done = service.run_step(ACME, job["id"], steps)
-        steps += 1
-        if done in (None, "succeeded"):
-            break
-        if steps <= 4:
-            order = {"consumerId": source["id"], "amount": "1.00", "currency": "EUR"}
-            assert shop.post("create_order", order)["consumerId"] in (source["id"], survivor["id"])
-    merged = shop.get("get_consumer", id=survivor["id"])
-    assert merged["totalOrders"] == 7
-    assert len(_page(shop, "list_consumer_orders", survivor["id"])) == 7
+    early = shop.post("create_order", {"consumerId": source["id"], "amount": "1.00", "currency": "EUR"})
+    assert early["consumerId"] == source["id"]  # before the merge's first step: the source's, moved later
+    assert service.run_step(ACME, job["id"], 0) == "sealed"
+    assert shop.get("get_consumer", id=source["id"])["mergingInto"] == survivor["id"]
+    for named in ({"consumerId": source["id"]}, {"email": source["email"]}):
+        late = shop.post("create_order", {**named, "amount": "1.00", "currency": "EUR"})
+        assert late["consumerId"] == survivor["id"]  # sealed: new orders go straight to the survivor
+    assert service.run_step(ACME, job["id"], 1) == "orders"
+    # A refund of one of the source's orders (moved now) and a deduction of its points land meanwhile.
+    order = _page(shop, "list_consumer_orders", survivor["id"])[-1]
+    shop.post("refund_order", {"amount": "1.00"}, id=order["id"])
+    shop.post("deduct_points", {"programId": shop.program["id"], "points": 5, "reason": "used"}, id=source["id"])
+    run_merge()
     assert shop.get("get_merge", id=job["id"])["status"] == "succeeded"
+    merged = shop.get("get_consumer", id=survivor["id"])
+    assert merged["totalOrders"] == 6
+    assert Decimal(str(merged["totalOrderValue"])) == Decimal(3 * 40 - 2 * 10 + 3 - 1)
+    assert merged["loyalty"]["points"] == 95
+    assert len(_page(shop, "list_consumer_orders", survivor["id"])) == 6
+    assert len(_page(shop, "list_points_transactions", survivor["id"])) == 5
+
+
+def test_a_failed_merge_unseals_its_sources(shop: Shop, run_merge: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    survivor = shop.profile("Fail Survivor", orders=0, audiences=())
+    source = shop.profile("Fail Source", orders=1, audiences=())
+    job = shop.merge(survivor["id"], [source["id"]])
+    assert service.run_step(ACME, job["id"], 0) == "sealed"
+    _ok(shop.call("delete_consumer", principal=shop.principal, path_params={"id": survivor["id"]}))
+    run_merge()
+    failed = shop.get("get_merge", id=job["id"])
+    assert failed["status"] == "failed"
+    assert "deleted during the merge" in failed["error"]
+    assert shop.get("get_consumer", id=source["id"])["mergingInto"] is None
+    order = shop.post("create_order", {"consumerId": source["id"], "amount": "1.00", "currency": "EUR"})
+    assert order["consumerId"] == source["id"]
+    again = shop.call(
+        "merge_consumers",
+        principal=shop.principal,
+        path_params={"id": source["id"]},
+        body={"sourceIds": [survivor["id"]]},
+    )
+    assert again["status"] == 404  # the survivor is gone; the source is free to merge again (no lock left)
 
 
 @pytest.fixture

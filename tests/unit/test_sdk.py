@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientele_client.sdk import ApiError, _wire, _worth_retrying
+from clientele_client.sdk import ApiError, _followed, _wire, _worth_retrying
 
 
 def test_python_names_become_the_apis_camel_case() -> None:
@@ -30,3 +30,12 @@ def test_python_names_become_the_apis_camel_case() -> None:
 )
 def test_only_transient_errors_are_retried(status: int, code: str, retry: bool) -> None:
     assert _worth_retrying(ApiError(status, {"code": code})) is retry
+
+
+def test_a_merged_consumers_paths_lead_to_its_survivor() -> None:
+    merged = ApiError(410, {"code": "consumer_merged", "mergedInto": "cons_B"})
+    assert merged.merged_into == "cons_B"
+    assert _followed("/consumers/cons_A", merged) == "/consumers/cons_B"
+    assert _followed("/consumers/cons_A/timeline", merged) == "/consumers/cons_B/timeline"
+    assert _followed("/orders/ord_1", merged) is None  # only a consumer's own paths
+    assert _followed("/consumers/cons_A", ApiError(404, {"code": "consumer_not_found"})) is None

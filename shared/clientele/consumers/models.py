@@ -114,6 +114,7 @@ class Consumer(Resource):
     synced_version: int | None = None  # the version Klaviyo has: synced and current while it is `version`
     klaviyo_profile_id: str | None = None
     sync_error: str | None = None  # why the last sync failed (syncStatus error)
+    merging_into: str | None = None  # a merge is taking this profile into that one: new orders go there
     blocked: bool = False  # seed 004's Block customer: earns and redeems no points; orders still record
     blocked_at: Timestamp | None = None
     blocked_reason: str | None = None

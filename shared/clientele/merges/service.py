@@ -4,6 +4,8 @@ what would move), starting it, and running it step by step.
 A step does one bounded piece of one source's move and counts itself on the job (a conditional
 update, so a step delivered twice by the stream runs once); the job's MODIFY runs the next. For each
 source, in the order sent:
+  0. it is sealed (`mergingInto` the survivor): from then on an order sent for it (by its id, email or
+     externalId) is placed on the survivor, so the merge chases nothing that keeps arriving;
   1. its orders, 100 a step, each handed over on condition the source still has it;
   2. its timeline events, points transactions, balance adjustments, consent log and claim aliases,
      each Put to the survivor's partition and Deleted from the source's in one transaction;
@@ -11,8 +13,9 @@ source, in the order sent:
   4. the last step, one transaction: the survivor with the merged fields and the aggregates recomputed
      from every order it now holds, the wallets merged lot by lot, the source deleted and its
      tombstone put, its unique claims, phone, Shopify and Klaviyo identities handed to the survivor.
-     It is guarded by the versions read: an order or points change that reached the source (or the
-     survivor) meanwhile fails it, and the next pass moves what came first.
+     It is guarded by the versions read: a write that reached the source (a refund of an order not yet
+     moved, points) or the survivor meanwhile fails it, and the next pass moves what came first.
+A merge that fails unseals the sources it had not merged.
 Every step is idempotent: a worker killed anywhere leaves the job at its last counted step, and
 running that step again finds only what is still to move.
 """
@@ -270,6 +273,9 @@ def _step(tenant: Tenant, merge: Merge) -> str:
         _end(tenant, merge, MergeStatus.SUCCEEDED, None, {"klaviyo": outcome})
         return "succeeded"
     source = pending[0]
+    if _seal(tenant, source, merge.survivor_id):
+        store.advance(tenant, merge.id, merge.steps, {})
+        return "sealed"
     found = store.orders(tenant, source, limit=store.ORDERS_PER_STEP)
     if found:
         store.move_orders(tenant, source, merge.survivor_id, found)
@@ -295,6 +301,23 @@ def _step(tenant: Tenant, merge: Merge) -> str:
     duplicates.forget(tenant, source)  # its suggestions, the pair with the survivor among them
     store.advance(tenant, merge.id, merge.steps, {"mergedIds": [*merge.merged_ids, source]})
     return "merged"
+
+
+def _seal(tenant: Tenant, source_id: str, into: str | None) -> bool:
+    """Marks the source as being merged `into` the survivor (None: no longer), so orders sent for it go
+    to the survivor from now on and the merge has a fixed set to move; whether it wrote."""
+
+    def attempt() -> bool:
+        source = consumer_store.get(tenant, source_id)
+        if source is None or source.merging_into == into:
+            return False
+        after = source.model_copy(
+            update={"merging_into": into, "updated_at": clock.now(), "version": source.version + 1}
+        )
+        consumer_store.commit(consumer_store.replace_write(tenant, source, after))
+        return True
+
+    return retrying(attempt)
 
 
 def _settle(tenant: Tenant, merge: Merge) -> None:
@@ -384,6 +407,9 @@ def _merged_event(source: Consumer, merge: Merge, now: str) -> Any:
 def _end(
     tenant: Tenant, merge: Merge, status: MergeStatus, error: str | None, fields: dict[str, Any] | None = None
 ) -> None:
+    for source in merge.source_ids:
+        if source not in merge.merged_ids:  # a merge that stopped: its orders are its own again
+            _seal(tenant, source, None)
     store.release_locks(tenant, merge.id, [merge.survivor_id, *merge.source_ids])
     ended = {"status": str(status), "error": error, "finishedAt": clock.now(), **(fields or {})}
     store.advance(tenant, merge.id, merge.steps, ended)

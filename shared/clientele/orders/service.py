@@ -417,7 +417,18 @@ def _consumer_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, 
 
 
 def _consumer_for(tenant: Tenant, request: OrderCreate, known: dict[str, dict[str, Any]]) -> Consumer | None:
-    """The consumer the order names; None for an unknown email (a guest is created)."""
+    """The consumer the order names (or, while a merge takes it into another, that one, so the merge
+    has nothing new to chase); None for an unknown email (a guest is created)."""
+    named = _named_consumer(tenant, request, known)
+    if named is None or named.merging_into is None:
+        return named
+    survivor = consumer_store.get(tenant, named.merging_into)
+    if survivor is None:
+        raise consumer_store.ConsumerChanged()  # read again: the merge moved on meanwhile
+    return survivor
+
+
+def _named_consumer(tenant: Tenant, request: OrderCreate, known: dict[str, dict[str, Any]]) -> Consumer | None:
     if request.consumer_id is not None:
         if not request.consumer_id.startswith(f"{CONSUMER_PREFIX}_"):
             raise ConsumerNotFound(details=[{"field": "consumerId", "message": "no consumer has this id"}])
