@@ -66,6 +66,7 @@ test: lint cfn unit integration local e2e browser
 bench: venv console chromium
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.webhooks   # outbound events published and delivered per second
+	$(BIN)/python -m bench.merges     # a merge of a source with 1,000 orders, beside the same moves done bare
 	$(BIN)/python -m bench.shopify    # a full Shopify sync of 100,000 customers (about 20 minutes)
 
 # A document that breaks clients of the committed one is refused, with the list of breaks. Deliberate:

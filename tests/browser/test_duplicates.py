@@ -81,3 +81,40 @@ def test_a_customers_profile_names_its_possible_duplicates(
     expect(profile.get_by_role("status")).to_have_text("Kept apart from Ana Silva.")
     expect(section).to_be_hidden()
     assert api.get("/duplicates")["data"] == []
+
+
+def test_staff_merge_a_pair_after_seeing_what_moves(
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
+) -> None:
+    org = new_org()
+    key = mint_key(org)
+    api = seed(key)
+    ana = api.post("/consumers", {"email": "ana@example.com", "fullName": "Ana Silva", "phone": "+14155550101"})
+    anna = api.post("/consumers", {"email": "anna.s@example.com", "fullName": "Anna Silva", "phone": "+14155550101"})
+    for number in range(2):
+        api.post("/orders", {"consumerId": anna["id"], "amount": "10.00", "currency": "EUR", "externalId": f"m-{number}"})
+    wait_until(lambda: api.get("/duplicates")["data"])
+
+    sign_in(page, key)
+    open_page(page, "Duplicates")
+    row(page, "Ana Silva").get_by_role("button", name="Merge Ana Silva and Anna Silva").click()
+    dialog = page.get_by_role("dialog", name="Merge customers")
+    expect(dialog.get_by_role("radio", name="Ana Silva")).to_be_checked()
+    merged = dialog.get_by_role("region", name="The merged customer")
+    expect(merged.get_by_role("row", name="Email")).to_contain_text("ana@example.com")
+    expect(dialog.get_by_role("list", name="Moves to Ana Silva")).to_contain_text("2 orders")
+    dialog.get_by_role("combobox", name="Full name").select_option(label="Anna Silva (Anna Silva)")
+    expect(merged.get_by_role("row", name="Full name")).to_contain_text("Anna Silva")
+    assert_accessible(page)
+    assert api.get(f"/consumers/{anna['id']}")["fullName"] == "Anna Silva"  # the dry runs wrote nothing
+
+    dialog.get_by_role("button", name="Merge into Ana Silva").click()
+    notice = page.get_by_role("status").filter(has_text="was merged into")
+    expect(notice).to_have_text("Anna Silva was merged into Ana Silva.")
+    kept = api.get(f"/consumers/{ana['id']}")
+    assert (kept["fullName"], kept["totalOrders"]) == ("Anna Silva", 2)
+    assert api.get("/duplicates")["data"] == []
+    page.goto(f"/app/customers/{ana['id']}")
+    timeline = page.get_by_role("tab", name="Timeline")
+    timeline.click()
+    expect(page.get_by_role("tabpanel", name="Timeline")).to_contain_text("Merged with a duplicate")

@@ -13,7 +13,7 @@ from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey
 from tests.e2e.test_api import auth
 
-SOURCE_ORDERS = 250  # three steps of orders to move, so orders arrive while it runs
+SOURCE_ORDERS = 150  # two steps of orders to move, so orders arrive while it runs
 
 
 def test_orders_arriving_for_the_source_during_a_merge_all_land_on_the_survivor(

@@ -2,7 +2,9 @@
 // first, paged with the page in the URL: the two customers (links to their pages, with email and
 // phone to tell them apart), why (the same phone, the same Gmail mailbox, the same name at the same
 // postal code…), how sure (0-100), when suggested; "Not the same person" dismisses a pair
-// (POST /duplicates/{id}/dismiss) for good. Suggestions are kept as customers are created and changed.
+// (POST /duplicates/{id}/dismiss) for good; "Merge…" opens the merge of the two (MergeDialog: which one
+// stays, whose values it keeps, a dry run of what moves). Suggestions are kept as customers are created
+// and changed.
 import { useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client';
 import { ErrorMessage, StatusMessage } from '../components/Alert';
@@ -13,6 +15,7 @@ import { usePageTitle } from '../components/usePageTitle';
 import { useAction } from '../components/useAction';
 import { Link } from '../router';
 import { useWriteGuard } from '../session';
+import { MergeDialog } from './customer/MergeDialog';
 
 type Suggestion = Schemas['DuplicateSuggestion'];
 type Profile = Schemas['DuplicateProfile'];
@@ -48,6 +51,7 @@ export default function DuplicatesPage() {
   const { page, list } = usePagedList((query, signal) => api.get('/duplicates', { query, signal }));
   const { busy, error, act } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
+  const [merging, setMerging] = useState<Suggestion | null>(null);
   const rows = list.data?.data ?? [];
 
   const dismiss = (s: Suggestion) =>
@@ -97,6 +101,14 @@ export default function DuplicatesPage() {
               <button
                 type="button"
                 {...guard(busy)}
+                aria-label={`Merge ${(s.consumers ?? []).map(nameOf).join(' and ')}`}
+                onClick={() => setMerging(s)}
+              >
+                Merge…
+              </button>{' '}
+              <button
+                type="button"
+                {...guard(busy)}
                 aria-label={`Not the same person: ${(s.consumers ?? []).map(nameOf).join(' and ')}`}
                 onClick={() => void dismiss(s)}
               >
@@ -106,6 +118,17 @@ export default function DuplicatesPage() {
           </tr>
         )}
       </PagedTable>
+      <MergeDialog
+        open={merging !== null}
+        ids={merging ? [merging.consumerIds[0], merging.consumerIds[1]] : null}
+        onClose={() => setMerging(null)}
+        onMerged={(survivorId, mergedName) => {
+          const kept = merging?.consumers?.find((p) => p.id === survivorId);
+          setMerging(null);
+          setNotice(`${mergedName} was merged into ${kept ? nameOf(kept) : 'the customer that stays'}.`);
+          list.reload();
+        }}
+      />
     </section>
   );
 }

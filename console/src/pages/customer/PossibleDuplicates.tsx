@@ -1,26 +1,33 @@
 // Possible duplicates on the Profile tab (GET /consumers/{id}/duplicates): the customers who are
 // probably the same person as this one, strongest first, each a link with why and how sure, and
-// "Not the same person" (POST /duplicates/{id}/dismiss) to keep the pair apart for good. Keys too
+// "Not the same person" (POST /duplicates/{id}/dismiss) to keep the pair apart for good, or "Merge…"
+// (MergeDialog, this customer offered as the one that stays). Keys too
 // many customers share (an office phone) are named: they suggest nothing. Nothing shows when there is
 // nothing to say.
+import { useState } from 'preact/hooks';
 import { api } from '../../api/client';
 import { ErrorMessage } from '../../components/Alert';
 import { humanize } from '../../components/format';
 import { useAction } from '../../components/useAction';
 import { useAsync } from '../../components/useAsync';
-import { Link } from '../../router';
+import { Link, navigate } from '../../router';
 import { useWriteGuard } from '../../session';
 import { nameOf, REASONS } from '../Duplicates';
+import { MergeDialog } from './MergeDialog';
 import type { CustomerDetail } from './util';
 
-/** `onNotice`: what to say in the tab's one status region once a pair is dismissed. */
+/** `onNotice`: what to say in the tab's one status region once a pair is dismissed or merged;
+ * `onMerged`: another customer was merged into this one (read it again). */
 export function PossibleDuplicates({
   consumer,
   onNotice,
+  onMerged,
 }: {
   consumer: CustomerDetail;
   onNotice: (text: string | null) => void;
+  onMerged: () => void;
 }) {
+  const [merging, setMerging] = useState<string | null>(null);
   const guard = useWriteGuard();
   const found = useAsync(
     (signal) => api.get('/consumers/{id}/duplicates', { path: { id: consumer.id }, signal }),
@@ -60,12 +67,35 @@ export function PossibleDuplicates({
                   }
                 >
                   Not the same person
+                </button>{' '}
+                <button
+                  type="button"
+                  class="button-quiet"
+                  {...guard(busy)}
+                  aria-label={`Merge with ${nameOf(other)}`}
+                  onClick={() => setMerging(other.id)}
+                >
+                  Merge…
                 </button>
               </li>
             );
           })}
         </ul>
       )}
+      <MergeDialog
+        open={merging !== null}
+        ids={merging ? [consumer.id, merging] : null}
+        onClose={() => setMerging(null)}
+        onMerged={(survivorId, mergedName) => {
+          setMerging(null);
+          if (survivorId === consumer.id) {
+            onNotice(`${mergedName} was merged into this customer.`);
+            onMerged();
+          } else {
+            navigate(`/app/customers/${survivorId}`);
+          }
+        }}
+      />
       {common.length > 0 && (
         <p class="muted small">
           Shared by too many customers to compare: {common.map((k) => humanize(k.reason)).join(', ')}.

@@ -319,7 +319,13 @@ export function ProfileTab({
         <p class="muted">No metadata.</p>
       )}
       <ConsentSection consumer={c} onChanged={(changed) => onSaved({ ...c, ...changed })} onNotice={setNotice} />
-      <PossibleDuplicates consumer={c} onNotice={setNotice} />
+      <PossibleDuplicates
+        consumer={c}
+        onNotice={setNotice}
+        onMerged={() =>
+          void api.get('/consumers/{id}', { path: { id: c.id } }).then((fresh) => onSaved({ ...c, ...fresh }))
+        }
+      />
     </div>
   );
 }

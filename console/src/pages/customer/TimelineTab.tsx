@@ -41,6 +41,7 @@ const TITLES: Record<TimelineEvent['type'], string> = {
   referral_recorded: 'Referred someone',
   achievement_completed: 'Achievement completed',
   consent_changed: 'Marketing consent changed',
+  profile_merged: 'Merged with a duplicate',
 };
 
 const num = (v: unknown): number | null =>
@@ -294,6 +295,14 @@ function EventBody({ type, d, currency }: { type: TimelineEvent['type']; d: Deta
       return <p class="event-body">{str(d.audienceName) ?? str(d.audienceId) ?? 'An audience'}</p>;
     case 'achievement_completed':
       return <p class="event-body">{str(d.name) ?? str(d.key) ?? 'An achievement'}</p>;
+    case 'profile_merged':
+      return (
+        <p class="event-body">
+          {str(d.fullName) ?? str(d.email) ?? str(d.mergedId)}
+          {str(d.email) && str(d.fullName) && <span class="muted"> · {str(d.email)}</span>} was merged into this
+          customer; its old id leads here.
+        </p>
+      );
     case 'consent_changed':
       return (
         <p class="event-body">
