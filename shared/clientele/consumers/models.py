@@ -115,6 +115,7 @@ class Consumer(Resource):
     klaviyo_profile_id: str | None = None
     sync_error: str | None = None  # why the last sync failed (syncStatus error)
     merging_into: str | None = None  # a merge is taking this profile into that one: new orders go there
+    merge_held_until: Timestamp | None = None  # a merge's last step is writing this profile: orders wait till then
     blocked: bool = False  # seed 004's Block customer: earns and redeems no points; orders still record
     blocked_at: Timestamp | None = None
     blocked_reason: str | None = None

@@ -14,7 +14,9 @@ source, in the order sent:
      from every order it now holds, the wallets merged lot by lot, the source deleted and its
      tombstone put, its unique claims, phone, Shopify and Klaviyo identities handed to the survivor.
      It is guarded by the versions read: a write that reached the source (a refund of an order not yet
-     moved, points) or the survivor meanwhile fails it, and the next pass moves what came first.
+     moved, points) or the survivor meanwhile fails it, and the next pass moves what came first. While
+     it reads and writes, the survivor is held (`mergeHeldUntil`, at most HOLD_SECONDS): an order for
+     it waits and retries, so a steady flow of orders cannot keep the step from ever committing.
 A merge that fails unseals the sources it had not merged.
 Every step is idempotent: a worker killed anywhere leaves the job at its last counted step, and
 running that step again finds only what is still to move.
@@ -23,6 +25,7 @@ running that step again finds only what is still to move.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +69,7 @@ from clientele.shopify import customer_store as shopify_identities
 
 ITEMS_PER_STEP = 500
 REQUESTED = consumer_store.MergeRequestRecord.kind  # a merge another system asked for
+HOLD_SECONDS = 3.0  # how long orders for the survivor wait at most for a source's last step
 SETTLE_SECONDS = 1.0  # an order's move reaches the orders index this soon (GSIs are eventually consistent)
 
 
@@ -338,11 +342,25 @@ def _move_cards(tenant: Tenant, codes: list[str], source: str, survivor: str) ->
             continue  # unlinked already (a step run again)
 
 
+def _hold(tenant: Tenant, survivor_id: str) -> Consumer:
+    """Holds orders for the survivor off (they wait and retry, for at most HOLD_SECONDS) while the last
+    step reads and writes it, so a steady flow of orders cannot keep that step from ever committing."""
+
+    def attempt() -> Consumer:
+        survivor = consumer_store.get(tenant, survivor_id)
+        if survivor is None:
+            raise ValidationFailed("the profile merged into was deleted during the merge")
+        until = clock.format_instant(clock.parse(clock.now()) + timedelta(seconds=HOLD_SECONDS))
+        held = survivor.model_copy(update={"merge_held_until": until, "version": survivor.version + 1})
+        consumer_store.commit(consumer_store.replace_write(tenant, survivor, held))
+        return held
+
+    return retrying(attempt)
+
+
 def _finish_source(tenant: Tenant, merge: Merge, source_id: str) -> None:
     """The source's last step: one transaction (module docstring, 4.)."""
-    survivor = consumer_store.get(tenant, merge.survivor_id)
-    if survivor is None:
-        raise ValidationFailed("the profile merged into was deleted during the merge")
+    survivor = _hold(tenant, merge.survivor_id)
     source = consumer_store.get(tenant, source_id)
     if source is None:
         if consumer_store.merged_into(tenant, source_id) == merge.survivor_id:
@@ -359,7 +377,12 @@ def _finish_source(tenant: Tenant, merge: Merge, source_id: str) -> None:
     after = _standing(tenant, after, wallets)
     now = clock.now()
     after = after.model_copy(
-        update={"balance": _balance(tenant, survivor.id), "updated_at": now, "version": survivor.version + 1}
+        update={
+            "balance": _balance(tenant, survivor.id),
+            "merge_held_until": None,
+            "updated_at": now,
+            "version": survivor.version + 1,
+        }
     )
     write = consumer_store.merge_write(tenant, survivor, after, source)
     events = [*timeline.profile_events(survivor, after), _merged_event(source, merge, now)]

@@ -419,13 +419,14 @@ def _consumer_keys(tenant: Tenant, request: OrderCreate) -> dict[str, dict[str, 
 def _consumer_for(tenant: Tenant, request: OrderCreate, known: dict[str, dict[str, Any]]) -> Consumer | None:
     """The consumer the order names (or, while a merge takes it into another, that one, so the merge
     has nothing new to chase); None for an unknown email (a guest is created)."""
-    named = _named_consumer(tenant, request, known)
-    if named is None or named.merging_into is None:
-        return named
-    survivor = consumer_store.get(tenant, named.merging_into)
-    if survivor is None:
-        raise consumer_store.ConsumerChanged()  # read again: the merge moved on meanwhile
-    return survivor
+    consumer = _named_consumer(tenant, request, known)
+    if consumer is not None and consumer.merging_into is not None:
+        consumer = consumer_store.get(tenant, consumer.merging_into)
+        if consumer is None:
+            raise consumer_store.ConsumerChanged()  # read again: the merge moved on meanwhile
+    if consumer is not None and consumer.merge_held_until is not None and consumer.merge_held_until > clock.now():
+        raise consumer_store.ConsumerChanged()  # a merge's last step is writing it: wait a moment and go again
+    return consumer
 
 
 def _named_consumer(tenant: Tenant, request: OrderCreate, known: dict[str, dict[str, Any]]) -> Consumer | None:

@@ -25,9 +25,10 @@ from clientele.webhooks.delivery import deliver_message
 from clientele.webhooks.models import API_VERSION, EventType
 
 FINISHED = frozenset({"succeeded", "failed"})
-# Fields whose change alone is no consumer.updated: bookkeeping of the record and of the Klaviyo sync.
+# Fields whose change alone is no consumer.updated: bookkeeping of the record, the Klaviyo sync and merges.
 NOT_CHANGES = frozenset(
     {"updatedAt", "version", "syncStatus", "syncedAt", "syncedVersion", "klaviyoProfileId", "syncError"}
+    | {"mergingInto", "mergeHeldUntil"}  # a merge's own bookkeeping: consumer.merged says how it ended
 )
 
 
