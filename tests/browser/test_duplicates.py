@@ -92,7 +92,9 @@ def test_staff_merge_a_pair_after_seeing_what_moves(
     ana = api.post("/consumers", {"email": "ana@example.com", "fullName": "Ana Silva", "phone": "+14155550101"})
     anna = api.post("/consumers", {"email": "anna.s@example.com", "fullName": "Anna Silva", "phone": "+14155550101"})
     for number in range(2):
-        api.post("/orders", {"consumerId": anna["id"], "amount": "10.00", "currency": "EUR", "externalId": f"m-{number}"})
+        api.post(
+            "/orders", {"consumerId": anna["id"], "amount": "10.00", "currency": "EUR", "externalId": f"m-{number}"}
+        )
     wait_until(lambda: api.get("/duplicates")["data"])
 
     sign_in(page, key)

@@ -561,3 +561,19 @@ def test_klaviyo_merges_the_profiles_of_two_synced_consumers(
     assert kept in standin.profiles
     assert merged_away not in standin.profiles
     assert shop.get("get_consumer", id=survivor["id"])["klaviyoProfileId"] == kept
+
+
+def test_an_import_row_with_an_old_email_updates_the_survivor(shop: Shop, run_merge: Run, table: str) -> None:
+    from tests.integration.test_imports import _import
+
+    run_import = stream_delivery(table, "run_import", "RunImportFunction", "Checkpoints")
+    survivor = shop.profile("Import Survivor", orders=0, audiences=())
+    source = shop.profile("Import Source", orders=0, audiences=())
+    shop.merge(survivor["id"], [source["id"]])
+    run_merge()
+    content = f"email,firstName\n{source['email']},Imported\n".encode()
+    job = _import(shop.call, shop.principal, run_import, content, on_duplicate="update")
+    assert (job["created"], job["updated"], job["failed"]) == (0, 1, 0)
+    assert shop.get("get_consumer", id=survivor["id"])["firstName"] == "Imported"
+    listed = _ok(shop.call("list_consumers", principal=shop.principal, query={"first": "100"}))
+    assert [consumer["id"] for consumer in listed["data"]] == [survivor["id"]]

@@ -296,7 +296,7 @@ def _step(tenant: Tenant, merge: Merge) -> str:
         _move_cards(tenant, codes, source, merge.survivor_id)
         store.advance(tenant, merge.id, merge.steps, {})
         return "cards"
-    _settle(tenant, merge)
+    _settle(tenant, merge, source)
     try:
         _finish_source(tenant, merge, source)
     except consumer_store.ConsumerChanged:  # a write reached one of them since they were read: go again
@@ -324,11 +324,13 @@ def _seal(tenant: Tenant, source_id: str, into: str | None) -> bool:
     return retrying(attempt)
 
 
-def _settle(tenant: Tenant, merge: Merge) -> None:
-    """Waits until the last order moved has had time to reach the orders index the last step reads."""
-    moved_at = store.moved_at(tenant, merge.id)
-    if moved_at:
-        left = SETTLE_SECONDS - (clock.parse(clock.now()) - clock.parse(str(moved_at))).total_seconds()
+def _settle(tenant: Tenant, merge: Merge, source_id: str) -> None:
+    """Waits until the last order moved, and the last one placed on the source before it was sealed,
+    have had time to reach the orders index the last step reads (GSIs are eventually consistent)."""
+    source = consumer_store.get(tenant, source_id)
+    moments = [moment for moment in (store.moved_at(tenant, merge.id), source and source.updated_at) if moment]
+    if moments:
+        left = SETTLE_SECONDS - (clock.parse(clock.now()) - clock.parse(max(moments))).total_seconds()
         if left > 0:
             time.sleep(left)
 
@@ -366,6 +368,8 @@ def _finish_source(tenant: Tenant, merge: Merge, source_id: str) -> None:
         if consumer_store.merged_into(tenant, source_id) == merge.survivor_id:
             return  # merged by an earlier run of this step
         raise ValidationFailed(f"{source_id} was deleted during the merge")
+    if store.orders(tenant, source_id, limit=1):
+        raise consumer_store.ConsumerChanged()  # an order the index showed late: move it first
     chosen = {name: (source_id if giver == source_id else survivor.id) for name, giver in merge.fields.items()}
     after, _ = rules.merged(survivor, [source], chosen)
     after = aggregates_of(after, _orders_of(tenant, [survivor.id, source_id]))
