@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 from tests.browser.test_admin_pages import open_page, row, wait_until
@@ -83,6 +83,11 @@ def test_a_customers_profile_names_its_possible_duplicates(
     assert api.get("/duplicates")["data"] == []
 
 
+def _field(table: Locator, label: str) -> Locator:
+    """The merged customer's row of one field (its row header names it)."""
+    return table.get_by_role("row").filter(has=table.page.get_by_role("rowheader", name=label, exact=True))
+
+
 def test_staff_merge_a_pair_after_seeing_what_moves(
     page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
 ) -> None:
@@ -103,10 +108,10 @@ def test_staff_merge_a_pair_after_seeing_what_moves(
     dialog = page.get_by_role("dialog", name="Merge customers")
     expect(dialog.get_by_role("radio", name="Ana Silva")).to_be_checked()
     merged = dialog.get_by_role("region", name="The merged customer")
-    expect(merged.get_by_role("row", name="Email")).to_contain_text("ana@example.com")
+    expect(_field(merged, "Email")).to_contain_text("ana@example.com")
     expect(dialog.get_by_role("list", name="Moves to Ana Silva")).to_contain_text("2 orders")
     dialog.get_by_role("combobox", name="Full name").select_option(label="Anna Silva (Anna Silva)")
-    expect(merged.get_by_role("row", name="Full name")).to_contain_text("Anna Silva")
+    expect(_field(merged, "Full name")).to_contain_text("Anna Silva")
     assert_accessible(page)
     assert api.get(f"/consumers/{anna['id']}")["fullName"] == "Anna Silva"  # the dry runs wrote nothing
 
@@ -120,3 +125,28 @@ def test_staff_merge_a_pair_after_seeing_what_moves(
     timeline = page.get_by_role("tab", name="Timeline")
     timeline.click()
     expect(page.get_by_role("tabpanel", name="Timeline")).to_contain_text("Merged with a duplicate")
+
+
+def test_a_customer_takes_in_its_possible_duplicate_from_its_profile(
+    page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
+) -> None:
+    org = new_org()
+    key = mint_key(org)
+    api = seed(key)
+    ana = api.post("/consumers", {"email": "ana@acme.example", "fullName": "Ana Silva"})
+    other = api.post("/consumers", {"email": "a.silva@acme.example", "fullName": "Ana Silva", "tags": ["vip"]})
+    api.post("/orders", {"consumerId": other["id"], "amount": "10.00", "currency": "EUR"})
+    wait_until(lambda: api.get(f"/consumers/{ana['id']}/duplicates")["data"])
+    sign_in(page, key)
+    page.goto(f"/app/customers/{ana['id']}")
+    profile = page.get_by_role("tabpanel", name="Profile")
+    profile.get_by_role("region", name="Possible duplicates").get_by_role("button", name="Merge with Ana Silva").click()
+    dialog = page.get_by_role("dialog", name="Merge customers")
+    expect(dialog.get_by_role("list", name="Moves to Ana Silva")).to_contain_text("1 order,")
+    dialog.get_by_role("button", name="Merge into Ana Silva").click()
+    expect(dialog).to_be_hidden()  # closed by itself once the merge is done
+    expect(profile.get_by_role("status")).to_have_text("Ana Silva was merged into this customer.")
+    assert api.get(f"/consumers/{ana['id']}")["tags"] == ["vip"]
+    gone = api.http.get(f"/consumers/{other['id']}")
+    assert gone.status_code == 410
+    assert gone.json()["error"]["mergedInto"] == ana["id"]

@@ -43,6 +43,9 @@ const OTHER_LABELS: Record<string, string> = {
   blocked: 'Blocked',
 };
 
+/** "1 order", "2 orders" (the count formatted). */
+const count = (n: number | undefined, one: string, many = `${one}s`) => `${formatNumber(n ?? 0)} ${n === 1 ? one : many}`;
+
 /** A customer as a merge names it: its name, else its email, phone or id. */
 const nameOf = (c: Consumer) => c.fullName ?? c.email ?? c.phone ?? c.id;
 
@@ -238,19 +241,18 @@ function MergeForm({
             <>
               <h3 id="moves-heading">Moves to {nameOf(survivor)}</h3>
               <ul aria-labelledby="moves-heading">
-                <li>{formatNumber(moves.orders)} orders, with their refunds</li>
+                <li>{count(moves.orders, 'order')}, with their refunds</li>
                 <li>
-                  {formatNumber(moves.points)} points in {formatNumber(moves.loyaltyLots)} lots (each keeps its dates),{' '}
-                  {formatNumber(moves.pointsTransactions)} points transactions
+                  {count(moves.points, 'point')} in {count(moves.loyaltyLots, 'lot')} (each keeps its dates),{' '}
+                  {count(moves.pointsTransactions, 'points transaction')}
                 </li>
                 <li>
-                  {formatMoney(moves.balance)} balance, {formatNumber(moves.balanceAdjustments)} balance adjustments
+                  {formatMoney(moves.balance)} balance, {count(moves.balanceAdjustments, 'balance adjustment')}
                 </li>
                 <li>
-                  {formatNumber(moves.timelineEvents)} timeline events, {formatNumber(moves.consentChanges)} consent
-                  changes
+                  {count(moves.timelineEvents, 'timeline event')}, {count(moves.consentChanges, 'consent change')}
                 </li>
-                <li>{(moves.audiences ?? []).length} audiences joined</li>
+                <li>{count((moves.audiences ?? []).length, 'audience')} joined</li>
                 <li>
                   Still finds it:{' '}
                   {[...(moves.emails ?? []), ...(moves.phones ?? []), ...(moves.externalIds ?? [])].join(', ') ||
