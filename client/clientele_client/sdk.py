@@ -432,26 +432,18 @@ class _Transport:
         self.timeout = timeout
         self.max_retries = max_retries
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        idempotency_key: str | None = None,
-        query: Mapping[str, str] | None = None,
-    ) -> Any:
-        """The API's answer; a consumer merged into another is followed to the survivor (a merge of
-        merges too), so an id kept from before the merge still reaches the person's data."""
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """The API's answer (`options`: those of `_send`); a consumer merged into another is followed to
+        the survivor (a merge of merges too), so an id kept from before the merge still reaches it."""
         for _ in range(MAX_MERGE_HOPS):
             try:
-                return self._send(method, path, body=body, idempotency_key=idempotency_key, query=query)
+                return self._send(method, path, **options)
             except ApiError as error:
                 followed = _followed(path, error)
                 if followed is None:
                     raise
                 path = followed
-        return self._send(method, path, body=body, idempotency_key=idempotency_key, query=query)
+        return self._send(method, path, **options)
 
     def _send(
         self,
