@@ -125,6 +125,8 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
         externalId="crm-7",
         metadata={"tier": "x", "shoe": 38},
     )
+    bonus = {"programId": shop.program["id"], "ledger": "bonus", "points": 10, "reason": "a second ledger"}
+    shop.post("add_points", bonus, id=source["id"])
     lots_before = sorted(_lots(survivor["id"]) + _lots(source["id"]))
     events_before = len(_page(shop, "consumer_timeline", survivor["id"])) + len(
         _page(shop, "consumer_timeline", source["id"])
@@ -145,7 +147,10 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     assert Decimal(str(merged["totalOrderValue"])) == Decimal("180.00")
     assert Decimal(str(merged["averageOrderValue"])) == Decimal("36.00")
     assert Decimal(str(merged["balance"])) == Decimal("10.00")
-    assert merged["loyalty"]["points"] == 100
+    assert merged["loyalty"]["points"] == 110
+    ledgers = _ok(shop.call("consumer_loyalty", principal=shop.principal, path_params={"id": survivor["id"]}))
+    by_ledger = {balance["ledger"]: balance["activePoints"] for balance in ledgers["programs"]}
+    assert by_ledger == {None: 110, "main": 100, "bonus": 10}
     # Survivor rules: its own values win; the source fills what it lacks; tags united; metadata merged.
     assert merged["email"] == survivor["email"]
     assert merged["fullName"] == "Ana Silva"
@@ -160,7 +165,7 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     assert {order["consumerId"] for order in orders} == {survivor["id"]}
     assert sorted(_lots(survivor["id"])) == lots_before  # lot by lot, each with its own expiry
     transactions = _page(shop, "list_points_transactions", survivor["id"])
-    assert len(transactions) == 4
+    assert len(transactions) == 5
     assert {entry["consumerId"] for entry in transactions} == {survivor["id"]}
     assert len(_page(shop, "list_balance_adjustments", survivor["id"])) == 2
     timeline = _page(shop, "consumer_timeline", survivor["id"])
