@@ -127,6 +127,8 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     )
     bonus = {"programId": shop.program["id"], "ledger": "bonus", "points": 10, "reason": "a second ledger"}
     shop.post("add_points", bonus, id=source["id"])
+    shop.post("issue_coupon", {"code": "ana-thanks", "type": "fixed", "value": 5}, id=source["id"])
+    shop.post("create_referral_code", {"code": "ana-friends"}, id=source["id"])
     lots_before = sorted(_lots(survivor["id"]) + _lots(source["id"]))
     events_before = len(_page(shop, "consumer_timeline", survivor["id"])) + len(
         _page(shop, "consumer_timeline", source["id"])
@@ -136,6 +138,7 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     assert job["status"] == "running"
     assert job["survivorId"] == survivor["id"]
     assert job["moves"]["orders"] == 3
+    assert (job["moves"]["coupons"], job["moves"]["referralCodes"]) == (1, 1)
     assert run_merge() >= 2
     done = shop.get("get_merge", id=job["id"])
     assert done["status"] == "succeeded", done
@@ -172,6 +175,8 @@ def test_a_merge_of_two_moves_everything_once_and_recomputes_the_aggregates(shop
     assert len(timeline) == events_before + 1  # everything once, and the merge itself
     assert timeline[0]["type"] == "profile_merged"
     assert timeline[0]["details"]["mergedId"] == source["id"]
+    assert [coupon["code"] for coupon in _page(shop, "list_consumer_coupons", survivor["id"])] == ["ANA-THANKS"]
+    assert [code["code"] for code in _page(shop, "list_referral_codes", survivor["id"])] == ["ANA-FRIENDS"]
     # Audiences count the one person once.
     for audience_id in shop.audiences:
         assert shop.get("get_audience", id=audience_id)["memberCount"] == 1

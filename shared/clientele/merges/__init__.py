@@ -7,7 +7,8 @@ source meanwhile (an order still arriving) is moved by the next pass instead of 
 
 # consumers: the profiles, their claims and history; orders, loyalty: what moves and the aggregates
 # recomputed; audiences: memberships; shopify, integrations: external identities; privacy: erasures
-# that block a merge; duplicates: the suggestions a merged-away profile leaves.
+# that block a merge; duplicates: the suggestions a merged-away profile leaves; coupons, referrals:
+# the coupons issued to it and the referral codes it holds, which move.
 BUILDS_ON: tuple[str, ...] = (
     "consumers",
     "orders",
@@ -17,4 +18,6 @@ BUILDS_ON: tuple[str, ...] = (
     "integrations",
     "privacy",
     "duplicates",
+    "coupons",
+    "referrals",
 )

@@ -44,6 +44,9 @@ class MergeMoves(Resource):
     """What moves to the survivor (a dry run's count, before anything moved)."""
 
     orders: int = 0
+    coupons: int = 0  # issued to the sources
+    referral_codes: int = 0
+    referrals_made: int = 0  # people the sources referred
     points_transactions: int = 0
     loyalty_lots: int = 0  # lots of points, each with its own dates
     points: int = 0  # active and pending points those lots hold

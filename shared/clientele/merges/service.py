@@ -6,7 +6,8 @@ update, so a step delivered twice by the stream runs once); the job's MODIFY run
 source, in the order sent:
   0. it is sealed (`mergingInto` the survivor): from then on an order sent for it (by its id, email or
      externalId) is placed on the survivor, so the merge chases nothing that keeps arriving;
-  1. its orders, 100 a step, each handed over on condition the source still has it;
+  1. its orders, then the coupons issued to it, its referral codes and the referrals it made, 100 a
+     step, each handed over on condition the source still has it;
   2. its timeline events, points transactions, balance adjustments, consent log and claim aliases,
      each Put to the survivor's partition and Deleted from the source's in one transaction;
   3. its loyalty cards, linked to the survivor and unlinked from it;
@@ -131,7 +132,7 @@ def _judge(tenant: Tenant, survivor_id: str, request: MergeRequest) -> _Judged:
 
 
 def _orders_of(tenant: Tenant, consumer_ids: list[str]) -> list[Order]:
-    return [OrderRecord.from_item(item) for consumer_id in consumer_ids for item in store.orders(tenant, consumer_id)]
+    return [OrderRecord.from_item(item) for id_ in consumer_ids for item in store.listed(tenant, id_, "orders")]
 
 
 def _merged_wallets(tenant: Tenant, survivor: str, sources: list[str]) -> dict[str, Wallet]:
@@ -173,8 +174,12 @@ def _moves(tenant: Tenant, survivor: Consumer, sources: list[Consumer]) -> Merge
         identities["phones"] += [source.phone] if source.phone else []
         identities["external_ids"] += [source.external_id] if source.external_id else []
     joined = [a for s in sources for a in s.audience_ids if a not in survivor.audience_ids]
+    listed = {kind: sum(store.listed_count(tenant, source, kind) for source in ids) for kind in store.LISTED}
     return MergeMoves(
-        orders=sum(store.order_count(tenant, source) for source in ids),
+        orders=listed["orders"],
+        coupons=listed["coupons"],
+        referral_codes=listed["referralCodes"],
+        referrals_made=listed["referralsMade"],
         points_transactions=counts["pointsTransactions"],
         loyalty_lots=len(lots),
         points=sum(lot.remaining for lot in lots if not lot.expired(now)),
@@ -280,11 +285,12 @@ def _step(tenant: Tenant, merge: Merge) -> str:
     if _seal(tenant, source, merge.survivor_id):
         store.advance(tenant, merge.id, merge.steps, {})
         return "sealed"
-    found = store.orders(tenant, source, limit=store.ORDERS_PER_STEP)
-    if found:
-        store.move_orders(tenant, source, merge.survivor_id, found)
-        store.advance(tenant, merge.id, merge.steps, {"movedAt": clock.now()})
-        return "orders"
+    for kind in store.LISTED:
+        found = store.listed(tenant, source, kind, limit=store.ITEMS_HANDED_PER_STEP)
+        if found:
+            store.hand_over(tenant, kind, found, source, merge.survivor_id)
+            store.advance(tenant, merge.id, merge.steps, {"movedAt": clock.now()})
+            return kind
     for name, prefix in store.MOVED_PREFIXES.items():
         items = store.partition_items(tenant, source, prefix, limit=ITEMS_PER_STEP)
         if items:
@@ -368,8 +374,8 @@ def _finish_source(tenant: Tenant, merge: Merge, source_id: str) -> None:
         if consumer_store.merged_into(tenant, source_id) == merge.survivor_id:
             return  # merged by an earlier run of this step
         raise ValidationFailed(f"{source_id} was deleted during the merge")
-    if store.orders(tenant, source_id, limit=1):
-        raise consumer_store.ConsumerChanged()  # an order the index showed late: move it first
+    if any(store.listed(tenant, source_id, kind, limit=1) for kind in store.LISTED):
+        raise consumer_store.ConsumerChanged()  # an item the index showed late: move it first
     chosen = {name: (source_id if giver == source_id else survivor.id) for name, giver in merge.fields.items()}
     after, _ = rules.merged(survivor, [source], chosen)
     after = aggregates_of(after, _orders_of(tenant, [survivor.id, source_id]))

@@ -19,6 +19,7 @@ from clientele.consumers.store import ClaimAlias, ConsumerRecord, MergeLock, Tom
 from clientele.core.store import dynamo
 from clientele.core.store.pages import every_item, prefixed
 from clientele.core.tenancy import Tenant
+from clientele.coupons.store import CouponRecord
 from clientele.integrations.link_store import KlaviyoLink
 from clientele.jobs.job_store import JobRecord
 from clientele.loyalty import store as loyalty_store
@@ -28,6 +29,7 @@ from clientele.loyalty.wallet import Wallet
 from clientele.merges.models import Merge
 from clientele.orders.store import BalanceAdjustmentRecord, OrderRecord
 from clientele.privacy.store import ErasureAudit, subject_of
+from clientele.referrals.store import ReferralCodeRecord, ReferralRecord
 
 # What moves from a source's partition to the survivor's, item by item under the same sort key (ids
 # and instants: they never clash). Wallets merge in the source's last step; the change history stays
@@ -39,8 +41,16 @@ MOVED_PREFIXES = {
     "consentChanges": ConsentRecord.PREFIX,
     "aliases": ClaimAlias.PREFIX,
 }
+# What names its consumer in an attribute and is listed on gsi1 under it: {kind: (the consumer's gsi1
+# partition, the attribute)}. A move sets both; the item stays where it is.
+LISTED = {
+    "orders": (OrderRecord.consumer_orders_partition, "consumerId"),
+    "coupons": (CouponRecord.recipient_partition, "consumerId"),
+    "referralCodes": (ReferralCodeRecord.advocate_partition, "advocateId"),
+    "referralsMade": (ReferralRecord.advocate_partition, "advocateId"),
+}
 PAIRS_PER_TRANSACTION = 50  # a move is a Put and a Delete: 100 operations
-ORDERS_PER_STEP = 100
+ITEMS_HANDED_PER_STEP = 100  # orders, coupons, referral codes: updates in transactions of 25
 MAX_OPERATIONS = dynamo.MAX_TRANSACTION_ITEMS  # a source's last step is one transaction
 
 
@@ -128,13 +138,11 @@ def _partition(tenant: Tenant, consumer_id: str) -> str:
     return ConsumerRecord.key(tenant, consumer_id)["pk"]
 
 
-def orders(tenant: Tenant, consumer_id: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """The consumer's orders (gsi1: placedAt order), up to `limit`."""
+def listed(tenant: Tenant, consumer_id: str, kind: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The consumer's items of a LISTED kind (its gsi1 partition), up to `limit`."""
+    partition_of, _ = LISTED[kind]
     return dynamo.query(
-        index="gsi1",
-        key_condition="gsi1pk = :pk",
-        values={":pk": OrderRecord.consumer_orders_partition(tenant, consumer_id)},
-        limit=limit,
+        index="gsi1", key_condition="gsi1pk = :pk", values={":pk": partition_of(tenant, consumer_id)}, limit=limit
     )
 
 
@@ -150,16 +158,19 @@ def card_codes(tenant: Tenant, consumer_id: str) -> list[str]:
 # ---------------------------------------------------------------- moves (each idempotent)
 
 
-def move_orders(tenant: Tenant, source: str, survivor: str, found: list[dict[str, Any]]) -> int:
-    """Hands the orders to the survivor, each on condition the source still has it (a step run again
-    finds those it moved gone); each order's version moves, so a refund that read it first retries."""
-    partition = OrderRecord.consumer_orders_partition(tenant, survivor)
+def hand_over(tenant: Tenant, kind: str, found: list[dict[str, Any]], source: str, survivor: str) -> int:
+    """Hands LISTED items to the survivor (the attribute naming their consumer, and their gsi1
+    partition), each on condition the source still has it: a step run again finds those it moved gone.
+    A versioned item (an order) moves its version, so a refund that read it first reads it again."""
+    partition_of, attribute = LISTED[kind]
+    values = {":to": survivor, ":pk": partition_of(tenant, survivor), ":from": source, ":one": 1}
     operations = [
         dynamo.update(
-            OrderRecord.key(tenant, str(item["id"])),
-            expression="SET consumerId = :to, gsi1pk = :pk, version = version + :one",
-            values={":to": survivor, ":pk": partition, ":one": 1, ":from": source},
-            condition="consumerId = :from",
+            {"pk": item["pk"], "sk": item["sk"]},
+            expression="SET #owner = :to, gsi1pk = :pk" + (", version = version + :one" if "version" in item else ""),
+            values=values if "version" in item else {k: v for k, v in values.items() if k != ":one"},
+            names={"#owner": attribute},
+            condition="#owner = :from",
         )
         for item in found
     ]
@@ -171,11 +182,9 @@ def move_orders(tenant: Tenant, source: str, survivor: str, found: list[dict[str
             moved += len(chunk)
         except dynamo.TransactionCancelled:  # one moved already (a step run again): one by one
             for operation in chunk:
-                try:
+                with contextlib.suppress(dynamo.TransactionCancelled):
                     dynamo.transact([operation])
                     moved += 1
-                except dynamo.TransactionCancelled:
-                    continue
     return moved
 
 
@@ -232,9 +241,6 @@ def count(tenant: Tenant, consumer_id: str, prefix: str) -> int:
     )
 
 
-def order_count(tenant: Tenant, consumer_id: str) -> int:
-    return dynamo.count(
-        index="gsi1",
-        key_condition="gsi1pk = :pk",
-        values={":pk": OrderRecord.consumer_orders_partition(tenant, consumer_id)},
-    )
+def listed_count(tenant: Tenant, consumer_id: str, kind: str) -> int:
+    partition_of, _ = LISTED[kind]
+    return dynamo.count(index="gsi1", key_condition="gsi1pk = :pk", values={":pk": partition_of(tenant, consumer_id)})
