@@ -252,6 +252,10 @@ function MergeForm({
                 <li>
                   {count(moves.timelineEvents, 'timeline event')}, {count(moves.consentChanges, 'consent change')}
                 </li>
+                <li>
+                  {count(moves.coupons, 'coupon')}, {count(moves.referralCodes, 'referral code')},{' '}
+                  {count(moves.referralsMade, 'referral')} made
+                </li>
                 <li>{count((moves.audiences ?? []).length, 'audience')} joined</li>
                 <li>
                   Still finds it:{' '}
