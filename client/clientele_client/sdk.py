@@ -203,7 +203,6 @@ class Consumers:
             for item in self._transport.request("POST", "/consumers/bulk-status", body=body)
         ]
 
-
     def merge(
         self,
         consumer_id: str,
