@@ -415,6 +415,11 @@ class MergeRequestRecord(Entity):
     def key(tenant: Tenant, request_id: str) -> dict[str, str]:
         return {"pk": f"{tenant.key_prefix}#MERGEREQUEST#{request_id}", "sk": "REQUEST"}
 
+    @staticmethod
+    def id_of(item: dict[str, Any]) -> str:
+        """The request's own id (its origin's: a webhook's event id), read back from its key."""
+        return str(item["pk"]).rsplit("#", 1)[1]
+
 
 def request_merge(tenant: Tenant, request_id: str, survivor: str, sources: list[str], origin: str) -> bool:
     """Asks for the merge (False: this request was made already); TTL 7 days once answered."""

@@ -240,7 +240,7 @@ def start(tenant: Tenant, survivor_id: str, request: MergeRequest) -> Merge:
 
 def take_request(tenant: Tenant, item: dict[str, Any]) -> str:
     """Starts the merge another system asked for (consumers/store.MergeRequest), and records how it went."""
-    request_id = str(item["pk"]).rsplit("#", 1)[1]
+    request_id = consumer_store.MergeRequestRecord.id_of(item)
     origin = actor.Actor(actor.ActorType(str(item.get("origin") or "system")), request_id)
     with actor.acting(origin):
         try:
