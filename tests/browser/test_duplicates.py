@@ -5,6 +5,7 @@ the page with the button disabled. Found by role and accessible name; axe-core c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -12,14 +13,24 @@ from tests.browser.conftest import MintKey, Seed, assert_accessible, sign_in
 from tests.browser.test_admin_pages import open_page, row, wait_until
 
 
+def _organization(mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]) -> tuple[str, Seed]:
+    """A new organization's key, and the API with it."""
+    key = mint_key(new_org())
+    return key, seed(key)
+
+
+def _ana_and_anna(api: Seed) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two customers who share a phone: a suggested pair once the stream has compared them."""
+    ana = api.post("/consumers", {"email": "ana@example.com", "fullName": "Ana Silva", "phone": "+14155550101"})
+    anna = api.post("/consumers", {"email": "anna.s@example.com", "fullName": "Anna Silva", "phone": "+14155550101"})
+    return ana, anna
+
+
 def test_staff_see_probable_duplicates_and_keep_a_pair_apart(
     page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
 ) -> None:
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    ana = api.post("/consumers", {"email": "ana@example.com", "fullName": "Ana Silva", "phone": "+14155550101"})
-    anna = api.post("/consumers", {"email": "anna.s@example.com", "fullName": "Anna Silva", "phone": "+14155550101"})
+    key, api = _organization(mint_key, new_org, seed)
+    ana, anna = _ana_and_anna(api)
     api.post("/consumers", {"email": "ben@example.com", "fullName": "Ben Ode"})
     wait_until(lambda: api.get("/duplicates")["data"])  # the stream has compared them
 
@@ -91,11 +102,8 @@ def _field(table: Locator, label: str) -> Locator:
 def test_staff_merge_a_pair_after_seeing_what_moves(
     page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
 ) -> None:
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
-    ana = api.post("/consumers", {"email": "ana@example.com", "fullName": "Ana Silva", "phone": "+14155550101"})
-    anna = api.post("/consumers", {"email": "anna.s@example.com", "fullName": "Anna Silva", "phone": "+14155550101"})
+    key, api = _organization(mint_key, new_org, seed)
+    ana, anna = _ana_and_anna(api)
     for number in range(2):
         api.post(
             "/orders", {"consumerId": anna["id"], "amount": "10.00", "currency": "EUR", "externalId": f"m-{number}"}
