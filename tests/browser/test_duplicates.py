@@ -75,9 +75,7 @@ def test_a_read_only_key_cannot_dismiss(
 def test_a_customers_profile_names_its_possible_duplicates(
     page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
 ) -> None:
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
+    key, api = _organization(mint_key, new_org, seed)
     ana = api.post("/consumers", {"email": "ana@acme.example", "fullName": "Ana Silva"})
     api.post("/consumers", {"email": "a.silva@acme.example", "fullName": "Ana Silva"})
     wait_until(lambda: api.get(f"/consumers/{ana['id']}/duplicates")["data"])
@@ -138,9 +136,7 @@ def test_staff_merge_a_pair_after_seeing_what_moves(
 def test_a_customer_takes_in_its_possible_duplicate_from_its_profile(
     page: Page, mint_key: MintKey, new_org: Callable[[], str], seed: Callable[[str], Seed]
 ) -> None:
-    org = new_org()
-    key = mint_key(org)
-    api = seed(key)
+    key, api = _organization(mint_key, new_org, seed)
     ana = api.post("/consumers", {"email": "ana@acme.example", "fullName": "Ana Silva"})
     other = api.post("/consumers", {"email": "a.silva@acme.example", "fullName": "Ana Silva", "tags": ["vip"]})
     api.post("/orders", {"consumerId": other["id"], "amount": "10.00", "currency": "EUR"})

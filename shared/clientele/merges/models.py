@@ -86,6 +86,7 @@ class Merge(Resource):
     fields: dict[str, str] = Field(default_factory=dict)  # the fields the request chose a profile for
     moves: MergeMoves
     steps: int = 0  # how many steps it has run
+    moved_at: Timestamp | None = None  # when a step last handed orders (or other listed items) over
     error: str | None = None
     klaviyo: str | None = None  # the profiles' merge in Klaviyo: merged, not_synced, not_needed or failed: why
     created_at: Timestamp

@@ -302,9 +302,10 @@ def _step(tenant: Tenant, merge: Merge) -> str:
         _move_cards(tenant, codes, source, merge.survivor_id)
         store.advance(tenant, merge.id, merge.steps, {})
         return "cards"
-    _settle(tenant, merge, source)
+    current = consumer_store.get(tenant, source)
+    _settle(merge, current)
     try:
-        _finish_source(tenant, merge, source)
+        _finish_source(tenant, merge, source, current)
     except consumer_store.ConsumerChanged:  # a write reached one of them since they were read: go again
         store.advance(tenant, merge.id, merge.steps, {})
         return "again"
@@ -330,11 +331,10 @@ def _seal(tenant: Tenant, source_id: str, into: str | None) -> bool:
     return retrying(attempt)
 
 
-def _settle(tenant: Tenant, merge: Merge, source_id: str) -> None:
+def _settle(merge: Merge, source: Consumer | None) -> None:
     """Waits until the last order moved, and the last one placed on the source before it was sealed,
     have had time to reach the orders index the last step reads (GSIs are eventually consistent)."""
-    source = consumer_store.get(tenant, source_id)
-    moments = [moment for moment in (store.moved_at(tenant, merge.id), source and source.updated_at) if moment]
+    moments = [moment for moment in (merge.moved_at, source and source.updated_at) if moment]
     if moments:
         left = SETTLE_SECONDS - (clock.parse(clock.now()) - clock.parse(max(moments))).total_seconds()
         if left > 0:
@@ -366,10 +366,9 @@ def _hold(tenant: Tenant, survivor_id: str) -> Consumer:
     return retrying(attempt)
 
 
-def _finish_source(tenant: Tenant, merge: Merge, source_id: str) -> None:
-    """The source's last step: one transaction (module docstring, 4.)."""
+def _finish_source(tenant: Tenant, merge: Merge, source_id: str, source: Consumer | None) -> None:
+    """The source's last step (`source` as read for it): one transaction (module docstring, 4.)."""
     survivor = _hold(tenant, merge.survivor_id)
-    source = consumer_store.get(tenant, source_id)
     if source is None:
         if consumer_store.merged_into(tenant, source_id) == merge.survivor_id:
             return  # merged by an earlier run of this step

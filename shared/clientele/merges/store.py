@@ -81,12 +81,6 @@ def insert(tenant: Tenant, merge: Merge, versions: dict[str, int]) -> list[dict[
     return operations
 
 
-def moved_at(tenant: Tenant, merge_id: str) -> str | None:
-    """When the merge last moved orders (the `movedAt` its order steps note)."""
-    item = dynamo.get_item(MergeRecord.key(tenant, merge_id), consistent=True) or {}
-    return str(item["movedAt"]) if item.get("movedAt") else None
-
-
 def advance(tenant: Tenant, merge_id: str, steps: int, fields: dict[str, Any]) -> bool:
     """Counts a step done and sets `fields`, if no other run of the step did it first."""
     try:
