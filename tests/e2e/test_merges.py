@@ -4,6 +4,7 @@ keep arriving: none of them is lost or counted twice, and the SDK follows the ol
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import requests
@@ -13,6 +14,9 @@ from clientele_local.testing import RunningStack
 from tests.e2e.conftest import MintKey
 from tests.e2e.test_api import auth
 
+# A shop's steady flow, not a flood: the session's stack is shared with the other e2e tests (webhook
+# deliveries wait behind every order's stream work).
+ORDER_PAUSE = 0.1
 SOURCE_ORDERS = 150  # two steps of orders to move, so orders arrive while it runs
 
 
@@ -41,6 +45,7 @@ def test_orders_arriving_for_the_source_during_a_merge_all_land_on_the_survivor(
             assert answer.status_code == 201, answer.text
             placed.append(answer.json()["consumerId"])
             number += 1
+            time.sleep(ORDER_PAUSE)
 
     orderer = threading.Thread(target=keep_ordering)
     orderer.start()
