@@ -7,7 +7,9 @@
 
 Endpoints, with JSON:API documents in the shapes klaviyo-api 25.0.0 (API revision 2026-10-15) sends and parses:
 
-    POST /api/profile-import                       upsert one profile: 201 created / 200 updated
+    POST /api/profile-import                       upsert one profile: 201 created / 200 updated; 409
+                                                   duplicate_profile if it names a profile by id and gives
+                                                   it an identifier another profile holds
     POST /api/profile-bulk-import-jobs             bulk upsert (<= 10,000 profiles, optional lists): 202
     GET  /api/profile-bulk-import-jobs/{id}        the job, status "complete" with its counts
     POST /api/data-privacy-deletion-jobs           delete a profile by id, email or phone number: 202
@@ -581,6 +583,11 @@ class KlaviyoStandin:
         profile_id = resource.get("id")
         if profile_id is not None and profile_id not in self._profiles:
             raise ApiError(404, "not_found", f"Profile {profile_id} not found.", "/data/id")
+        if profile_id is not None and any(
+            self._find(key, attributes.get(key)) not in (None, profile_id) for key in IDENTIFIERS
+        ):
+            detail = "A profile already exists with one of these identifiers."
+            raise ApiError(409, "duplicate_profile", detail, "/data/attributes")
         if profile_id is None:
             # The first identifier, in this order, that matches a stored profile picks it.
             profile_id = next((found for key in IDENTIFIERS if (found := self._find(key, attributes.get(key)))), None)

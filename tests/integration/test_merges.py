@@ -563,14 +563,25 @@ def test_klaviyo_merges_the_profiles_of_two_synced_consumers(
     assert kept
     assert merged_away
     assert kept != merged_away
-    job = shop.merge(survivor["id"], [source["id"]])
+    job = shop.merge(survivor["id"], [source["id"]], fields={"fullName": source["id"]})
     assert job["moves"]["klaviyoProfileIds"] == [merged_away]
     run_merge()
     assert shop.get("get_merge", id=job["id"])["klaviyo"] == "merged"
     assert standin.merges == [{"into": kept, "merged": [merged_away]}]
     assert kept in standin.profiles
     assert merged_away not in standin.profiles
-    assert shop.get("get_consumer", id=survivor["id"])["klaviyoProfileId"] == kept
+    merged = shop.get("get_consumer", id=survivor["id"])
+    assert merged["klaviyoProfileId"] == kept
+    # The survivor took the source's phone. Its own sync, on the stream, would have been refused while
+    # the other profile held that phone (409 duplicate_profile): the job pushed it again after Klaviyo's merge.
+    assert merged["phone"] == "+14155550166"
+    assert standin.profiles[kept]["phone_number"] == "+14155550166"
+    assert standin.upserts[-1]["data"]["id"] == kept
+    # Klaviyo's merge keeps the kept profile's own name; the push gives it the name the merge chose.
+    assert (standin.profiles[kept]["first_name"], standin.profiles[kept]["last_name"]) == ("Klaviyo", "Source")
+    assert (merged["syncStatus"], merged["syncError"]) == ("synced", None)
+    stream_delivery(table, "sync_klaviyo", "SyncKlaviyoFunction", "Changes")()  # the stream's records: current
+    assert shop.get("get_consumer", id=survivor["id"])["syncStatus"] == "synced"
 
 
 def test_an_import_row_with_an_old_email_updates_the_survivor(shop: Shop, run_merge: Run, table: str) -> None:

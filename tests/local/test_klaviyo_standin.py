@@ -119,6 +119,20 @@ def test_upsert_without_identifier_is_refused(standin: KlaviyoStandin) -> None:
     assert standin.upserts == []
 
 
+def test_an_upsert_by_id_taking_another_profiles_identifier_is_a_409(standin: KlaviyoStandin) -> None:
+    profiles = client(standin).Profiles
+    first = profiles.create_or_update_profile(upsert(email="one@example.com")).data.id
+    profiles.create_or_update_profile(upsert(email="two@example.com", phone_number="+15005550006"))
+    with pytest.raises(ApiException) as raised:
+        profiles.create_or_update_profile(upsert(profile_id=first, phone_number="+15005550006"))
+    assert raised.value.status == 409
+    assert error_code(raised.value) == "duplicate_profile"
+    assert standin.profiles[first] == {"email": "one@example.com"}  # nothing changed
+    # Its own identifiers again, by id, are no conflict.
+    again = profiles.create_or_update_profile(upsert(profile_id=first, email="one@example.com", first_name="One"))
+    assert again.data.id == first
+
+
 def test_bulk_import_job_then_job_status(standin: KlaviyoStandin) -> None:
     klaviyo = client(standin)
     existing = klaviyo.Profiles.create_or_update_profile(upsert(email="ada@example.com")).data.id

@@ -14,6 +14,7 @@ upsert; each push stores that digest, so the next pull finds the profile unchang
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -101,21 +102,22 @@ class Outcome(StrEnum):
     PULLING = "pulling"  # just created by a pull, which links it (and marks it synced) next
 
 
-def sync_consumer(tenant: Tenant, consumer_id: str) -> Outcome:
-    """Upserts the consumer as it is now. A Klaviyo failure marks it `error` and is raised, so the
-    stream retries the record (and finally parks it in the failure queue)."""
+def sync_consumer(tenant: Tenant, consumer_id: str, *, again: bool = False) -> Outcome:
+    """Upserts the consumer as it is now (`again`: even if Klaviyo is thought to hold it already). A
+    Klaviyo failure marks it `error` and is raised, so the stream retries the record (and finally
+    parks it in the failure queue)."""
     setup = connection(tenant)
     if setup is None:
         return Outcome.DISABLED
     consumer = consumer_store.get(tenant, consumer_id)
     if consumer is None:
         return Outcome.GONE
-    if consumer.sync_status is SyncStatus.SYNCED and consumer.synced_version == consumer.version:
+    if not again and consumer.sync_status is SyncStatus.SYNCED and consumer.synced_version == consumer.version:
         return Outcome.CURRENT
     if consumer.source == Source.KLAVIYO and consumer.klaviyo_profile_id is None and consumer.version == 1:
         return Outcome.PULLING
     link = link_store.get_link(tenant, consumer.klaviyo_profile_id) if consumer.klaviyo_profile_id else None
-    if _klaviyo_holds(consumer, link):
+    if not again and _klaviyo_holds(consumer, link):
         held = _sent(consumer)
         at = clock.now()
         marked = retrying(
@@ -309,9 +311,13 @@ def _mark_synced(tenant: Tenant, consumers: list[Consumer], at: str) -> None:
 # ---------------------------------------------------------------- merges
 
 
-def merge_profiles(tenant: Tenant, into: str | None, profile_ids: list[str]) -> str:
-    """Merges in Klaviyo the profiles of consumers merged into one (each into `into`, the survivor's):
-    what happened, for the merge job to show."""
+def merge_profiles(tenant: Tenant, survivor_id: str, into: str | None, profile_ids: list[str]) -> str:
+    """Merges in Klaviyo the profiles of consumers merged into one (each into `into`, the survivor's),
+    then pushes the survivor again: what happened, for the merge job to show.
+
+    The push is owed twice over: Klaviyo's merge keeps values of the profiles merged away that the
+    survivor does not hold, and the survivor's own sync may have been refused while another profile
+    still held an identifier it took over (Klaviyo's 409 duplicate_profile)."""
     others = [profile_id for profile_id in dict.fromkeys(profile_ids) if profile_id != into]
     if into is None or not others:
         return "not_needed"
@@ -324,6 +330,8 @@ def merge_profiles(tenant: Tenant, into: str | None, profile_ids: list[str]) -> 
             link_store.drop_link(tenant, profile_id)  # that profile is gone: the survivor's link stays
     except klaviyo.KlaviyoFailed as failed:
         return f"failed: {failed}"
+    with contextlib.suppress(klaviyo.KlaviyoFailed):  # marked on the survivor (syncError), as every sync failure
+        sync_consumer(tenant, survivor_id, again=True)
     return "merged"
 
 

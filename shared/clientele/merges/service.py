@@ -278,7 +278,7 @@ def _step(tenant: Tenant, merge: Merge) -> str:
     if not pending:
         survivor = consumer_store.get(tenant, merge.survivor_id)
         into = survivor.klaviyo_profile_id if survivor else None
-        outcome = klaviyo_sync.merge_profiles(tenant, into, merge.moves.klaviyo_profile_ids)
+        outcome = klaviyo_sync.merge_profiles(tenant, merge.survivor_id, into, merge.moves.klaviyo_profile_ids)
         _end(tenant, merge, MergeStatus.SUCCEEDED, None, {"klaviyo": outcome})
         return "succeeded"
     source = pending[0]
