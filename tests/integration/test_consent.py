@@ -195,12 +195,20 @@ def test_an_export_filters_by_consent_and_shows_it(
     subscribed = _consumer(call, acme, "sub@example.com")
     _consumer(call, acme, "never@example.com")
     given = _consent(call, acme, subscribed["id"], **NEWSLETTER)["body"]["consent"]["email"]
+    assert _suppress(call, acme, subscribed["id"], channel="email", reason="hard_bounce")["status"] == 200
     done = _export(
         call, acme, run_export, {"format": "csv", "fields": ["consent"], "filters": {"emailConsent": "subscribed"}}
     )
     rows = list(csv.reader(io.StringIO(_object(done).decode("utf-8").removeprefix("\ufeff"))))
     header = rows[0]
-    assert header[-4:] == ["Email Consent", "Email Consented At", "SMS Consent", "SMS Consented At"]
+    assert header[-6:] == [
+        "Email Consent",
+        "Email Consented At",
+        "SMS Consent",
+        "SMS Consented At",
+        "Email Suppressed",
+        "SMS Suppressed",
+    ]
     assert len(rows) == 2
     row = dict(zip(header, rows[1], strict=True))
     assert (row["Consumer ID"], row["Email Consent"], row["SMS Consent"]) == (
@@ -210,6 +218,7 @@ def test_an_export_filters_by_consent_and_shows_it(
     )
     assert row["Email Consented At"] == given["consentedAt"]  # written as the API writes instants
     assert row["SMS Consented At"] == ""
+    assert (row["Email Suppressed"], row["SMS Suppressed"]) == ("hard_bounce", "")  # beside the consent it keeps
 
 
 def test_the_data_subject_export_holds_the_log_and_erasure_takes_it(call: Invoke, acme: dict[str, str]) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from clientele.core.store import dynamo
 from clientele.core.tenancy import Environment, Tenant
+from clientele.integrations import sync as klaviyo_sync
 from clientele.merges import service
 from clientele_local.klaviyo_standin import KlaviyoStandin
 from tests.integration.conftest import TABLE_NAME, Invoke, principal_for, stream_delivery
@@ -582,6 +583,10 @@ def test_klaviyo_merges_the_profiles_of_two_synced_consumers(
     assert (merged["syncStatus"], merged["syncError"]) == ("synced", None)
     stream_delivery(table, "sync_klaviyo", "SyncKlaviyoFunction", "Changes")()  # the stream's records: current
     assert shop.get("get_consumer", id=survivor["id"])["syncStatus"] == "synced"
+    # The job's last step run again (a worker killed before it recorded the end): Klaviyo answers 404
+    # for the profile merged already, which counts as merged.
+    assert klaviyo_sync.merge_profiles(ACME, survivor["id"], kept, [merged_away]) == "merged"
+    assert standin.merges == [{"into": kept, "merged": [merged_away]}]
 
 
 def test_an_import_row_with_an_old_email_updates_the_survivor(shop: Shop, run_merge: Run, table: str) -> None:

@@ -178,9 +178,7 @@ def usage_key(organization: str, usage_plan_id: str) -> str:
     gateway.create_usage_plan_key(usagePlanId=usage_plan_id, keyId=created["id"], keyType="API_KEY")
     stored = UsageKey.item(key, {"organization": organization, "apiKeyId": created["id"]})
     stored["value"] = created["value"]
-    try:
-        dynamo.transact([dynamo.put(stored, condition="attribute_not_exists(pk)")])
-    except dynamo.TransactionCancelled:
+    if not dynamo.put_new(stored):
         # A concurrent first key won: drop this one from the plan and use the stored one.
         gateway.delete_usage_plan_key(usagePlanId=usage_plan_id, keyId=created["id"])
         gateway.delete_api_key(apiKey=created["id"])

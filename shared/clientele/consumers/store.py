@@ -425,11 +425,7 @@ def request_merge(tenant: Tenant, request_id: str, survivor: str, sources: list[
     """Asks for the merge (False: this request was made already); TTL 7 days once answered."""
     fields = {"survivorId": survivor, "sourceIds": sources, "origin": origin, "requestedAt": clock.now()}
     item = MergeRequestRecord.item(MergeRequestRecord.key(tenant, request_id), fields)
-    try:
-        dynamo.transact([dynamo.put(item, condition="attribute_not_exists(pk)")])
-    except dynamo.TransactionCancelled:
-        return False
-    return True
+    return dynamo.put_new(item)
 
 
 def answer_merge_request(tenant: Tenant, request_id: str, outcome: str) -> None:

@@ -324,12 +324,14 @@ def merge_profiles(tenant: Tenant, survivor_id: str, into: str | None, profile_i
     setup = connection(tenant)
     if setup is None:
         return "not_synced"
-    try:
-        for profile_id in others:
+    for profile_id in others:
+        try:
             klaviyo.merge_profile(setup.api_key, into, profile_id)
-            link_store.drop_link(tenant, profile_id)  # that profile is gone: the survivor's link stays
-    except klaviyo.KlaviyoFailed as failed:
-        return f"failed: {failed}"
+        except klaviyo.KlaviyoFailed as failed:
+            # A 404: merged already (this step run again after a crash), or gone from Klaviyo.
+            if failed.status != 404:
+                return f"failed: {failed}"
+        link_store.drop_link(tenant, profile_id)  # that profile is gone: the survivor's link stays
     with contextlib.suppress(klaviyo.KlaviyoFailed):  # marked on the survivor (syncError), as every sync failure
         sync_consumer(tenant, survivor_id, again=True)
     return "merged"

@@ -25,7 +25,7 @@ from aws_lambda_powertools import Logger
 
 from clientele.consumers import store as consumer_store
 from clientele.consumers.listing import ListRequest, checked, consumer_items, refuse_unsortable
-from clientele.consumers.models import Consumer
+from clientele.consumers.models import Consumer, Suppression
 from clientele.consumers.service import get_consumer
 from clientele.core import clock
 from clientele.core.errors import ValidationFailed
@@ -256,6 +256,11 @@ def _instant(value: str | None) -> datetime | None:
     return clock.parse(value) if value else None
 
 
+def _suppressed(suppression: Suppression | None) -> str | None:
+    """The suppression's reason (hard_bounce, spam_complaint), blank when the address is not suppressed."""
+    return str(suppression.reason) if suppression else None
+
+
 def _address(part: str) -> Callable[[Consumer], Cell]:
     return lambda consumer: safe_text(getattr(consumer.address, part) if consumer.address else None)
 
@@ -305,6 +310,9 @@ OPTIONAL: dict[ExportField, list[ConsumerColumn]] = {
         ("Email Consented At", lambda consumer: _instant(consumer.consent.email.consented_at)),
         ("SMS Consent", lambda consumer: str(consumer.consent.sms.state)),
         ("SMS Consented At", lambda consumer: _instant(consumer.consent.sms.consented_at)),
+        # Apart from consent, as on the profile: an address not to send to whatever the person said.
+        ("Email Suppressed", lambda consumer: _suppressed(consumer.suppressions.email)),
+        ("SMS Suppressed", lambda consumer: _suppressed(consumer.suppressions.sms)),
     ],
 }
 

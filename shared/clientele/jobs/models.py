@@ -50,7 +50,7 @@ class ExportField(StrEnum):
     ADDRESS = "address"
     ORDERS = "orders"  # order count, value, average, last order
     MEMBERSHIP = "membership"  # member or guest, since when (seed 004's Date joined), verified
-    CONSENT = "consent"  # email and SMS marketing consent, with when each was given
+    CONSENT = "consent"  # email and SMS marketing consent, with when each was given, and their suppressions
 
 
 class ConsumerFilters(ApiModel):

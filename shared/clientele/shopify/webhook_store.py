@@ -79,11 +79,7 @@ def put_receipt(tenant: Tenant, event_id: str, fields: dict[str, Any], body: byt
     else:
         record["body"] = body.decode()
     item = ShopifyWebhookRecord.item(ShopifyWebhookRecord.key(tenant, event_id), record)
-    try:
-        dynamo.transact([dynamo.put(item, condition="attribute_not_exists(pk)")])
-    except dynamo.TransactionCancelled:
-        return False
-    return True
+    return dynamo.put_new(item)
 
 
 def _expiration(now: str) -> int:

@@ -286,6 +286,15 @@ def updated(operation: dict[str, Any]) -> Item | None:
     return deserialize(response.get("Attributes", {}))
 
 
+def put_new(item: Mapping[str, Any]) -> bool:
+    """Puts the item if no item holds its key yet; False (nothing written) if one does."""
+    try:
+        transact([put(item, condition="attribute_not_exists(pk)")])
+    except TransactionCancelled:
+        return False
+    return True
+
+
 def transact(operations: list[dict[str, Any]]) -> None:
     """All operations or none. Failed conditions raise TransactionCancelled with their indexes;
     a clash with a concurrent transaction on the same items is a Conflict (retryable).
