@@ -46,8 +46,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench import results
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 CONSUMERS = int(os.environ.get("BENCH_CONSOLE_CONSUMERS", "100000"))
 ROUNDS = int(os.environ.get("BENCH_CONSOLE_ROUNDS", "5"))
 THREADS = int(os.environ.get("BENCH_CONSOLE_THREADS", "4"))
@@ -516,9 +517,7 @@ def report(figures: dict[str, Any]) -> None:
 def main() -> None:
     figures = run_bench()
     report(figures)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["console"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results.record("console", figures)
 
 
 def run() -> None:

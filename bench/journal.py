@@ -13,7 +13,6 @@ the same machine and the same table size:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import statistics
@@ -26,8 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import results
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 PUTS = int(os.environ.get("BENCH_JOURNAL_PUTS", "500"))
 CREATES = int(os.environ.get("BENCH_JOURNAL_CREATES", "100"))
 
@@ -140,9 +140,7 @@ def main() -> None:
         )
     print("(per second by the median call; journal: each write request appended and fsync'd before its answer;")
     print(" none: `--no-journal`, which loses every write since the start on a crash; kept: journal / none)")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["journal"] = measured
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results.record("journal", measured)
 
 
 def run() -> None:

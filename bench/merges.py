@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 ORDERS = int(os.environ.get("BENCH_MERGE_ORDERS", "1000"))
 
 from clientele_local.inprocess import OFFLINE_ENV, Context, api_event, load_function  # noqa: E402
@@ -34,6 +33,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from bench import results  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from clientele.access import keys  # noqa: E402
 from clientele.consumers.store import ConsumerRecord  # noqa: E402
@@ -215,9 +215,7 @@ def main() -> None:
         print(f"  dry run: {row['dryRunSeconds']:.2f} s, {row['dryRunRequests']} requests (writes nothing)")
     print("(start to succeeded, every step run in turn as the stream would; raw: the same orders and partition")
     print(" items moved by bare transactions on the same table, in the same run; in-process on moto)")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["merges"] = measured
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results.record("merges", measured)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 ITERATIONS = int(os.environ.get("BENCH_ITERATIONS", "100"))
 BIG, SMALL, SMALL_TENANTS = (int(n) for n in os.environ.get("BENCH_TENANTS", "100000,10000,9").split(","))
 
@@ -37,6 +36,7 @@ from bench import coldstart, console, journal, population, shopify_webhooks, sto
 from bench.bulk import bulk_rows  # noqa: E402
 from bench.dynamo_meter import Index, Meter  # noqa: E402
 from bench.profile import profile_rows  # noqa: E402
+from bench.results import RESULTS  # noqa: E402
 from clientele.access import keys  # noqa: E402
 from clientele.consumers import search_index  # noqa: E402
 from clientele.consumers.enums import SortBy  # noqa: E402

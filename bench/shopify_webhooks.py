@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 EVENTS = int(os.environ.get("BENCH_SHOPIFY_WEBHOOKS", "200"))  # per topic
 
 from clientele_local.inprocess import OFFLINE_ENV, Context, api_event, load_function  # noqa: E402
@@ -37,6 +36,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from bench import results  # noqa: E402
 from clientele.access import keys  # noqa: E402
 from clientele.core import aws, settings  # noqa: E402
 from clientele.core.tenancy import Environment  # noqa: E402
@@ -193,9 +193,7 @@ def main() -> None:
         print(f"{row['operation']:<46} {row['receive']['medianMs']:>8.2f} {row['receive']['p95Ms']:>7.2f} {after}")
     print("(median and 95th percentile; receive: what Shopify waits for, within its 5 s; process: the stream's")
     print(" work after the answer; in-process handlers on moto)")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["shopifyWebhooks"] = measured
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results.record("shopifyWebhooks", measured)
 
 
 def run() -> None:

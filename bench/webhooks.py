@@ -23,10 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench import results
 from clientele_local.inprocess import OFFLINE_ENV, Context, api_event, load_function
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results.json"
 EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "500"))
 PUBLISH_BATCH = 25  # PublishEventsFunction's BatchSize in template.yaml
 DELIVER_BATCH = 10  # DeliverWebhooksFunction's
@@ -170,9 +170,7 @@ def run() -> dict[str, Any]:
     print("(published: stream records -> stored events + queued deliveries, 3 store/queue calls each; delivered:")
     print(" queue -> signed POST + the attempt recorded, 3 store calls each, 10 messages an invocation, one")
     print(" endpoint; raw PutItem/s: the same moto's floor in the same run)")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["webhooks"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results.record("webhooks", figures)
     return figures
 
 
