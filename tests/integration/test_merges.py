@@ -585,7 +585,7 @@ def test_klaviyo_merges_the_profiles_of_two_synced_consumers(
     assert shop.get("get_consumer", id=survivor["id"])["syncStatus"] == "synced"
     # The job's last step run again (a worker killed before it recorded the end): Klaviyo answers 404
     # for the profile merged already, which counts as merged.
-    assert klaviyo_sync.merge_profiles(ACME, survivor["id"], kept, [merged_away]) == "merged"
+    assert klaviyo_sync.merge_profiles(ACME, survivor["id"], [merged_away]) == "merged"
     assert standin.merges == [{"into": kept, "merged": [merged_away]}]
 
 

@@ -311,13 +311,15 @@ def _mark_synced(tenant: Tenant, consumers: list[Consumer], at: str) -> None:
 # ---------------------------------------------------------------- merges
 
 
-def merge_profiles(tenant: Tenant, survivor_id: str, into: str | None, profile_ids: list[str]) -> str:
-    """Merges in Klaviyo the profiles of consumers merged into one (each into `into`, the survivor's),
-    then pushes the survivor again: what happened, for the merge job to show.
+def merge_profiles(tenant: Tenant, survivor_id: str, profile_ids: list[str]) -> str:
+    """Merges in Klaviyo the profiles of consumers merged into one (each into the survivor's), then
+    pushes the survivor again: what happened, for the merge job to show.
 
     The push is owed twice over: Klaviyo's merge keeps values of the profiles merged away that the
     survivor does not hold, and the survivor's own sync may have been refused while another profile
     still held an identifier it took over (Klaviyo's 409 duplicate_profile)."""
+    survivor = consumer_store.get(tenant, survivor_id)
+    into = survivor.klaviyo_profile_id if survivor else None
     others = [profile_id for profile_id in dict.fromkeys(profile_ids) if profile_id != into]
     if into is None or not others:
         return "not_needed"

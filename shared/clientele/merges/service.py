@@ -276,9 +276,7 @@ def run_step(tenant: Tenant, merge_id: str, steps: int) -> str | None:
 def _step(tenant: Tenant, merge: Merge) -> str:
     pending = [source for source in merge.source_ids if source not in merge.merged_ids]
     if not pending:
-        survivor = consumer_store.get(tenant, merge.survivor_id)
-        into = survivor.klaviyo_profile_id if survivor else None
-        outcome = klaviyo_sync.merge_profiles(tenant, merge.survivor_id, into, merge.moves.klaviyo_profile_ids)
+        outcome = klaviyo_sync.merge_profiles(tenant, merge.survivor_id, merge.moves.klaviyo_profile_ids)
         _end(tenant, merge, MergeStatus.SUCCEEDED, None, {"klaviyo": outcome})
         return "succeeded"
     source = pending[0]
